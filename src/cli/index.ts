@@ -1,0 +1,26 @@
+/** The `provdisc` command line: a thin layer over the library, one module per subcommand. */
+import { Command, CommanderError } from 'commander';
+import { EXIT_ERROR } from './common.js';
+
+export function buildProgram(): Command {
+  const program = new Command('provdisc')
+    .description('Advertise, discover and check the Jitsi provisioning URI over mDNS/DNS-SD (Bonjour)')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has already printed its message; help and --version exit 0
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_ERROR;
+      return;
+    }
+    throw err;
+  }
+}
