@@ -1,0 +1,232 @@
+/**
+ * `advertise`: the template, validated, published as the `Provisioning URL` service on the chosen
+ * interfaces until closed.
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import os from 'node:os';
+import { UsageError, type WarningSink } from './errors.js';
+import { selectInterfaces } from './network-interfaces.js';
+import { ConflictError, Responder, type Conflict } from './mdns/responder.js';
+import { instanceFullName, type ServiceDefinition } from './mdns/service-records.js';
+import { MdnsTransport } from './mdns/transport.js';
+import {
+  defaultPortFor,
+  fromTxt,
+  JITSI_INSTANCE_NAME,
+  parseTemplate,
+  serviceTypeFor,
+  toTxt,
+} from './template.js';
+
+export interface AdvertiseOptions {
+  /** The provisioning URI template. */
+  readonly template: string;
+  /** Instance name; Jitsi only looks for `Provisioning URL`. */
+  readonly name?: string | undefined;
+  /** SRV target; default `<this machine's hostname>.local`. */
+  readonly host?: string | undefined;
+  /** SRV port; default the template's port, else 443/80. */
+  readonly port?: number | undefined;
+  /** Addresses to publish for `host` when it names another machine. */
+  readonly addresses?: readonly string[] | undefined;
+  /** Interface names; default every usable one. */
+  readonly interfaces?: readonly string[] | undefined;
+  readonly warn?: WarningSink | undefined;
+}
+
+export interface AdvertisedInterface {
+  readonly name: string;
+  readonly addresses: readonly string[];
+}
+
+export type AdvertiseEvent =
+  | {
+      readonly event: 'announced';
+      readonly instance: string;
+      readonly type: string;
+      readonly template: string;
+      readonly host: string;
+      readonly port: number;
+      readonly txt: readonly string[];
+      readonly interfaces: readonly AdvertisedInterface[];
+    }
+  | { readonly event: 'conflict'; readonly from: string; readonly interface: string; readonly message: string }
+  | { readonly event: 'send-error'; readonly interface: string; readonly error: string }
+  | { readonly event: 'goodbye'; readonly instance: string };
+
+/** The name is held by another host with other data; the advertisement stopped (never renamed). */
+export class NameConflictError extends UsageError {
+  constructor(
+    readonly conflict: Conflict,
+    service: ServiceDefinition,
+  ) {
+    super(
+      `"${instanceFullName(service)}" is already advertised by ${conflict.from} (seen on ${conflict.interface}): ${describeRecords(conflict, service)}`,
+      `stop the other advertiser, or make it advertise the same template; a renamed instance would be invisible to Jitsi, so provdisc does not rename`,
+    );
+    this.name = 'NameConflictError';
+  }
+}
+
+function describeRecords(conflict: Conflict, service: ServiceDefinition): string {
+  const srv = conflict.records.find((r) => r.type === 'SRV');
+  const txt = conflict.records.find((r) => r.type === 'TXT');
+  if (txt?.type === 'TXT') {
+    const port = srv?.type === 'SRV' ? srv.data.port : undefined;
+    const host = srv?.type === 'SRV' ? srv.data.target : undefined;
+    return fromTxt({ type: service.type, txt: txt.data, host, port, addresses: [] });
+  }
+  if (srv?.type === 'SRV') return `a service on ${srv.data.target}:${srv.data.port}`;
+  return 'different records';
+}
+
+/** Instance labels are UTF-8 up to 63 bytes (RFC 6763 §4.1.1); dots would need escaping we don't do. */
+function checkInstanceName(name: string): void {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes === 0 || bytes > 63) {
+    throw new UsageError(`--name "${name}" is ${bytes} bytes; an instance name has 1 to 63`, `use "${JITSI_INSTANCE_NAME}"`);
+  }
+  if (/[.\x00-\x1F\x7F]/.test(name)) {
+    throw new UsageError(`--name "${name}" holds a dot or a control character`, `use "${JITSI_INSTANCE_NAME}"`);
+  }
+}
+
+function checkHostName(host: string): void {
+  const labels = host.replace(/\.$/, '').split('.');
+  if (labels.some((l) => l.length === 0 || Buffer.byteLength(l) > 63 || /[\s\x00-\x1F]/.test(l))) {
+    throw new UsageError(`--host "${host}" is not a valid host name`, 'give a name such as provisioning.local');
+  }
+}
+
+/** This machine's mDNS name: the first label of its hostname under `.local`. */
+export function localHostName(): string {
+  return `${os.hostname().split('.')[0]}.local`;
+}
+
+/** Validates everything before any socket opens: the service to publish, and advice for the user. */
+export function planAdvertisement(options: AdvertiseOptions): ServiceDefinition {
+  const warn = options.warn ?? (() => {});
+  const template = parseTemplate(options.template, warn);
+  const instance = options.name ?? JITSI_INSTANCE_NAME;
+  checkInstanceName(instance);
+  if (instance !== JITSI_INSTANCE_NAME) {
+    warn(`the instance is named "${instance}": Jitsi clients only look for "${JITSI_INSTANCE_NAME}" and will not find it`);
+  }
+  const own = localHostName();
+  const host = (options.host ?? own).replace(/\.$/, '');
+  checkHostName(host);
+  const addresses = options.addresses ?? [];
+  for (const a of addresses) {
+    if (net.isIP(a.replace(/%.*$/, '')) === 0) {
+      throw new UsageError(`--address "${a}" is not an IPv4 or IPv6 address`, 'give the provisioning server\'s address, e.g. 192.0.2.10');
+    }
+  }
+  const isOwnName = host.toLowerCase() === own.toLowerCase();
+  if (addresses.length > 0 && isOwnName) {
+    throw new UsageError(
+      `--address only applies when --host names another machine; "${host}" is this machine`,
+      'add --host NAME.local for the provisioning server, or drop --address',
+    );
+  }
+  if (!isOwnName && addresses.length === 0) {
+    warn(
+      `no --address for ${host}: provdisc publishes no address for it, so that machine must publish its own (or Jitsi cannot resolve the service)`,
+    );
+  }
+  if (!host.toLowerCase().endsWith('.local')) {
+    warn(`--host "${host}" is not a .local name: a Jitsi client resolves the SRV target over mDNS only`);
+  }
+  return {
+    instance,
+    type: serviceTypeFor(template.scheme),
+    host,
+    port: options.port ?? template.port ?? defaultPortFor(template.scheme),
+    txt: toTxt(template),
+    addresses: isOwnName ? 'interface' : addresses.length > 0 ? addresses.map((a) => a.replace(/%.*$/, '')) : 'none',
+  };
+}
+
+export interface AdvertisementEvents {
+  event: [AdvertiseEvent];
+}
+
+/** A live advertisement. `finished` settles when it stops: after close(), or on a later conflict. */
+export class Advertisement extends EventEmitter<AdvertisementEvents> {
+  readonly finished: Promise<AdvertiseEvent & { event: 'goodbye' | 'conflict' }>;
+  private settle!: (e: AdvertiseEvent & { event: 'goodbye' | 'conflict' }) => void;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly service: ServiceDefinition,
+    readonly announced: AdvertiseEvent & { event: 'announced' },
+    private readonly transport: MdnsTransport,
+    private readonly responder: Responder,
+  ) {
+    super();
+    this.finished = new Promise((resolve) => (this.settle = resolve));
+    responder.on('conflict', (conflict) => {
+      const e = {
+        event: 'conflict' as const,
+        from: conflict.from,
+        interface: conflict.interface,
+        message: new NameConflictError(conflict, service).message,
+      };
+      this.emit('event', e);
+      void this.transport.close().then(() => this.settle(e));
+    });
+  }
+
+  /** Sends goodbyes (TTL 0) and releases the sockets. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.responder.stop();
+      await this.transport.close();
+      const e = { event: 'goodbye' as const, instance: this.service.instance };
+      this.emit('event', e);
+      this.settle(e);
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * Publishes the template and resolves once probing found the name free and the first announcement
+ * is out. Rejects with UsageError for bad input and NameConflictError when another host holds the
+ * name. `onEvent` also sees send errors that happen before the promise settles.
+ */
+export async function advertise(options: AdvertiseOptions, onEvent?: (e: AdvertiseEvent) => void): Promise<Advertisement> {
+  const service = planAdvertisement(options);
+  const interfaces = selectInterfaces(options.interfaces);
+  const transport = await MdnsTransport.open(interfaces);
+  const responder = new Responder(transport, service);
+  const reportSendError = (iface: { name: string }, err: Error) =>
+    onEvent?.({ event: 'send-error', interface: iface.name, error: err.message });
+  responder.on('send-error', reportSendError);
+  try {
+    await responder.start();
+  } catch (err) {
+    await transport.close();
+    if (err instanceof ConflictError) throw new NameConflictError(err.conflict, service);
+    throw err;
+  }
+  const announced = {
+    event: 'announced' as const,
+    instance: service.instance,
+    type: service.type,
+    template: options.template,
+    host: service.host,
+    port: service.port,
+    txt: service.txt,
+    interfaces: interfaces.map((i) => ({
+      name: i.name,
+      addresses: [...i.ipv4, ...i.ipv6].map((a) => a.address),
+    })),
+  };
+  const ad = new Advertisement(service, announced, transport, responder);
+  if (onEvent) {
+    ad.on('event', onEvent);
+    onEvent(announced);
+  }
+  return ad;
+}

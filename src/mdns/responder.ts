@@ -1,0 +1,375 @@
+/**
+ * An RFC 6762 responder for one service: probe (§8.1), break probe ties (§8.2), announce (§8.3),
+ * answer (§6), detect conflicts (§9), say goodbye (§10.1). It never renames the instance: for Jitsi
+ * a renamed instance is a missing one, so a conflict ends the advertisement instead.
+ */
+import { EventEmitter } from 'node:events';
+import type { NetInterface } from '../network-interfaces.js';
+import {
+  addressRecords,
+  allRecords,
+  compareProbeRecords,
+  enumerationRecord,
+  instanceFullName,
+  ptrRecord,
+  recordKey,
+  recordsNamed,
+  serviceTypeName,
+  srvRecord,
+  txtRecord,
+  uniqueServiceRecords,
+  SERVICES_ENUMERATION,
+  type ServiceDefinition,
+} from './service-records.js';
+import type { MdnsTransport, PacketSource } from './transport.js';
+import { MDNS_PORT, sameName, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
+
+export const PROBE_INTERVAL_MS = 250;
+export const PROBE_COUNT = 3;
+export const ANNOUNCE_COUNT = 3;
+export const ANNOUNCE_INTERVAL_MS = 1000;
+/** §6: a record is multicast at most once a second per interface. */
+const MULTICAST_HOLDOFF_MS = 1000;
+/** §6.7: legacy unicast answers carry TTLs of at most 10 s. */
+const LEGACY_TTL = 10;
+/** §8.2: the loser of a probe tie-break waits a second before probing again. */
+const TIE_BREAK_BACKOFF_MS = 1000;
+/** Unicast replies per source: a flooding peer spends its own budget, not everyone's. */
+const UNICAST_BURST = 40;
+const UNICAST_PER_SECOND = 20;
+
+export interface Conflict {
+  /** Address of the host that holds the name. */
+  readonly from: string;
+  readonly interface: string;
+  /** Its records for our instance name. */
+  readonly records: readonly MdnsRecord[];
+}
+
+export interface ResponderEvents {
+  announced: [];
+  conflict: [conflict: Conflict];
+  'send-error': [iface: NetInterface, error: Error];
+}
+
+export type Transport = Pick<MdnsTransport, 'interfaces' | 'send' | 'on' | 'off'>;
+
+type State = 'idle' | 'probing' | 'announced' | 'stopped';
+
+export class ConflictError extends Error {
+  constructor(readonly conflict: Conflict) {
+    super(`another host (${conflict.from}) holds the name`);
+  }
+}
+
+export class Responder extends EventEmitter<ResponderEvents> {
+  private state: State = 'idle';
+  private readonly lastMulticast = new Map<string, Map<string, number>>();
+  private readonly unicastBudget = new Map<string, { tokens: number; at: number }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private interrupt: ((reason: 'lost-tie' | 'conflict') => void) | undefined;
+  private conflict: Conflict | undefined;
+  private probeRound = 0;
+  private readonly onMessage = (m: MdnsMessage, s: PacketSource) => this.handle(m, s);
+  private readonly onSendError = (iface: NetInterface, err: Error) => this.emit('send-error', iface, err);
+
+  constructor(
+    private readonly transport: Transport,
+    readonly service: ServiceDefinition,
+    private readonly random: () => number = Math.random,
+  ) {
+    super();
+  }
+
+  get fullName(): string {
+    return instanceFullName(this.service);
+  }
+
+  /** Probes, then announces; resolves after the first announcement, rejects with ConflictError. */
+  async start(): Promise<void> {
+    this.transport.on('message', this.onMessage);
+    this.transport.on('send-error', this.onSendError);
+    try {
+      for (;;) {
+        this.state = 'probing';
+        const outcome = await this.probe();
+        if (outcome === 'won') break;
+        if (outcome === 'conflict') throw new ConflictError(this.conflict!);
+        if (outcome === 'stopped') return;
+        await this.sleep(TIE_BREAK_BACKOFF_MS);
+      }
+      this.state = 'announced';
+      await this.announce();
+      for (let i = 1; i < ANNOUNCE_COUNT; i++) {
+        this.later(ANNOUNCE_INTERVAL_MS * i, () => void this.announce());
+      }
+      this.emit('announced');
+    } catch (err) {
+      this.detach();
+      throw err;
+    }
+  }
+
+  /** Sends goodbyes (TTL 0) if the service was announced, then stops answering. */
+  async stop(): Promise<void> {
+    const wasAnnounced = this.state === 'announced';
+    this.state = 'stopped';
+    this.interrupt?.('conflict');
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (wasAnnounced) {
+      await this.goodbye();
+      await new Promise((r) => setTimeout(r, 150));
+      await this.goodbye();
+    }
+    this.detach();
+  }
+
+  private detach(): void {
+    this.transport.off('message', this.onMessage);
+    this.transport.off('send-error', this.onSendError);
+  }
+
+  private async probe(): Promise<'won' | 'lost-tie' | 'conflict' | 'stopped'> {
+    const round = ++this.probeRound;
+    const outcome = new Promise<'lost-tie' | 'conflict'>((resolve) => (this.interrupt = resolve));
+    const run = async (): Promise<'won'> => {
+      await this.sleep(this.random() * PROBE_INTERVAL_MS);
+      for (let i = 0; i < PROBE_COUNT; i++) {
+        // an interrupted round must not keep probing beside the next one
+        if (this.state !== 'probing' || round !== this.probeRound) break;
+        await Promise.all(
+          this.transport.interfaces.map((iface) =>
+            this.transport.send(
+              {
+                // §8.1: the first probe asks for unicast replies so a defender answers at once
+                questions: [{ name: this.fullName, type: 'ANY', unicastResponse: i === 0 }],
+                authorities: uniqueServiceRecords(this.service),
+              },
+              iface,
+            ),
+          ),
+        );
+        await this.sleep(PROBE_INTERVAL_MS);
+      }
+      return 'won';
+    };
+    const result = await Promise.race([run(), outcome]);
+    this.interrupt = undefined;
+    this.probeRound++;
+    if (this.state === 'stopped') return 'stopped';
+    return result;
+  }
+
+  private async announce(): Promise<void> {
+    if (this.state !== 'announced') return;
+    await Promise.all(
+      this.transport.interfaces.map((iface) => {
+        const answers = allRecords(this.service, iface);
+        this.noteMulticast(iface, answers);
+        return this.transport.send({ response: true, authoritative: true, answers }, iface);
+      }),
+    );
+  }
+
+  private async goodbye(): Promise<void> {
+    await Promise.all(
+      this.transport.interfaces.map((iface) => {
+        const answers = [ptrRecord(this.service, 0), srvRecord(this.service, 0), txtRecord(this.service, 0)];
+        // this machine's own name is usually published by its OS responder too: a goodbye for it
+        // would wipe that responder's records from every cache
+        if (this.service.addresses !== 'interface') answers.push(...addressRecords(this.service, iface, 0));
+        return this.transport.send({ response: true, authoritative: true, answers }, iface);
+      }),
+    );
+  }
+
+  private handle(message: MdnsMessage, source: PacketSource): void {
+    if (this.state === 'idle' || this.state === 'stopped') return;
+    if (message.opcode !== 'QUERY') return;
+    if (message.response) this.checkResponse(message, source);
+    else this.answerQuery(message, source);
+  }
+
+  /** §9: a response from elsewhere that gives our instance name other data is a conflict. */
+  private checkResponse(message: MdnsMessage, source: PacketSource): void {
+    const ours = uniqueServiceRecords(this.service);
+    const theirs = recordsNamed([...message.answers, ...message.additionals], this.fullName).filter(
+      (r) => r.ttl > 0 && (r.type === 'SRV' || r.type === 'TXT'),
+    );
+    const conflicting = theirs.some((r) => !ours.some((o) => sameRecord(o, r)) && ours.some((o) => o.type === r.type));
+    if (conflicting) this.onConflict({ from: source.address, interface: source.interface.name, records: theirs });
+  }
+
+  private onConflict(conflict: Conflict): void {
+    if (this.conflict) return;
+    this.conflict = conflict;
+    if (this.state === 'probing') {
+      this.interrupt?.('conflict');
+      return;
+    }
+    this.state = 'stopped';
+    for (const t of this.timers) clearTimeout(t);
+    this.detach();
+    this.emit('conflict', conflict);
+  }
+
+  private answerQuery(message: MdnsMessage, source: PacketSource): void {
+    const probeRecords = recordsNamed(message.authorities, this.fullName);
+    const isProbe = probeRecords.length > 0 && message.questions.some((q) => sameName(q.name, this.fullName));
+    if (isProbe) {
+      const order = compareProbeRecords(uniqueServiceRecords(this.service), probeRecords);
+      if (order === 0) return; // the same records: not a conflict (RFC 6762 §8.2)
+      if (this.state === 'probing') {
+        if (order < 0) this.interrupt?.('lost-tie');
+        return;
+      }
+      // §8.1 / §9: defend our name at once, whatever the rate limit says
+      void this.transport.send(
+        { response: true, authoritative: true, answers: uniqueServiceRecords(this.service) },
+        source.interface,
+      );
+      return;
+    }
+    if (this.state !== 'announced') return; // §8.1: no answers before the name is ours
+    const legacy = source.port !== MDNS_PORT;
+    const iface = source.interface;
+    const unique: MdnsRecord[] = [];
+    const shared: MdnsRecord[] = [];
+    let wantsUnicast = message.questions.length > 0;
+    for (const q of message.questions) {
+      const matched = this.recordsFor(q, iface);
+      if (matched.length > 0 && !q.unicastResponse) wantsUnicast = false;
+      for (const r of matched) (r.flush ? unique : shared).push(r);
+    }
+    const known = message.answers;
+    // §7.1 known-answer suppression: skip what the asker already holds with at least half our TTL
+    const fresh = (r: MdnsRecord) => !known.some((k) => sameRecord(k, r) && k.ttl >= r.ttl / 2);
+    const answersUnique = dedupe(unique.filter(fresh));
+    const answersShared = dedupe(shared.filter(fresh));
+    if (answersUnique.length + answersShared.length === 0) return;
+    if (legacy) {
+      this.replyLegacy(message, source, [...answersUnique, ...answersShared]);
+      return;
+    }
+    if (answersUnique.length > 0) this.reply(answersUnique, source, wantsUnicast);
+    if (answersShared.length > 0) {
+      // §6: answers others may also give are delayed 20–120 ms to spread the replies
+      this.later(20 + this.random() * 100, () => this.reply(answersShared, source, wantsUnicast));
+    }
+  }
+
+  private recordsFor(q: MdnsQuestion, iface: NetInterface): MdnsRecord[] {
+    const any = q.type === 'ANY';
+    const out: MdnsRecord[] = [];
+    if (sameName(q.name, serviceTypeName(this.service)) && (any || q.type === 'PTR')) out.push(ptrRecord(this.service));
+    if (sameName(q.name, SERVICES_ENUMERATION) && (any || q.type === 'PTR')) out.push(enumerationRecord(this.service));
+    if (sameName(q.name, this.fullName)) {
+      if (any || q.type === 'SRV') out.push(srvRecord(this.service));
+      if (any || q.type === 'TXT') out.push(txtRecord(this.service));
+    }
+    if (sameName(q.name, this.service.host)) {
+      out.push(...addressRecords(this.service, iface).filter((r) => any || r.type === q.type));
+    }
+    return out;
+  }
+
+  /** §6.2 / RFC 6763 §12: what a client needs next, sent along so it needs no second round trip. */
+  private additionalsFor(answers: readonly MdnsRecord[], iface: NetInterface): MdnsRecord[] {
+    const extra: MdnsRecord[] = [];
+    const types = new Set(answers.map((r) => r.type));
+    const hasPtr = answers.some((r) => r.type === 'PTR' && sameName(r.name, serviceTypeName(this.service)));
+    if (hasPtr || types.has('SRV') || types.has('TXT')) {
+      extra.push(srvRecord(this.service), txtRecord(this.service), ...addressRecords(this.service, iface));
+    } else if (types.has('A') || types.has('AAAA')) {
+      extra.push(...addressRecords(this.service, iface));
+    }
+    return dedupe(extra).filter((r) => !answers.some((a) => sameRecord(a, r)));
+  }
+
+  private reply(answers: MdnsRecord[], source: PacketSource, wantsUnicast: boolean): void {
+    if (this.state !== 'announced') return;
+    const iface = source.interface;
+    const additionals = this.additionalsFor(answers, iface);
+    // §5.4: a QU question gets a unicast answer, unless the record has not been multicast for a
+    // quarter of its TTL, in which case multicasting refreshes every cache on the link
+    const unicast = wantsUnicast && answers.every((r) => this.multicastWithin(iface, r, (r.ttl * 1000) / 4));
+    if (unicast) {
+      if (!this.spendUnicast(source.address)) return;
+      void this.transport.send({ response: true, authoritative: true, answers, additionals }, iface, {
+        address: source.address,
+        port: source.port,
+      });
+      return;
+    }
+    const due = answers.filter((r) => !this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
+    if (due.length === 0) return;
+    const extra = additionals.filter((r) => !this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
+    this.noteMulticast(iface, [...due, ...extra]);
+    void this.transport.send({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
+  }
+
+  /** §6.7: a legacy resolver gets a plain DNS answer: its ID and question, short TTLs, no flush bit. */
+  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): void {
+    if (!this.spendUnicast(source.address)) return;
+    const legacy = (r: MdnsRecord): MdnsRecord => ({ ...r, ttl: Math.min(r.ttl, LEGACY_TTL), flush: false });
+    void this.transport.send(
+      {
+        id: message.id,
+        response: true,
+        authoritative: true,
+        questions: message.questions.map((q) => ({ ...q, unicastResponse: false })),
+        answers: answers.map(legacy),
+        additionals: this.additionalsFor(answers, source.interface).map(legacy),
+      },
+      source.interface,
+      { address: source.address, port: source.port },
+    );
+  }
+
+  private spendUnicast(address: string): boolean {
+    const now = Date.now();
+    const b = this.unicastBudget.get(address) ?? { tokens: UNICAST_BURST, at: now };
+    b.tokens = Math.min(UNICAST_BURST, b.tokens + ((now - b.at) / 1000) * UNICAST_PER_SECOND);
+    b.at = now;
+    this.unicastBudget.set(address, b);
+    if (this.unicastBudget.size > 1024) this.unicastBudget.clear();
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  private multicastWithin(iface: NetInterface, r: MdnsRecord, ms: number): boolean {
+    const at = this.lastMulticast.get(iface.name)?.get(recordKey(r));
+    return at !== undefined && Date.now() - at < ms;
+  }
+
+  private noteMulticast(iface: NetInterface, records: readonly MdnsRecord[]): void {
+    let m = this.lastMulticast.get(iface.name);
+    if (!m) this.lastMulticast.set(iface.name, (m = new Map()));
+    const now = Date.now();
+    for (const r of records) m.set(recordKey(r), now);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.later(ms, resolve));
+  }
+}
+
+function dedupe(records: readonly MdnsRecord[]): MdnsRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const k = recordKey(r);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

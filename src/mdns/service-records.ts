@@ -1,0 +1,117 @@
+/**
+ * The DNS-SD records of one advertised service (RFC 6763 §4–§6, TTLs from RFC 6762 §10), and the
+ * order RFC 6762 §8.2 uses to break a tie between simultaneous probes.
+ */
+import type { NetInterface } from '../network-interfaces.js';
+import { isLinkLocalIpv6 } from '../network-interfaces.js';
+import { rdataBytes, sameName, type MdnsRecord } from './wire.js';
+
+/** RFC 6762 §10: records naming a host get 120 s, the others 75 minutes. */
+export const HOST_TTL = 120;
+export const OTHER_TTL = 4500;
+export const SERVICES_ENUMERATION = '_services._dns-sd._udp.local';
+
+export interface ServiceDefinition {
+  /** Instance label, e.g. `Provisioning URL`. */
+  readonly instance: string;
+  /** Service type without domain, e.g. `_https._tcp`. */
+  readonly type: string;
+  /** SRV target, a full name such as `host.local`. */
+  readonly host: string;
+  readonly port: number;
+  readonly txt: readonly string[];
+  /**
+   * Where the host's address records come from: this machine's addresses on the interface a query
+   * arrived on (`interface`), a fixed list (another machine's), or none (that machine publishes them).
+   */
+  readonly addresses: 'interface' | readonly string[] | 'none';
+}
+
+export function serviceTypeName(def: ServiceDefinition): string {
+  return `${def.type}.local`;
+}
+
+export function instanceFullName(def: ServiceDefinition): string {
+  return `${def.instance}.${def.type}.local`;
+}
+
+export function ptrRecord(def: ServiceDefinition, ttl = OTHER_TTL): MdnsRecord {
+  return { name: serviceTypeName(def), type: 'PTR', ttl, flush: false, data: instanceFullName(def) };
+}
+
+export function enumerationRecord(def: ServiceDefinition, ttl = OTHER_TTL): MdnsRecord {
+  return { name: SERVICES_ENUMERATION, type: 'PTR', ttl, flush: false, data: serviceTypeName(def) };
+}
+
+export function srvRecord(def: ServiceDefinition, ttl = HOST_TTL): MdnsRecord {
+  return { name: instanceFullName(def), type: 'SRV', ttl, flush: true, data: { priority: 0, weight: 0, port: def.port, target: def.host } };
+}
+
+export function txtRecord(def: ServiceDefinition, ttl = OTHER_TTL): MdnsRecord {
+  return { name: instanceFullName(def), type: 'TXT', ttl, flush: true, data: def.txt };
+}
+
+/** The records a probe claims: everything that carries the instance name. */
+export function uniqueServiceRecords(def: ServiceDefinition): MdnsRecord[] {
+  return [srvRecord(def), txtRecord(def)];
+}
+
+/** Address records for the SRV target as seen on `iface` (RFC 6762 §6.2: only addresses valid there). */
+export function addressRecords(def: ServiceDefinition, iface: NetInterface, ttl = HOST_TTL): MdnsRecord[] {
+  const addresses =
+    def.addresses === 'interface'
+      ? [...iface.ipv4.map((a) => a.address), ...iface.ipv6.map((a) => a.address.replace(/%.*$/, ''))]
+      : def.addresses === 'none'
+        ? []
+        : def.addresses;
+  return addresses.map((address) => ({
+    name: def.host,
+    type: address.includes(':') ? ('AAAA' as const) : ('A' as const),
+    ttl,
+    flush: true,
+    data: address,
+  }));
+}
+
+/** Everything announced on `iface`. */
+export function allRecords(def: ServiceDefinition, iface: NetInterface): MdnsRecord[] {
+  return [ptrRecord(def), srvRecord(def), txtRecord(def), ...addressRecords(def, iface), enumerationRecord(def)];
+}
+
+/** Key for "the same record" regardless of TTL and cache-flush bit. */
+export function recordKey(r: MdnsRecord): string {
+  return `${r.name.toLowerCase()}/${r.type === 'OTHER' ? r.rrtype : r.type}/${rdataBytes(r).toString('hex')}`;
+}
+
+const TYPE_CODES: Record<string, number> = { A: 1, PTR: 12, TXT: 16, AAAA: 28, SRV: 33 };
+
+function typeCode(r: MdnsRecord): number {
+  return r.type === 'OTHER' ? 0xffff : (TYPE_CODES[r.type] ?? 0);
+}
+
+function compareRecords(a: MdnsRecord, b: MdnsRecord): number {
+  // all records here are class IN, so the order is by type, then raw RDATA byte by byte
+  return typeCode(a) - typeCode(b) || Buffer.compare(rdataBytes(a), rdataBytes(b));
+}
+
+/**
+ * RFC 6762 §8.2 simultaneous-probe tie-break: positive when our records win, negative when theirs
+ * do, zero when the sets are identical (no conflict at all).
+ */
+export function compareProbeRecords(ours: readonly MdnsRecord[], theirs: readonly MdnsRecord[]): number {
+  const a = [...ours].sort(compareRecords);
+  const b = [...theirs].sort(compareRecords);
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareRecords(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+export function recordsNamed(records: readonly MdnsRecord[], name: string): MdnsRecord[] {
+  return records.filter((r) => sameName(r.name, name));
+}
+
+export function usesIpv6(iface: NetInterface): boolean {
+  return iface.ipv6.some((a) => isLinkLocalIpv6(a.address));
+}
