@@ -198,8 +198,22 @@ class Browser {
     }
     // https first, as Jitsi asks for it first; complete answers before partial ones
     const rank = (s: DiscoveredService) => (s.complete ? 0 : 2) + (s.type === '_https._tcp' ? 0 : 1);
-    return out.sort((a, b) => rank(a) - rank(b));
+    return mergeSameAdvertiser(out).sort((a, b) => rank(a) - rank(b));
   }
+}
+
+/**
+ * One host answering over IPv4 and IPv6 is one advertiser: same interface, same data, same
+ * addresses. The IPv4 source is kept as `from`, being the one people recognise.
+ */
+function mergeSameAdvertiser(services: readonly DiscoveredService[]): DiscoveredService[] {
+  const byKey = new Map<string, DiscoveredService>();
+  for (const s of services) {
+    const key = JSON.stringify([s.interface, s.type, s.host.toLowerCase(), s.port, s.txt, [...s.addresses].sort()]);
+    const seen = byKey.get(key);
+    if (!seen || (seen.from.includes(':') && !s.from.includes(':'))) byKey.set(key, s);
+  }
+  return [...byKey.values()];
 }
 
 /** Advertisers whose templates differ: a misconfiguration, or someone trying to hijack clients. */

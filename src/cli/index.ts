@@ -1,6 +1,8 @@
 /** The `provdisc` command line: a thin layer over the library, one module per subcommand. */
 import { Command, CommanderError } from 'commander';
+import { registerAdvertiseCommand } from './advertise-command.js';
 import { EXIT_ERROR } from './common.js';
+import { registerDiscoverCommand } from './discover-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('provdisc')
@@ -8,6 +10,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerAdvertiseCommand(program);
+  registerDiscoverCommand(program);
   return program;
 }
 
