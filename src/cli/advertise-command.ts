@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { advertise, type AdvertiseEvent } from '../advertise.js';
+import { UsageError } from '../errors.js';
+import { action, collect, EXIT_ERROR, EXIT_OK, parsePort, warn } from './common.js';
+
+interface AdvertiseFlags {
+  interface?: string[];
+  port?: string;
+  host?: string;
+  address?: string[];
+  name?: string;
+  json?: boolean;
+}
+
+function describe(e: AdvertiseEvent): string {
+  switch (e.event) {
+    case 'announced': {
+      const where = e.interfaces.map((i) => `${i.name} (${i.addresses.join(', ')})`).join('; ');
+      return `advertising "${e.instance}" (${e.type}, SRV ${e.host}:${e.port}) on ${where}: ${e.template}`;
+    }
+    case 'send-error':
+      return `send error on ${e.interface}: ${e.error}`;
+    case 'conflict':
+      return `conflict: ${e.message}; stopped advertising`;
+    case 'goodbye':
+      return `goodbye sent for "${e.instance}"; stopped`;
+  }
+}
+
+export function registerAdvertiseCommand(program: Command): void {
+  program
+    .command('advertise')
+    .description('publish the provisioning URI template as the mDNS service "Provisioning URL" until Ctrl-C')
+    .argument('[template]', "provisioning URI template, e.g. 'https://host/prov.php?user=${username}'")
+    .option('-i, --interface <name>', 'interface to advertise on (repeatable; default: every usable one)', collect)
+    .option('-p, --port <port>', "SRV port (default: the template's port, else 443 for https, 80 for http)")
+    .option('--host <name>', "SRV target host name (default: this machine's <hostname>.local)")
+    .option('--address <ip>', 'with --host naming another machine: publish this address for it (repeatable)', collect)
+    .option('--name <instance>', 'instance name (Jitsi only looks for "Provisioning URL")')
+    .option('--json', 'one JSON object per line on stdout; the first is {"event":"announced",…}')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 stopped by Ctrl-C/SIGTERM after sending goodbyes; 1 bad input, a name conflict or a runtime error.',
+    )
+    .action(
+      action(async (templateArg: string | undefined, flags: AdvertiseFlags) => {
+        const template = templateArg;
+        if (!template) throw new UsageError('no URI template given', "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}'");
+        const print = (e: AdvertiseEvent) => {
+          if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+          else if (e.event === 'announced' || e.event === 'goodbye') process.stdout.write(`${describe(e)}\n`);
+          else process.stderr.write(`provdisc: ${describe(e)}\n`);
+        };
+        const ad = await advertise(
+          {
+            template,
+            name: flags.name,
+            host: flags.host,
+            port: flags.port === undefined ? undefined : parsePort(flags.port),
+            addresses: flags.address,
+            interfaces: flags.interface,
+            warn,
+          },
+          print,
+        );
+        const stop = () => void ad.close();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const end = await ad.finished;
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        return end.event === 'goodbye' ? EXIT_OK : EXIT_ERROR;
+      }),
+    );
+}
