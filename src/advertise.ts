@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import os from 'node:os';
 import { UsageError, type WarningSink } from './errors.js';
-import { selectInterfaces } from './network-interfaces.js';
+import { listInterfaces, selectInterfaces, type NetInterface } from './network-interfaces.js';
 import { ConflictError, Responder, type Conflict } from './mdns/responder.js';
 import { instanceFullName, type ServiceDefinition } from './mdns/service-records.js';
 import { MdnsTransport } from './mdns/transport.js';
@@ -53,6 +53,7 @@ export type AdvertiseEvent =
     }
   | { readonly event: 'conflict'; readonly from: string; readonly interface: string; readonly message: string }
   | { readonly event: 'send-error'; readonly interface: string; readonly error: string }
+  | { readonly event: 'interfaces-changed'; readonly interfaces: readonly AdvertisedInterface[] }
   | { readonly event: 'goodbye'; readonly instance: string };
 
 /** The name is held by another host with other data; the advertisement stopped (never renamed). */
@@ -151,58 +152,32 @@ export interface AdvertisementEvents {
   event: [AdvertiseEvent];
 }
 
-/** A live advertisement. `finished` settles when it stops: after close(), or on a later conflict. */
-export class Advertisement extends EventEmitter<AdvertisementEvents> {
-  readonly finished: Promise<AdvertiseEvent & { event: 'goodbye' | 'conflict' }>;
-  private settle!: (e: AdvertiseEvent & { event: 'goodbye' | 'conflict' }) => void;
-  private closing: Promise<void> | undefined;
+/** How often the interfaces are looked at: a laptop changes networks, a DHCP lease changes address. */
+export const INTERFACE_POLL_MS = 2000;
 
-  constructor(
-    readonly service: ServiceDefinition,
-    readonly announced: AdvertiseEvent & { event: 'announced' },
-    private readonly transport: MdnsTransport,
-    private readonly responder: Responder,
-  ) {
-    super();
-    this.finished = new Promise((resolve) => (this.settle = resolve));
-    responder.on('conflict', (conflict) => {
-      const e = {
-        event: 'conflict' as const,
-        from: conflict.from,
-        interface: conflict.interface,
-        message: new NameConflictError(conflict, service).message,
-      };
-      this.emit('event', e);
-      void this.transport.close().then(() => this.settle(e));
-    });
-  }
-
-  /** Sends goodbyes (TTL 0) and releases the sockets. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.responder.stop();
-      await this.transport.close();
-      const e = { event: 'goodbye' as const, instance: this.service.instance };
-      this.emit('event', e);
-      this.settle(e);
-    })();
-    return this.closing;
-  }
+/** Sockets and responder for one set of interfaces; replaced whole when the interfaces change. */
+interface Session {
+  readonly interfaces: readonly NetInterface[];
+  readonly transport: MdnsTransport;
+  readonly responder: Responder;
 }
 
-/**
- * Publishes the template and resolves once probing found the name free and the first announcement
- * is out. Rejects with UsageError for bad input and NameConflictError when another host holds the
- * name. `onEvent` also sees send errors that happen before the promise settles.
- */
-export async function advertise(options: AdvertiseOptions, onEvent?: (e: AdvertiseEvent) => void): Promise<Advertisement> {
-  const service = planAdvertisement(options);
-  const interfaces = selectInterfaces(options.interfaces);
+function describeInterfaces(interfaces: readonly NetInterface[]): AdvertisedInterface[] {
+  return interfaces.map((i) => ({ name: i.name, addresses: [...i.ipv4, ...i.ipv6].map((a) => a.address) }));
+}
+
+function fingerprint(interfaces: readonly NetInterface[]): string {
+  return JSON.stringify(describeInterfaces(interfaces));
+}
+
+async function startSession(
+  service: ServiceDefinition,
+  interfaces: readonly NetInterface[],
+  emit: (e: AdvertiseEvent) => void,
+): Promise<Session> {
   const transport = await MdnsTransport.open(interfaces);
   const responder = new Responder(transport, service);
-  const reportSendError = (iface: { name: string }, err: Error) =>
-    onEvent?.({ event: 'send-error', interface: iface.name, error: err.message });
-  responder.on('send-error', reportSendError);
+  responder.on('send-error', (iface, err) => emit({ event: 'send-error', interface: iface.name, error: err.message }));
   try {
     await responder.start();
   } catch (err) {
@@ -210,6 +185,109 @@ export async function advertise(options: AdvertiseOptions, onEvent?: (e: Adverti
     if (err instanceof ConflictError) throw new NameConflictError(err.conflict, service);
     throw err;
   }
+  return { interfaces, transport, responder };
+}
+
+/**
+ * A live advertisement. It follows the interfaces (probing and announcing again when they change)
+ * and `finished` settles when it stops: after close(), or on a conflict.
+ */
+export class Advertisement extends EventEmitter<AdvertisementEvents> {
+  readonly finished: Promise<AdvertiseEvent & { event: 'goodbye' | 'conflict' }>;
+  private settle!: (e: AdvertiseEvent & { event: 'goodbye' | 'conflict' }) => void;
+  private closing: Promise<void> | undefined;
+  private readonly poll: NodeJS.Timeout;
+  private switching: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly service: ServiceDefinition,
+    readonly announced: AdvertiseEvent & { event: 'announced' },
+    private session: Session | undefined,
+    private readonly wanted: readonly string[] | undefined,
+  ) {
+    super();
+    this.finished = new Promise((resolve) => (this.settle = resolve));
+    if (session) this.watchConflicts(session);
+    this.poll = setInterval(() => {
+      this.switching = this.switching.then(() => this.followInterfaces());
+    }, INTERFACE_POLL_MS);
+  }
+
+  /** Sends goodbyes (TTL 0) and releases the sockets. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.poll);
+      await this.switching;
+      await this.endSession(true);
+      const e = { event: 'goodbye' as const, instance: this.service.instance };
+      this.emit('event', e);
+      this.settle(e);
+    })();
+    return this.closing;
+  }
+
+  private watchConflicts(session: Session): void {
+    session.responder.on('conflict', (conflict) => {
+      this.conclude({
+        event: 'conflict',
+        from: conflict.from,
+        interface: conflict.interface,
+        message: new NameConflictError(conflict, this.service).message,
+      });
+    });
+  }
+
+  private conclude(e: AdvertiseEvent & { event: 'conflict' }): void {
+    clearInterval(this.poll);
+    this.closing ??= (async () => {
+      await this.endSession(false);
+      this.emit('event', e);
+      this.settle(e);
+    })();
+  }
+
+  private async endSession(goodbye: boolean): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    if (!s) return;
+    await s.responder.stop(goodbye);
+    await s.transport.close();
+  }
+
+  private async followInterfaces(): Promise<void> {
+    if (this.closing) return;
+    const now = listInterfaces().filter((i) => !this.wanted || this.wanted.includes(i.name));
+    const before = this.session?.interfaces ?? [];
+    if (fingerprint(now) === fingerprint(before)) return;
+    // peers keep the service records; the new announcement's cache-flush bit replaces the addresses
+    await this.endSession(false);
+    if (now.length === 0) {
+      this.emit('event', { event: 'interfaces-changed', interfaces: [] });
+      return;
+    }
+    try {
+      this.session = await startSession(this.service, now, (e) => this.emit('event', e));
+      this.watchConflicts(this.session);
+      this.emit('event', { event: 'interfaces-changed', interfaces: describeInterfaces(now) });
+    } catch (err) {
+      if (err instanceof NameConflictError) {
+        this.conclude({ event: 'conflict', from: err.conflict.from, interface: err.conflict.interface, message: err.message });
+      } else {
+        this.emit('event', { event: 'send-error', interface: now.map((i) => i.name).join(','), error: (err as Error).message });
+      }
+    }
+  }
+}
+
+/**
+ * Publishes the template and resolves once probing found the name free and the first announcement
+ * is out. Rejects with UsageError for bad input and NameConflictError when another host holds the
+ * name. `onEvent` sees every event, the send errors during probing included.
+ */
+export async function advertise(options: AdvertiseOptions, onEvent?: (e: AdvertiseEvent) => void): Promise<Advertisement> {
+  const service = planAdvertisement(options);
+  const interfaces = selectInterfaces(options.interfaces);
+  const session = await startSession(service, interfaces, (e) => onEvent?.(e));
   const announced = {
     event: 'announced' as const,
     instance: service.instance,
@@ -218,12 +296,9 @@ export async function advertise(options: AdvertiseOptions, onEvent?: (e: Adverti
     host: service.host,
     port: service.port,
     txt: service.txt,
-    interfaces: interfaces.map((i) => ({
-      name: i.name,
-      addresses: [...i.ipv4, ...i.ipv6].map((a) => a.address),
-    })),
+    interfaces: describeInterfaces(interfaces),
   };
-  const ad = new Advertisement(service, announced, transport, responder);
+  const ad = new Advertisement(service, announced, session, options.interfaces);
   if (onEvent) {
     ad.on('event', onEvent);
     onEvent(announced);

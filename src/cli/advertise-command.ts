@@ -22,6 +22,10 @@ function describe(e: AdvertiseEvent): string {
       return `send error on ${e.interface}: ${e.error}`;
     case 'conflict':
       return `conflict: ${e.message}; stopped advertising`;
+    case 'interfaces-changed':
+      return e.interfaces.length === 0
+        ? 'no usable interface left; waiting for one to come up'
+        : `interfaces changed; probed and announced again on ${e.interfaces.map((i) => `${i.name} (${i.addresses.join(', ')})`).join('; ')}`;
     case 'goodbye':
       return `goodbye sent for "${e.instance}"; stopped`;
   }
@@ -48,7 +52,7 @@ export function registerAdvertiseCommand(program: Command): void {
         if (!template) throw new UsageError('no URI template given', "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}'");
         const print = (e: AdvertiseEvent) => {
           if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-          else if (e.event === 'announced' || e.event === 'goodbye') process.stdout.write(`${describe(e)}\n`);
+          else if (e.event !== 'send-error' && e.event !== 'conflict') process.stdout.write(`${describe(e)}\n`);
           else process.stderr.write(`provdisc: ${describe(e)}\n`);
         };
         const ad = await advertise(

@@ -110,9 +110,12 @@ export class Responder extends EventEmitter<ResponderEvents> {
     }
   }
 
-  /** Sends goodbyes (TTL 0) if the service was announced, then stops answering. */
-  async stop(): Promise<void> {
-    const wasAnnounced = this.state === 'announced';
+  /**
+   * Stops answering; with `goodbye`, first sends the records with TTL 0 (if they were announced) so
+   * that peers drop them now rather than when their TTLs run out.
+   */
+  async stop(goodbye = true): Promise<void> {
+    const wasAnnounced = this.state === 'announced' && goodbye;
     this.state = 'stopped';
     this.interrupt?.('conflict');
     for (const t of this.timers) clearTimeout(t);
