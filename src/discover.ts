@@ -56,10 +56,17 @@ export async function discover(options: DiscoverOptions = {}): Promise<Discovere
   const interfaces = selectInterfaces(options.interfaces);
   const transport = await MdnsTransport.open(interfaces);
   try {
-    return await new Browser(transport, options).run();
+    return await browse(transport, options);
   } finally {
     await transport.close();
   }
+}
+
+export type BrowseTransport = Pick<MdnsTransport, 'interfaces' | 'send' | 'on' | 'off'>;
+
+/** The discovery itself, on sockets someone else owns. */
+export function browse(transport: BrowseTransport, options: DiscoverOptions = {}): Promise<DiscoveredService[]> {
+  return new Browser(transport, options).run();
 }
 
 class Browser {
@@ -73,7 +80,7 @@ class Browser {
   private graceStarted = false;
 
   constructor(
-    private readonly transport: MdnsTransport,
+    private readonly transport: BrowseTransport,
     private readonly options: DiscoverOptions,
   ) {
     this.name = options.name ?? JITSI_INSTANCE_NAME;

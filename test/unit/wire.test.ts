@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeMessage, rdataBytes, sameRecord, type MdnsRecord } from '../../src/mdns/wire.js';
+import { compareProbeRecords } from '../../src/mdns/service-records.js';
+
+describe('mDNS wire layer', () => {
+  it('writes and reads the QU bit of each question', () => {
+    const buf = encodeMessage({
+      questions: [
+        { name: 'Provisioning URL._https._tcp.local', type: 'SRV', unicastResponse: true },
+        { name: 'Provisioning URL._https._tcp.local', type: 'TXT', unicastResponse: false },
+      ],
+    });
+    // class field of the first question: top bit set, IN below it
+    const classAt = 12 + 1 + 'Provisioning URL'.length + 1 + 6 + 1 + 4 + 1 + 5 + 1 + 2;
+    expect(buf.readUInt16BE(classAt)).toBe(0x8001);
+    const m = decodeMessage(buf);
+    expect(m.questions.map((q) => q.unicastResponse)).toEqual([true, false]);
+  });
+
+  it('keeps TXT strings in wire order and the cache-flush bit', () => {
+    const txt: MdnsRecord = { name: 'x._https._tcp.local', type: 'TXT', ttl: 4500, flush: true, data: ['path=/p', 'b=2', 'a=1'] };
+    const m = decodeMessage(encodeMessage({ response: true, authoritative: true, answers: [txt] }));
+    expect(m.response).toBe(true);
+    expect(m.authoritative).toBe(true);
+    expect(m.answers[0]).toEqual(txt);
+  });
+
+  it('throws on a truncated packet instead of returning half of it', () => {
+    const buf = encodeMessage({ response: true, answers: [{ name: 'h.local', type: 'A', ttl: 120, flush: true, data: '192.0.2.1' }] });
+    expect(() => decodeMessage(buf.subarray(0, buf.length - 3))).toThrow();
+    expect(() => decodeMessage(Buffer.from([1, 2, 3]))).toThrow();
+  });
+
+  it('compares records by owner, type and RDATA, not TTL or flush bit', () => {
+    const a: MdnsRecord = { name: 'H.local', type: 'A', ttl: 120, flush: true, data: '192.0.2.1' };
+    expect(sameRecord(a, { ...a, name: 'h.local', ttl: 0, flush: false })).toBe(true);
+    expect(sameRecord(a, { ...a, data: '192.0.2.2' })).toBe(false);
+    expect(rdataBytes(a)).toEqual(Buffer.from([192, 0, 2, 1]));
+  });
+
+  it('breaks probe ties by type then RDATA bytes (RFC 6762 §8.2)', () => {
+    const a: MdnsRecord = { name: 'h.local', type: 'A', ttl: 120, flush: true, data: '169.254.99.200' };
+    const b: MdnsRecord = { ...a, data: '169.254.200.50' };
+    expect(compareProbeRecords([a], [b])).toBeLessThan(0); // the RFC's own example: 200.50 wins
+    expect(compareProbeRecords([b], [a])).toBeGreaterThan(0);
+    expect(compareProbeRecords([a], [{ ...a, ttl: 1 }])).toBe(0);
+    expect(compareProbeRecords([a], [a, b])).toBeLessThan(0); // more records win when the rest is equal
+  });
+});
