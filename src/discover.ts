@@ -3,7 +3,7 @@
  * asked directly, plus a PTR browse), and rebuild its URI template in wire order.
  */
 import { selectInterfaces, type NetInterface } from './network-interfaces.js';
-import { MdnsTransport, type PacketSource } from './mdns/transport.js';
+import { MdnsTransport, type PacketChannel, type PacketSource } from './mdns/transport.js';
 import { sameName, type MdnsMessage, type MdnsQuestion, type MdnsRecord, type SrvData } from './mdns/wire.js';
 import { fromTxt, JITSI_INSTANCE_NAME } from './template.js';
 
@@ -62,10 +62,8 @@ export async function discover(options: DiscoverOptions = {}): Promise<Discovere
   }
 }
 
-export type BrowseTransport = Pick<MdnsTransport, 'interfaces' | 'send' | 'on' | 'off'>;
-
 /** The discovery itself, on sockets someone else owns. */
-export function browse(transport: BrowseTransport, options: DiscoverOptions = {}): Promise<DiscoveredService[]> {
+export function browse(transport: PacketChannel, options: DiscoverOptions = {}): Promise<DiscoveredService[]> {
   return new Browser(transport, options).run();
 }
 
@@ -80,7 +78,7 @@ class Browser {
   private graceStarted = false;
 
   constructor(
-    private readonly transport: BrowseTransport,
+    private readonly transport: PacketChannel,
     private readonly options: DiscoverOptions,
   ) {
     this.name = options.name ?? JITSI_INSTANCE_NAME;

@@ -21,7 +21,7 @@ import {
   SERVICES_ENUMERATION,
   type ServiceDefinition,
 } from './service-records.js';
-import type { MdnsTransport, PacketSource } from './transport.js';
+import type { PacketChannel, PacketSource } from './transport.js';
 import { MDNS_PORT, sameName, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
 
 export const PROBE_INTERVAL_MS = 250;
@@ -52,7 +52,6 @@ export interface ResponderEvents {
   'send-error': [iface: NetInterface, error: Error];
 }
 
-export type Transport = Pick<MdnsTransport, 'interfaces' | 'send' | 'on' | 'off'>;
 
 type State = 'idle' | 'probing' | 'announced' | 'stopped';
 
@@ -74,7 +73,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private readonly onSendError = (iface: NetInterface, err: Error) => this.emit('send-error', iface, err);
 
   constructor(
-    private readonly transport: Transport,
+    private readonly transport: PacketChannel,
     readonly service: ServiceDefinition,
     private readonly random: () => number = Math.random,
   ) {

@@ -32,6 +32,14 @@ export interface TransportEvents {
   'send-error': [iface: NetInterface, error: Error];
 }
 
+/** What the responder and the browser need of a transport (tests give them a fake one). */
+export interface PacketChannel {
+  readonly interfaces: readonly NetInterface[];
+  send(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): Promise<void>;
+  on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): unknown;
+  off<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): unknown;
+}
+
 interface InterfaceSockets {
   readonly iface: NetInterface;
   readonly v4: dgram.Socket | undefined;
@@ -41,7 +49,7 @@ interface InterfaceSockets {
 /** How long a sent packet is remembered to recognise its multicast echo. */
 const ECHO_MEMORY_MS = 2000;
 
-export class MdnsTransport extends EventEmitter<TransportEvents> {
+export class MdnsTransport extends EventEmitter<TransportEvents> implements PacketChannel {
   readonly stats: TransportStats = { received: 0, sent: 0, malformed: 0, offLink: 0, echoes: 0 };
   private readonly recent = new Map<string, number>();
   private closed = false;

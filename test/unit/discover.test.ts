@@ -12,7 +12,7 @@ const eth0: NetInterface = {
   ipv6: [],
 };
 
-class FakeTransport extends EventEmitter<{ message: [MdnsMessage, PacketSource] }> {
+class FakeTransport extends EventEmitter<{ message: [MdnsMessage, PacketSource]; 'send-error': [NetInterface, Error] }> {
   readonly interfaces = [eth0];
   sent: { message: OutgoingMessage; at: number }[] = [];
   async send(message: OutgoingMessage): Promise<void> {
