@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { advertise, type AdvertiseEvent } from '../advertise.js';
+import { advertise, type AdvertiseEvent, type Advertisement } from '../advertise.js';
 import { UsageError } from '../errors.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, parsePort, warn } from './common.js';
 
@@ -55,25 +55,35 @@ export function registerAdvertiseCommand(program: Command): void {
           else if (e.event !== 'send-error' && e.event !== 'conflict') process.stdout.write(`${describe(e)}\n`);
           else process.stderr.write(`provdisc: ${describe(e)}\n`);
         };
-        const ad = await advertise(
-          {
-            template,
-            name: flags.name,
-            host: flags.host,
-            port: flags.port === undefined ? undefined : parsePort(flags.port),
-            addresses: flags.address,
-            interfaces: flags.interface,
-            warn,
-          },
-          print,
-        );
-        const stop = () => void ad.close();
+        // handlers go in before anything is sent: a signal during probing still ends with goodbyes
+        let ad: Advertisement | undefined;
+        let stopRequested = false;
+        const stop = () => {
+          stopRequested = true;
+          void ad?.close();
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        const end = await ad.finished;
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        return end.event === 'goodbye' ? EXIT_OK : EXIT_ERROR;
+        try {
+          ad = await advertise(
+            {
+              template,
+              name: flags.name,
+              host: flags.host,
+              port: flags.port === undefined ? undefined : parsePort(flags.port),
+              addresses: flags.address,
+              interfaces: flags.interface,
+              warn,
+            },
+            print,
+          );
+          if (stopRequested) void ad.close();
+          const end = await ad.finished;
+          return end.event === 'goodbye' ? EXIT_OK : EXIT_ERROR;
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
       }),
     );
 }
