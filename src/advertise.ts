@@ -9,7 +9,7 @@ import { UsageError, type WarningSink } from './errors.js';
 import { listInterfaces, selectInterfaces, type NetInterface } from './network-interfaces.js';
 import { ConflictError, Responder, type Conflict } from './mdns/responder.js';
 import { instanceFullName, type ServiceDefinition } from './mdns/service-records.js';
-import { MdnsTransport } from './mdns/transport.js';
+import { MdnsTransport, type TransportStats } from './mdns/transport.js';
 import {
   defaultPortFor,
   fromTxt,
@@ -54,7 +54,7 @@ export type AdvertiseEvent =
   | { readonly event: 'conflict'; readonly from: string; readonly interface: string; readonly message: string }
   | { readonly event: 'send-error'; readonly interface: string; readonly error: string }
   | { readonly event: 'interfaces-changed'; readonly interfaces: readonly AdvertisedInterface[] }
-  | { readonly event: 'goodbye'; readonly instance: string };
+  | { readonly event: 'goodbye'; readonly instance: string; readonly packets: TransportStats };
 
 /** The name is held by another host with other data; the advertisement stopped (never renamed). */
 export class NameConflictError extends UsageError {
@@ -198,6 +198,8 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
   private closing: Promise<void> | undefined;
   private readonly poll: NodeJS.Timeout;
   private switching: Promise<void> = Promise.resolve();
+  /** Packet counts of the sessions already ended; the live one adds its own. */
+  private readonly pastStats: TransportStats = { received: 0, sent: 0, malformed: 0, offLink: 0, echoes: 0 };
 
   constructor(
     readonly service: ServiceDefinition,
@@ -219,7 +221,7 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
       clearInterval(this.poll);
       await this.switching;
       await this.endSession(true);
-      const e = { event: 'goodbye' as const, instance: this.service.instance };
+      const e = { event: 'goodbye' as const, instance: this.service.instance, packets: this.packetStats() };
       this.emit('event', e);
       this.settle(e);
     })();
@@ -246,12 +248,21 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
     })();
   }
 
+  /** Packets received, sent and dropped (malformed, off-link, our own echoes) since the start. */
+  packetStats(): TransportStats {
+    const live = this.session?.transport.stats;
+    const sum = { ...this.pastStats };
+    if (live) for (const k of Object.keys(sum) as (keyof TransportStats)[]) sum[k] += live[k];
+    return sum;
+  }
+
   private async endSession(goodbye: boolean): Promise<void> {
     const s = this.session;
-    this.session = undefined;
     if (!s) return;
     await s.responder.stop(goodbye);
     await s.transport.close();
+    for (const k of Object.keys(this.pastStats) as (keyof TransportStats)[]) this.pastStats[k] += s.transport.stats[k];
+    this.session = undefined;
   }
 
   private async followInterfaces(): Promise<void> {

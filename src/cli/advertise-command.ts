@@ -26,8 +26,10 @@ function describe(e: AdvertiseEvent): string {
       return e.interfaces.length === 0
         ? 'no usable interface left; waiting for one to come up'
         : `interfaces changed; probed and announced again on ${e.interfaces.map((i) => `${i.name} (${i.addresses.join(', ')})`).join('; ')}`;
-    case 'goodbye':
-      return `goodbye sent for "${e.instance}"; stopped`;
+    case 'goodbye': {
+      const p = e.packets;
+      return `goodbye sent for "${e.instance}"; stopped (${p.received} packets received, ${p.sent} sent; dropped: ${p.malformed} malformed, ${p.offLink} off-link)`;
+    }
   }
 }
 

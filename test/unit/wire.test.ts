@@ -27,8 +27,14 @@ describe('mDNS wire layer', () => {
 
   it('throws on a truncated packet instead of returning half of it', () => {
     const buf = encodeMessage({ response: true, answers: [{ name: 'h.local', type: 'A', ttl: 120, flush: true, data: '192.0.2.1' }] });
-    expect(() => decodeMessage(buf.subarray(0, buf.length - 3))).toThrow();
-    expect(() => decodeMessage(Buffer.from([1, 2, 3]))).toThrow();
+    for (let cut = 1; cut < buf.length; cut++) expect(() => decodeMessage(buf.subarray(0, buf.length - cut))).toThrow();
+  });
+
+  it('throws on malformed names: a pointer loop, a reserved label type, a count with no data', () => {
+    const header = (qdcount: number) => Buffer.from([0, 0, 0, 0, 0, qdcount, 0, 0, 0, 0, 0, 0]);
+    expect(() => decodeMessage(Buffer.concat([header(1), Buffer.from([0xc0, 12, 0, 1, 0, 1])]))).toThrow();
+    expect(() => decodeMessage(Buffer.concat([header(1), Buffer.from([0x80, 0, 1, 0, 1])]))).toThrow();
+    expect(() => decodeMessage(header(1))).toThrow();
   });
 
   it('compares records by owner, type and RDATA, not TTL or flush bit', () => {
