@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { JMDNS_CLASSPATH, SYSTEM_PYTHON } from './peers.js';
+
+/** What a lab test can depend on. */
+export type Peer = 'root' | 'netns' | 'avahi' | 'jmdns' | 'zeroconf' | 'tshark' | 'dig';
+
+function onPath(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Each check returns what is missing, naming the Debian package that provides it. */
+const CHECKS: Record<Peer, () => string[]> = {
+  root: () => (process.getuid?.() === 0 ? [] : ['root privileges (run the interop tests as root)']),
+  netns: () => ['ip', 'nsenter', 'unshare'].filter((c) => !onPath(c)).map((c) => `${c} (packages iproute2, util-linux)`),
+  avahi: () => [
+    ...(fs.existsSync('/usr/sbin/avahi-daemon') ? [] : ['avahi-daemon (package avahi-daemon)']),
+    ...['avahi-browse', 'avahi-publish'].filter((c) => !onPath(c)).map((c) => `${c} (package avahi-utils)`),
+    ...(onPath('dbus-daemon') ? [] : ['dbus-daemon (package dbus)']),
+  ],
+  jmdns: () => [
+    ...['java', 'javac'].filter((c) => !onPath(c)).map((c) => `${c} (package default-jdk-headless)`),
+    ...JMDNS_CLASSPATH.filter((jar) => !fs.existsSync(jar)).map(
+      (jar) => `${jar} (package ${jar.includes('jmdns') ? 'libjmdns-java' : 'libslf4j-java'})`,
+    ),
+  ],
+  zeroconf: () =>
+    spawnSync(SYSTEM_PYTHON, ['-c', 'import zeroconf'], { stdio: 'ignore' }).status === 0
+      ? []
+      : [`python zeroconf for ${SYSTEM_PYTHON} (package python3-zeroconf)`],
+  tshark: () => (onPath('tshark') ? [] : ['tshark (package tshark)']),
+  dig: () => (onPath('dig') ? [] : ['dig (package dnsutils)']),
+};
+
+export interface Requirements {
+  missing: string[];
+  /** True when the suite should be skipped: something is missing and we are not in CI. */
+  skip: boolean;
+  /** Suffix for the suite title, so a skip says why. */
+  note: string;
+  /** For beforeAll: throws, naming the packages, when something is missing (in CI the run fails). */
+  assert(): void;
+}
+
+/**
+ * Checks the peers a test file needs. Outside CI a missing peer skips the suite with a visible
+ * reason; under CI=true the suite runs and fails on `assert()`: a green CI must mean "tested".
+ */
+export function requirePeers(peers: Peer[]): Requirements {
+  const missing = [...new Set(['root' as const, 'netns' as const, ...peers])].flatMap((peer) => CHECKS[peer]());
+  const inCi = ['true', '1'].includes((process.env.CI ?? '').toLowerCase());
+  const message = `missing: ${missing.join('; ')}`;
+  const skip = missing.length > 0 && !inCi;
+  if (skip) console.warn(`[interop] skipping: ${message}`);
+  return {
+    missing,
+    skip,
+    note: skip ? ` (skipped, ${message})` : '',
+    assert() {
+      if (missing.length > 0) throw new Error(`interop peers ${message}`);
+    },
+  };
+}
