@@ -101,6 +101,30 @@ describe('advertise ⇄ discover on one link, no default route', () => {
   });
 });
 
+describe('IPv6 only', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await createLab({ topology: 'pair' });
+    for (const key of ['a', 'b']) await lab.host(key).run('ip', ['-4', 'addr', 'flush', 'dev', 'eth0']);
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it('advertises and discovers over ff02::fb with link-local addresses', async () => {
+    const a = lab.host('a');
+    const { adv, announced } = await startAdvertiser(lab, 'a', [TEMPLATE]);
+    expect(announced.interfaces[0]!.addresses).toEqual([a.iface('eth0').ipv6LinkLocal]);
+    const r = await lab.host('b').provdisc(['discover', '--json']);
+    expect(r.code).toBe(0);
+    const found = JSON.parse(r.stdout);
+    expect(found.template).toBe(TEMPLATE);
+    expect(found.from).toBe(a.iface('eth0').ipv6LinkLocal);
+    expect(found.addresses).toEqual([a.iface('eth0').ipv6LinkLocal]);
+    await adv.stop();
+  });
+});
+
 describe('an advertiser with two interfaces on two links', () => {
   let lab: Lab;
   beforeAll(async () => {
