@@ -1,0 +1,175 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import {
+  checkHostAddress,
+  checkHostName,
+  hostsLine,
+  isOwnAddress,
+  lookupHost,
+  parseHostsFile,
+  upsertHostsLine,
+} from '../avahi-hosts.js';
+import { checkServiceFile, renderServiceFile, type Problem } from '../avahi-service.js';
+import { writeFilesAtomically, type StagedWrite, type WriteOptions } from '../atomic-write.js';
+import { loadConfig, pick, type ProvdiscConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import { defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template.js';
+import { action, EXIT_ERROR, EXIT_OK, info, parsePort, warn } from './common.js';
+
+interface AvahiFlags {
+  config?: string;
+  name?: string;
+  host?: string;
+  address?: string;
+  port?: string;
+  output?: string;
+  hostsFile?: string;
+  check?: string;
+}
+
+async function readText(file: string, what: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return undefined;
+    throw new UsageError(`cannot read the ${what} ${file}: ${e.message}`, 'check the path and its permissions');
+  }
+}
+
+function singleAddress(flag: string | undefined, config: ProvdiscConfig): string | undefined {
+  if (flag !== undefined) return flag;
+  const list = config.address ?? [];
+  if (list.length > 1) {
+    throw new UsageError(`the configuration gives ${list.length} addresses; an Avahi hosts line takes one`, 'keep one address in [avahi], or pass --address');
+  }
+  return list[0];
+}
+
+function describeWrite(w: StagedWrite): string {
+  switch (w.outcome) {
+    case 'created':
+      return `wrote ${w.file}`;
+    case 'unchanged':
+      return `${w.file} is unchanged`;
+    case 'replaced':
+      return w.backup === undefined ? `replaced ${w.file}` : `replaced ${w.file}; the previous version is in ${w.backup}`;
+  }
+}
+
+async function generate(templateArg: string | undefined, flags: AvahiFlags, config: ProvdiscConfig): Promise<number> {
+  const text = pick(templateArg, config.template);
+  if (text === undefined) {
+    throw new UsageError('no URI template given', "pass one: provdisc avahi 'https://host/provisioning.php?username=${username}', or set template in the --config file");
+  }
+  const template = parseTemplate(text, warn);
+  const name = pick(flags.name, config.name) ?? JITSI_INSTANCE_NAME;
+  if (name !== JITSI_INSTANCE_NAME) warn(`the service is named "${name}": a Jitsi client only looks for "${JITSI_INSTANCE_NAME}" and will not see it`);
+  if (Buffer.byteLength(name) > 63 || /[\x00-\x1F\x7F]/.test(name)) {
+    throw new UsageError(`--name "${name}" is not a DNS-SD instance name (at most 63 bytes, no control characters)`, `leave --name out to use "${JITSI_INSTANCE_NAME}"`);
+  }
+  const port = flags.port !== undefined ? parsePort(flags.port) : (config.port ?? template.port ?? defaultPortFor(template.scheme));
+  let host = pick(flags.host, config.host);
+  const address = singleAddress(flags.address, config);
+  const hostsFile = pick(flags.hostsFile, config.hostsFile);
+  const output = pick(flags.output, config.output);
+  if (host !== undefined) checkHostName(host, warn);
+  if (address !== undefined) {
+    if (host === undefined) throw new UsageError('--address needs --host: the hosts line gives an address to a name', 'add --host provisioning.local');
+    checkHostAddress(address);
+  }
+  if (hostsFile !== undefined && address === undefined) {
+    throw new UsageError('--hosts-file needs --host and --address to know which line to write', 'add --host NAME --address IP');
+  }
+  let line: string | undefined;
+  if (host !== undefined && address !== undefined) {
+    if (isOwnAddress(address)) {
+      info(
+        `${address} is an address of this machine: Avahi would refuse the hosts line "${hostsLine(address, host)}" ("Local name collision") and the service would never resolve; ` +
+          'leaving <host-name> out, so the SRV record points at this machine\'s own Avahi name, and writing no hosts line',
+      );
+      host = undefined;
+    } else {
+      line = hostsLine(address, host);
+    }
+  } else if (host !== undefined) {
+    warn(`no --address given: make sure /etc/avahi/hosts has a line "ADDRESS ${host}", or the service never resolves`);
+  }
+  const xml = renderServiceFile({ name, hostName: host, type: serviceTypeFor(template.scheme), port, txt: toTxt(template) });
+
+  const writes: { file: string; content: string; options: WriteOptions }[] = [];
+  if (output !== undefined) writes.push({ file: output, content: xml, options: { backup: true } });
+  if (line !== undefined && host !== undefined && hostsFile !== undefined) {
+    const current = await readText(hostsFile, 'hosts file');
+    writes.push({ file: hostsFile, content: upsertHostsLine(current, address ?? '', host), options: { backup: true } });
+  }
+  for (const w of await writeFilesAtomically(writes)) info(describeWrite(w));
+
+  if (output === undefined) process.stdout.write(xml);
+  if (line !== undefined && hostsFile === undefined) {
+    // stdout carries the XML when there is no --output, so the hosts line must not mix with it
+    if (output === undefined) info(`add this line to /etc/avahi/hosts: ${line}`);
+    else process.stdout.write(`${line}\n`);
+  }
+  return EXIT_OK;
+}
+
+function printProblem(p: Problem): void {
+  process.stderr.write(`provdisc: problem: ${p.message}\n  fix: ${p.fix}\n`);
+}
+
+async function check(file: string, hostsFile: string | undefined): Promise<number> {
+  const xml = await readText(file, 'service file');
+  if (xml === undefined) throw new UsageError(`the service file ${file} does not exist`, 'check the path given to --check');
+  const result = checkServiceFile(xml);
+  const problems = [...result.problems];
+  if (hostsFile !== undefined && result.hostNames.length > 0) {
+    const text = await readText(hostsFile, 'hosts file');
+    const hosts = parseHostsFile(text ?? '');
+    for (const name of result.hostNames) {
+      const entry = lookupHost(hosts, name);
+      if (!entry) {
+        const stopped = hosts.stop ? ` (Avahi stops reading it at line ${hosts.stop.line}: ${hosts.stop.reason})` : '';
+        problems.push({
+          message: `${hostsFile} has no line for the host-name ${name}${text === undefined ? ' (the file does not exist)' : stopped}; the SRV target never gets an address`,
+          fix: hosts.stop ? `correct line ${hosts.stop.line} to "ADDRESS NAME"` : `add a line "ADDRESS ${name}", e.g. with provdisc avahi … --host ${name} --address IP --hosts-file ${hostsFile}`,
+        });
+      } else if (isOwnAddress(entry.address)) {
+        problems.push({
+          message: `${hostsFile} line ${entry.line} gives ${name} this machine's own address ${entry.address}; Avahi refuses it ("Local name collision")`,
+          fix: `remove that line and the <host-name> element: the SRV record then points at this machine's own name`,
+        });
+      }
+    }
+  }
+  for (const t of result.templates) process.stdout.write(`${t}\n`);
+  for (const w of result.warnings) warn(w);
+  problems.forEach(printProblem);
+  return problems.length === 0 ? EXIT_OK : EXIT_ERROR;
+}
+
+export function registerAvahiCommand(program: Command): void {
+  program
+    .command('avahi')
+    .description('write the Avahi service file (and /etc/avahi/hosts line) advertising the template, or --check an existing one')
+    .argument('[template]', "provisioning URI template, e.g. 'https://host/prov.php?user=${username}'")
+    .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
+    .option('--name <instance>', `service name (Jitsi only looks for "${JITSI_INSTANCE_NAME}")`)
+    .option('--host <name>', 'full host name for <host-name>, e.g. provisioning.local (Avahi does not append .local)')
+    .option('--address <ip>', 'with --host: the address for the /etc/avahi/hosts line')
+    .option('-p, --port <port>', "SRV port (default: the template's port, else 443 for https, 80 for http)")
+    .option('-o, --output <file>', 'write the service file here (atomically, mode 0644, previous one kept as FILE.bak) instead of stdout')
+    .option('--hosts-file <file>', 'add or update the line for --host in this hosts file (created if missing); with --check: look the host-name up in it')
+    .option('--check <file>', 'check an existing service file: print the URI a Jitsi client would build, list what would stop it')
+    .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
+    .action(
+      action(async (templateArg: string | undefined, flags: AvahiFlags) => {
+        const config = flags.config === undefined ? {} : loadConfig(flags.config, 'avahi');
+        if (flags.check !== undefined) {
+          if (templateArg !== undefined) throw new UsageError('--check reads a service file and takes no template', 'drop the template, or drop --check to write a file');
+          return check(flags.check, pick(flags.hostsFile, config.hostsFile));
+        }
+        return generate(templateArg, flags, config);
+      }),
+    );
+}
