@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LabHost } from './host.js';
-import { runBounded, type SpawnedProcess } from './process.js';
+import type { SpawnedProcess } from './process.js';
 
 export interface AvahiOptions {
   /** File name → XML, installed as /etc/avahi/services for this daemon only. */
@@ -33,6 +33,9 @@ export interface BrowsedService {
 
 export interface AvahiBrowseResult {
   services: BrowsedService[];
+  /** Until the first resolved (`=`) line: what a user waits for. */
+  firstResolvedMs?: number;
+  /** Until avahi-browse -t decided the list was complete and exited. */
   elapsedMs: number;
   raw: string;
 }
@@ -162,10 +165,18 @@ export async function startAvahi(host: LabHost, options: AvahiOptions = {}): Pro
       for (const line of expectedLogLines(options)) await waitForLog(line);
     }
   })();
+  const stop = async (): Promise<void> => {
+    await daemon.stop();
+    try {
+      process.kill(dbusPid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
   try {
     await Promise.race([ready, refused]);
   } catch (error) {
-    await daemon.stop();
+    await stop();
     throw error;
   }
 
@@ -176,12 +187,20 @@ export async function startAvahi(host: LabHost, options: AvahiOptions = {}): Pro
     waitForLog,
     async browse(type, { resolve = true, timeoutMs: browseTimeout = 10_000 } = {}) {
       const started = performance.now();
-      const run = await runBounded('nsenter', [...enter, 'avahi-browse', '-p', '-t', ...(resolve ? ['-r'] : []), type], {
-        timeoutMs: browseTimeout,
+      const browser = host.spawnTracked('nsenter', [...enter, 'avahi-browse', '-p', '-t', '-k', ...(resolve ? ['-r'] : []), type], {
+        description: `[${host.key}] avahi-browse ${type}`,
       });
+      let firstResolvedMs: number | undefined;
+      browser.on('stdout', (line: string) => {
+        if (firstResolvedMs === undefined && line.startsWith('=;')) firstResolvedMs = performance.now() - started;
+      });
+      const limit = setTimeout(() => browser.kill('SIGKILL'), browseTimeout);
+      const exit = await browser.exited;
+      clearTimeout(limit);
       const elapsedMs = performance.now() - started;
-      if (run.code !== 0 && !run.timedOut) throw new Error(`avahi-browse failed (${run.code}): ${run.stderr}`);
-      return { services: parseBrowse(run.stdout), elapsedMs, raw: run.stdout };
+      const raw = browser.lines.stdout.join('\n');
+      if (exit.code !== 0 && exit.signal !== 'SIGKILL') throw new Error(`avahi-browse failed:\n${browser.tail()}`);
+      return { services: parseBrowse(raw), firstResolvedMs, elapsedMs, raw };
     },
     async publish(name, type, port, txt) {
       const child = host.spawnTracked('nsenter', [...enter, 'avahi-publish', '-s', name, type, String(port), ...txt], {
@@ -190,13 +209,6 @@ export async function startAvahi(host: LabHost, options: AvahiOptions = {}): Pro
       await child.waitForLine(/^Established under name/, timeoutMs, 'stderr');
       return child;
     },
-    async stop() {
-      await daemon.stop();
-      try {
-        process.kill(dbusPid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    },
+    stop,
   };
 }

@@ -15,8 +15,8 @@ export interface CapturedRecord {
   ttl: number;
   cacheFlush: boolean;
   /**
-   * By type: A/AAAA the address, PTR/CNAME the target, TXT the strings in wire order, SRV
-   * { priority, weight, port, target }; other types the raw tshark fields.
+   * By type: A/AAAA the address, PTR the target, TXT the strings in wire order, SRV
+   * { priority, weight, port, target }, NSEC { next, types }; other types the raw tshark fields.
    */
   data: unknown;
 }
@@ -40,9 +40,11 @@ export const TYPE = { A: 1, PTR: 12, TXT: 16, AAAA: 28, SRV: 33, NSEC: 47, ANY: 
 
 type Fields = Record<string, unknown>;
 
+/** A field's (first) value: a record can repeat a field name, NSEC's type bitmap reuses dns.resp.type. */
 function str(fields: Fields, key: string): string {
   const value = fields[key];
-  return typeof value === 'string' ? value : '';
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : '';
 }
 
 function strings(value: unknown): string[] {
@@ -66,6 +68,11 @@ function recordData(fields: Fields, type: number): unknown {
       return str(fields, 'dns.ptr.domain_name');
     case TYPE.TXT:
       return strings(fields['dns.txt']);
+    case TYPE.NSEC:
+      return {
+        next: str(fields, 'dns.nsec.next_domain_name'),
+        types: strings(fields['dns.resp.type']).slice(1).map(Number),
+      };
     case TYPE.SRV:
       return {
         priority: Number(str(fields, 'dns.srv.priority')),
@@ -136,8 +143,11 @@ export function parseTsharkJson(json: string): CapturedPacket[] {
 
 export interface Capture {
   file: string;
-  /** Stops capturing and returns every mDNS packet seen (port 5353 on either side). */
-  stop(): Promise<CapturedPacket[]>;
+  /**
+   * Stops capturing and returns every mDNS packet seen (port 5353 on either side). Waits
+   * `settleMs` first (default 250): a packet sent just before would otherwise be lost with dumpcap.
+   */
+  stop(options?: { settleMs?: number }): Promise<CapturedPacket[]>;
 }
 
 let captureCount = 0;
@@ -155,8 +165,9 @@ export async function startCapture(host: LabHost, iface: string): Promise<Captur
   let stopped: Promise<CapturedPacket[]> | undefined;
   return {
     file,
-    stop(): Promise<CapturedPacket[]> {
+    stop({ settleMs = 250 } = {}): Promise<CapturedPacket[]> {
       stopped ??= (async () => {
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
         // SIGINT makes tshark flush the last packets before exiting
         await tshark.stop(3_000, 'SIGINT');
         const read = await host.run('tshark', ['-n', '-r', file, '-T', 'json', '--no-duplicate-keys'], { timeoutMs: 30_000 });
