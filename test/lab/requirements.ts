@@ -1,18 +1,29 @@
-import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { JMDNS_CLASSPATH, SYSTEM_PYTHON } from './peers.js';
 
 /** What a lab test can depend on. */
 export type Peer = 'root' | 'netns' | 'avahi' | 'jmdns' | 'zeroconf' | 'tshark' | 'dig';
 
 function onPath(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+  return (process.env.PATH ?? '').split(':').some((dir) => {
+    try {
+      fs.accessSync(path.join(dir || '.', command), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Each check returns what is missing, naming the Debian package that provides it. */
 const CHECKS: Record<Peer, () => string[]> = {
   root: () => (process.getuid?.() === 0 ? [] : ['root privileges (run the interop tests as root)']),
-  netns: () => ['ip', 'nsenter', 'unshare'].filter((c) => !onPath(c)).map((c) => `${c} (packages iproute2, util-linux)`),
+  netns: () => [
+    ...(onPath('ip') ? [] : ['ip (package iproute2)']),
+    ...['nsenter', 'unshare'].filter((c) => !onPath(c)).map((c) => `${c} (package util-linux)`),
+  ],
   avahi: () => [
     ...(fs.existsSync('/usr/sbin/avahi-daemon') ? [] : ['avahi-daemon (package avahi-daemon)']),
     ...['avahi-browse', 'avahi-publish'].filter((c) => !onPath(c)).map((c) => `${c} (package avahi-utils)`),
