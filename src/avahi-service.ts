@@ -188,7 +188,7 @@ export function parseServiceFile(xml: string): ParsedServiceFile {
   }
   const doc = parser.parse(xml) as XmlNode;
   const roots = Object.keys(doc).filter((k) => k !== '?xml' && k !== TEXT);
-  const groupNode = (doc['service-group'] as XmlNode | undefined) ?? undefined;
+  const groupNode = doc['service-group'] as XmlNode | undefined;
   if (roots.length !== 1 || !groupNode) {
     problems.push({ message: `the root element is <${roots.join('>, <')}>, not <service-group>`, fix: 'wrap the services in <service-group> as avahi.service(5) shows' });
     return { group: undefined, problems };
@@ -292,7 +292,7 @@ export function checkServiceFile(xml: string): ServiceCheck {
       }
     }
     problems.push(...txtProblems(s.txt, where, warnings));
-    if (s.type === '_http._tcp') warnings.push(`${where}: plain http sends the provisioning POST (usernames, passwords) in clear text`);
+    if (s.type?.toLowerCase() === '_http._tcp') warnings.push(`${where}: plain http sends the provisioning POST (usernames, passwords) in clear text`);
     templates.push(fromTxt({ type: s.type ?? '', txt: s.txt, host: s.hostName ?? '<this host>', port }));
   }
   return { templates, problems, hostNames, warnings };

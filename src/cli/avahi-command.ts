@@ -81,7 +81,7 @@ async function generate(templateArg: string | undefined, flags: AvahiFlags, conf
   if (hostsFile !== undefined && address === undefined) {
     throw new UsageError('--hosts-file needs --host and --address to know which line to write', 'add --host NAME --address IP');
   }
-  let line: string | undefined;
+  let entry: { address: string; name: string } | undefined;
   if (host !== undefined && address !== undefined) {
     if (isOwnAddress(address)) {
       info(
@@ -90,7 +90,7 @@ async function generate(templateArg: string | undefined, flags: AvahiFlags, conf
       );
       host = undefined;
     } else {
-      line = hostsLine(address, host);
+      entry = { address, name: host };
     }
   } else if (host !== undefined) {
     warn(`no --address given: make sure /etc/avahi/hosts has a line "ADDRESS ${host}", or the service never resolves`);
@@ -99,14 +99,22 @@ async function generate(templateArg: string | undefined, flags: AvahiFlags, conf
 
   const writes: { file: string; content: string; options: WriteOptions }[] = [];
   if (output !== undefined) writes.push({ file: output, content: xml, options: { backup: true } });
-  if (line !== undefined && host !== undefined && hostsFile !== undefined) {
-    const current = await readText(hostsFile, 'hosts file');
-    writes.push({ file: hostsFile, content: upsertHostsLine(current, address ?? '', host), options: { backup: true } });
+  if (entry !== undefined && hostsFile !== undefined) {
+    const updated = upsertHostsLine(await readText(hostsFile, 'hosts file'), entry.address, entry.name);
+    const parsed = parseHostsFile(updated);
+    if (parsed.stop && !lookupHost(parsed, entry.name)) {
+      throw new UsageError(
+        `${hostsFile} line ${parsed.stop.line} has ${parsed.stop.reason}: Avahi stops reading there and would never see the line for ${entry.name}`,
+        `correct line ${parsed.stop.line} to "ADDRESS NAME" (or make it a # comment), then run again`,
+      );
+    }
+    writes.push({ file: hostsFile, content: updated, options: { backup: true } });
   }
   for (const w of await writeFilesAtomically(writes)) info(describeWrite(w));
 
   if (output === undefined) process.stdout.write(xml);
-  if (line !== undefined && hostsFile === undefined) {
+  if (entry !== undefined && hostsFile === undefined) {
+    const line = hostsLine(entry.address, entry.name);
     // stdout carries the XML when there is no --output, so the hosts line must not mix with it
     if (output === undefined) info(`add this line to /etc/avahi/hosts: ${line}`);
     else process.stdout.write(`${line}\n`);

@@ -153,6 +153,15 @@ describe('provdisc avahi: mistakes leave every file as it was', () => {
     expect(read('p.service')).toBe('old\n');
   });
 
+  it('a hosts file where Avahi would stop reading before the new line', async () => {
+    writeFileSync(file('hosts'), '10.0.0.1 printer.local extra\n');
+    const r = await provdisc(SEED_TEMPLATE, '--host', 'provisioning.local', '--address', OTHER, '--hosts-file', file('hosts'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/line 1 has more than an address and one name: Avahi stops reading there/);
+    expect(read('hosts')).toBe('10.0.0.1 printer.local extra\n');
+    expect(readdirSync(dir)).toEqual(['hosts']);
+  });
+
   it('a bad template', async () => {
     const r = await provdisc('ftp://h/p', '-o', file('p.service'));
     expect(r.code).toBe(1);
