@@ -1,0 +1,255 @@
+/**
+ * `expand`: the URL and the POST form a Jitsi client would send for a template, on this machine.
+ * Also holds what `provision` shares with it: where the template comes from, the client options,
+ * and asking for credentials.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config.js';
+import { discover } from '../discover.js';
+import { UsageError } from '../errors.js';
+import {
+  asksForCredentials,
+  buildRequest,
+  displayUrl,
+  expandTemplate,
+  maskField,
+  parseAssignment,
+  type Credentials,
+  type ExpansionContext,
+  type Expansion,
+  type ProvisioningRequest,
+} from '../placeholders.js';
+import { action, collect, EXIT_OK, info, warn } from './common.js';
+
+export interface ClientFlags {
+  config?: string;
+  discover?: boolean;
+  timeout?: string;
+  interface?: string[];
+  set?: string[];
+  allowEnv?: string[];
+  username?: string;
+  passwordStdin?: boolean;
+  uuidFile?: string;
+  json?: boolean;
+}
+
+/** The options `expand` and `provision` share. */
+export function addClientOptions(command: Command): Command {
+  return command
+    .argument('[template]', "provisioning URI template, e.g. 'https://host/prov.php?user=${username}&os=${osname}'")
+    .option('--config <file>', 'read settings (template, username, allow-env, set…) from this ini file; flags win')
+    .option('--discover', 'take the template found over mDNS, as a Jitsi client set to Bonjour does')
+    .option('-t, --timeout <ms>', 'with --discover: how long to look (default 3000)')
+    .option('-i, --interface <name>', 'with --discover: interface to ask on (repeatable)', collect)
+    .option('--set <name=value>', 'give a placeholder another value, e.g. --set "osname=Windows 11" (repeatable)', collect)
+    .option('--allow-env <NAME>', 'let ${env.NAME} read this environment variable (repeatable; others stay empty)', collect)
+    .option('--username <name>', 'the user name the client would ask for')
+    .option('--password-stdin', 'read the password from the first line of stdin')
+    .option('--uuid-file <file>', 'where ${uuid} is kept (default: $PROVDISC_UUID_FILE, else $XDG_STATE_HOME/provdisc/uuid, else ~/.local/state/provdisc/uuid)')
+    .option('--json', 'print one JSON object');
+}
+
+/** The configuration file's settings for `command`, or none; it must exist when named. */
+export function readConfig(flags: ClientFlags, command: ConfigSection): ProvdiscConfig {
+  if (flags.config === undefined) return {};
+  if (!existsSync(flags.config)) throw new UsageError(`the configuration file ${flags.config} does not exist`, 'check the path given to --config');
+  return loadConfig(flags.config, command);
+}
+
+function parseTimeout(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--timeout "${value}" is not a number of milliseconds`, 'e.g. --timeout 3000');
+  return Number(value);
+}
+
+/** The template from the argument, else the configuration file, else mDNS discovery. */
+export async function resolveTemplate(argument: string | undefined, flags: ClientFlags, config: ProvdiscConfig): Promise<string> {
+  if (flags.discover && argument !== undefined) throw new UsageError('both a template and --discover given', 'use one of them');
+  const template = flags.discover ? await discoverTemplate(flags, config) : (argument ?? config.template);
+  if (template === undefined) {
+    throw new UsageError('no URI template given', "pass one (provdisc expand 'https://host/prov.php?os=${osname}'), set template in --config FILE, or use --discover");
+  }
+  if (!/^https?:\/\/[^/?#]+/i.test(template)) {
+    throw new UsageError(`"${template}" is not an http:// or https:// URL`, "a template looks like 'https://host/provisioning.php?user=${username}'");
+  }
+  return template;
+}
+
+async function discoverTemplate(flags: ClientFlags, config: ProvdiscConfig): Promise<string> {
+  const timeoutMs = flags.timeout !== undefined ? parseTimeout(flags.timeout) : config.timeout;
+  const found = (await discover({ timeoutMs, interfaces: flags.interface ?? config.interface })).filter((s) => s.complete);
+  const first = found[0];
+  if (!first) throw new UsageError('no "Provisioning URL" service answered over mDNS', 'check that the advertiser runs on this link, or pass the template');
+  info(`found ${first.template} (${first.type} from ${first.from} on ${first.interface}); anyone on the link can advertise one`);
+  return first.template;
+}
+
+/** `--set` values from the configuration file, then from the flags (which win, name by name). */
+export function expansionContext(flags: ClientFlags, config: ProvdiscConfig, client: Partial<ExpansionContext> = {}): ExpansionContext {
+  const overrides = new Map([...(config.set ?? []), ...(flags.set ?? [])].map(parseAssignment));
+  return { ...client, overrides, allowEnv: flags.allowEnv ?? config.allowEnv, uuidFile: flags.uuidFile };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a line from the terminal; a hidden one is not echoed. */
+export function askTerminal(question: string, hidden: boolean): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (err?: Error) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return finish();
+        if (ch === '\u0003' || ch === '\u0004') return finish(new UsageError('cancelled', 'run it again, or give --username and --password-stdin'));
+        if (ch === '\u007f' || ch === '\b') {
+          if (value.length > 0 && !hidden) process.stderr.write('\b \b');
+          value = value.slice(0, -1);
+        } else if (ch >= ' ') {
+          value += ch;
+          if (!hidden) process.stderr.write(ch);
+        }
+      }
+    };
+    stdin.setEncoding('utf8');
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
+
+/** Whether credentials can still be asked for: a terminal, not already used up by --password-stdin. */
+export function canAsk(flags: ClientFlags): boolean {
+  return process.stdin.isTTY === true && !flags.passwordStdin;
+}
+
+/** Asks the terminal for a user name (offering `suggested`) and a password. */
+export async function askCredentials(host: string, suggested: string | undefined, reason?: string): Promise<Credentials> {
+  if (reason) process.stderr.write(`provdisc: ${reason}\n`);
+  let username = '';
+  while (username === '') {
+    username = (await askTerminal(`user name for ${host}${suggested ? ` [${suggested}]` : ''}: `, false)) || (suggested ?? '');
+  }
+  const password = await askTerminal(`password for ${username}@${host}: `, true);
+  return { username, password };
+}
+
+/**
+ * The credentials the client would send at first: only asked for when the template has both a user
+ * name and a password field (Jitsi asks only then), from the options, else from the terminal.
+ */
+export async function initialCredentials(
+  request: ProvisioningRequest,
+  template: string,
+  flags: ClientFlags,
+  config: ProvdiscConfig,
+): Promise<Credentials | undefined> {
+  const username = flags.username ?? config.username;
+  const password = flags.passwordStdin ? (await readStdin()).split(/\r?\n/)[0] ?? '' : undefined;
+  const fields = request.fields.filter((f) => f.credential !== undefined).map((f) => f.credential);
+  if (!asksForCredentials(request)) {
+    if (fields.length > 0) {
+      warn(`the template has \${${fields[0]}} without \${${fields[0] === 'username' ? 'password' : 'username'}}: Jitsi never asks then, and sends it empty`);
+    }
+    if (username !== undefined || password !== undefined) warn('--username / --password-stdin are not used: the template asks for no credentials');
+    return undefined;
+  }
+  const host = new URL(request.postUrl).host;
+  if (username !== undefined && password !== undefined) return { username, password };
+  if (!canAsk(flags)) {
+    throw new UsageError(
+      `the template asks for \${username} and \${password}, and stdin is not a terminal to ask on`,
+      `give --username NAME and the password on stdin with --password-stdin (echo "$PASSWORD" | provdisc … --password-stdin)`,
+    );
+  }
+  if (username !== undefined) return { username, password: await askTerminal(`password for ${username}@${host}: `, true) };
+  if (/^http:/i.test(template)) warn('the password you type goes over http, in clear text');
+  return askCredentials(host, undefined);
+}
+
+/** Everything up to the request: template, expansion, credentials. */
+export interface PreparedRequest {
+  readonly template: string;
+  readonly context: ExpansionContext;
+  readonly expansion: Expansion;
+  readonly credentials: Credentials | undefined;
+  readonly request: ProvisioningRequest;
+}
+
+export async function prepareRequest(
+  argument: string | undefined,
+  flags: ClientFlags,
+  config: ProvdiscConfig,
+  client: Partial<ExpansionContext> = {},
+): Promise<PreparedRequest> {
+  const template = await resolveTemplate(argument, flags, config);
+  const context = expansionContext(flags, config, client);
+  const expansion = await expandTemplate(template, context);
+  for (const w of expansion.warnings) warn(w);
+  const credentials = await initialCredentials(buildRequest(expansion.url), template, flags, config);
+  return { template, context, expansion, credentials, request: buildRequest(expansion.url, credentials) };
+}
+
+export function requestJson(request: ProvisioningRequest) {
+  return {
+    url: displayUrl(request),
+    postUrl: request.postUrl,
+    fields: request.fields.map((f) => ({ name: f.name, value: maskField(f), ...(f.credential ? { credential: f.credential } : {}) })),
+  };
+}
+
+export function describeRequest(request: ProvisioningRequest): string {
+  const lines = [`URL:  ${displayUrl(request)}`, `POST ${request.postUrl}`, '  Content-Type: application/x-www-form-urlencoded'];
+  if (request.fields.length === 0) lines.push('  (no fields)');
+  for (const f of request.fields) lines.push(`  ${f.name}=${maskField(f)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerExpandCommand(program: Command): void {
+  addClientOptions(
+    program
+      .command('expand')
+      .description("show the URL and POST form a Jitsi client would send for a template, with this machine's values"),
+  )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Placeholders: ${osname} ${arch} ${hostname} ${ipaddr} ${hwaddr} ${uuid} ${build} ${locale} ${resx} ${resy}',
+        '  ${home.location} ${home.name} ${system.NAME} ${env.NAME} ${username} ${password}',
+        'Values are those a Java client reports (os.name "Linux", os.arch "amd64"…); the password is shown as ********.',
+        '',
+        'Exit codes: 0 printed; 1 bad input or error.',
+      ].join('\n'),
+    )
+    .action(
+      action(async (templateArg: string | undefined, flags: ClientFlags) => {
+        const config = readConfig(flags, 'expand');
+        const prepared = await prepareRequest(templateArg, flags, config);
+        const { request, expansion } = prepared;
+        if (/^http:/i.test(request.postUrl) && request.fields.some((f) => f.credential === 'password')) {
+          warn('the template uses http: the password field would travel in clear text; use https');
+        }
+        if (flags.json) {
+          const values = Object.fromEntries([...expansion.values].map(([k, v]) => [k, v]));
+          process.stdout.write(`${JSON.stringify({ template: prepared.template, ...requestJson(request), values, unresolved: expansion.unresolved, warnings: expansion.warnings })}\n`);
+        } else {
+          process.stdout.write(describeRequest(request));
+        }
+        return EXIT_OK;
+      }),
+    );
+}

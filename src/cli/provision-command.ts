@@ -1,0 +1,214 @@
+/**
+ * `provision`: plays the Jitsi client end to end: expands the template, posts the form, follows the
+ * server, applies the .properties answer to a configuration with the client's rules and shows the
+ * result and what changed. Writes nothing unless asked (--write).
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { writeFileAtomically } from '../atomic-write.js';
+import { JITSI_APPLICATION_NAME, JITSI_BUILD } from '../client-environment.js';
+import type { ProvdiscConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import { buildRequest, expandTemplate } from '../placeholders.js';
+import {
+  applyAnswer,
+  decodeAnswer,
+  diffConfigurations,
+  formatProperties,
+  lintAnswer,
+  LOCALE_PROPERTIES,
+  maskValue,
+  parseProperties,
+  toConfiguration,
+  UUID_PROPERTY,
+  withClientState,
+  type Application,
+  type Configuration,
+  type DiffEntry,
+  type Lint,
+} from '../properties.js';
+import { DEFAULT_TIMEOUT_MS, provision, type ProvisionResult, type RequestBuilder } from '../provision.js';
+import { loadOrCreateUuid, uuidStatePath } from '../uuid-state.js';
+import { action, EXIT_ERROR, EXIT_OK, warn } from './common.js';
+import {
+  addClientOptions,
+  askCredentials,
+  canAsk,
+  prepareRequest,
+  readConfig,
+  requestJson,
+  type ClientFlags,
+} from './expand-command.js';
+
+interface ProvisionFlags extends ClientFlags {
+  configFile?: string;
+  write?: string;
+  caFile?: string;
+  insecure?: boolean;
+  requestTimeout?: string;
+}
+
+function readFile(file: string, what: string, hint: string): string {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(err as Error).message}`, hint);
+  }
+}
+
+/** The client's current configuration (a sip-communicator.properties), or an empty one. */
+function startingConfiguration(file: string | undefined): Configuration {
+  if (file === undefined) return new Map();
+  return toConfiguration(parseProperties(readFile(file, 'the client configuration', 'give the sip-communicator.properties of the client with --config-file')));
+}
+
+function parseRequestTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--request-timeout "${value}" is not a number of milliseconds`, 'e.g. --request-timeout 10000');
+  return Number(value);
+}
+
+/** Where --write goes: the flag, else `write = true` in the configuration file means the client configuration itself. */
+function writeTarget(flags: ProvisionFlags, config: ProvdiscConfig, configFile: string | undefined): string | undefined {
+  if (flags.write !== undefined) return flags.write;
+  if (!config.write) return undefined;
+  if (configFile === undefined) throw new UsageError('write = true in the configuration file, but no config-file to write to', 'set config-file, or use --write FILE');
+  return configFile;
+}
+
+function describeDiff(d: DiffEntry): string {
+  const show = (v: string | undefined) => maskValue(d.key, v ?? '');
+  switch (d.change) {
+    case 'added':
+      return `  + ${d.key}=${show(d.after)}`;
+    case 'changed':
+      return `  ~ ${d.key}=${show(d.after)}  (was ${show(d.before)})`;
+    case 'removed':
+      return `  - ${d.key}  (was ${show(d.before)})`;
+  }
+}
+
+function report(result: ProvisionResult, application: Application, diff: DiffEntry[], lints: Lint[], startedFrom: string): string {
+  const out: string[] = [];
+  for (const e of result.exchanges) out.push(`${e.method} ${e.url} → ${e.status}${e.location ? ` (Location: ${e.location})` : ''}`);
+  out.push(`answer: ${result.body.length} bytes${result.contentType ? `, ${result.contentType}` : ''}, ${application.steps.length} properties`, '');
+  out.push(`Resulting configuration (${startedFrom}):`);
+  const text = formatProperties(application.after, true);
+  out.push(text === '' ? '  (empty)' : text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'), '');
+  out.push(`Changes (${diff.length}):`);
+  out.push(...(diff.length === 0 ? ['  (none)'] : diff.map(describeDiff)));
+  if (application.system.size > 0) {
+    out.push('', 'Java system properties set (not stored in the configuration):');
+    for (const [k, v] of application.system) out.push(`  ${k}=${maskValue(k, v)}`);
+  }
+  if (lints.length > 0) {
+    out.push('', 'Findings:');
+    for (const l of lints) out.push(`  ${l.level}: ${l.line !== undefined ? `line ${l.line}: ` : ''}${l.message}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function registerProvisionCommand(program: Command): void {
+  addClientOptions(
+    program
+      .command('provision')
+      .description('play the Jitsi client: post the form, apply the answer with its rules, show the resulting configuration and the changes (dry run)'),
+  )
+    .option('--config-file <file>', "the client's current sip-communicator.properties to start from (default: empty)")
+    .option('--write <file>', 'write the resulting configuration there, atomically')
+    .option('--ca-file <file>', 'also trust the CA certificates in this PEM file')
+    .option('--insecure', 'accept any certificate (tests only: anyone on the path can then answer)')
+    .option('--request-timeout <ms>', `timeout of each HTTP request (default ${DEFAULT_TIMEOUT_MS}, as Jitsi)`)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Redirects: a 301/302/303 answer to the POST is followed with a GET (without the form), as Jitsi does;',
+        'a Location holding ${…} is expanded as a new template and posted to. 401 and 403 ask for credentials again.',
+        'Passwords (PASSWORD keys) are stored as ENCRYPTED_PASSWORD with a placeholder value: only the client knows its key.',
+        '',
+        'Exit codes: 0 done; 1 bad input, a failed request, or an answer that is not a .properties file.',
+      ].join('\n'),
+    )
+    .action(
+      action(async (templateArg: string | undefined, flags: ProvisionFlags) => {
+        const config = readConfig(flags, 'provision');
+        const configFile = flags.configFile ?? config.configFile;
+        const start = startingConfiguration(configFile);
+        const target = writeTarget(flags, config, configFile);
+        const caFile = flags.caFile ?? config.caFile;
+        const insecure = flags.insecure ?? config.insecure ?? false;
+        if (insecure) warn('--insecure: the server certificate is not checked; anyone on the path can answer in its place');
+        const ca = caFile === undefined ? undefined : readFile(caFile, 'the CA file', 'give a PEM file with --ca-file');
+        const clientLocale = LOCALE_PROPERTIES.map((k) => start.get(k)).find((v) => v !== undefined);
+        const prepared = await prepareRequest(templateArg, flags, config, { clientUuid: start.get(UUID_PROPERTY) || undefined, clientLocale });
+        if (/^http:/i.test(prepared.request.postUrl)) warn('the template uses http: the form and the answer travel in clear text; use https');
+
+        const builderFor = (url: string): RequestBuilder => (credentials) => buildRequest(url, credentials);
+        const result = await provision({
+          build: builderFor(prepared.expansion.url),
+          credentials: prepared.credentials,
+          askCredentials: canAsk(flags)
+            ? (p) => askCredentials(new URL(p.url).host, p.previous?.username, `${new URL(p.url).host} answered ${p.status}${p.realm ? ` (realm "${p.realm}")` : ''}: try again (${p.attempt})`)
+            : undefined,
+          expandLocation: async (location) => {
+            const expansion = await expandTemplate(location, prepared.context);
+            for (const w of expansion.warnings) warn(w);
+            return builderFor(expansion.url);
+          },
+          tls: { ca, insecure },
+          timeoutMs: parseRequestTimeout(flags.requestTimeout),
+          userAgent: `${JITSI_APPLICATION_NAME}/${prepared.context.overrides?.get('build') ?? JITSI_BUILD}`,
+        });
+        for (const w of result.warnings) warn(w);
+
+        const text = decodeAnswer(result.body);
+        // the client always has a UUID (it makes one at first start) and keeps the URL it used
+        const uuid =
+          prepared.expansion.values.get('uuid') || start.get(UUID_PROPERTY) || (await loadOrCreateUuid(uuidStatePath(flags.uuidFile))).uuid;
+        const before = withClientState(start, { template: prepared.template, uuid });
+        const application = applyAnswer(before, parseProperties(text));
+        const diff = diffConfigurations(start, application.after);
+        const lints = lintAnswer(text, application, {
+          contentType: result.contentType,
+          passwordSentInClear: result.passwordSentInClear,
+          answerInClear: result.url.startsWith('http:'),
+        });
+        const failed = lints.some((l) => l.level === 'error');
+        const startedFrom = configFile === undefined ? 'the answer applied to an empty configuration' : `the answer applied to ${configFile}`;
+
+        let written: string | undefined;
+        if (target !== undefined) {
+          if (failed) {
+            warn(`not writing ${target}: the answer has errors (see Findings)`);
+          } else {
+            await writeFileAtomically(target, formatProperties(application.after), { mode: 0o600 });
+            written = target;
+          }
+        }
+        if (flags.json) {
+          const masked = (m: ReadonlyMap<string, string>) => Object.fromEntries([...m].map(([k, v]) => [k, maskValue(k, v)]));
+          process.stdout.write(
+            `${JSON.stringify({
+              template: prepared.template,
+              request: requestJson(result.request),
+              exchanges: result.exchanges,
+              status: result.status,
+              contentType: result.contentType ?? null,
+              steps: application.steps.map((s) => ({ ...s, value: maskValue(s.key, s.value) })),
+              configuration: masked(application.after),
+              system: masked(application.system),
+              diff: diff.map((d) => ({ ...d, before: d.before === undefined ? undefined : maskValue(d.key, d.before), after: d.after === undefined ? undefined : maskValue(d.key, d.after) })),
+              lints,
+              written: written ?? null,
+            })}\n`,
+          );
+        } else {
+          process.stdout.write(report(result, application, diff, lints, startedFrom));
+          if (written) process.stdout.write(`\nwrote ${written}\n`);
+        }
+        return failed ? EXIT_ERROR : EXIT_OK;
+      }),
+    );
+}
+
