@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { advertise, type AdvertiseEvent, type Advertisement } from '../advertise.js';
+import { loadConfig, pick } from '../config.js';
 import { UsageError } from '../errors.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, parsePort, warn } from './common.js';
 
 interface AdvertiseFlags {
+  config?: string;
   interface?: string[];
   port?: string;
   host?: string;
@@ -44,14 +46,21 @@ export function registerAdvertiseCommand(program: Command): void {
     .option('--address <ip>', 'with --host naming another machine: publish this address for it (repeatable)', collect)
     .option('--name <instance>', 'instance name (Jitsi only looks for "Provisioning URL")')
     .option('--json', 'one JSON object per line on stdout; the first is {"event":"announced",…}')
+    .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
     .addHelpText(
       'after',
       '\nExit codes: 0 stopped by Ctrl-C/SIGTERM after sending goodbyes; 1 bad input, a name conflict or a runtime error.',
     )
     .action(
       action(async (templateArg: string | undefined, flags: AdvertiseFlags) => {
-        const template = templateArg;
-        if (!template) throw new UsageError('no URI template given', "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}'");
+        const config = flags.config === undefined ? {} : loadConfig(flags.config, 'advertise');
+        const template = pick(templateArg, config.template);
+        if (!template) {
+          throw new UsageError(
+            'no URI template given',
+            "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}', or set template in the --config file",
+          );
+        }
         const print = (e: AdvertiseEvent) => {
           if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           else if (e.event !== 'send-error' && e.event !== 'conflict') process.stdout.write(`${describe(e)}\n`);
@@ -70,11 +79,11 @@ export function registerAdvertiseCommand(program: Command): void {
           ad = await advertise(
             {
               template,
-              name: flags.name,
-              host: flags.host,
-              port: flags.port === undefined ? undefined : parsePort(flags.port),
-              addresses: flags.address,
-              interfaces: flags.interface,
+              name: pick(flags.name, config.name),
+              host: pick(flags.host, config.host),
+              port: flags.port === undefined ? config.port : parsePort(flags.port),
+              addresses: pick(flags.address, config.address),
+              interfaces: pick(flags.interface, config.interface),
               warn,
             },
             print,

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { discover, disagreements, type DiscoveredService } from '../discover.js';
+import { loadConfig, pick } from '../config.js';
 import { UsageError } from '../errors.js';
 import { action, collect, EXIT_NOT_FOUND, EXIT_OK, warn } from './common.js';
 
 interface DiscoverFlags {
+  config?: string;
   timeout?: string;
   all?: boolean;
   json?: boolean;
@@ -46,17 +48,20 @@ export function registerDiscoverCommand(program: Command): void {
     .option('--json', 'print a JSON object (an array with --all)')
     .option('-i, --interface <name>', 'interface to ask on (repeatable; default: every usable one)', collect)
     .option('--name <instance>', 'instance name to look for (default "Provisioning URL")')
+    .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
     .addHelpText(
       'after',
       '\nExit codes:\n  0  found (a complete answer: SRV, TXT and an address)\n  1  usage or runtime error\n  2  nothing complete found before the timeout',
     )
     .action(
       action(async (flags: DiscoverFlags) => {
+        const config = flags.config === undefined ? {} : loadConfig(flags.config, 'discover');
+        const name = pick(flags.name, config.name);
         const found = await discover({
-          timeoutMs: flags.timeout === undefined ? undefined : parseTimeout(flags.timeout),
+          timeoutMs: flags.timeout === undefined ? config.timeout : parseTimeout(flags.timeout),
           all: flags.all,
-          interfaces: flags.interface,
-          name: flags.name,
+          interfaces: pick(flags.interface, config.interface),
+          name,
         });
         const complete = found.filter((s) => s.complete);
         for (const s of found.filter((x) => !x.complete)) {
@@ -73,7 +78,7 @@ export function registerDiscoverCommand(program: Command): void {
         else if (flags.all) for (const s of shown) process.stdout.write(`${describe(s)}\n`);
         else if (shown[0]) process.stdout.write(`${shown[0].template}\n`);
         if (complete.length === 0) {
-          if (!flags.json) process.stderr.write(`provdisc: nothing found: no complete answer for "${flags.name ?? 'Provisioning URL'}" on _https._tcp or _http._tcp\n`);
+          if (!flags.json) process.stderr.write(`provdisc: nothing found: no complete answer for "${name ?? 'Provisioning URL'}" on _https._tcp or _http._tcp\n`);
           return EXIT_NOT_FOUND;
         }
         return EXIT_OK;

@@ -1,6 +1,7 @@
 /** The `provdisc` command line: a thin layer over the library, one module per subcommand. */
 import { Command, CommanderError } from 'commander';
 import { registerAdvertiseCommand } from './advertise-command.js';
+import { registerAvahiCommand } from './avahi-command.js';
 import { EXIT_ERROR } from './common.js';
 import { registerDiscoverCommand } from './discover-command.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerAdvertiseCommand(program);
   registerDiscoverCommand(program);
+  registerAvahiCommand(program);
   return program;
 }
 
