@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { registerAvahiCommand } from '../../src/cli/avahi-command.js';
 import { buildProgram } from '../../src/cli/index.js';
 
 const SEED_TEMPLATE =
@@ -22,10 +21,9 @@ afterEach(() => {
 const file = (name: string) => path.join(dir, name);
 const read = (name: string) => readFileSync(file(name), 'utf8');
 
-/** Runs `provdisc avahi …` in-process, as bin/provdisc would once the command is registered. */
+/** Runs `provdisc avahi …` in-process, as bin/provdisc does. */
 async function provdisc(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = buildProgram();
-  registerAvahiCommand(program);
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
