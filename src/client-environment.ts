@@ -173,6 +173,8 @@ export function screenSize(drmRoot = '/sys/class/drm'): { width: number; height:
 /** An IPv6 address as Java's `getHostAddress()` writes it: eight groups, no `::` compression. */
 export function javaHostAddress(address: string): string {
   if (!net.isIPv6(address.replace(/%.*$/, ''))) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return mapped[1]; // Java turns an IPv4-mapped address into an Inet4Address
   const zone = /%.*$/.exec(address)?.[0] ?? '';
   let text = address.replace(/%.*$/, '');
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);

@@ -187,10 +187,15 @@ export async function expandTemplate(template: string, context: ExpansionContext
   };
   let screen: ReturnType<typeof screenSize> | null = null;
 
+  const keep = (name: string, value: string) => {
+    if (value.includes('&')) warnings.push(`the value of \${${name}} holds '&': the client cuts the query there, making an extra field`);
+    values.set(name, value);
+  };
+
   for (const name of names) {
     const given = overrides.get(name);
     if (given !== undefined) {
-      values.set(name, given);
+      keep(name, given);
       continue;
     }
     const kind = kindOf(name);
@@ -270,9 +275,7 @@ export async function expandTemplate(template: string, context: ExpansionContext
         }
         break;
     }
-    if (value === undefined) continue;
-    if (value.includes('&')) warnings.push(`the value of \${${name}} holds '&': the client cuts the query there, making an extra field`);
-    values.set(name, value);
+    if (value !== undefined) keep(name, value);
   }
 
   const url = substitute(template, values);
