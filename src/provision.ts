@@ -16,7 +16,7 @@ import tls from 'node:tls';
 import { UsageError } from './errors.js';
 import { formBody, type Credentials, type ProvisioningRequest } from './placeholders.js';
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
 export const MAX_REDIRECTS = 10;
 export const DEFAULT_AUTH_ATTEMPTS = 3;
 /** An answer is a small text file; anything much bigger is not one. */
@@ -89,7 +89,7 @@ const REDIRECT_AFTER_GET = new Set([301, 302, 303, 307, 308]);
 const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|ERR_TLS/;
 
 function send(method: 'POST' | 'GET', url: URL, body: string | undefined, headers: Record<string, string>, options: ProvisionOptions): Promise<Answer> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
   const secure = url.protocol === 'https:';
   const requestHeaders: Record<string, string> = { 'User-Agent': options.userAgent ?? 'Jitsi', ...headers };
   if (body !== undefined) {

@@ -160,6 +160,9 @@ export async function initialCredentials(
   const username = flags.username ?? config.username;
   const password = flags.passwordStdin ? (await readStdin()).split(/\r?\n/)[0] ?? '' : undefined;
   const fields = request.fields.filter((f) => f.credential !== undefined).map((f) => f.credential);
+  for (const f of request.fields.filter((x) => x.credential !== undefined && x.value !== '')) {
+    warn(`the field "${f.name}" holds more than \${${f.credential}}: the client replaces its whole value with the typed ${f.credential === 'username' ? 'user name' : 'password'}`);
+  }
   if (!asksForCredentials(request)) {
     if (fields.length > 0) {
       warn(`the template has \${${fields[0]}} without \${${fields[0] === 'username' ? 'password' : 'username'}}: Jitsi never asks then, and sends it empty`);

@@ -27,7 +27,7 @@ import {
   type DiffEntry,
   type Lint,
 } from '../properties.js';
-import { DEFAULT_TIMEOUT_MS, provision, type ProvisionResult, type RequestBuilder } from '../provision.js';
+import { REQUEST_TIMEOUT_MS, provision, type ProvisionResult, type RequestBuilder } from '../provision.js';
 import { loadOrCreateUuid, uuidStatePath } from '../uuid-state.js';
 import { action, EXIT_ERROR, EXIT_OK, warn } from './common.js';
 import {
@@ -63,7 +63,7 @@ function startingConfiguration(file: string | undefined): Configuration {
 }
 
 function parseRequestTimeout(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+  if (value === undefined) return REQUEST_TIMEOUT_MS;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--request-timeout "${value}" is not a number of milliseconds`, 'e.g. --request-timeout 10000');
   return Number(value);
 }
@@ -118,7 +118,7 @@ export function registerProvisionCommand(program: Command): void {
     .option('--write <file>', 'write the resulting configuration there, atomically')
     .option('--ca-file <file>', 'also trust the CA certificates in this PEM file')
     .option('--insecure', 'accept any certificate (tests only: anyone on the path can then answer)')
-    .option('--request-timeout <ms>', `timeout of each HTTP request (default ${DEFAULT_TIMEOUT_MS}, as Jitsi)`)
+    .option('--request-timeout <ms>', `timeout of each HTTP request (default ${REQUEST_TIMEOUT_MS}, as Jitsi)`)
     .addHelpText(
       'after',
       [

@@ -401,6 +401,16 @@ describe('the CLI, end to end', () => {
     expect(run.stdout + run.stderr).not.toContain('hidden');
   });
 
+  it('expand: Jitsi asks only when both credential fields are there, and replaces their whole value', async () => {
+    const one = await cli(['expand', 'https://127.0.0.1/p.php?u=${username}&os=${osname}', '--username', 'alice', '--json']);
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout).fields[0]).toEqual({ name: 'u', value: '', credential: 'username' });
+    expect(one.stderr).toContain('${username} without ${password}: Jitsi never asks then, and sends it empty');
+    const both = await cli(['expand', 'https://127.0.0.1/p.php?u=${username}@example.org&p=${password}', '--username', 'alice', '--password-stdin', '--json'], { input: 'pw\n' });
+    expect(JSON.parse(both.stdout).fields[0].value).toBe('alice');
+    expect(both.stderr).toContain('the field "u" holds more than ${username}');
+  });
+
   it('expand --config FILE: template and settings from the ini file, flags win', async () => {
     const ini = path.join(dir, 'provdisc.ini');
     writeFileSync(
