@@ -52,6 +52,12 @@ export interface Results {
     /** RSS of a node process that loaded only this (module cost, no sockets). */
     modules: Record<string, MemorySample>;
   };
+  diagnostics: {
+    discoverPhases: Partial<Record<ResponderId, { open: Series; browse: Series; close: Series }>>;
+    wireTurnaround: Partial<Record<ResponderId, Series>>;
+    /** Source of avahi-daemon's service file: `provdisc avahi` output or the seed's XML. */
+    avahiServiceFile: string;
+  };
   targets: Target[];
   durationS?: number;
 }
@@ -185,6 +191,18 @@ export function render(r: Results): string {
       ],
     ),
   );
+
+  out.push('', '### 6. Diagnostics', '');
+  out.push(`avahi-daemon's service file: ${r.diagnostics.avahiServiceFile}.`, '');
+  const phases = Object.entries(r.diagnostics.discoverPhases).flatMap(([id, p]) =>
+    (['open', 'browse', 'close'] as const).map((step) => [`discover() ${step === 'open' ? 'opening sockets' : step === 'browse' ? 'asking until answered' : 'closing sockets'}`, RESPONDER_LABELS[id as ResponderId], cell(p[step])]),
+  );
+  const turnaround = Object.entries(r.diagnostics.wireTurnaround).map(([id, s]) => [
+    'responder turnaround on the wire (python-zeroconf QU query out → first reply in, client capture)',
+    RESPONDER_LABELS[id as ResponderId],
+    cell(s),
+  ]);
+  out.push(table(['what', 'responder', 'ms'], [...phases, ...turnaround]));
 
   out.push('', '### Targets (issue 3 §4)', '');
   out.push(table(['target', 'figure', 'verdict'], r.targets.map((t) => [t.goal, t.figure, t.met ? 'met' : '**not met**'])));

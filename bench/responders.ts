@@ -17,7 +17,7 @@ export type ResponderId = 'provdisc' | 'avahi' | 'bonjour';
 
 export const RESPONDER_LABELS: Record<ResponderId, string> = {
   provdisc: 'provdisc advertise',
-  avahi: 'avahi-daemon (seed service file)',
+  avahi: 'avahi-daemon',
   bonjour: 'bonjour-service publish',
 };
 
@@ -30,9 +30,25 @@ export async function startProvdisc(host: LabHost, nodeOptions: string[] = []): 
   return { pid: child.pid, executable: process.execPath, stop: async () => void (await child.stop(3_000)) };
 }
 
-/** avahi-daemon serving the seed's service file; resolves once Avahi says it is established. */
-export async function startAvahiResponder(host: LabHost): Promise<RunningResponder> {
-  const peer = await host.startAvahi({ services: { 'provisioning.service': SEED_AVAHI_SERVICE } });
+export interface AvahiServiceFile {
+  xml: string;
+  source: string;
+}
+
+/**
+ * The service file from `provdisc avahi TEMPLATE` when this build has the command, else the
+ * seed's. Run inside `host`: it opens no socket, but no provdisc command runs outside the lab.
+ */
+export async function avahiServiceFile(host: LabHost): Promise<AvahiServiceFile> {
+  const run = await host.provdisc(['avahi', TEMPLATE]);
+  if (run.code === 0 && run.stdout.includes('<service-group>')) return { xml: run.stdout, source: '`provdisc avahi TEMPLATE` output' };
+  const why = run.stderr.split('\n')[0] ?? `exit ${run.code}`;
+  return { xml: SEED_AVAHI_SERVICE, source: `the seed's XML without <host-name> (\`provdisc avahi\` failed: ${why})` };
+}
+
+/** avahi-daemon serving `xml` as its only service file; resolves once Avahi says it is established. */
+export async function startAvahiResponder(host: LabHost, xml: string = SEED_AVAHI_SERVICE): Promise<RunningResponder> {
+  const peer = await host.startAvahi({ services: { 'provisioning.service': xml } });
   return { pid: peer.daemon.pid, executable: '/usr/sbin/avahi-daemon', stop: () => peer.stop() };
 }
 
@@ -42,12 +58,6 @@ export async function startBonjourPublisher(host: LabHost): Promise<RunningRespo
   await child.waitForLine(/"event":"published"/, READY_TIMEOUT_MS);
   return { pid: child.pid, executable: process.execPath, stop: async () => void (await child.stop(3_000)) };
 }
-
-export const START: Record<ResponderId, (host: LabHost) => Promise<RunningResponder>> = {
-  provdisc: (host) => startProvdisc(host),
-  avahi: startAvahiResponder,
-  bonjour: startBonjourPublisher,
-};
 
 export interface StartTiming {
   responder: RunningResponder;

@@ -11,12 +11,22 @@ import { fileURLToPath } from 'node:url';
 import { REPO_ROOT, type LabHost } from '../test/lab/host.js';
 import { createLab } from '../test/lab/lab.js';
 import { zeroconfResolve } from '../test/lab/peers.js';
+import type { SpawnedProcess } from '../test/lab/process.js';
 import { requirePeers } from '../test/lab/requirements.js';
 import { CLIENTS, client, type Sample } from './clients.js';
 import { jsonLines, runInHost, spawnInHost } from './in-host.js';
 import { assertProgram, cpuMsOf, memoryOf, sampleMemory, type MemorySample } from './memory.js';
 import { evaluateTargets, render, series, type FloodRun, type MemoryResult, type Results } from './report.js';
-import { startProvdisc, START, timeStart, type ResponderId, type RunningResponder } from './responders.js';
+import { discoverPhases, wireTurnaround } from './diagnostics.js';
+import {
+  avahiServiceFile,
+  startAvahiResponder,
+  startBonjourPublisher,
+  startProvdisc,
+  timeStart,
+  type ResponderId,
+  type RunningResponder,
+} from './responders.js';
 import { sleep } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -43,12 +53,12 @@ function machine(): Record<string, unknown> {
  * Starts a responder `runs` times, timing each start; stops all but the last, which is returned
  * still running.
  */
-async function startSeries(watch: ReturnType<typeof spawnInHost>, host: LabHost, id: ResponderId, results: Results) {
+async function startSeries(watch: SpawnedProcess, id: ResponderId, start: () => Promise<RunningResponder>, results: Results) {
   const ready: Sample[] = [];
   const firstAnswer: Sample[] = [];
   let kept: RunningResponder | undefined;
   for (let i = 0; i < RUNS; i++) {
-    const timing = await timeStart(watch, () => START[id](host));
+    const timing = await timeStart(watch, start);
     ready.push({ elapsedMs: timing.readyMs, ok: true });
     firstAnswer.push({ elapsedMs: timing.firstAnswerMs, ok: true });
     if (i < RUNS - 1) {
@@ -66,6 +76,13 @@ async function latencies(clientHost: LabHost, id: ResponderId, results: Results,
     log(`${c.label} against ${id} (${RUNS} runs)`);
     row[c.id] = series(await c.measure(clientHost, RUNS));
   }
+}
+
+/** The diagnostics that explain the latency figures, for the responder now running in `server`. */
+async function explain(server: LabHost, clientHost: LabHost, id: ResponderId, results: Results): Promise<void> {
+  log(`diagnostics against ${id}: discover() steps, responder turnaround on the wire`);
+  results.diagnostics.discoverPhases[id] = await discoverPhases(clientHost, RUNS);
+  results.diagnostics.wireTurnaround[id] = await wireTurnaround(clientHost, server.ipv4, RUNS);
 }
 
 async function flood(from: LabHost, target: LabHost, pid: number): Promise<FloodRun> {
@@ -130,6 +147,7 @@ async function main(): Promise<void> {
     start: {},
     wallTime: {},
     memory: { otherResponders: {}, modules: {} },
+    diagnostics: { discoverPhases: {}, wireTurnaround: {}, avahiServiceFile: '' },
     targets: [],
   };
   const lab = await createLab({ topology: 'pair' });
@@ -140,17 +158,22 @@ async function main(): Promise<void> {
     await watch.waitForLine(/"event":"listening"/, 20_000);
 
     log(`provdisc advertise: ${RUNS} starts`);
-    const adv = await startSeries(watch, a, 'provdisc', results);
+    const adv = await startSeries(watch, 'provdisc', () => startProvdisc(a), results);
     assertProgram(adv.pid, process.execPath);
     await sleep(1_000);
     const atStart = memoryOf(adv.pid);
 
     await latencies(b, 'provdisc', results);
+    await explain(a, b, 'provdisc', results);
 
     log(`wall time: ${RUNS} rounds of node -e '', provdisc --version, provdisc discover`);
     const commands = [
       { label: 'node -e ""', argv: [process.execPath, '-e', ''] },
       { label: 'provdisc --version (module loading, no socket)', argv: [process.execPath, BIN, '--version'] },
+      {
+        label: 'import dist/discover.js only (what discover needs loaded)',
+        argv: [process.execPath, '--input-type=module', '-e', `await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/discover.js'))})`],
+      },
       { label: 'provdisc discover', argv: [process.execPath, BIN, 'discover'] },
     ];
     const wall = await runInHost(b, 'wall-time.ts', ['--runs', String(RUNS), '--warmup', '2', '--spec', JSON.stringify(commands)], {
@@ -172,14 +195,17 @@ async function main(): Promise<void> {
     await small.stop();
 
     log(`avahi-daemon: ${RUNS} starts`);
-    const avahi = await startSeries(watch, a, 'avahi', results);
+    const serviceFile = await avahiServiceFile(a);
+    results.diagnostics.avahiServiceFile = serviceFile.source;
+    const avahi = await startSeries(watch, 'avahi', () => startAvahiResponder(a, serviceFile.xml), results);
     assertProgram(avahi.pid, avahi.executable);
     await latencies(b, 'avahi', results);
+    await explain(a, b, 'avahi', results);
     results.memory.otherResponders.avahi = memoryOf(avahi.pid);
     await avahi.stop();
 
     log('bonjour-service publish');
-    const bonjour = await START.bonjour(a);
+    const bonjour = await startBonjourPublisher(a);
     assertProgram(bonjour.pid, bonjour.executable);
     await latencies(b, 'bonjour', results, [client('zeroconf')]);
     results.memory.otherResponders.bonjour = memoryOf(bonjour.pid);
