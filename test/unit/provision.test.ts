@@ -425,28 +425,54 @@ describe('the CLI, end to end', () => {
     expect(missing.stderr).toContain('does not exist');
   });
 
-  it('expand asks on a terminal without echoing the password', async () => {
-    const template = `https://127.0.0.1/p.php?u=\${username}&p=\${password}`;
-    const command = [process.execPath, scratch, 'expand', `'${template}'`].join(' ');
+  /** Runs the CLI on a pseudo-terminal (script(1)), typing each reply once its prompt shows. */
+  async function terminal(args: string[], replies: [prompt: string, reply: string][]): Promise<{ code: number | null; output: string }> {
+    const command = [process.execPath, scratch, ...args.map((a) => `'${a}'`)].join(' ');
     const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { ...process.env, PROVDISC_UUID_FILE: path.join(dir, 'uuid') } });
     let output = '';
-    const typed = new Set<string>();
-    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let next = 0;
+    let answeredUpTo = 0;
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
-      if (output.includes('user name for') && !typed.has('user')) {
-        typed.add('user');
-        child.stdin.write('alice\r');
-      }
-      if (output.includes('password for alice@') && !typed.has('password')) {
-        typed.add('password');
-        child.stdin.write('s3cret\r');
+      const step = replies[next];
+      const at = step ? output.indexOf(step[0], answeredUpTo) : -1;
+      if (step && at >= 0) {
+        answeredUpTo = at + step[0].length;
+        next++;
+        child.stdin.write(`${step[1]}\r`);
       }
     });
-    expect(await done).toBe(0);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, output };
+  }
+
+  it('expand asks on a terminal without echoing the password', async () => {
+    const { code, output } = await terminal(['expand', 'https://127.0.0.1/p.php?u=${username}&p=${password}'], [
+      ['user name for', 'alice'],
+      ['password for alice@', 's3cret'],
+    ]);
+    expect(code).toBe(0);
     expect(output).toContain('user name for 127.0.0.1: alice');
     expect(output).toContain('u=alice');
     expect(output).toContain('p=********');
     expect(output).not.toContain('s3cret');
+  }, 20_000);
+
+  it('provision on a terminal: a 401 asks again, offering the same user name, then succeeds', async () => {
+    const { code, output } = await terminal(
+      ['provision', `${httpsBase}/auth.php?user=\${username}&password=\${password}`, '--ca-file', path.join(dir, 'ca.pem')],
+      [
+        ['user name for', 'alice'],
+        ['password for alice@', 'wrong'],
+        ['user name for 127.0.0.1', ''],
+        ['password for alice@', 's3cret'],
+      ],
+    );
+    expect(code).toBe(0);
+    expect(output).toMatch(/answered 401: try again \(1\)/);
+    expect(output).toMatch(/user name for 127\.0\.0\.1:\d+ \[alice\]/);
+    expect(output).toMatch(/POST https:\/\/127\.0\.0\.1:\d+\/auth\.php → 401\r?\nPOST https:\/\/127\.0\.0\.1:\d+\/auth\.php → 200/);
+    expect(output).not.toContain('s3cret');
+    expect(output).not.toContain('wrong');
   }, 20_000);
 });
