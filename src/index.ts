@@ -20,3 +20,8 @@ export * from './avahi-service.js';
 export * from './avahi-hosts.js';
 export * from './atomic-write.js';
 export * from './config.js';
+export * from './placeholders.js';
+export * from './properties.js';
+export * from './provision.js';
+export * from './client-environment.js';
+export * from './uuid-state.js';

@@ -4,6 +4,8 @@ import { registerAdvertiseCommand } from './advertise-command.js';
 import { registerAvahiCommand } from './avahi-command.js';
 import { EXIT_ERROR } from './common.js';
 import { registerDiscoverCommand } from './discover-command.js';
+import { registerExpandCommand } from './expand-command.js';
+import { registerProvisionCommand } from './provision-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('provdisc')
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
   registerAdvertiseCommand(program);
   registerDiscoverCommand(program);
   registerAvahiCommand(program);
+  registerExpandCommand(program);
+  registerProvisionCommand(program);
   return program;
 }
 

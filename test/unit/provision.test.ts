@@ -9,7 +9,6 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRequest, type Credentials } from '../../src/placeholders.js';
 import { applyAnswer, decodeAnswer, parseProperties, toConfiguration } from '../../src/properties.js';
@@ -99,7 +98,7 @@ function listen(server: http.Server): Promise<number> {
 }
 
 let ca = '';
-const scratch = path.join(dir, 'provdisc-cli.mjs');
+const bin = path.join(root, 'bin/provdisc');
 
 beforeAll(async () => {
   const stale = ['placeholders', 'properties', 'provision', 'client-environment', 'uuid-state', 'cli/expand-command', 'cli/provision-command'].filter((m) => {
@@ -107,23 +106,6 @@ beforeAll(async () => {
     return !existsSync(js) || statSync(js).mtimeMs < statSync(path.join(root, 'src', `${m}.ts`)).mtimeMs;
   });
   if (stale.length > 0) throw new Error(`dist/ is older than src/ for ${stale.join(', ')}: run npm run build first`);
-  // registers the commands on the real program unless the lead already wired them in
-  const dist = (m: string) => pathToFileURL(path.join(root, 'dist', m)).href;
-  writeFileSync(
-    scratch,
-    [
-      `import { buildProgram } from '${dist('cli/index.js')}';`,
-      `import { registerExpandCommand } from '${dist('cli/expand-command.js')}';`,
-      `import { registerProvisionCommand } from '${dist('cli/provision-command.js')}';`,
-      'const program = buildProgram();',
-      'const names = program.commands.map((c) => c.name());',
-      "if (!names.includes('expand')) registerExpandCommand(program);",
-      "if (!names.includes('provision')) registerProvisionCommand(program);",
-      'try { await program.parseAsync(process.argv); } catch (err) {',
-      "  if (String(err?.code).startsWith('commander.')) process.exitCode = err.exitCode === 0 ? 0 : 1; else throw err;",
-      '}',
-    ].join('\n'),
-  );
   const certs = makeCertificates();
   ca = certs.ca;
   httpsBase = `https://127.0.0.1:${await listen(https.createServer({ key: certs.key, cert: certs.cert }, handler))}`;
@@ -260,7 +242,7 @@ interface Run {
 
 function cli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [scratch, ...args], {
+    const child = spawn(process.execPath, [bin, ...args], {
       cwd: dir,
       env: { ...process.env, PROVDISC_UUID_FILE: path.join(dir, 'uuid'), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -427,7 +409,7 @@ describe('the CLI, end to end', () => {
 
   /** Runs the CLI on a pseudo-terminal (script(1)), typing each reply once its prompt shows. */
   async function terminal(args: string[], replies: [prompt: string, reply: string][]): Promise<{ code: number | null; output: string }> {
-    const command = [process.execPath, scratch, ...args.map((a) => `'${a}'`)].join(' ');
+    const command = [process.execPath, bin, ...args.map((a) => `'${a}'`)].join(' ');
     const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { ...process.env, PROVDISC_UUID_FILE: path.join(dir, 'uuid') } });
     let output = '';
     let next = 0;
