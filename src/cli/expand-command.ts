@@ -39,7 +39,7 @@ export interface ClientFlags {
 export function addClientOptions(command: Command): Command {
   return command
     .argument('[template]', "provisioning URI template, e.g. 'https://host/prov.php?user=${username}&os=${osname}'")
-    .option('--config <file>', 'read settings (template, username, allow-env, set…) from this ini file; flags win')
+    .option('-c, --config <file>', 'read settings (template, username, allow-env, set…) from this ini file; flags win')
     .option('--discover', 'take the template found over mDNS, as a Jitsi client set to Bonjour does')
     .option('-t, --timeout <ms>', 'with --discover: how long to look (default 3000)')
     .option('-i, --interface <name>', 'with --discover: interface to ask on (repeatable)', collect)
@@ -100,7 +100,6 @@ async function readStdin(): Promise<string> {
 /** Reads a line from the terminal; a hidden one is not echoed. */
 export function askTerminal(question: string, hidden: boolean): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
     const finish = (err?: Error) => {
@@ -125,7 +124,9 @@ export function askTerminal(question: string, hidden: boolean): Promise<string> 
       }
     };
     stdin.setEncoding('utf8');
+    // echo goes off before the prompt shows: what is typed after the prompt never reaches the screen
     stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     stdin.on('data', onData);
   });
