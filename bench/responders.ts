@@ -10,7 +10,14 @@ export interface RunningResponder {
   /** The process that answers (its pid checked to be the program, not a wrapper, before measuring). */
   pid: number;
   executable: string;
+  process: SpawnedProcess;
   stop(): Promise<void>;
+}
+
+/** Fails the bench, with the responder's last words, when it is gone: its figures would be a dead host's. */
+export function assertAlive(responder: RunningResponder, when: string): void {
+  if (responder.process.running) return;
+  throw new Error(`${responder.process.description} ended before ${when}:\n${responder.process.tail()}`);
 }
 
 export type ResponderId = 'provdisc' | 'avahi' | 'bonjour';
@@ -27,7 +34,7 @@ const READY_TIMEOUT_MS = 15_000;
 export async function startProvdisc(host: LabHost, nodeOptions: string[] = []): Promise<RunningResponder> {
   const child = host.spawn(process.execPath, [...nodeOptions, path.join(REPO_ROOT, 'bin/provdisc'), 'advertise', '--json', TEMPLATE]);
   await child.waitForLine(/"event":"announced"/, READY_TIMEOUT_MS);
-  return { pid: child.pid, executable: process.execPath, stop: async () => void (await child.stop(3_000)) };
+  return { pid: child.pid, executable: process.execPath, process: child, stop: async () => void (await child.stop(3_000)) };
 }
 
 export interface AvahiServiceFile {
@@ -49,14 +56,14 @@ export async function avahiServiceFile(host: LabHost): Promise<AvahiServiceFile>
 /** avahi-daemon serving `xml` as its only service file; resolves once Avahi says it is established. */
 export async function startAvahiResponder(host: LabHost, xml: string = SEED_AVAHI_SERVICE): Promise<RunningResponder> {
   const peer = await host.startAvahi({ services: { 'provisioning.service': xml } });
-  return { pid: peer.daemon.pid, executable: '/usr/sbin/avahi-daemon', stop: () => peer.stop() };
+  return { pid: peer.daemon.pid, executable: '/usr/sbin/avahi-daemon', process: peer.daemon, stop: () => peer.stop() };
 }
 
 /** bonjour-service `publish` of the seed's TXT; resolves on the service's `up`. */
 export async function startBonjourPublisher(host: LabHost): Promise<RunningResponder> {
   const child = spawnInHost(host, 'bonjour-publish.ts', ['--address', host.ipv4, ...SEED_TXT.flatMap((t) => ['--txt', t])]);
   await child.waitForLine(/"event":"published"/, READY_TIMEOUT_MS);
-  return { pid: child.pid, executable: process.execPath, stop: async () => void (await child.stop(3_000)) };
+  return { pid: child.pid, executable: process.execPath, process: child, stop: async () => void (await child.stop(3_000)) };
 }
 
 export interface StartTiming {

@@ -19,6 +19,7 @@ import { assertProgram, cpuMsOf, memoryOf, sampleMemory, type MemorySample } fro
 import { evaluateTargets, render, series, type FloodRun, type MemoryResult, type Results } from './report.js';
 import { discoverPhases, wireTurnaround } from './diagnostics.js';
 import {
+  assertAlive,
   avahiServiceFile,
   startAvahiResponder,
   startBonjourPublisher,
@@ -70,19 +71,21 @@ async function startSeries(watch: SpawnedProcess, id: ResponderId, start: () => 
   return kept!;
 }
 
-async function latencies(clientHost: LabHost, id: ResponderId, results: Results, clients = CLIENTS): Promise<void> {
+async function latencies(clientHost: LabHost, responder: RunningResponder, id: ResponderId, results: Results, clients = CLIENTS): Promise<void> {
   const row = (results.latency[id] ??= {});
   for (const c of clients) {
     log(`${c.label} against ${id} (${RUNS} runs)`);
     row[c.id] = series(await c.measure(clientHost, RUNS));
+    assertAlive(responder, `the end of the ${c.label} runs`);
   }
 }
 
 /** The diagnostics that explain the latency figures, for the responder now running in `server`. */
-async function explain(server: LabHost, clientHost: LabHost, id: ResponderId, results: Results): Promise<void> {
+async function explain(server: LabHost, clientHost: LabHost, responder: RunningResponder, id: ResponderId, results: Results): Promise<void> {
   log(`diagnostics against ${id}: discover() steps, responder turnaround on the wire`);
   results.diagnostics.discoverPhases[id] = await discoverPhases(clientHost, RUNS);
   results.diagnostics.wireTurnaround[id] = await wireTurnaround(clientHost, server.ipv4, RUNS);
+  assertAlive(responder, 'the end of the diagnostics');
 }
 
 async function flood(from: LabHost, target: LabHost, pid: number): Promise<FloodRun> {
@@ -163,8 +166,8 @@ async function main(): Promise<void> {
     await sleep(1_000);
     const atStart = memoryOf(adv.pid);
 
-    await latencies(b, 'provdisc', results);
-    await explain(a, b, 'provdisc', results);
+    await latencies(b, adv, 'provdisc', results);
+    await explain(a, b, adv, 'provdisc', results);
 
     log(`wall time: ${RUNS} rounds of node -e '', provdisc --version, provdisc discover`);
     const commands = [
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
       results.wallTime[label] = series(wallRuns.filter((w) => w.label === label && !w.warmup).map((w) => ({ elapsedMs: w.elapsedMs, ok: w.code === 0 })));
     }
 
+    assertAlive(adv, 'the memory measurement');
     results.memory.advertiser = await memoryUnderLoad(adv, atStart, b, a);
     await adv.stop();
 
@@ -199,15 +203,15 @@ async function main(): Promise<void> {
     results.diagnostics.avahiServiceFile = serviceFile.source;
     const avahi = await startSeries(watch, 'avahi', () => startAvahiResponder(a, serviceFile.xml), results);
     assertProgram(avahi.pid, avahi.executable);
-    await latencies(b, 'avahi', results);
-    await explain(a, b, 'avahi', results);
+    await latencies(b, avahi, 'avahi', results);
+    await explain(a, b, avahi, 'avahi', results);
     results.memory.otherResponders.avahi = memoryOf(avahi.pid);
     await avahi.stop();
 
     log('bonjour-service publish');
     const bonjour = await startBonjourPublisher(a);
     assertProgram(bonjour.pid, bonjour.executable);
-    await latencies(b, 'bonjour', results, [client('zeroconf')]);
+    await latencies(b, bonjour, 'bonjour', results, [client('zeroconf')]);
     results.memory.otherResponders.bonjour = memoryOf(bonjour.pid);
     await bonjour.stop();
 
