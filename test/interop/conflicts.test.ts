@@ -66,7 +66,7 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
     const advA = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A]);
     const advB = b.spawnProvdisc(['advertise', '--json', TEMPLATE_B]);
     const [outA, outB] = await Promise.all([outcomeOf(advA), outcomeOf(advB)]);
-    const [loser, winner, loserHost, winnerHost] = outA.announced ? [advB, advA, b, a] : [advA, advB, a, b];
+    const [loser, loserHost, winnerHost] = outA.announced ? [advB, b, a] : [advA, a, b];
     // the loser is given the time to lose: its back-off, a new probe, the winner's defence
     await Promise.race([loser.exited, new Promise((r) => setTimeout(r, 5_000))]);
     const packets = await capture.stop();

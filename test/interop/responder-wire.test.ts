@@ -223,7 +223,7 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
   test('never multicasts a record twice within a second, however fast the questions come', async () => {
     const packets = await watch(b, () => query({ questions: srvTxt, count: 12, intervalMs: 150 }));
     expect(queriesFrom(packets, b.ipv4)).toHaveLength(12);
-    const replies = responsesFrom(packets, a.ipv4).filter((p) => p.src.addr === a.ipv4 && has(p.answers, TYPE.SRV));
+    const replies = responsesFrom(packets, a.ipv4).filter((p) => has(p.answers, TYPE.SRV));
     // 12 questions over 1.65 s: one answer at once, the next once a second has passed
     expect(replies, JSON.stringify(replies)).toHaveLength(2);
     expect(multicastRateViolations(packets, a.ipv4)).toEqual([]);
