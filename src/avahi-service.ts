@@ -3,7 +3,8 @@
  * the provisioning advertisement, read any one back, and list what would keep a Jitsi client from
  * using it.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
+import { requireCjs } from './cjs.js';
 import { UsageError } from './errors.js';
 import { fromTxt, JITSI_INSTANCE_NAME, txtEntries } from './template.js';
 import { checkTxtSize } from './txt.js';
@@ -74,7 +75,12 @@ const TEXT = '#text';
 
 type XmlNode = Record<string, unknown>;
 
-const parser = new XMLParser({
+/** Only `--check` reads XML: the parser is loaded on first use. */
+function xmlLibrary(): typeof FastXmlParser {
+  return requireCjs('fast-xml-parser') as typeof FastXmlParser;
+}
+
+const PARSER_OPTIONS: FastXmlParser.X2jOptions = {
   ignoreAttributes: false,
   attributeNamePrefix: ATTR,
   textNodeName: TEXT,
@@ -87,7 +93,7 @@ const parser = new XMLParser({
   // by undefinedEntities() before parsing
   htmlEntities: true,
   isArray: (name) => ['service', 'subtype', 'txt-record', 'name', 'type', 'domain-name', 'host-name', 'port'].includes(name),
-});
+};
 
 /** The elements and attributes avahi-service.dtd allows under each element. */
 const SCHEMA: Record<string, { children: readonly string[]; attributes: Record<string, readonly string[]> }> = {
@@ -174,7 +180,7 @@ export interface ParsedServiceFile {
 
 /** Reads a service file the way Avahi does, with a real XML parser; never throws for bad content. */
 export function parseServiceFile(xml: string): ParsedServiceFile {
-  const valid = XMLValidator.validate(xml);
+  const valid = xmlLibrary().XMLValidator.validate(xml);
   if (valid !== true) {
     return {
       group: undefined,
@@ -186,7 +192,7 @@ export function parseServiceFile(xml: string): ParsedServiceFile {
     const at = xml.indexOf(`&${name};`);
     problems.push({ message: `line ${lineOf(xml, at)} uses the entity &${name};, which XML does not define; Avahi's parser drops it`, fix: `write the character itself or a numeric reference (&#NNN;); a literal & is &amp;` });
   }
-  const doc = parser.parse(xml) as XmlNode;
+  const doc = new (xmlLibrary().XMLParser)(PARSER_OPTIONS).parse(xml) as XmlNode;
   const roots = Object.keys(doc).filter((k) => k !== '?xml' && k !== TEXT);
   const groupNode = doc['service-group'] as XmlNode | undefined;
   if (roots.length !== 1 || !groupNode) {

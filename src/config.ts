@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import ini from 'ini';
+import type * as Ini from 'ini';
+import { requireCjs } from './cjs.js';
 import { UsageError } from './errors.js';
 import { parseTemplate } from './template.js';
 
@@ -197,7 +198,7 @@ export function loadConfig(file: string, command?: ConfigSection): ProvdiscConfi
     );
   }
   checkRawLines(text, file);
-  const parsed = ini.parse(text) as Record<string, unknown>;
+  const parsed = (requireCjs('ini') as typeof Ini).parse(text) as Record<string, unknown>;
   const dir = path.dirname(path.resolve(file));
   const top: Record<string, unknown> = {};
   const sections: Partial<Record<ConfigSection, ProvdiscConfig>> = {};

@@ -103,13 +103,20 @@ class Browser {
     return `${this.name}.${type}.local`;
   }
 
+  /**
+   * The instance's SRV and TXT go in a packet of their own: a responder answers unique records at
+   * once, but delays a whole answer by 20–120 ms when the query also asks for a shared PTR (Avahi does).
+   */
   private ask(first: boolean): void {
-    const questions: MdnsQuestion[] = TYPES.flatMap((type) => [
+    const direct: MdnsQuestion[] = TYPES.flatMap((type) => [
       { name: this.instanceName(type), type: 'SRV', unicastResponse: first },
       { name: this.instanceName(type), type: 'TXT', unicastResponse: first },
-      { name: `${type}.local`, type: 'PTR', unicastResponse: first },
     ]);
-    for (const iface of this.transport.interfaces) void this.transport.send({ questions }, iface);
+    const browse: MdnsQuestion[] = TYPES.map((type) => ({ name: `${type}.local`, type: 'PTR', unicastResponse: first }));
+    for (const iface of this.transport.interfaces) {
+      void this.transport.send({ questions: direct }, iface);
+      void this.transport.send({ questions: browse }, iface);
+    }
   }
 
   private receive(message: MdnsMessage, source: PacketSource): void {

@@ -12,7 +12,9 @@
  * Removal follows Jitsi's ConfigurationService: the keys "under" K are those whose part before their
  * last `.` starts with K, as plain text (so `a.b` also takes `a.bc.d`).
  */
-import { parseLines, stringify, type Node, type Pair } from 'dot-properties';
+import type * as DotProperties from 'dot-properties';
+import type { Node, Pair } from 'dot-properties';
+import { requireCjs } from './cjs.js';
 
 export const ALLOW_PREFIX = 'provisioning.ALLOW_PREFIX';
 export const ENFORCE_PREFIX = 'provisioning.ENFORCE_PREFIX';
@@ -28,6 +30,11 @@ export const LOCALE_PROPERTIES = ['resources.DefaultLocale', 'net.java.sip.commu
  * this value cannot decrypt it and asks the user for the password.
  */
 export const ENCRYPTED_PASSWORD_PLACEHOLDER = 'PROVDISC-PLACEHOLDER-not-encrypted-enter-the-password-in-Jitsi';
+
+/** Only `provision` reads .properties: the parser is loaded on first use. */
+function dotProperties(): typeof DotProperties {
+  return requireCjs('dot-properties') as typeof DotProperties;
+}
 
 const MASK = '********';
 
@@ -45,7 +52,7 @@ export function decodeAnswer(body: Buffer): string {
 
 /** Every pair of a .properties text in order, repeats kept (full Java syntax, by dot-properties). */
 export function parseProperties(text: string): PropertyLine[] {
-  const nodes = parseLines(text, true) as Required<Node>[];
+  const nodes = dotProperties().parseLines(text, true) as Required<Node>[];
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const lineOf = (offset: number): number => {
@@ -205,7 +212,7 @@ export function diffConfigurations(before: ReadonlyMap<string, string>, after: R
 /** A .properties text Java reads back (`key=value`, non-Latin-1 characters as \uXXXX). */
 export function formatProperties(config: ReadonlyMap<string, string>, mask = false): string {
   if (config.size === 0) return '';
-  return `${stringify([...config].map(([k, v]) => [k, mask ? maskValue(k, v) : v]), { keySep: '=', lineWidth: null })}\n`;
+  return `${dotProperties().stringify([...config].map(([k, v]) => [k, mask ? maskValue(k, v) : v]), { keySep: '=', lineWidth: null })}\n`;
 }
 
 export type LintLevel = 'error' | 'warning' | 'info';

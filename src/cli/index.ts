@@ -1,28 +1,40 @@
 /** The `provdisc` command line: a thin layer over the library, one module per subcommand. */
 import { Command, CommanderError } from 'commander';
-import { registerAdvertiseCommand } from './advertise-command.js';
-import { registerAvahiCommand } from './avahi-command.js';
 import { EXIT_ERROR } from './common.js';
-import { registerDiscoverCommand } from './discover-command.js';
-import { registerExpandCommand } from './expand-command.js';
-import { registerProvisionCommand } from './provision-command.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each subcommand's module, loaded only when needed: `provdisc advertise` then never loads the HTTP,
+ * TLS and XML code of the other commands, which keeps its start-up time and memory down.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  advertise: async () => (await import('./advertise-command.js')).registerAdvertiseCommand,
+  discover: async () => (await import('./discover-command.js')).registerDiscoverCommand,
+  avahi: async () => (await import('./avahi-command.js')).registerAvahiCommand,
+  expand: async () => (await import('./expand-command.js')).registerExpandCommand,
+  provision: async () => (await import('./provision-command.js')).registerProvisionCommand,
+};
+
+/** The program with every subcommand, or only `only` when the command line names one. */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('provdisc')
     .description('Advertise, discover and check the Jitsi provisioning URI over mDNS/DNS-SD (Bonjour)')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerAdvertiseCommand(program);
-  registerDiscoverCommand(program);
-  registerAvahiCommand(program);
-  registerExpandCommand(program);
-  registerProvisionCommand(program);
+  const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  for (const name of names) (await COMMANDS[name]!())(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  // `provdisc advertise --json | head -1` closes our stdout early: that is the reader's choice, not
+  // an error worth a stack trace (and the advertisement goes on until Ctrl-C)
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  const program = await buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -7,19 +7,18 @@ import { EventEmitter } from 'node:events';
 import type { NetInterface } from '../network-interfaces.js';
 import {
   addressRecords,
-  allRecords,
   compareProbeRecords,
-  enumerationRecord,
   instanceFullName,
   ptrRecord,
   recordKey,
   recordsNamed,
+  serviceRecordSet,
   serviceTypeName,
   srvRecord,
   txtRecord,
-  uniqueServiceRecords,
   SERVICES_ENUMERATION,
   type ServiceDefinition,
+  type ServiceRecordSet,
 } from './service-records.js';
 import type { PacketChannel, PacketSource } from './transport.js';
 import { MDNS_PORT, sameName, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
@@ -71,6 +70,9 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private probeRound = 0;
   private readonly onMessage = (m: MdnsMessage, s: PacketSource) => this.handle(m, s);
   private readonly onSendError = (iface: NetInterface, err: Error) => this.emit('send-error', iface, err);
+  private readonly records: ServiceRecordSet;
+  /** Every name we answer for, lower-cased: most queries on a LAN are for others and end here. */
+  private readonly ownNames: ReadonlySet<string>;
 
   constructor(
     private readonly transport: PacketChannel,
@@ -78,6 +80,8 @@ export class Responder extends EventEmitter<ResponderEvents> {
     private readonly random: () => number = Math.random,
   ) {
     super();
+    this.records = serviceRecordSet(service);
+    this.ownNames = new Set([serviceTypeName(service), SERVICES_ENUMERATION, instanceFullName(service), service.host].map((n) => n.toLowerCase()));
   }
 
   get fullName(): string {
@@ -146,7 +150,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
               {
                 // §8.1: the first probe asks for unicast replies so a defender answers at once
                 questions: [{ name: this.fullName, type: 'ANY', unicastResponse: i === 0 }],
-                authorities: uniqueServiceRecords(this.service),
+                authorities: this.records.unique,
               },
               iface,
             ),
@@ -167,7 +171,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
     if (this.state !== 'announced') return;
     await Promise.all(
       this.transport.interfaces.map((iface) => {
-        const answers = allRecords(this.service, iface);
+        const answers = this.records.all(iface);
         this.noteMulticast(iface, answers);
         return this.transport.send({ response: true, authoritative: true, answers }, iface);
       }),
@@ -195,7 +199,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
 
   /** §9: a response from elsewhere that gives our instance name other data is a conflict. */
   private checkResponse(message: MdnsMessage, source: PacketSource): void {
-    const ours = uniqueServiceRecords(this.service);
+    const ours = this.records.unique;
     const theirs = recordsNamed([...message.answers, ...message.additionals], this.fullName).filter(
       (r) => r.ttl > 0 && (r.type === 'SRV' || r.type === 'TXT'),
     );
@@ -217,10 +221,11 @@ export class Responder extends EventEmitter<ResponderEvents> {
   }
 
   private answerQuery(message: MdnsMessage, source: PacketSource): void {
+    if (!message.questions.some((q) => this.ownNames.has(q.name.replace(/\.$/, '').toLowerCase()))) return;
     const probeRecords = recordsNamed(message.authorities, this.fullName);
     const isProbe = probeRecords.length > 0 && message.questions.some((q) => sameName(q.name, this.fullName));
     if (isProbe) {
-      const order = compareProbeRecords(uniqueServiceRecords(this.service), probeRecords);
+      const order = compareProbeRecords(this.records.unique, probeRecords);
       if (order === 0) return; // the same records: not a conflict (RFC 6762 §8.2)
       if (this.state === 'probing') {
         if (order < 0) this.interrupt?.('lost-tie');
@@ -228,7 +233,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
       }
       // §8.1 / §9: defend our name at once, whatever the rate limit says
       void this.transport.send(
-        { response: true, authoritative: true, answers: uniqueServiceRecords(this.service) },
+        { response: true, authoritative: true, answers: this.records.unique },
         source.interface,
       );
       return;
@@ -264,15 +269,14 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private recordsFor(q: MdnsQuestion, iface: NetInterface): MdnsRecord[] {
     const any = q.type === 'ANY';
     const out: MdnsRecord[] = [];
-    if (sameName(q.name, serviceTypeName(this.service)) && (any || q.type === 'PTR')) out.push(ptrRecord(this.service));
-    if (sameName(q.name, SERVICES_ENUMERATION) && (any || q.type === 'PTR')) out.push(enumerationRecord(this.service));
+    const r = this.records;
+    if (sameName(q.name, serviceTypeName(this.service)) && (any || q.type === 'PTR')) out.push(r.ptr);
+    if (sameName(q.name, SERVICES_ENUMERATION) && (any || q.type === 'PTR')) out.push(r.enumeration);
     if (sameName(q.name, this.fullName)) {
-      if (any || q.type === 'SRV') out.push(srvRecord(this.service));
-      if (any || q.type === 'TXT') out.push(txtRecord(this.service));
+      if (any || q.type === 'SRV') out.push(r.srv);
+      if (any || q.type === 'TXT') out.push(r.txt);
     }
-    if (sameName(q.name, this.service.host)) {
-      out.push(...addressRecords(this.service, iface).filter((r) => any || r.type === q.type));
-    }
+    if (sameName(q.name, this.service.host)) out.push(...r.addresses(iface).filter((a) => any || a.type === q.type));
     return out;
   }
 
@@ -282,9 +286,9 @@ export class Responder extends EventEmitter<ResponderEvents> {
     const types = new Set(answers.map((r) => r.type));
     const hasPtr = answers.some((r) => r.type === 'PTR' && sameName(r.name, serviceTypeName(this.service)));
     if (hasPtr || types.has('SRV') || types.has('TXT')) {
-      extra.push(srvRecord(this.service), txtRecord(this.service), ...addressRecords(this.service, iface));
+      extra.push(this.records.srv, this.records.txt, ...this.records.addresses(iface));
     } else if (types.has('A') || types.has('AAAA')) {
-      extra.push(...addressRecords(this.service, iface));
+      extra.push(...this.records.addresses(iface));
     }
     return dedupe(extra).filter((r) => !answers.some((a) => sameRecord(a, r)));
   }

@@ -3,7 +3,6 @@
  * order RFC 6762 §8.2 uses to break a tie between simultaneous probes.
  */
 import type { NetInterface } from '../network-interfaces.js';
-import { isLinkLocalIpv6 } from '../network-interfaces.js';
 import { rdataBytes, sameName, type MdnsRecord } from './wire.js';
 
 /** RFC 6762 §10: records naming a host get 120 s, the others 75 minutes. */
@@ -51,11 +50,6 @@ export function txtRecord(def: ServiceDefinition, ttl = OTHER_TTL): MdnsRecord {
   return { name: instanceFullName(def), type: 'TXT', ttl, flush: true, data: def.txt };
 }
 
-/** The records a probe claims: everything that carries the instance name. */
-export function uniqueServiceRecords(def: ServiceDefinition): MdnsRecord[] {
-  return [srvRecord(def), txtRecord(def)];
-}
-
 /** Address records for the SRV target as seen on `iface` (RFC 6762 §6.2: only addresses valid there). */
 export function addressRecords(def: ServiceDefinition, iface: NetInterface, ttl = HOST_TTL): MdnsRecord[] {
   const addresses =
@@ -73,9 +67,33 @@ export function addressRecords(def: ServiceDefinition, iface: NetInterface, ttl 
   }));
 }
 
-/** Everything announced on `iface`. */
-export function allRecords(def: ServiceDefinition, iface: NetInterface): MdnsRecord[] {
-  return [ptrRecord(def), srvRecord(def), txtRecord(def), ...addressRecords(def, iface), enumerationRecord(def)];
+/**
+ * The records of one service, built once: the responder answers from these same objects, so their
+ * keys and RDATA are computed once too.
+ */
+export interface ServiceRecordSet {
+  readonly ptr: MdnsRecord;
+  readonly enumeration: MdnsRecord;
+  readonly srv: MdnsRecord;
+  readonly txt: MdnsRecord;
+  /** SRV and TXT: what a probe claims. */
+  readonly unique: readonly MdnsRecord[];
+  addresses(iface: NetInterface): readonly MdnsRecord[];
+  all(iface: NetInterface): readonly MdnsRecord[];
+}
+
+export function serviceRecordSet(def: ServiceDefinition): ServiceRecordSet {
+  const srv = srvRecord(def);
+  const txt = txtRecord(def);
+  const ptr = ptrRecord(def);
+  const enumeration = enumerationRecord(def);
+  const byInterface = new Map<string, readonly MdnsRecord[]>();
+  const addresses = (iface: NetInterface) => {
+    let list = byInterface.get(iface.name);
+    if (!list) byInterface.set(iface.name, (list = addressRecords(def, iface)));
+    return list;
+  };
+  return { ptr, enumeration, srv, txt, unique: [srv, txt], addresses, all: (iface) => [ptr, srv, txt, ...addresses(iface), enumeration] };
 }
 
 /** Key for "the same record" regardless of TTL and cache-flush bit. */
@@ -110,8 +128,4 @@ export function compareProbeRecords(ours: readonly MdnsRecord[], theirs: readonl
 
 export function recordsNamed(records: readonly MdnsRecord[], name: string): MdnsRecord[] {
   return records.filter((r) => sameName(r.name, name));
-}
-
-export function usesIpv6(iface: NetInterface): boolean {
-  return iface.ipv6.some((a) => isLinkLocalIpv6(a.address));
 }

@@ -3,8 +3,11 @@
  * dns-packet loses the QU bit of questions (it reads the class as a name, then masks the name) and
  * cannot write it, so this layer reads and sets that bit itself.
  */
-import dnsPacket from 'dns-packet';
+import type * as DnsPacket from 'dns-packet';
+import { requireCjs } from '../cjs.js';
 import { decodeTxt, encodeTxt } from '../txt.js';
+
+const dnsPacket = requireCjs('dns-packet') as typeof DnsPacket;
 
 export const MDNS_PORT = 5353;
 export const MDNS_IPV4_GROUP = '224.0.0.251';
@@ -54,7 +57,7 @@ export type OutgoingMessage = Partial<Omit<MdnsMessage, 'opcode'>>;
 const QU_BIT = 0x8000;
 const HEADER_BYTES = 12;
 
-function toPacketRecord(r: MdnsRecord): dnsPacket.Answer {
+function toPacketRecord(r: MdnsRecord): DnsPacket.Answer {
   const common = { name: r.name, ttl: r.ttl, class: 'IN' as const, flush: r.flush };
   switch (r.type) {
     case 'TXT':
@@ -62,11 +65,11 @@ function toPacketRecord(r: MdnsRecord): dnsPacket.Answer {
     case 'OTHER':
       throw new Error(`cannot encode a record of type ${r.rrtype}`);
     default:
-      return { ...common, type: r.type, data: r.data } as dnsPacket.Answer;
+      return { ...common, type: r.type, data: r.data } as DnsPacket.Answer;
   }
 }
 
-function fromPacketRecord(a: dnsPacket.Answer): MdnsRecord {
+function fromPacketRecord(a: DnsPacket.Answer): MdnsRecord {
   const base = { name: a.name, ttl: 'ttl' in a ? (a.ttl ?? 0) : 0, flush: 'flush' in a ? Boolean(a.flush) : false };
   switch (a.type) {
     case 'A':
@@ -92,7 +95,7 @@ export function encodeMessage(m: OutgoingMessage): Buffer {
     id: m.id ?? 0,
     type: m.response ? 'response' : 'query',
     flags: (m.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (m.truncated ? dnsPacket.TRUNCATED_RESPONSE : 0),
-    questions: questions.map((q) => ({ name: q.name, type: q.type as dnsPacket.RecordType, class: 'IN' as const })),
+    questions: questions.map((q) => ({ name: q.name, type: q.type as DnsPacket.RecordType, class: 'IN' as const })),
     answers: (m.answers ?? []).map(toPacketRecord),
     authorities: (m.authorities ?? []).map(toPacketRecord),
     additionals: (m.additionals ?? []).map(toPacketRecord),
@@ -140,10 +143,20 @@ export function sameName(a: string, b: string): boolean {
   return a.replace(/\.$/, '').toLowerCase() === b.replace(/\.$/, '').toLowerCase();
 }
 
-/** The record's RDATA as sent (names uncompressed), for equality and the probe tie-break. */
+const rdataCache = new WeakMap<MdnsRecord, Buffer>();
+
+/**
+ * The record's RDATA as sent (names uncompressed), for equality and the probe tie-break. Kept per
+ * record object: a responder compares its own few records for every query it answers.
+ */
 export function rdataBytes(r: MdnsRecord): Buffer {
-  const packet = dnsPacket.encode({ answers: [toPacketRecord({ ...r, flush: false, ttl: 0 })] });
-  return packet.subarray(HEADER_BYTES + nameBytes(r.name) + 10); // type, class, TTL, RDLENGTH
+  let bytes = rdataCache.get(r);
+  if (!bytes) {
+    const packet = dnsPacket.encode({ answers: [toPacketRecord({ ...r, flush: false, ttl: 0 })] });
+    bytes = packet.subarray(HEADER_BYTES + nameBytes(r.name) + 10); // type, class, TTL, RDLENGTH
+    rdataCache.set(r, bytes);
+  }
+  return bytes;
 }
 
 /** Same owner name, type and data: the same record whatever its TTL (RFC 6762 §7.1, §9). */

@@ -23,7 +23,7 @@ const read = (name: string) => readFileSync(file(name), 'utf8');
 
 /** Runs `provdisc avahi …` in-process, as bin/provdisc does. */
 async function provdisc(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = buildProgram();
+  const program = await buildProgram();
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {

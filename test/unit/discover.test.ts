@@ -46,20 +46,21 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('discover', () => {
-  it('asks SRV and TXT of the instance on both types plus a PTR browse, the first time with QU', async () => {
+  it('asks SRV and TXT of the instance on both types, and apart from them a PTR browse, the first time with QU', async () => {
     const done = browse(transport, { timeoutMs: 300 });
     await vi.advanceTimersByTimeAsync(300);
     await done;
-    const first = transport.sent[0]!.message.questions!;
-    expect(first.map((q) => `${q.type} ${q.name} ${q.unicastResponse}`)).toEqual([
+    const asked = (i: number) => transport.sent[i]!.message.questions!.map((q) => `${q.type} ${q.name} ${q.unicastResponse}`);
+    expect(asked(0)).toEqual([
       `SRV ${inst('_https._tcp')} true`,
       `TXT ${inst('_https._tcp')} true`,
-      'PTR _https._tcp.local true',
       `SRV ${inst('_http._tcp')} true`,
       `TXT ${inst('_http._tcp')} true`,
-      'PTR _http._tcp.local true',
     ]);
-    expect(transport.sent[1]!.message.questions!.every((q) => !q.unicastResponse)).toBe(true);
+    expect(asked(1)).toEqual(['PTR _https._tcp.local true', 'PTR _http._tcp.local true']);
+    // the repeat at 250 ms: plain questions
+    expect(transport.sent.slice(2).flatMap((s) => s.message.questions!).every((q) => !q.unicastResponse)).toBe(true);
+    expect(transport.sent).toHaveLength(4);
   });
 
   it('returns at the first complete https answer, template in wire order', async () => {
