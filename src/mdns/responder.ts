@@ -100,6 +100,8 @@ export class Responder extends EventEmitter<ResponderEvents> {
         if (outcome === 'conflict') throw new ConflictError(this.conflict!);
         if (outcome === 'stopped') return;
         await this.sleep(TIE_BREAK_BACKOFF_MS);
+        // the winner's announcement usually lands during the back-off, with no probe round to interrupt
+        if (this.conflict) throw new ConflictError(this.conflict);
       }
       this.state = 'announced';
       await this.announce();

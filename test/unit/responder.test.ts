@@ -162,6 +162,23 @@ describe('probing (RFC 6762 §8.1)', () => {
     await started;
   });
 
+  it('after losing a tie-break, gives up when the winner announces during the back-off', async () => {
+    const started = responder.start();
+    const outcome = started.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(130);
+    transport.deliver({
+      questions: [{ name: FULL, type: 'ANY', unicastResponse: false }],
+      authorities: [srv(9999), txt(service.txt as string[])],
+    });
+    await vi.advanceTimersByTimeAsync(500); // within the one-second back-off
+    transport.deliver({ response: true, answers: [srv(9999), txt(service.txt as string[])] }, '198.51.100.2');
+    await vi.advanceTimersByTimeAsync(3000);
+    const err = await outcome;
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as ConflictError).conflict.from).toBe('198.51.100.2');
+    expect(responses()).toHaveLength(0);
+  });
+
   it('wins a tie-break against lesser records and carries on', async () => {
     const started = responder.start();
     await vi.advanceTimersByTimeAsync(130);
