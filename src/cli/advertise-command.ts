@@ -62,9 +62,11 @@ export function registerAdvertiseCommand(program: Command): void {
           );
         }
         const print = (e: AdvertiseEvent) => {
+          const trouble = e.event === 'send-error' || e.event === 'conflict';
+          // trouble is always told on stderr too: a --json reader may not be a person
+          if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
           if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-          else if (e.event !== 'send-error' && e.event !== 'conflict') process.stdout.write(`${describe(e)}\n`);
-          else process.stderr.write(`provdisc: ${describe(e)}\n`);
+          else if (!trouble) process.stdout.write(`${describe(e)}\n`);
         };
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes
         let ad: Advertisement | undefined;
