@@ -1,8 +1,11 @@
 /** The `provdisc` command line: a thin layer over the library, one module per subcommand. */
-import { Command, CommanderError } from 'commander';
+import type * as Commander from 'commander';
+import { requireCjs } from '../cjs.js';
 import { EXIT_ERROR } from './common.js';
 
-type Register = (program: Command) => void;
+const { Command, CommanderError } = requireCjs('commander') as typeof Commander;
+
+type Register = (program: Commander.Command) => void;
 
 /**
  * Each subcommand's module, loaded only when needed: `provdisc advertise` then never loads the HTTP,
@@ -17,7 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 };
 
 /** The program with every subcommand, or only `only` when the command line names one. */
-export async function buildProgram(only?: string): Promise<Command> {
+export async function buildProgram(only?: string): Promise<Commander.Command> {
   const program = new Command('provdisc')
     .description('Advertise, discover and check the Jitsi provisioning URI over mDNS/DNS-SD (Bonjour)')
     .version('0.1.0')

@@ -2,6 +2,8 @@
  * provdisc against itself across real links: advertise in one lab host, discover in another
  * (issue 2's network tests). Every socket opens inside lab namespaces.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../lab/lab.js';
 
@@ -90,6 +92,31 @@ describe('advertise ⇄ discover on one link, no default route', () => {
     await adv.stop();
   });
 
+  it('takes its settings from --config, and a flag wins over the file', async () => {
+    const a = lab.host('a');
+    const file = path.join(a.workDir, 'provdisc.ini');
+    fs.writeFileSync(
+      file,
+      [
+        `template = "${TEMPLATE}"`,
+        'interface[] = eth0',
+        '[advertise]',
+        'port = 8443',
+        '[discover]',
+        'timeout = 2000',
+        '',
+      ].join('\n'),
+    );
+    const { adv } = await startAdvertiser(lab, 'a', ['--config', file, '--port', '9443']);
+    const found = JSON.parse((await lab.host('b').provdisc(['discover', '--json', '--config', file])).stdout);
+    expect(found).toMatchObject({ template: TEMPLATE, port: 9443 });
+    await adv.stop();
+    fs.writeFileSync(file, 'templat = x\n');
+    const bad = await a.provdisc(['advertise', '--config', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/provdisc\.ini.*"templat"/);
+  });
+
   it('reports bad input without a stack trace and exits 1', async () => {
     const r = await lab.host('a').provdisc(['advertise', 'ftp://x/y']);
     expect(r.code).toBe(1);
@@ -147,6 +174,21 @@ describe('an advertiser with two interfaces on two links', () => {
     expect(fromC.addresses).toContain(a.iface('eth1').ipv4);
     expect(fromC.addresses).not.toContain(a.iface('eth0').ipv4);
     await adv.stop();
+  });
+
+  it('reports a send error on a link that went down and keeps serving the other one', async () => {
+    const a = lab.host('a');
+    const { adv } = await startAdvertiser(lab, 'a', [TEMPLATE]);
+    // the next announcement (1 s after the first) goes out before the interface poll notices
+    await a.run('ip', ['link', 'set', 'eth1', 'down']);
+    const error = JSON.parse(await adv.waitForLine(/"event":"send-error"/, 5_000));
+    expect(error.interface).toBe('eth1');
+    expect(adv.lines.stderr.join('\n')).toMatch(/send error on eth1/);
+    await adv.waitForLine(/"event":"interfaces-changed"/, 5_000);
+    expect(adv.running).toBe(true);
+    expect((await lab.host('b').provdisc(['discover'])).stdout).toBe(`${TEMPLATE}\n`);
+    await adv.stop();
+    await a.run('ip', ['link', 'set', 'eth1', 'up']);
   });
 
   it('--interface limits it to one link', async () => {

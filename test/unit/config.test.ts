@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, pick } from '../../src/config.js';
-import { UsageError } from '../../src/errors.js';
+import { usageError } from './usage-error.js';
 
 let dir: string;
 beforeEach(() => {
@@ -19,15 +19,6 @@ function configFile(text: string): string {
   return file;
 }
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return err as UsageError;
-  }
-  throw new Error('expected a UsageError');
-}
 
 const TEMPLATE = 'https://prov.example.org/provisioning.php?username=${username}&sig=a=b&osname=${osname}';
 

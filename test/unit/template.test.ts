@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
 import {
   defaultPortFor,
   formatTemplate,
@@ -11,20 +10,11 @@ import {
   txtEntries,
 } from '../../src/template.js';
 import { checkTxtSize, decodeTxt, encodeTxt, txtRecordBytes } from '../../src/txt.js';
+import { usageError } from './usage-error.js';
 
 const SEED =
   'https://www.example.org/provisioning.php?username=${username}&password=${password}&osname=${osname}&build=${build}&ipaddr=${ipaddr}&hwaddr=${hwaddr}&uuid=${uuid}&arch=${arch}';
 
-/** Runs `fn`, expecting a UsageError; returns it so a test can look at what the user is told. */
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return err as UsageError;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
-}
 
 function warningsOf(fn: (warn: (m: string) => void) => unknown): string[] {
   const seen: string[] = [];
