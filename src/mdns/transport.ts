@@ -94,7 +94,9 @@ export class MdnsTransport extends EventEmitter<TransportEvents> implements Pack
       for (const { iface, v4, v6 } of senders) {
         for (const s of [v4, v6]) s?.on('message', (buf, rinfo) => transport.receive(buf, rinfo, iface));
       }
-      for (const s of opened) s.on('error', (err) => transport.emitSendError(transport.interfaces[0]!, err));
+      // an asynchronous socket error is reported against the interfaces the socket serves
+      for (const { iface, v4, v6 } of senders) for (const s of [v4, v6]) s?.on('error', (err) => transport.emitSendError(iface, err));
+      for (const s of listeners) s.on('error', (err) => interfaces.forEach((i) => transport.emitSendError(i, err)));
       return transport;
     } catch (err) {
       for (const s of opened) s.close();
