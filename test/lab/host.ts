@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { startAvahi, type AvahiOptions, type AvahiPeer } from './avahi.js';
 import { startCapture, type Capture } from './capture.js';
 import { dig, type DigResult } from './dig.js';
+import { GATE_MODULE, type StartGate } from './start-gate.js';
 import { runBounded, spawnProcess, type RunOptions, type RunResult, type SpawnedProcess, type SpawnOptions } from './process.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -96,9 +97,15 @@ export class LabHost {
     return this.run(process.execPath, [path.join(REPO_ROOT, 'bin/provdisc'), ...args], options);
   }
 
-  /** `provdisc ARGS` left running (advertise). */
-  spawnProvdisc(args: string[], options: SpawnOptions = {}): SpawnedProcess {
-    return this.spawn(process.execPath, [path.join(REPO_ROOT, 'bin/provdisc'), ...args], options);
+  /**
+   * `provdisc ARGS` left running (advertise). With a `gate`, Node starts but provdisc waits until
+   * the gate opens, so that processes spawned one after the other begin together.
+   */
+  spawnProvdisc(args: string[], options: SpawnOptions & { gate?: StartGate } = {}): SpawnedProcess {
+    const { gate, ...spawnOptions } = options;
+    const preload = gate ? ['--import', GATE_MODULE] : [];
+    const env = gate ? { env: gate.env } : {};
+    return this.spawn(process.execPath, [...preload, path.join(REPO_ROOT, 'bin/provdisc'), ...args], { ...env, ...spawnOptions });
   }
 
   /** tshark on `iface` (mDNS port only), recording once this resolves. */
