@@ -3,7 +3,7 @@
  * order RFC 6762 §8.2 uses to break a tie between simultaneous probes.
  */
 import type { NetInterface } from '../network-interfaces.js';
-import { rdataBytes, sameName, type MdnsRecord } from './wire.js';
+import { rdataBytes, sameName, typeCode, type MdnsRecord } from './wire.js';
 
 /** RFC 6762 §10: records naming a host get 120 s, the others 75 minutes. */
 export const HOST_TTL = 120;
@@ -98,13 +98,7 @@ export function serviceRecordSet(def: ServiceDefinition): ServiceRecordSet {
 
 /** Key for "the same record" regardless of TTL and cache-flush bit. */
 export function recordKey(r: MdnsRecord): string {
-  return `${r.name.toLowerCase()}/${r.type === 'OTHER' ? r.rrtype : r.type}/${rdataBytes(r).toString('hex')}`;
-}
-
-const TYPE_CODES: Record<string, number> = { A: 1, PTR: 12, TXT: 16, AAAA: 28, SRV: 33 };
-
-function typeCode(r: MdnsRecord): number {
-  return r.type === 'OTHER' ? 0xffff : (TYPE_CODES[r.type] ?? 0);
+  return `${r.name.toLowerCase()}/${typeCode(r)}/${rdataBytes(r).toString('hex')}`;
 }
 
 function compareRecords(a: MdnsRecord, b: MdnsRecord): number {

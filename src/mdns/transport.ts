@@ -12,14 +12,13 @@ import { decodeMessage, encodeMessage, MDNS_IPV4_GROUP, MDNS_IPV6_GROUP, MDNS_PO
 export interface PacketSource {
   readonly address: string;
   readonly port: number;
-  readonly family: 4 | 6;
   readonly interface: NetInterface;
 }
 
 export interface TransportStats {
   received: number;
   sent: number;
-  /** Packets that did not decode: dropped. */
+  /** Packets that did not decode, or that a listener could not handle: dropped. */
   malformed: number;
   /** Packets from a source on no subnet of ours (RFC 6762 §11): dropped. */
   offLink: number;
@@ -106,7 +105,8 @@ export class MdnsTransport extends EventEmitter<TransportEvents> implements Pack
 
   /**
    * Multicasts on the interface (both families), or unicasts to `to`. Resolves once the packets are
-   * handed to the kernel; errors are reported as 'send-error', never thrown.
+   * handed to the kernel; socket errors are reported as 'send-error', never thrown. (Messages are
+   * built from our own validated records, so an encoding failure would be a bug and does throw.)
    */
   async send(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): Promise<void> {
     if (this.closed) return;
@@ -183,8 +183,13 @@ export class MdnsTransport extends EventEmitter<TransportEvents> implements Pack
       this.stats.malformed++;
       return;
     }
-    const family = rinfo.family === 'IPv6' ? 6 : 4;
-    this.emit('message', message, { address: rinfo.address, port: rinfo.port, family, interface: iface });
+    try {
+      this.emit('message', message, { address: rinfo.address, port: rinfo.port, interface: iface });
+    } catch {
+      // a packet that decodes yet trips a listener must not end the advertisement: it is the sender's
+      // packet, and the next one may be fine
+      this.stats.malformed++;
+    }
   }
 }
 

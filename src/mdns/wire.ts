@@ -8,6 +8,7 @@ import { requireCjs } from '../cjs.js';
 import { decodeTxt, encodeTxt } from '../txt.js';
 
 const dnsPacket = requireCjs('dns-packet') as typeof DnsPacket;
+const dnsTypes = requireCjs('dns-packet/types') as { toType(name: string): number };
 
 export const MDNS_PORT = 5353;
 export const MDNS_IPV4_GROUP = '224.0.0.251';
@@ -31,7 +32,11 @@ export type MdnsRecord =
   | (RecordBase & { readonly type: 'A' | 'AAAA' | 'PTR'; readonly data: string })
   | (RecordBase & { readonly type: 'SRV'; readonly data: SrvData })
   | (RecordBase & { readonly type: 'TXT'; readonly data: readonly string[] })
-  | (RecordBase & { readonly type: 'OTHER'; readonly rrtype: string; readonly data: unknown });
+  /**
+   * Any other type, as dns-packet decoded it: kept whole so that it can be compared byte for byte
+   * (a peer's probe may carry such records) and encoded again.
+   */
+  | (RecordBase & { readonly type: 'OTHER'; readonly rrtype: string; readonly decoded: DnsPacket.Answer });
 
 export interface MdnsQuestion {
   readonly name: string;
@@ -63,7 +68,7 @@ function toPacketRecord(r: MdnsRecord): DnsPacket.Answer {
     case 'TXT':
       return { ...common, type: 'TXT', data: encodeTxt(r.data) };
     case 'OTHER':
-      throw new Error(`cannot encode a record of type ${r.rrtype}`);
+      return { ...r.decoded, ...common } as DnsPacket.Answer;
     default:
       return { ...common, type: r.type, data: r.data } as DnsPacket.Answer;
   }
@@ -85,7 +90,7 @@ function fromPacketRecord(a: DnsPacket.Answer): MdnsRecord {
       return { ...base, type: 'TXT', data: decodeTxt(Array.isArray(d) ? d : [d]) };
     }
     default:
-      return { ...base, type: 'OTHER', rrtype: a.type, data: 'data' in a ? a.data : undefined };
+      return { ...base, type: 'OTHER', rrtype: a.type, decoded: a };
   }
 }
 
@@ -159,7 +164,12 @@ export function rdataBytes(r: MdnsRecord): Buffer {
   return bytes;
 }
 
+/** The record's numeric type, for the probe tie-break's ordering. */
+export function typeCode(r: MdnsRecord): number {
+  return dnsTypes.toType(r.type === 'OTHER' ? r.rrtype : r.type);
+}
+
 /** Same owner name, type and data: the same record whatever its TTL (RFC 6762 §7.1, §9). */
 export function sameRecord(a: MdnsRecord, b: MdnsRecord): boolean {
-  return a.type === b.type && sameName(a.name, b.name) && rdataBytes(a).equals(rdataBytes(b));
+  return typeCode(a) === typeCode(b) && sameName(a.name, b.name) && rdataBytes(a).equals(rdataBytes(b));
 }

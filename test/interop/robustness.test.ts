@@ -1,10 +1,14 @@
 /**
  * Hostile or broken traffic (issue 3 §2, robustness): malformed packets are dropped and counted,
- * a flood from one peer does not stop answers to another.
+ * a flood from one peer does not stop answers to another, a probe with records of an unmodelled
+ * type is answered, not fatal.
  */
+import { createRequire } from 'node:module';
+import type * as DnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../lab/lab.js';
 
+const dnsPacket = createRequire(import.meta.url)('dns-packet') as typeof DnsPacket;
 const TEMPLATE = 'https://prov.example/provisioning.php?username=${username}&osname=${osname}';
 
 /** A node script, run inside a lab host, that sends the given base64 payloads to 224.0.0.251:5353 and unicast. */
@@ -105,5 +109,31 @@ describe('robustness', () => {
     // answered within the flooder's unicast budget, far below one answer per query
     expect(goodbye.packets.received).toBeGreaterThan(500);
     expect(goodbye.packets.sent).toBeLessThan(goodbye.packets.received / 4);
+  });
+
+  it('answers a probe for its name that carries records of a type it does not model (HINFO), and keeps going', async () => {
+    const a = lab.host('a');
+    const b = lab.host('b');
+    const c = lab.host('c');
+    const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE]);
+    await adv.waitForLine(/"event":"announced"/, 10_000);
+    const name = 'Provisioning URL._https._tcp.local';
+    const probe = dnsPacket.encode({
+      type: 'query',
+      questions: [{ name, type: 'ANY' as DnsPacket.RecordType, class: 'IN' }],
+      authorities: [
+        { name, type: 'HINFO', ttl: 120, class: 'IN', data: { cpu: 'x86', os: 'linux' } },
+        { name, type: 'HINFO', ttl: 120, class: 'IN', data: { cpu: 'arm', os: 'linux' } },
+      ],
+    });
+    const sent = await b.run(process.execPath, ['-e', senderScript([probe.toString('base64')], a.ipv4, 3, 5353), b.ipv4]);
+    expect(sent.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(adv.running, adv.tail()).toBe(true);
+    expect((await c.provdisc(['discover'])).stdout).toBe(`${TEMPLATE}\n`);
+    adv.kill('SIGINT');
+    expect((await adv.exited).code).toBe(0);
+    // the probes were handled (our SRV and TXT outrank HINFO, RFC 6762 §8.2), not dropped
+    expect(JSON.parse(adv.lines.stdout.at(-1)!).packets.malformed).toBe(0);
   });
 });

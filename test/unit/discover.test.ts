@@ -22,7 +22,7 @@ class FakeTransport extends EventEmitter<{ message: [MdnsMessage, PacketSource];
     this.emit(
       'message',
       { id: 0, response: true, authoritative: true, truncated: false, opcode: 'QUERY', questions: [], answers: records, authorities: [], additionals: [] },
-      { address: from, port: 5353, family: 4, interface: eth0 },
+      { address: from, port: 5353, interface: eth0 },
     );
   }
 }

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import type * as DnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, rdataBytes, sameRecord, type MdnsRecord } from '../../src/mdns/wire.js';
 import { compareProbeRecords } from '../../src/mdns/service-records.js';
@@ -51,5 +53,31 @@ describe('mDNS wire layer', () => {
     expect(compareProbeRecords([b], [a])).toBeGreaterThan(0);
     expect(compareProbeRecords([a], [{ ...a, ttl: 1 }])).toBe(0);
     expect(compareProbeRecords([a], [a, b])).toBeLessThan(0); // more records win when the rest is equal
+  });
+
+  it('keeps a record of a type it does not model (HINFO, NSEC) comparable, ordered by its type code and sendable again', () => {
+    const dnsPacket = createRequire(import.meta.url)('dns-packet') as typeof DnsPacket;
+    const name = 'Provisioning URL._https._tcp.local';
+    const buf = dnsPacket.encode({
+      type: 'query',
+      questions: [{ name, type: 'ANY' as DnsPacket.RecordType, class: 'IN' }],
+      authorities: [
+        { name, type: 'HINFO', ttl: 120, class: 'IN', data: { cpu: 'x86', os: 'linux' } },
+        { name, type: 'HINFO', ttl: 120, class: 'IN', data: { cpu: 'arm', os: 'linux' } },
+        { name, type: 'NSEC', ttl: 120, class: 'IN', data: { nextDomain: name, rrtypes: ['TXT', 'SRV'] } },
+      ],
+    });
+    const [x86, arm, nsec] = decodeMessage(buf).authorities;
+    expect(x86).toMatchObject({ type: 'OTHER', rrtype: 'HINFO' });
+    expect(sameRecord(x86!, arm!)).toBe(false);
+    expect(sameRecord(x86!, { ...x86!, ttl: 0 })).toBe(true);
+    // HINFO is type 13, TXT 16, NSEC 47: a TXT beats HINFO and loses to NSEC, whatever the data
+    const txt: MdnsRecord = { name, type: 'TXT', ttl: 4500, flush: true, data: ['path=/p'] };
+    expect(compareProbeRecords([txt], [x86!])).toBeGreaterThan(0);
+    expect(compareProbeRecords([txt], [nsec!])).toBeLessThan(0);
+    expect(compareProbeRecords([x86!], [arm!])).toBeGreaterThan(0); // "x86" > "arm" byte for byte
+    const again = decodeMessage(encodeMessage({ response: true, answers: [x86!, nsec!] }));
+    expect(again.answers.map((r) => r.type === 'OTHER' && r.rrtype)).toEqual(['HINFO', 'NSEC']);
+    expect(sameRecord(again.answers[0]!, x86!)).toBe(true);
   });
 });
