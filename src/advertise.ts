@@ -83,7 +83,7 @@ function describeRecords(conflict: Conflict, service: ServiceDefinition): string
 }
 
 /** Instance labels are UTF-8 up to 63 bytes (RFC 6763 §4.1.1); dots would need escaping we don't do. */
-function checkInstanceName(name: string): void {
+export function checkInstanceName(name: string): void {
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes === 0 || bytes > 63) {
     throw new UsageError(`--name "${name}" is ${bytes} bytes; an instance name has 1 to 63`, `use "${JITSI_INSTANCE_NAME}"`);
