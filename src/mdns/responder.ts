@@ -23,10 +23,10 @@ import {
 import type { PacketChannel, PacketSource } from './transport.js';
 import { MDNS_PORT, sameName, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
 
-export const PROBE_INTERVAL_MS = 250;
-export const PROBE_COUNT = 3;
-export const ANNOUNCE_COUNT = 3;
-export const ANNOUNCE_INTERVAL_MS = 1000;
+const PROBE_INTERVAL_MS = 250;
+const PROBE_COUNT = 3;
+const ANNOUNCE_COUNT = 3;
+const ANNOUNCE_INTERVAL_MS = 1000;
 /** §6: a record is multicast at most once a second per interface. */
 const MULTICAST_HOLDOFF_MS = 1000;
 /** §6.7: legacy unicast answers carry TTLs of at most 10 s. */
@@ -45,7 +45,7 @@ export interface Conflict {
   readonly records: readonly MdnsRecord[];
 }
 
-export interface ResponderEvents {
+interface ResponderEvents {
   announced: [];
   conflict: [conflict: Conflict];
   'send-error': [iface: NetInterface, error: Error];
@@ -65,6 +65,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private readonly lastMulticast = new Map<string, Map<string, number>>();
   private readonly unicastBudget = new Map<string, { tokens: number; at: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly sleepers = new Set<() => void>();
   private interrupt: ((reason: 'lost-tie' | 'conflict') => void) | undefined;
   private conflict: Conflict | undefined;
   private probeRound = 0;
@@ -100,6 +101,8 @@ export class Responder extends EventEmitter<ResponderEvents> {
         if (outcome === 'conflict') throw new ConflictError(this.conflict!);
         if (outcome === 'stopped') return;
         await this.sleep(TIE_BREAK_BACKOFF_MS);
+        // stop() may have ended the back-off (TypeScript cannot see that it changes the state)
+        if ((this.state as State) === 'stopped') return;
         // the winner's announcement usually lands during the back-off, with no probe round to interrupt
         if (this.conflict) throw new ConflictError(this.conflict);
       }
@@ -125,6 +128,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
     this.interrupt?.('conflict');
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const wake of [...this.sleepers]) wake();
     if (wasAnnounced) {
       await this.goodbye();
       await new Promise((r) => setTimeout(r, 150));
@@ -205,7 +209,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
     const theirs = recordsNamed([...message.answers, ...message.additionals], this.fullName).filter(
       (r) => r.ttl > 0 && (r.type === 'SRV' || r.type === 'TXT'),
     );
-    const conflicting = theirs.some((r) => !ours.some((o) => sameRecord(o, r)) && ours.some((o) => o.type === r.type));
+    const conflicting = theirs.some((r) => !ours.some((o) => sameRecord(o, r)));
     if (conflicting) this.onConflict({ from: source.address, interface: source.interface.name, records: theirs });
   }
 
@@ -367,8 +371,16 @@ export class Responder extends EventEmitter<ResponderEvents> {
     this.timers.add(t);
   }
 
+  /** A pause that stop() ends early, so that a start() waiting in it settles instead of hanging. */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.later(ms, resolve));
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      this.sleepers.add(wake);
+      this.later(ms, wake);
+    });
   }
 }
 

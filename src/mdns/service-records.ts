@@ -6,8 +6,8 @@ import type { NetInterface } from '../network-interfaces.js';
 import { rdataBytes, sameName, typeCode, type MdnsRecord } from './wire.js';
 
 /** RFC 6762 §10: records naming a host get 120 s, the others 75 minutes. */
-export const HOST_TTL = 120;
-export const OTHER_TTL = 4500;
+const HOST_TTL = 120;
+const OTHER_TTL = 4500;
 export const SERVICES_ENUMERATION = '_services._dns-sd._udp.local';
 
 export interface ServiceDefinition {
@@ -38,7 +38,7 @@ export function ptrRecord(def: ServiceDefinition, ttl = OTHER_TTL): MdnsRecord {
   return { name: serviceTypeName(def), type: 'PTR', ttl, flush: false, data: instanceFullName(def) };
 }
 
-export function enumerationRecord(def: ServiceDefinition, ttl = OTHER_TTL): MdnsRecord {
+function enumerationRecord(def: ServiceDefinition, ttl = OTHER_TTL): MdnsRecord {
   return { name: SERVICES_ENUMERATION, type: 'PTR', ttl, flush: false, data: serviceTypeName(def) };
 }
 

@@ -179,6 +179,22 @@ describe('probing (RFC 6762 §8.1)', () => {
     expect(responses()).toHaveLength(0);
   });
 
+  it('settles start() when stopped during the back-off after a lost tie-break', async () => {
+    const started = responder.start();
+    await vi.advanceTimersByTimeAsync(130);
+    transport.deliver({
+      questions: [{ name: FULL, type: 'ANY', unicastResponse: false }],
+      authorities: [srv(9999), txt(service.txt as string[])],
+    });
+    await vi.advanceTimersByTimeAsync(300); // within the one-second back-off
+    const stopped = responder.stop();
+    await vi.advanceTimersByTimeAsync(500);
+    await stopped;
+    await expect(started).resolves.toBeUndefined();
+    expect(probes()).toHaveLength(1);
+    expect(responses()).toHaveLength(0);
+  });
+
   it('wins a tie-break against lesser records and carries on', async () => {
     const started = responder.start();
     await vi.advanceTimersByTimeAsync(130);
