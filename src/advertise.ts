@@ -153,7 +153,7 @@ export interface AdvertisementEvents {
 }
 
 /** How often the interfaces are looked at: a laptop changes networks, a DHCP lease changes address. */
-export const INTERFACE_POLL_MS = 2000;
+const INTERFACE_POLL_MS = 2000;
 
 /** Sockets and responder for one set of interfaces; replaced whole when the interfaces change. */
 interface Session {
@@ -298,7 +298,9 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
 export async function advertise(options: AdvertiseOptions, onEvent?: (e: AdvertiseEvent) => void): Promise<Advertisement> {
   const service = planAdvertisement(options);
   const interfaces = selectInterfaces(options.interfaces);
-  const session = await startSession(service, interfaces, (e) => onEvent?.(e));
+  // until the Advertisement exists only onEvent can hear; after, its listeners all do
+  let emit = (e: AdvertiseEvent): void => onEvent?.(e);
+  const session = await startSession(service, interfaces, (e) => emit(e));
   const announced = {
     event: 'announced' as const,
     instance: service.instance,
@@ -310,6 +312,7 @@ export async function advertise(options: AdvertiseOptions, onEvent?: (e: Adverti
     interfaces: describeInterfaces(interfaces),
   };
   const ad = new Advertisement(service, announced, session, options.interfaces);
+  emit = (e) => ad.emit('event', e);
   if (onEvent) {
     ad.on('event', onEvent);
     onEvent(announced);

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../lab/host.js';
 import { createLab, type Lab } from '../lab/lab.js';
 
 const TEMPLATE =
@@ -189,6 +190,27 @@ describe('an advertiser with two interfaces on two links', () => {
     expect((await lab.host('b').provdisc(['discover'])).stdout).toBe(`${TEMPLATE}\n`);
     await adv.stop();
     await a.run('ip', ['link', 'set', 'eth1', 'up']);
+  });
+
+  it('library: listeners added with ad.on("event") hear a send error of the first session too', async () => {
+    const a = lab.host('a');
+    const script = `
+      const { advertise } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/advertise.js'))});
+      const ad = await advertise({ template: ${JSON.stringify(TEMPLATE)} });
+      ad.on('event', (e) => console.log(JSON.stringify(e)));
+      console.log('announced');
+      process.on('SIGTERM', () => void ad.close());
+      await ad.finished;`;
+    const lib = a.spawn(process.execPath, ['--input-type=module', '-e', script]);
+    await lib.waitForLine(/^announced$/, 10_000);
+    await a.run('ip', ['link', 'set', 'eth1', 'down']);
+    try {
+      const error = JSON.parse(await lib.waitForLine(/"event":"send-error"/, 5_000));
+      expect(error.interface).toBe('eth1');
+    } finally {
+      await lib.stop();
+      await a.run('ip', ['link', 'set', 'eth1', 'up']);
+    }
   });
 
   it('--interface limits it to one link', async () => {
