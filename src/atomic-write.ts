@@ -2,7 +2,9 @@
  * Writing files so that a reader (avahi-daemon reloads on change) never sees half a file, and a
  * failure leaves every file as it was: the new content goes to a temporary file in the same directory,
  * is flushed to disk, then renamed over the target. Several files are staged first and committed
- * together, so an error while preparing one leaves all of them untouched.
+ * together, so an error while preparing one leaves all of them untouched. The renames themselves
+ * happen one after the other: should one fail (the temporary file sits in the same directory, so
+ * this is rare), the files before it are written and the others keep their old content.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -95,7 +97,7 @@ export async function stageWrite(file: string, content: string | Buffer, options
   };
 }
 
-/** Commits every staged write, or none if staging any of them failed. */
+/** Commits every staged write, or none if staging any of them failed; never leaves a temporary file. */
 export async function writeFilesAtomically(
   writes: readonly { file: string; content: string | Buffer; options?: WriteOptions }[],
 ): Promise<StagedWrite[]> {
@@ -106,7 +108,14 @@ export async function writeFilesAtomically(
     await Promise.all(staged.map((s) => s.discard()));
     throw err;
   }
-  for (const s of staged) await s.commit();
+  for (const [i, s] of staged.entries()) {
+    try {
+      await s.commit();
+    } catch (err) {
+      await Promise.all(staged.slice(i).map((rest) => rest.discard()));
+      throw err;
+    }
+  }
   return staged;
 }
 

@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { promises as fsPromises, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stageWrite, writeFileAtomically, writeFilesAtomically } from '../../src/atomic-write.js';
 
 let dir: string;
@@ -75,6 +75,28 @@ describe('writeFilesAtomically', () => {
     expect(read('a.service')).toBe('old\n');
     expect(read('a.service.bak')).toBe('older\n');
     expect(readdirSync(dir).sort()).toEqual(['a.service', 'a.service.bak']);
+  });
+
+  it('when a rename fails, keeps the files before it, leaves the others as they were and no temporary file', async () => {
+    writeFileSync(file('hosts'), 'old hosts\n');
+    const rename = fsPromises.rename.bind(fsPromises);
+    const spy = vi.spyOn(fsPromises, 'rename').mockImplementation(async (from, to) => {
+      if (String(to) === file('hosts')) throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
+      return rename(from, to);
+    });
+    try {
+      await expect(
+        writeFilesAtomically([
+          { file: file('p.service'), content: 'new service\n' },
+          { file: file('hosts'), content: 'new hosts\n' },
+        ]),
+      ).rejects.toThrow(/EIO/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(read('p.service')).toBe('new service\n');
+    expect(read('hosts')).toBe('old hosts\n');
+    expect(readdirSync(dir).sort()).toEqual(['hosts', 'p.service']);
   });
 
   it('writes every file when all can be staged', async () => {
