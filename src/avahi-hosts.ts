@@ -6,6 +6,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import { UsageError, type WarningSink } from './errors.js';
+import { expandIpv6 } from './network-interfaces.js';
 
 /** The comment the Jitsi provisioning guide puts above the line; a new file starts with it. */
 export const HOSTS_FILE_HEADER = '# enter the IP address of the provisioning server\n';
@@ -75,8 +76,9 @@ export function upsertHostsLine(text: string | undefined, address: string, name:
 const LABEL = /^[^\s\x00-\x1F\x7F.#]+$/;
 
 /**
- * Checks a host name for `<host-name>` and the hosts file: a full name (Avahi appends nothing), labels
- * of 1 to 63 bytes. Warns when it is not under .local, the only domain mDNS clients ask for.
+ * Checks a host name given with `--host`, for an SRV target, `<host-name>` or the hosts file: a full
+ * name (nothing appends .local), labels of 1 to 63 bytes with no space or `#` (a comment in the hosts
+ * file), 253 bytes in all. Warns when it is not under .local, the only domain mDNS clients ask for.
  */
 export function checkHostName(name: string, warn?: WarningSink): void {
   const labels = name.split('.');
@@ -84,28 +86,40 @@ export function checkHostName(name: string, warn?: WarningSink): void {
   if (labels.length < 2 || bad !== undefined || Buffer.byteLength(name) > 253) {
     throw new UsageError(
       `--host "${name}" is not a full host name`,
-      'give the whole name, dot-separated labels of 1 to 63 characters without spaces, e.g. provisioning.local (Avahi does not append .local)',
+      'give the whole name, dot-separated labels of 1 to 63 characters without spaces or "#", e.g. provisioning.local (.local is not appended)',
     );
   }
   if (!/\.local$/i.test(name) && warn) {
-    warn(`--host "${name}" does not end in .local: Avahi publishes it as written, and a Jitsi client only resolves .local names over mDNS`);
+    warn(`--host "${name}" does not end in .local: it is published as written, and a Jitsi client only resolves .local names over mDNS`);
   }
 }
 
-/** Checks an address for the hosts file; loopback would send every client to itself. */
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * Checks an address given with `--address` for another machine; loopback (in any spelling, IPv4-mapped
+ * too) would send every client to itself.
+ */
 export function checkHostAddress(address: string): void {
-  if (net.isIP(address) === 0) {
+  const family = net.isIP(address);
+  if (family === 0) {
     throw new UsageError(`--address "${address}" is not an IPv4 or IPv6 address`, 'give the provisioning server\'s address, e.g. 192.168.0.254');
   }
-  if (/^127\./.test(address) || address === '::1') {
+  // net.isIP takes fe80::1%eth0, but an address record has no zone and Avahi's parser refuses one
+  const zone = /%.*$/.exec(address)?.[0];
+  if (zone !== undefined) {
+    throw new UsageError(`--address "${address}" has a zone (${zone}), which an address record cannot carry`, `give it without ${zone}`);
+  }
+  if (LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6')) {
     throw new UsageError(`--address ${address} is a loopback address: every client would connect to itself`, "give the provisioning server's LAN address");
   }
 }
 
 /** One spelling per address, so fd00:0::2 and FD00::2 compare equal. */
 function canonical(address: string): string {
-  const bare = address.replace(/%.*$/, '');
-  return net.isIPv6(bare) ? new URL(`http://[${bare}]`).hostname.slice(1, -1) : bare;
+  return expandIpv6(address)?.join(':') ?? address;
 }
 
 /** True when `address` is one of this machine's own (non-loopback) addresses. */

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { expandIpv6 } from './network-interfaces.js';
 
 /** The Jitsi desktop release whose version a client reports as `${build}` unless told otherwise. */
 export const JITSI_BUILD = '2.10.5550';
@@ -172,21 +173,12 @@ export function screenSize(drmRoot = '/sys/class/drm'): { width: number; height:
 
 /** An IPv6 address as Java's `getHostAddress()` writes it: eight groups, no `::` compression. */
 export function javaHostAddress(address: string): string {
-  if (!net.isIPv6(address.replace(/%.*$/, ''))) return address;
+  const groups = expandIpv6(address);
+  if (!groups) return address;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped?.[1]) return mapped[1]; // Java turns an IPv4-mapped address into an Inet4Address
   const zone = /%.*$/.exec(address)?.[0] ?? '';
-  let text = address.replace(/%.*$/, '');
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4?.[1]) {
-    const b = v4[1].split('.').map(Number);
-    text = text.slice(0, -v4[1].length) + `${(((b[0] ?? 0) << 8) | (b[1] ?? 0)).toString(16)}:${(((b[2] ?? 0) << 8) | (b[3] ?? 0)).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return groups.map((g) => Number.parseInt(g, 16).toString(16)).join(':') + zone;
+  return groups.map((g) => g.toString(16)).join(':') + zone;
 }
 
 /**

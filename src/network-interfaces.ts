@@ -87,16 +87,25 @@ function ipv4ToInt(address: string): number {
   return address.split('.').reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
 }
 
-function ipv6ToBytes(address: string): Buffer {
+function ipv4ToGroups(address: string): number[] {
+  const n = ipv4ToInt(address);
+  return [n >>> 16, n & 0xffff];
+}
+
+/**
+ * The eight 16-bit groups of an IPv6 address, `::` filled and an IPv4 tail (`::ffff:192.0.2.7`) turned
+ * into two groups; a zone is ignored. Undefined when it is not an IPv6 address.
+ */
+export function expandIpv6(address: string): number[] | undefined {
   const plain = address.replace(/%.*$/, '');
-  const [head = '', tail] = plain.split('::');
-  const part = (s: string) => (s.length === 0 ? [] : s.split(':'));
-  const headParts = part(head);
-  const tailParts = tail === undefined ? [] : part(tail);
-  const groups = [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts];
-  const buf = Buffer.alloc(16);
-  groups.forEach((g, i) => buf.writeUInt16BE(Number.parseInt(g, 16) || 0, i * 2));
-  return buf;
+  if (!net.isIPv6(plain)) return undefined;
+  const groups = (part: string | undefined): number[] =>
+    part ? part.split(':').flatMap((g) => (g.includes('.') ? ipv4ToGroups(g) : [Number.parseInt(g, 16)])) : [];
+  const [head, tail] = plain.split('::');
+  const left = groups(head);
+  if (tail === undefined) return left;
+  const right = groups(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
 }
 
 function onSubnet(address: string, a: InterfaceAddress): boolean {
@@ -104,10 +113,11 @@ function onSubnet(address: string, a: InterfaceAddress): boolean {
     const mask = ipv4ToInt(a.netmask);
     return (ipv4ToInt(address) & mask) === (ipv4ToInt(a.address) & mask);
   }
-  const x = ipv6ToBytes(address);
-  const y = ipv6ToBytes(a.address);
-  const m = ipv6ToBytes(a.netmask);
-  return x.every((byte, i) => (byte & m[i]!) === (y[i]! & m[i]!));
+  const x = expandIpv6(address);
+  const y = expandIpv6(a.address);
+  const m = expandIpv6(a.netmask);
+  if (!x || !y || !m) return false;
+  return x.every((group, i) => (group & m[i]!) === (y[i]! & m[i]!));
 }
 
 /**
@@ -116,7 +126,8 @@ function onSubnet(address: string, a: InterfaceAddress): boolean {
  */
 export function interfaceForSource(interfaces: readonly NetInterface[], source: string): NetInterface | undefined {
   const zone = /%(.+)$/.exec(source)?.[1];
-  if (zone !== undefined) return interfaces.find((i) => i.name === zone || String(i.ipv6[0]?.scopeid) === zone);
+  // a numeric zone is the scope id of the interface's link-local addresses, which need not come first
+  if (zone !== undefined) return interfaces.find((i) => i.name === zone || i.ipv6.some((a) => a.scopeid !== 0 && String(a.scopeid) === zone));
   const family = net.isIPv4(source) ? 4 : 6;
   return interfaces.find((i) => (family === 4 ? i.ipv4 : i.ipv6).some((a) => onSubnet(source, a)));
 }

@@ -16,7 +16,7 @@ import {
   localAddressFor,
   screenSize,
 } from './client-environment.js';
-import { defaultPortFor } from './template.js';
+import { defaultPortFor, urlAuthority } from './template.js';
 import { loadOrCreateUuid, uuidStatePath } from './uuid-state.js';
 
 /** Placeholders the client fills from its own state, besides `system.*` and `env.*`. */
@@ -293,11 +293,12 @@ export async function expandTemplate(template: string, context: ExpansionContext
 
 /** Host and port of the template as the client reads them (java.net.URL), then the local address to it. */
 async function reachableFrom(template: string): Promise<{ remote: string; local: string }> {
-  const m = /^(https?):\/\/(?:[^@/?]*@)?(\[[^\]]*\]|[^:/?]*)(?::(\d+))?/i.exec(template);
-  if (!m) throw new UsageError(`cannot find the host in "${template}"`, 'a template starts with https://host/');
-  const scheme = (m[1] ?? 'https').toLowerCase() as 'http' | 'https';
-  const host = (m[2] ?? '').replace(/^\[|\]$/g, '');
-  const port = m[3] ? Number(m[3]) : defaultPortFor(scheme);
+  const authority = urlAuthority(template);
+  if (!authority || (authority.scheme !== 'http' && authority.scheme !== 'https') || authority.host === '') {
+    throw new UsageError(`cannot find the host in "${template}"`, 'a template starts with https://host/');
+  }
+  const { scheme, host } = authority;
+  const port = authority.port ? Number(authority.port) : defaultPortFor(scheme);
   try {
     return await localAddressFor(host, port);
   } catch (err) {

@@ -15,6 +15,7 @@
 import type * as DotProperties from 'dot-properties';
 import type { Node, Pair } from 'dot-properties';
 import { requireCjs } from './cjs.js';
+import { PASSWORD_MASK } from './placeholders.js';
 
 export const ALLOW_PREFIX = 'provisioning.ALLOW_PREFIX';
 export const ENFORCE_PREFIX = 'provisioning.ENFORCE_PREFIX';
@@ -35,8 +36,6 @@ export const ENCRYPTED_PASSWORD_PLACEHOLDER = 'PROVDISC-PLACEHOLDER-not-encrypte
 function dotProperties(): typeof DotProperties {
   return requireCjs('dot-properties') as typeof DotProperties;
 }
-
-const MASK = '********';
 
 /** One `key=value` of a .properties text, escapes decoded, with its (first) line number. */
 export interface PropertyLine {
@@ -187,7 +186,7 @@ export function isSecretKey(key: string): boolean {
 }
 
 export function maskValue(key: string, value: string): string {
-  return isSecretKey(key) && value !== '' && value !== ENCRYPTED_PASSWORD_PLACEHOLDER ? MASK : value;
+  return isSecretKey(key) && value !== '' && value !== ENCRYPTED_PASSWORD_PLACEHOLDER ? PASSWORD_MASK : value;
 }
 
 export interface DiffEntry {

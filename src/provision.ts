@@ -185,7 +185,15 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
         restart = true;
         break;
       }
-      const next = new URL(location, url);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw new UsageError(
+          `${url.href} answered ${answer.status} ${answer.statusText} to the ${method} with the Location "${location}", which is not a URL`,
+          'the provisioning server sent a bad redirect: fix the Location it sends (a URL, or a path on the same server)',
+        );
+      }
       if (url.protocol === 'https:' && next.protocol === 'http:') warnings.push(`${url.host} redirects to ${next.href}: from there on nothing is encrypted`);
       if (method === 'POST') warnings.push(`the POST was answered ${answer.status}: the client follows with a GET of ${next.href}, without the form`);
       method = 'GET';
@@ -214,7 +222,7 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
     }
     if (answer.status !== 200) {
       const hint =
-        answer.status === 307 || answer.status === 308
+        method === 'POST' && (answer.status === 307 || answer.status === 308)
           ? 'the client does not follow a 307/308 answer to its POST: answer 303 (or post to the final URL)'
           : REDIRECT_AFTER_GET.has(answer.status) && redirects >= MAX_REDIRECTS
             ? `the client stops after ${MAX_REDIRECTS} redirects: check for a redirect loop`

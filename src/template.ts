@@ -45,7 +45,25 @@ export function schemeOfServiceType(type: string): Scheme {
 /** RFC 6763 §6.4: keys are printable US-ASCII (0x20–0x7E) other than `=`. */
 const VALID_KEY = /^[\x20-\x3C\x3E-\x7E]+$/;
 
-const AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/?]*@)?(\[[^\]]*\]|[^:/?]*)(?::(\d*))?/;
+const AUTHORITY = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:[^@/?]*@)?(\[[^\]]*\]|[^:/?]*)(?::(\d*))?/;
+
+export interface UrlAuthority {
+  /** Lower-cased. */
+  readonly scheme: string;
+  /** As typed, IPv6 without brackets; may be empty. */
+  readonly host: string;
+  /** The digits after `:`, unchecked (empty for `host:`); undefined without a `:`. */
+  readonly port: string | undefined;
+}
+
+/**
+ * Scheme, host and port of a URL as java.net.URL cuts them, read before any check so that a caller
+ * can say which part is wrong; undefined when it does not start with `scheme://`.
+ */
+export function urlAuthority(url: string): UrlAuthority | undefined {
+  const m = AUTHORITY.exec(url);
+  return m ? { scheme: (m[1] ?? '').toLowerCase(), host: (m[2] ?? '').replace(/^\[|\]$/g, ''), port: m[3] } : undefined;
+}
 
 /**
  * Parses and validates a template such as
@@ -80,19 +98,19 @@ export function parseTemplate(uri: string, warn?: WarningSink): ProvisioningTemp
   }
   const q = uri.indexOf('?');
   const base = q < 0 ? uri : uri.slice(0, q);
-  const authority = AUTHORITY.exec(base);
+  const authority = urlAuthority(base);
   if (!authority) {
     throw new UsageError(`"${base}" has no host: a provisioning URI looks like ${scheme}://host/path`, 'add the server name after the scheme');
   }
-  const host = (authority[1] ?? '').replace(/^\[|\]$/g, '');
+  const { host } = authority;
   if (host.length === 0) {
     throw new UsageError(`"${base}" has an empty host name`, 'add the server name after the scheme');
   }
   let port: number | undefined;
-  if (authority[2] !== undefined) {
-    port = Number(authority[2]);
-    if (authority[2] === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new UsageError(`"${base}" has an invalid port "${authority[2]}"`, 'use a port from 1 to 65535, or leave it out');
+  if (authority.port !== undefined) {
+    port = Number(authority.port);
+    if (authority.port === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new UsageError(`"${base}" has an invalid port "${authority.port}"`, 'use a port from 1 to 65535, or leave it out');
     }
   }
   try {

@@ -91,8 +91,16 @@ describe('checkHostAddress', () => {
     expect(() => checkHostAddress('fd00::1')).not.toThrow();
   });
 
-  it.each(['192.168.0', 'provisioning.local', '192.168.0.256', '127.0.0.1', '::1'])('refuses %s', (a) => {
-    expect(() => checkHostAddress(a)).toThrow(UsageError);
+  it.each(['192.168.0', 'provisioning.local', '192.168.0.256'])('refuses %s', (a) => {
+    expect(() => checkHostAddress(a)).toThrow(/is not an IPv4 or IPv6 address/);
+  });
+
+  it('refuses a zone, which Avahi cannot parse', () => {
+    expect(() => checkHostAddress('fe80::1%eth0')).toThrow('--address "fe80::1%eth0" has a zone (%eth0), which an address record cannot carry');
+  });
+
+  it.each(['127.0.0.1', '127.1.2.3', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('refuses loopback %s, however spelled', (a) => {
+    expect(() => checkHostAddress(a)).toThrow(/is a loopback address/);
   });
 });
 

@@ -166,6 +166,11 @@ describe('expandTemplate on this machine', () => {
     expect(e.warnings.some((w) => w.includes("'&'"))).toBe(true);
   });
 
+  it('needs the host of the template to find ${ipaddr}', async () => {
+    await expect(expandTemplate('https:///p?ip=${ipaddr}', { uuidFile })).rejects.toThrow(/cannot find the host in "https:\/\/\/p\?ip=\$\{ipaddr\}"/);
+    await expect(expandTemplate('ftp://127.0.0.1/p?ip=${ipaddr}', { uuidFile })).rejects.toThrow(UsageError);
+  });
+
   it('refuses a URL Java cannot parse (a placeholder left in the path)', async () => {
     await expect(expandTemplate('https://127.0.0.1/${foo}/p.php', { uuidFile })).rejects.toThrow(/Java's URI parser refuses/);
   });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRequest, type Credentials } from '../../src/placeholders.js';
 import { applyAnswer, decodeAnswer, parseProperties, toConfiguration } from '../../src/properties.js';
+import { UsageError } from '../../src/errors.js';
 import { provision, type AuthPrompt } from '../../src/provision.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -79,6 +80,10 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
         return void res.writeHead(307, { Location: '/prov.php' }).end();
       case '/loop.php':
         return void res.writeHead(302, { Location: '/loop.php' }).end();
+      case '/get-loop.php':
+        return void res.writeHead(req.method === 'POST' ? 302 : 307, { Location: '/get-loop.php' }).end();
+      case '/bad-location.php':
+        return void res.writeHead(302, { Location: 'https://127.0.0.1:99999/final.properties' }).end();
       case '/error.php':
         res.writeHead(200, { 'Content-Type': 'text/html' });
         return void res.end(fixture('error-page.html'));
@@ -213,9 +218,26 @@ describe('provision() against real servers', () => {
   });
 
   it('does not follow a 307 to the POST, nor loop forever', async () => {
-    await expect(provision({ build: builder(`${httpsBase}/temporary.php`), tls: { ca } })).rejects.toThrow(/answered 307/);
+    await expect(provision({ build: builder(`${httpsBase}/temporary.php`), tls: { ca } })).rejects.toMatchObject({
+      message: expect.stringMatching(/answered 307 .*to the POST$/),
+      hint: expect.stringMatching(/does not follow a 307\/308 answer to its POST/),
+    });
     const loop = provision({ build: builder(`${httpsBase}/loop.php`), tls: { ca } });
     await expect(loop).rejects.toThrow(/answered 302/);
+  });
+
+  it('blames the redirect limit, not the POST, when a chain of GETs ends on a 307', async () => {
+    const error = await provision({ build: builder(`${httpsBase}/get-loop.php`), tls: { ca } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toMatch(/get-loop\.php answered 307 .*to the GET$/);
+    expect((error as UsageError).hint).toBe('the client stops after 10 redirects: check for a redirect loop');
+  });
+
+  it('names a Location that is not a URL, as the server\'s mistake', async () => {
+    const error = await provision({ build: builder(`${httpsBase}/bad-location.php`), tls: { ca } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toMatch(/bad-location\.php answered 302 .*to the POST with the Location "https:\/\/127\.0\.0\.1:99999\/final\.properties", which is not a URL/);
+    expect((error as UsageError).hint).toMatch(/^the provisioning server sent a bad redirect/);
   });
 
   it('fails on any answer but 200, and on a server that does not answer in time', async () => {

@@ -8,6 +8,7 @@ import {
   serviceTypeFor,
   toTxt,
   txtEntries,
+  urlAuthority,
 } from '../../src/template.js';
 import { checkTxtSize, decodeTxt, encodeTxt, txtRecordBytes } from '../../src/txt.js';
 import { usageError } from './usage-error.js';
@@ -137,6 +138,16 @@ describe('fromTxt', () => {
 
   it('skips a string with an empty key', () => {
     expect(txtEntries(['=x', 'a=1'])).toEqual([{ key: 'a', value: '1' }]);
+  });
+});
+
+describe('urlAuthority', () => {
+  it('cuts scheme, host and port, before any check', () => {
+    expect(urlAuthority('HTTPS://user@[fe80::1]:8443/p?x=1')).toEqual({ scheme: 'https', host: 'fe80::1', port: '8443' });
+    expect(urlAuthority('http://h/p')).toEqual({ scheme: 'http', host: 'h', port: undefined });
+    expect(urlAuthority('https://h:/p')).toEqual({ scheme: 'https', host: 'h', port: '' });
+    expect(urlAuthority('https:///p')).toEqual({ scheme: 'https', host: '', port: undefined });
+    expect(urlAuthority('h/p')).toBeUndefined();
   });
 });
 
