@@ -3,8 +3,8 @@
  * interfaces until closed.
  */
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
 import os from 'node:os';
+import { checkHostAddress, checkHostName } from './avahi-hosts.js';
 import { UsageError, type WarningSink } from './errors.js';
 import { listInterfaces, selectInterfaces, type NetInterface } from './network-interfaces.js';
 import { ConflictError, Responder, type Conflict } from './mdns/responder.js';
@@ -93,13 +93,6 @@ export function checkInstanceName(name: string): void {
   }
 }
 
-function checkHostName(host: string): void {
-  const labels = host.replace(/\.$/, '').split('.');
-  if (labels.some((l) => l.length === 0 || Buffer.byteLength(l) > 63 || /[\s\x00-\x1F]/.test(l))) {
-    throw new UsageError(`--host "${host}" is not a valid host name`, 'give a name such as provisioning.local');
-  }
-}
-
 /** This machine's mDNS name: the first label of its hostname under `.local`. */
 export function localHostName(): string {
   return `${os.hostname().split('.')[0]}.local`;
@@ -116,13 +109,10 @@ export function planAdvertisement(options: AdvertiseOptions): ServiceDefinition 
   }
   const own = localHostName();
   const host = (options.host ?? own).replace(/\.$/, '');
-  checkHostName(host);
-  const addresses = options.addresses ?? [];
-  for (const a of addresses) {
-    if (net.isIP(a.replace(/%.*$/, '')) === 0) {
-      throw new UsageError(`--address "${a}" is not an IPv4 or IPv6 address`, 'give the provisioning server\'s address, e.g. 192.0.2.10');
-    }
-  }
+  checkHostName(host, warn);
+  // a zone only says which link the admin typed the address for: the address record has none
+  const addresses = (options.addresses ?? []).map((a) => a.replace(/%.*$/, ''));
+  for (const a of addresses) checkHostAddress(a);
   const isOwnName = host.toLowerCase() === own.toLowerCase();
   if (addresses.length > 0 && isOwnName) {
     throw new UsageError(
@@ -135,16 +125,13 @@ export function planAdvertisement(options: AdvertiseOptions): ServiceDefinition 
       `no --address for ${host}: provdisc publishes no address for it, so that machine must publish its own (or Jitsi cannot resolve the service)`,
     );
   }
-  if (!host.toLowerCase().endsWith('.local')) {
-    warn(`--host "${host}" is not a .local name: a Jitsi client resolves the SRV target over mDNS only`);
-  }
   return {
     instance,
     type: serviceTypeFor(template.scheme),
     host,
     port: options.port ?? template.port ?? defaultPortFor(template.scheme),
     txt: toTxt(template),
-    addresses: isOwnName ? 'interface' : addresses.length > 0 ? addresses.map((a) => a.replace(/%.*$/, '')) : 'none',
+    addresses: isOwnName ? 'interface' : addresses.length > 0 ? addresses : 'none',
   };
 }
 

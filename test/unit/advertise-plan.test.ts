@@ -47,8 +47,14 @@ describe('planning an advertisement', () => {
   it('rejects bad names, hosts and addresses with a fix', () => {
     expect(() => plan({ name: 'x'.repeat(64) })).toThrowError(UsageError);
     expect(() => plan({ name: 'a.b' })).toThrowError(/dot/);
-    expect(() => plan({ host: 'bad..local' })).toThrowError(/not a valid host name/);
+    expect(() => plan({ host: 'bad..local' })).toThrowError(/not a full host name/);
+    expect(() => plan({ host: 'provisioning' })).toThrowError(/not a full host name/);
     expect(() => plan({ host: 'p.local', addresses: ['300.1.1.1'] })).toThrowError(/not an IPv4 or IPv6 address/);
+    expect(() => plan({ host: 'p.local', addresses: ['127.0.0.1'] })).toThrowError(/loopback/);
+  });
+
+  it('publishes a link-local --address without the zone it was typed with', () => {
+    expect(plan({ host: 'p.local', addresses: ['fe80::1%eth0'] }).service.addresses).toEqual(['fe80::1']);
     expect(() => plan({ addresses: ['192.0.2.1'] })).toThrowError(/--address only applies when --host names another machine/);
   });
 });
