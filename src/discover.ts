@@ -2,6 +2,7 @@
  * `discover`: find the provisioning service as a Jitsi client would (SRV and TXT of the instance,
  * asked directly, plus a PTR browse), and rebuild its URI template in wire order.
  */
+import { checkInstanceName } from './advertise.js';
 import { selectInterfaces, type NetInterface } from './network-interfaces.js';
 import { MdnsTransport, type PacketChannel, type PacketSource } from './mdns/transport.js';
 import { sameName, type MdnsMessage, type MdnsQuestion, type MdnsRecord, type SrvData } from './mdns/wire.js';
@@ -51,24 +52,36 @@ interface SourceCache {
   readonly txt: Map<string, string[]>;
 }
 
-/** Finds the provisioning service; `[]` when nothing answered in time. */
+/**
+ * Finds the provisioning service; `[]` when nothing answered in time. A bad option throws UsageError
+ * before any socket opens.
+ */
 export async function discover(options: DiscoverOptions = {}): Promise<DiscoveredService[]> {
-  const interfaces = selectInterfaces(options.interfaces);
-  const transport = await MdnsTransport.open(interfaces);
+  const name = checkedName(options);
+  const transport = await MdnsTransport.open(selectInterfaces(options.interfaces));
   try {
-    return await browse(transport, options);
+    return await new Browser(transport, options, name).run();
   } finally {
     await transport.close();
   }
 }
 
 /** The discovery itself, on sockets someone else owns. */
-export function browse(transport: PacketChannel, options: DiscoverOptions = {}): Promise<DiscoveredService[]> {
-  return new Browser(transport, options).run();
+export async function browse(transport: PacketChannel, options: DiscoverOptions = {}): Promise<DiscoveredService[]> {
+  return new Browser(transport, options, checkedName(options)).run();
+}
+
+/**
+ * The name goes into the questions as one label: a dot would split it, and over 63 bytes its length
+ * byte would be wrong.
+ */
+function checkedName(options: DiscoverOptions): string {
+  const name = options.name ?? JITSI_INSTANCE_NAME;
+  checkInstanceName(name);
+  return name;
 }
 
 class Browser {
-  private readonly name: string;
   private readonly sources = new Map<string, SourceCache>();
   /** Addresses per host name, from any responder: the SRV target may be published by another host. */
   private readonly addresses = new Map<string, Set<string>>();
@@ -80,9 +93,8 @@ class Browser {
   constructor(
     private readonly transport: PacketChannel,
     private readonly options: DiscoverOptions,
-  ) {
-    this.name = options.name ?? JITSI_INSTANCE_NAME;
-  }
+    private readonly name: string,
+  ) {}
 
   async run(): Promise<DiscoveredService[]> {
     const done = new Promise<void>((resolve) => (this.finish = resolve));

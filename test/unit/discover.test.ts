@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { browse, disagreements } from '../../src/discover.js';
+import { UsageError } from '../../src/errors.js';
+import { browse, disagreements, discover } from '../../src/discover.js';
+import { MdnsTransport } from '../../src/mdns/transport.js';
 import type { NetInterface } from '../../src/network-interfaces.js';
 import type { PacketSource } from '../../src/mdns/transport.js';
 import type { MdnsMessage, MdnsRecord, OutgoingMessage } from '../../src/mdns/wire.js';
@@ -142,5 +144,30 @@ describe('discover', () => {
     ]);
     await vi.advanceTimersByTimeAsync(500);
     expect(await done).toEqual([]);
+  });
+
+  it('asks for another instance name, given one', async () => {
+    const done = browse(transport, { timeoutMs: 1, name: 'Other Provisioning' });
+    await vi.advanceTimersByTimeAsync(1);
+    await done;
+    expect(transport.sent[0]!.message.questions![0]!.name).toBe('Other Provisioning._https._tcp.local');
+  });
+
+  it.each([
+    ['', /is 0 bytes/],
+    ['x'.repeat(64), /is 64 bytes/],
+    ['Provisioning..URL', /holds a dot/],
+    ['Provisioning\nURL', /control character/],
+  ])('refuses the instance name %j before asking anything', async (name, message) => {
+    await expect(browse(transport, { name })).rejects.toThrow(message);
+    expect(transport.sent).toEqual([]);
+    // discover() refuses it before opening a socket
+    const open = vi.spyOn(MdnsTransport, 'open').mockRejectedValue(new Error('a socket was about to open'));
+    try {
+      await expect(discover({ name })).rejects.toBeInstanceOf(UsageError);
+      expect(open).not.toHaveBeenCalled();
+    } finally {
+      open.mockRestore();
+    }
   });
 });
