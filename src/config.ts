@@ -1,7 +1,9 @@
 /**
- * The provdisc configuration file: one ini file holding anything a command line can say. Top-level
- * keys apply to every command; a section named after a command (`[avahi]`, `[discover]`…) overrides
- * them for that command. Flags given on the command line override the file (see `pick`).
+ * The provdisc configuration file: one ini file holding every setting a command line can give, but
+ * for the switches that pick what one run does (--json, --all, --check, --discover, --password-stdin)
+ * and a --write target other than config-file (the file only says `write = true`). Top-level keys
+ * apply to every command; a section named after a command (`[avahi]`, `[discover]`…) overrides them
+ * for that command. Flags given on the command line override the file (see `pick`).
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -9,6 +11,7 @@ import path from 'node:path';
 import type * as Ini from 'ini';
 import { requireCjs } from './cjs.js';
 import { UsageError } from './errors.js';
+import { parseMilliseconds, parsePort } from './numbers.js';
 import { parseTemplate } from './template.js';
 
 export interface ProvdiscConfig {
@@ -20,8 +23,10 @@ export interface ProvdiscConfig {
   interface?: string[];
   output?: string;
   hostsFile?: string;
-  /** discover: milliseconds. */
+  /** discover, and expand/provision --discover: milliseconds. */
   timeout?: number;
+  /** provision: milliseconds per HTTP request. */
+  requestTimeout?: number;
   username?: string;
   allowEnv?: string[];
   /** `name=value` strings. */
@@ -29,13 +34,14 @@ export interface ProvdiscConfig {
   insecure?: boolean;
   caFile?: string;
   configFile?: string;
+  uuidFile?: string;
   write?: boolean;
 }
 
 export const CONFIG_SECTIONS = ['advertise', 'avahi', 'discover', 'expand', 'provision'] as const;
 export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
 
-type Kind = 'string' | 'path' | 'template' | 'port' | 'timeout' | 'list' | 'addresses' | 'assignments' | 'bool';
+type Kind = 'string' | 'path' | 'template' | 'port' | 'milliseconds' | 'list' | 'addresses' | 'assignments' | 'bool';
 
 const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
   template: { field: 'template', kind: 'template' },
@@ -46,13 +52,15 @@ const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
   interface: { field: 'interface', kind: 'list' },
   output: { field: 'output', kind: 'path' },
   'hosts-file': { field: 'hostsFile', kind: 'path' },
-  timeout: { field: 'timeout', kind: 'timeout' },
+  timeout: { field: 'timeout', kind: 'milliseconds' },
+  'request-timeout': { field: 'requestTimeout', kind: 'milliseconds' },
   username: { field: 'username', kind: 'string' },
   'allow-env': { field: 'allowEnv', kind: 'list' },
   set: { field: 'set', kind: 'assignments' },
   insecure: { field: 'insecure', kind: 'bool' },
   'ca-file': { field: 'caFile', kind: 'path' },
   'config-file': { field: 'configFile', kind: 'path' },
+  'uuid-file': { field: 'uuidFile', kind: 'path' },
   write: { field: 'write', kind: 'bool' },
 };
 
@@ -97,17 +105,10 @@ function convert(kind: Kind, raw: unknown, p: Place, dir: string): ProvdiscConfi
       }
       return t;
     }
-    case 'port': {
-      const s = asString(raw, p);
-      const n = Number(s);
-      if (!/^\d+$/.test(s) || n < 1 || n > 65535) throw new UsageError(`${where(p)} is "${s}", not a port number`, 'use a number from 1 to 65535');
-      return n;
-    }
-    case 'timeout': {
-      const s = asString(raw, p);
-      if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`${where(p)} is "${s}", not a number of milliseconds`, 'use a positive whole number, e.g. timeout = 3000');
-      return Number(s);
-    }
+    case 'port':
+      return parsePort(asString(raw, p), where(p));
+    case 'milliseconds':
+      return parseMilliseconds(asString(raw, p), where(p), `${p.key} = 3000`);
     case 'list':
       return asStrings(raw, p);
     case 'addresses': {

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { advertise, type AdvertiseEvent, type Advertisement } from '../advertise.js';
-import { loadConfig, pick } from '../config.js';
+import { pick } from '../config.js';
 import { UsageError } from '../errors.js';
-import { action, collect, EXIT_ERROR, EXIT_OK, parsePort, warn } from './common.js';
+import { JITSI_INSTANCE_NAME } from '../template.js';
+import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, warn } from './common.js';
 
 interface AdvertiseFlags {
   config?: string;
@@ -38,13 +39,13 @@ function describe(e: AdvertiseEvent): string {
 export function registerAdvertiseCommand(program: Command): void {
   program
     .command('advertise')
-    .description('publish the provisioning URI template as the mDNS service "Provisioning URL" until Ctrl-C')
+    .description(`publish the provisioning URI template as the mDNS service "${JITSI_INSTANCE_NAME}" until Ctrl-C`)
     .argument('[template]', "provisioning URI template, e.g. 'https://host/prov.php?user=${username}'")
     .option('-i, --interface <name>', 'interface to advertise on (repeatable; default: every usable one)', collect)
     .option('-p, --port <port>', "SRV port (default: the template's port, else 443 for https, 80 for http)")
     .option('--host <name>', "SRV target host name (default: this machine's <hostname>.local)")
     .option('--address <ip>', 'with --host naming another machine: publish this address for it (repeatable)', collect)
-    .option('--name <instance>', 'instance name (Jitsi only looks for "Provisioning URL")')
+    .option('--name <instance>', `instance name (Jitsi only looks for "${JITSI_INSTANCE_NAME}")`)
     .option('--json', 'one JSON object per line on stdout; the first is {"event":"announced",…}')
     .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
     .addHelpText(
@@ -53,7 +54,7 @@ export function registerAdvertiseCommand(program: Command): void {
     )
     .action(
       action(async (templateArg: string | undefined, flags: AdvertiseFlags) => {
-        const config = flags.config === undefined ? {} : loadConfig(flags.config, 'advertise');
+        const config = readConfig(flags.config, 'advertise');
         const template = pick(templateArg, config.template);
         if (!template) {
           throw new UsageError(
@@ -83,7 +84,7 @@ export function registerAdvertiseCommand(program: Command): void {
               template,
               name: pick(flags.name, config.name),
               host: pick(flags.host, config.host),
-              port: flags.port === undefined ? config.port : parsePort(flags.port),
+              port: pick(portFlag(flags.port), config.port),
               addresses: pick(flags.address, config.address),
               interfaces: pick(flags.interface, config.interface),
               warn,

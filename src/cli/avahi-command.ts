@@ -11,10 +11,11 @@ import {
 } from '../avahi-hosts.js';
 import { checkServiceFile, renderServiceFile, type Problem } from '../avahi-service.js';
 import { writeFilesAtomically, type StagedWrite, type WriteOptions } from '../atomic-write.js';
-import { loadConfig, pick, type ProvdiscConfig } from '../config.js';
+import { checkInstanceName } from '../advertise.js';
+import { pick, type ProvdiscConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template.js';
-import { action, EXIT_ERROR, EXIT_OK, info, parsePort, warn } from './common.js';
+import { action, EXIT_ERROR, EXIT_OK, info, portFlag, readConfig, warn } from './common.js';
 
 interface AvahiFlags {
   config?: string;
@@ -64,11 +65,9 @@ async function generate(templateArg: string | undefined, flags: AvahiFlags, conf
   }
   const template = parseTemplate(text, warn);
   const name = pick(flags.name, config.name) ?? JITSI_INSTANCE_NAME;
+  checkInstanceName(name);
   if (name !== JITSI_INSTANCE_NAME) warn(`the service is named "${name}": a Jitsi client only looks for "${JITSI_INSTANCE_NAME}" and will not see it`);
-  if (Buffer.byteLength(name) > 63 || /[\x00-\x1F\x7F]/.test(name)) {
-    throw new UsageError(`--name "${name}" is not a DNS-SD instance name (at most 63 bytes, no control characters)`, `leave --name out to use "${JITSI_INSTANCE_NAME}"`);
-  }
-  const port = flags.port !== undefined ? parsePort(flags.port) : (config.port ?? template.port ?? defaultPortFor(template.scheme));
+  const port = pick(portFlag(flags.port), config.port) ?? template.port ?? defaultPortFor(template.scheme);
   let host = pick(flags.host, config.host);
   const address = singleAddress(flags.address, config);
   const hostsFile = pick(flags.hostsFile, config.hostsFile);
@@ -172,7 +171,7 @@ export function registerAvahiCommand(program: Command): void {
     .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
     .action(
       action(async (templateArg: string | undefined, flags: AvahiFlags) => {
-        const config = flags.config === undefined ? {} : loadConfig(flags.config, 'avahi');
+        const config = readConfig(flags.config, 'avahi');
         if (flags.check !== undefined) {
           if (templateArg !== undefined) throw new UsageError('--check reads a service file and takes no template', 'drop the template, or drop --check to write a file');
           return check(flags.check, pick(flags.hostsFile, config.hostsFile));

@@ -1,5 +1,7 @@
-/** What every subcommand shares: error reporting, warnings, exit codes. */
+/** What every subcommand shares: error reporting, warnings, exit codes, reading --config and number flags. */
+import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config.js';
 import { UsageError } from '../errors.js';
+import { parseMilliseconds, parsePort } from '../numbers.js';
 
 export const EXIT_OK = 0;
 /** Usage, input or runtime error. */
@@ -29,13 +31,14 @@ export function reportError(err: unknown): void {
 
 /**
  * Wraps a subcommand's action: a thrown error is reported and becomes exit code 1; the action's
- * own number (if any) becomes the exit code.
+ * own number (if any) becomes the exit code, unless an error was already reported while it ran
+ * (standard output failing, see main).
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | number | void) {
   return async (...args: A): Promise<void> => {
     try {
       const code = await fn(...args);
-      process.exitCode = code ?? EXIT_OK;
+      if (!process.exitCode) process.exitCode = code ?? EXIT_OK;
     } catch (err) {
       reportError(err);
       process.exitCode = EXIT_ERROR;
@@ -48,10 +51,16 @@ export function collect(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), value];
 }
 
-export function parsePort(value: string, what = '--port'): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) {
-    throw new UsageError(`${what} "${value}" is not a port number`, 'use a number from 1 to 65535');
-  }
-  return n;
+/** The settings of `--config FILE` for `command`, or none without the flag. */
+export function readConfig(file: string | undefined, command: ConfigSection): ProvdiscConfig {
+  return file === undefined ? {} : loadConfig(file, command);
+}
+
+/** A milliseconds flag such as --timeout, checked; undefined when not given, so `pick` can fall back to the file. */
+export function millisecondsFlag(flag: string, text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseMilliseconds(text, flag, `${flag} 3000`);
+}
+
+export function portFlag(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parsePort(text, '--port');
 }

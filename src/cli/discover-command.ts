@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { discover, disagreements, type DiscoveredService } from '../discover.js';
-import { loadConfig, pick } from '../config.js';
-import { UsageError } from '../errors.js';
-import { action, collect, EXIT_NOT_FOUND, EXIT_OK, warn } from './common.js';
+import { pick } from '../config.js';
+import { JITSI_INSTANCE_NAME } from '../template.js';
+import { action, collect, EXIT_NOT_FOUND, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
 
 interface DiscoverFlags {
   config?: string;
@@ -11,12 +11,6 @@ interface DiscoverFlags {
   json?: boolean;
   interface?: string[];
   name?: string;
-}
-
-function parseTimeout(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`--timeout "${value}" is not a number of milliseconds`, 'e.g. --timeout 3000');
-  return n;
 }
 
 function describe(s: DiscoveredService): string {
@@ -42,12 +36,12 @@ function toJson(s: DiscoveredService) {
 export function registerDiscoverCommand(program: Command): void {
   program
     .command('discover')
-    .description('find "Provisioning URL" over mDNS as a Jitsi client does and print its URI template')
+    .description(`find "${JITSI_INSTANCE_NAME}" over mDNS as a Jitsi client does and print its URI template`)
     .option('-t, --timeout <ms>', 'how long to wait at most (default 3000)')
     .option('--all', 'wait the whole timeout and list every advertiser; warn when they disagree')
     .option('--json', 'print a JSON object (an array with --all)')
     .option('-i, --interface <name>', 'interface to ask on (repeatable; default: every usable one)', collect)
-    .option('--name <instance>', 'instance name to look for (default "Provisioning URL")')
+    .option('--name <instance>', `instance name to look for (default "${JITSI_INSTANCE_NAME}")`)
     .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
     .addHelpText(
       'after',
@@ -55,10 +49,10 @@ export function registerDiscoverCommand(program: Command): void {
     )
     .action(
       action(async (flags: DiscoverFlags) => {
-        const config = flags.config === undefined ? {} : loadConfig(flags.config, 'discover');
+        const config = readConfig(flags.config, 'discover');
         const name = pick(flags.name, config.name);
         const found = await discover({
-          timeoutMs: flags.timeout === undefined ? config.timeout : parseTimeout(flags.timeout),
+          timeoutMs: pick(millisecondsFlag('--timeout', flags.timeout), config.timeout),
           all: flags.all,
           interfaces: pick(flags.interface, config.interface),
           name,
@@ -78,7 +72,7 @@ export function registerDiscoverCommand(program: Command): void {
         else if (flags.all) for (const s of shown) process.stdout.write(`${describe(s)}\n`);
         else if (shown[0]) process.stdout.write(`${shown[0].template}\n`);
         if (complete.length === 0) {
-          if (!flags.json) process.stderr.write(`provdisc: nothing found: no complete answer for "${name ?? 'Provisioning URL'}" on _https._tcp or _http._tcp\n`);
+          if (!flags.json) process.stderr.write(`provdisc: nothing found: no complete answer for "${name ?? JITSI_INSTANCE_NAME}" on _https._tcp or _http._tcp\n`);
           return EXIT_NOT_FOUND;
         }
         return EXIT_OK;

@@ -3,9 +3,8 @@
  * Also holds what `provision` shares with it: where the template comes from, the client options,
  * and asking for credentials.
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config.js';
+import { pick, type ProvdiscConfig } from '../config.js';
 import { discover } from '../discover.js';
 import { UsageError } from '../errors.js';
 import {
@@ -20,7 +19,8 @@ import {
   type Expansion,
   type ProvisioningRequest,
 } from '../placeholders.js';
-import { action, collect, EXIT_OK, info, warn } from './common.js';
+import { JITSI_INSTANCE_NAME, parseTemplate } from '../template.js';
+import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, warn } from './common.js';
 
 export interface ClientFlags {
   config?: string;
@@ -51,44 +51,33 @@ export function addClientOptions(command: Command): Command {
     .option('--json', 'print one JSON object');
 }
 
-/** The configuration file's settings for `command`, or none; it must exist when named. */
-export function readConfig(flags: ClientFlags, command: ConfigSection): ProvdiscConfig {
-  if (flags.config === undefined) return {};
-  if (!existsSync(flags.config)) throw new UsageError(`the configuration file ${flags.config} does not exist`, 'check the path given to --config');
-  return loadConfig(flags.config, command);
-}
-
-function parseTimeout(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--timeout "${value}" is not a number of milliseconds`, 'e.g. --timeout 3000');
-  return Number(value);
-}
-
-/** The template from the argument, else the configuration file, else mDNS discovery. */
-export async function resolveTemplate(argument: string | undefined, flags: ClientFlags, config: ProvdiscConfig): Promise<string> {
+/**
+ * The template from the argument, else the configuration file, else mDNS discovery; checked as
+ * `advertise` checks one, so a bad port or host is named here rather than failing later as a URL.
+ */
+async function resolveTemplate(argument: string | undefined, flags: ClientFlags, config: ProvdiscConfig): Promise<string> {
   if (flags.discover && argument !== undefined) throw new UsageError('both a template and --discover given', 'use one of them');
   const template = flags.discover ? await discoverTemplate(flags, config) : (argument ?? config.template);
   if (template === undefined) {
     throw new UsageError('no URI template given', "pass one (provdisc expand 'https://host/prov.php?os=${osname}'), set template in --config FILE, or use --discover");
   }
-  if (!/^https?:\/\/[^/?#]+/i.test(template)) {
-    throw new UsageError(`"${template}" is not an http:// or https:// URL`, "a template looks like 'https://host/provisioning.php?user=${username}'");
-  }
+  parseTemplate(template);
   return template;
 }
 
 async function discoverTemplate(flags: ClientFlags, config: ProvdiscConfig): Promise<string> {
-  const timeoutMs = flags.timeout !== undefined ? parseTimeout(flags.timeout) : config.timeout;
-  const found = (await discover({ timeoutMs, interfaces: flags.interface ?? config.interface })).filter((s) => s.complete);
+  const timeoutMs = pick(millisecondsFlag('--timeout', flags.timeout), config.timeout);
+  const found = (await discover({ timeoutMs, interfaces: pick(flags.interface, config.interface) })).filter((s) => s.complete);
   const first = found[0];
-  if (!first) throw new UsageError('no "Provisioning URL" service answered over mDNS', 'check that the advertiser runs on this link, or pass the template');
+  if (!first) throw new UsageError(`no "${JITSI_INSTANCE_NAME}" service answered over mDNS`, 'check that the advertiser runs on this link, or pass the template');
   info(`found ${first.template} (${first.type} from ${first.from} on ${first.interface}); anyone on the link can advertise one`);
   return first.template;
 }
 
 /** `--set` values from the configuration file, then from the flags (which win, name by name). */
-export function expansionContext(flags: ClientFlags, config: ProvdiscConfig, client: Partial<ExpansionContext> = {}): ExpansionContext {
+function expansionContext(flags: ClientFlags, config: ProvdiscConfig, client: Partial<ExpansionContext> = {}): ExpansionContext {
   const overrides = new Map([...(config.set ?? []), ...(flags.set ?? [])].map(parseAssignment));
-  return { ...client, overrides, allowEnv: flags.allowEnv ?? config.allowEnv, uuidFile: flags.uuidFile };
+  return { ...client, overrides, allowEnv: pick(flags.allowEnv, config.allowEnv), uuidFile: pick(flags.uuidFile, config.uuidFile) };
 }
 
 async function readStdin(): Promise<string> {
@@ -98,7 +87,7 @@ async function readStdin(): Promise<string> {
 }
 
 /** Reads a line from the terminal; a hidden one is not echoed. */
-export function askTerminal(question: string, hidden: boolean): Promise<string> {
+function askTerminal(question: string, hidden: boolean): Promise<string> {
   const stdin = process.stdin;
   return new Promise((resolve, reject) => {
     let value = '';
@@ -152,13 +141,13 @@ export async function askCredentials(host: string, suggested: string | undefined
  * The credentials the client would send at first: only asked for when the template has both a user
  * name and a password field (Jitsi asks only then), from the options, else from the terminal.
  */
-export async function initialCredentials(
+async function initialCredentials(
   request: ProvisioningRequest,
   template: string,
   flags: ClientFlags,
   config: ProvdiscConfig,
 ): Promise<Credentials | undefined> {
-  const username = flags.username ?? config.username;
+  const username = pick(flags.username, config.username);
   const password = flags.passwordStdin ? (await readStdin()).split(/\r?\n/)[0] ?? '' : undefined;
   const fields = request.fields.filter((f) => f.credential !== undefined).map((f) => f.credential);
   for (const f of request.fields.filter((x) => x.credential !== undefined && x.value !== '')) {
@@ -185,7 +174,7 @@ export async function initialCredentials(
 }
 
 /** Everything up to the request: template, expansion, credentials. */
-export interface PreparedRequest {
+interface PreparedRequest {
   readonly template: string;
   readonly context: ExpansionContext;
   readonly expansion: Expansion;
@@ -215,7 +204,7 @@ export function requestJson(request: ProvisioningRequest) {
   };
 }
 
-export function describeRequest(request: ProvisioningRequest): string {
+function describeRequest(request: ProvisioningRequest): string {
   const lines = [`URL:  ${displayUrl(request)}`, `POST ${request.postUrl}`, '  Content-Type: application/x-www-form-urlencoded'];
   if (request.fields.length === 0) lines.push('  (no fields)');
   for (const f of request.fields) lines.push(`  ${f.name}=${maskField(f)}`);
@@ -241,7 +230,7 @@ export function registerExpandCommand(program: Command): void {
     )
     .action(
       action(async (templateArg: string | undefined, flags: ClientFlags) => {
-        const config = readConfig(flags, 'expand');
+        const config = readConfig(flags.config, 'expand');
         const prepared = await prepareRequest(templateArg, flags, config);
         const { request, expansion } = prepared;
         if (/^http:/i.test(request.postUrl) && request.fields.some((f) => f.credential === 'password')) {

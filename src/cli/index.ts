@@ -1,7 +1,8 @@
 /** The `provdisc` command line: a thin layer over the library, one module per subcommand. */
 import type * as Commander from 'commander';
 import { requireCjs } from '../cjs.js';
-import { EXIT_ERROR } from './common.js';
+import { UsageError } from '../errors.js';
+import { EXIT_ERROR, reportError } from './common.js';
 
 const { Command, CommanderError } = requireCjs('commander') as typeof Commander;
 
@@ -31,12 +32,19 @@ export async function buildProgram(only?: string): Promise<Commander.Command> {
   return program;
 }
 
+/**
+ * `provdisc advertise --json | head -1` closes our stdout early: that is the reader's choice, not an
+ * error (and the advertisement goes on until Ctrl-C). Any other failure (a full disk) is the user's
+ * to know about; thrown from this listener it would end the process with a stack trace instead.
+ */
+export function reportOutputError(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE') return;
+  reportError(new UsageError(`cannot write to standard output: ${err.message}`, 'check where the output goes (a full disk, a removed device, a closed descriptor)'));
+  process.exitCode = EXIT_ERROR;
+}
+
 export async function main(argv: string[]): Promise<void> {
-  // `provdisc advertise --json | head -1` closes our stdout early: that is the reader's choice, not
-  // an error worth a stack trace (and the advertisement goes on until Ctrl-C)
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-  });
+  process.stdout.on('error', reportOutputError);
   const program = await buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { writeFileAtomically } from '../atomic-write.js';
 import { JITSI_APPLICATION_NAME, JITSI_BUILD } from '../client-environment.js';
-import type { ProvdiscConfig } from '../config.js';
+import { pick, type ProvdiscConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { buildRequest, expandTemplate } from '../placeholders.js';
 import {
@@ -29,13 +29,12 @@ import {
 } from '../properties.js';
 import { REQUEST_TIMEOUT_MS, provision, type ProvisionResult, type RequestBuilder } from '../provision.js';
 import { loadOrCreateUuid, uuidStatePath } from '../uuid-state.js';
-import { action, EXIT_ERROR, EXIT_OK, warn } from './common.js';
+import { action, EXIT_ERROR, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
 import {
   addClientOptions,
   askCredentials,
   canAsk,
   prepareRequest,
-  readConfig,
   requestJson,
   type ClientFlags,
 } from './expand-command.js';
@@ -60,12 +59,6 @@ function readFile(file: string, what: string, hint: string): string {
 function startingConfiguration(file: string | undefined): Configuration {
   if (file === undefined) return new Map();
   return toConfiguration(parseProperties(readFile(file, 'the client configuration', 'give the sip-communicator.properties of the client with --config-file')));
-}
-
-function parseRequestTimeout(value: string | undefined): number {
-  if (value === undefined) return REQUEST_TIMEOUT_MS;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--request-timeout "${value}" is not a number of milliseconds`, 'e.g. --request-timeout 10000');
-  return Number(value);
 }
 
 /** Where --write goes: the flag, else `write = true` in the configuration file means the client configuration itself. */
@@ -132,7 +125,8 @@ export function registerProvisionCommand(program: Command): void {
     )
     .action(
       action(async (templateArg: string | undefined, flags: ProvisionFlags) => {
-        const config = readConfig(flags, 'provision');
+        const config = readConfig(flags.config, 'provision');
+        const timeoutMs = pick(millisecondsFlag('--request-timeout', flags.requestTimeout), config.requestTimeout);
         const configFile = flags.configFile ?? config.configFile;
         const start = startingConfiguration(configFile);
         const target = writeTarget(flags, config, configFile);
@@ -157,7 +151,7 @@ export function registerProvisionCommand(program: Command): void {
             return builderFor(expansion.url);
           },
           tls: { ca, insecure },
-          timeoutMs: parseRequestTimeout(flags.requestTimeout),
+          timeoutMs,
           userAgent: `${JITSI_APPLICATION_NAME}/${prepared.context.overrides?.get('build') ?? JITSI_BUILD}`,
         });
         for (const w of result.warnings) warn(w);
@@ -165,7 +159,7 @@ export function registerProvisionCommand(program: Command): void {
         const text = decodeAnswer(result.body);
         // the client always has a UUID (it makes one at first start) and keeps the URL it used
         const uuid =
-          prepared.expansion.values.get('uuid') || start.get(UUID_PROPERTY) || (await loadOrCreateUuid(uuidStatePath(flags.uuidFile))).uuid;
+          prepared.expansion.values.get('uuid') || start.get(UUID_PROPERTY) || (await loadOrCreateUuid(uuidStatePath(prepared.context.uuidFile))).uuid;
         const before = withClientState(start, { template: prepared.template, uuid });
         const application = applyAnswer(before, parseProperties(text));
         const diff = diffConfigurations(start, application.after);

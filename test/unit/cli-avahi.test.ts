@@ -1,9 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CommanderError } from 'commander';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/index.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 
 const SEED_TEMPLATE =
   'https://www.example.org/provisioning.php?username=${username}&password=${password}&osname=${osname}&build=${build}&ipaddr=${ipaddr}&hwaddr=${hwaddr}&uuid=${uuid}&arch=${arch}';
@@ -21,34 +20,7 @@ afterEach(() => {
 const file = (name: string) => path.join(dir, name);
 const read = (name: string) => readFileSync(file(name), 'utf8');
 
-/** Runs `provdisc avahi …` in-process, as bin/provdisc does. */
-async function provdisc(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = await buildProgram();
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  let code: number;
-  try {
-    await program.parseAsync(['node', 'provdisc', 'avahi', ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-  return { code, stdout, stderr };
-}
+const provdisc = (...args: string[]) => runCli('avahi', ...args);
 
 const ownAddress = Object.values(os.networkInterfaces())
   .flat()
@@ -139,7 +111,10 @@ describe('provdisc avahi: mistakes leave every file as it was', () => {
     [['--host', 'provisioning.local', '--address', '192.168.0.300'], /not an IPv4 or IPv6 address/],
     [['--host', 'provisioning', '--address', OTHER], /not a full host name/],
     [['--address', OTHER], /--address needs --host/],
-    [['--port', '0'], /--port "0" is not a port number/],
+    [['--port', '0'], /--port is "0", not a port number/],
+    [['--name', ''], /--name "" is 0 bytes; an instance name has 1 to 63/],
+    [['--name', 'x'.repeat(64)], /is 64 bytes/],
+    [['--name', 'Provisioning.URL'], /holds a dot or a control character/],
   ])('%s', async (args, message) => {
     writeFileSync(file('p.service'), 'old\n');
     const r = await provdisc(SEED_TEMPLATE, ...args, '-o', file('p.service'), '--hosts-file', file('hosts'));

@@ -36,6 +36,7 @@ interface[] = eth1
 output = out/provisioning.service
 hosts-file = /etc/avahi/hosts
 timeout = 5000
+request-timeout = 20000
 username = alice
 allow-env = HOME, USER
 set[] = a.b=1
@@ -43,6 +44,7 @@ set[] = c=x,y
 insecure = true
 ca-file = ca.pem
 config-file = /home/alice/.jitsi/sip-communicator.properties
+uuid-file = state/uuid
 write = false
 `);
     expect(loadConfig(file)).toEqual({
@@ -55,12 +57,14 @@ write = false
       output: path.join(dir, 'out/provisioning.service'),
       hostsFile: '/etc/avahi/hosts',
       timeout: 5000,
+      requestTimeout: 20000,
       username: 'alice',
       allowEnv: ['HOME', 'USER'],
       set: ['a.b=1', 'c=x,y'],
       insecure: true,
       caFile: path.join(dir, 'ca.pem'),
       configFile: '/home/alice/.jitsi/sip-communicator.properties',
+      uuidFile: path.join(dir, 'state/uuid'),
       write: false,
     });
   });
@@ -111,6 +115,9 @@ write = false
     ['port = 44x', /not a port number/],
     ['timeout = 0', /"timeout" is "0"/],
     ['timeout = 1.5', /not a number of milliseconds/],
+    ['timeout = 9999999999', /"timeout" is "9999999999", not a number of milliseconds/],
+    ['request-timeout = 0', /key "request-timeout" is "0", not a number of milliseconds/],
+    ['uuid-file =', /"uuid-file" has no value/],
     ['address = 192.168.0.300', /"192.168.0.300", not an IPv4 or IPv6 address/],
     ['template = ftp://h/p', /key "template": the URI template's scheme is "ftp"/],
     ['template = https://h/p?path=x', /key "template": parameter 1 is named "path"/],

@@ -1,0 +1,28 @@
+/**
+ * Numbers a user types, in a flag or in the configuration file. `what` names where the text came from
+ * (`--timeout`, `provdisc.ini: [discover] key "timeout"`), so the message points at it.
+ */
+import { UsageError } from './errors.js';
+
+/** Node fires a timer at once, with only a warning, when its delay is above 2^31 − 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function wholeNumber(text: string, max: number): number | undefined {
+  const n = Number(text);
+  return /^\d+$/.test(text) && n >= 1 && n <= max ? n : undefined;
+}
+
+/** A duration in milliseconds; `example` shows a valid one in the syntax the user typed. */
+export function parseMilliseconds(text: string, what: string, example: string): number {
+  const n = wholeNumber(text, MAX_TIMER_MS);
+  if (n === undefined) {
+    throw new UsageError(`${what} is "${text}", not a number of milliseconds`, `use a whole number from 1 to ${MAX_TIMER_MS}, e.g. ${example}`);
+  }
+  return n;
+}
+
+export function parsePort(text: string, what: string): number {
+  const n = wholeNumber(text, 65535);
+  if (n === undefined) throw new UsageError(`${what} is "${text}", not a port number`, 'use a number from 1 to 65535');
+  return n;
+}
