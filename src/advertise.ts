@@ -8,7 +8,7 @@ import { checkHostAddress, checkHostName } from './avahi-hosts.js';
 import { UsageError, type WarningSink } from './errors.js';
 import { listInterfaces, selectInterfaces, type NetInterface } from './network-interfaces.js';
 import { ConflictError, Responder, type Conflict } from './mdns/responder.js';
-import { instanceFullName, type ServiceDefinition } from './mdns/service-records.js';
+import { checkInstanceName, instanceFullName, type ServiceDefinition } from './mdns/service-records.js';
 import { MdnsTransport, type TransportStats } from './mdns/transport.js';
 import {
   defaultPortFor,
@@ -80,17 +80,6 @@ function describeRecords(conflict: Conflict, service: ServiceDefinition): string
   }
   if (srv?.type === 'SRV') return `a service on ${srv.data.target}:${srv.data.port}`;
   return 'different records';
-}
-
-/** Instance labels are UTF-8 up to 63 bytes (RFC 6763 §4.1.1); dots would need escaping we don't do. */
-export function checkInstanceName(name: string): void {
-  const bytes = Buffer.byteLength(name, 'utf8');
-  if (bytes === 0 || bytes > 63) {
-    throw new UsageError(`--name "${name}" is ${bytes} bytes; an instance name has 1 to 63`, `use "${JITSI_INSTANCE_NAME}"`);
-  }
-  if (/[.\x00-\x1F\x7F]/.test(name)) {
-    throw new UsageError(`--name "${name}" holds a dot or a control character`, `use "${JITSI_INSTANCE_NAME}"`);
-  }
 }
 
 /** This machine's mDNS name: the first label of its hostname under `.local`. */

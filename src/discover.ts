@@ -2,8 +2,8 @@
  * `discover`: find the provisioning service as a Jitsi client would (SRV and TXT of the instance,
  * asked directly, plus a PTR browse), and rebuild its URI template in wire order.
  */
-import { checkInstanceName } from './advertise.js';
 import { selectInterfaces, type NetInterface } from './network-interfaces.js';
+import { checkInstanceName, instanceFullName, serviceTypeName } from './mdns/service-records.js';
 import { MdnsTransport, type PacketChannel, type PacketSource } from './mdns/transport.js';
 import { sameName, type MdnsMessage, type MdnsQuestion, type MdnsRecord, type SrvData } from './mdns/wire.js';
 import { fromTxt, JITSI_INSTANCE_NAME } from './template.js';
@@ -111,8 +111,8 @@ class Browser {
     return this.results();
   }
 
-  private instanceName(type: string): string {
-    return `${this.name}.${type}.local`;
+  private instanceName(type: DiscoveredService['type']): string {
+    return instanceFullName({ instance: this.name, type });
   }
 
   /**
@@ -124,7 +124,7 @@ class Browser {
       { name: this.instanceName(type), type: 'SRV', unicastResponse: first },
       { name: this.instanceName(type), type: 'TXT', unicastResponse: first },
     ]);
-    const browse: MdnsQuestion[] = TYPES.map((type) => ({ name: `${type}.local`, type: 'PTR', unicastResponse: first }));
+    const browse: MdnsQuestion[] = TYPES.map((type) => ({ name: serviceTypeName({ type }), type: 'PTR', unicastResponse: first }));
     for (const iface of this.transport.interfaces) {
       void this.transport.send({ questions: direct }, iface);
       void this.transport.send({ questions: browse }, iface);
