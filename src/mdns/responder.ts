@@ -29,6 +29,8 @@ const ANNOUNCE_COUNT = 3;
 const ANNOUNCE_INTERVAL_MS = 1000;
 /** §6: a record is multicast at most once a second per interface. */
 const MULTICAST_HOLDOFF_MS = 1000;
+/** How long after the one-second hold-off a postponed answer goes out (see defer()). */
+const DEFERRED_ANSWER_SLACK_MS = 20;
 /** §6.7: legacy unicast answers carry TTLs of at most 10 s. */
 const LEGACY_TTL = 10;
 /** §8.2: the loser of a probe tie-break waits a second before probing again. */
@@ -66,6 +68,9 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private readonly unicastBudget = new Map<string, { tokens: number; at: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sleepers = new Set<() => void>();
+  /** Per interface: answers held back by the one-second rule, by record key, with when they were asked for. */
+  private readonly deferred = new Map<string, Map<string, { record: MdnsRecord; askedAt: number }>>();
+  private readonly deferTimers = new Set<string>();
   private interrupt: ((reason: 'lost-tie' | 'conflict') => void) | undefined;
   private conflict: Conflict | undefined;
   private probeRound = 0;
@@ -314,11 +319,48 @@ export class Responder extends EventEmitter<ResponderEvents> {
       });
       return;
     }
-    const due = answers.filter((r) => !this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
+    this.multicastAnswers(answers, additionals, iface);
+  }
+
+  private multicastAnswers(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[], iface: NetInterface): void {
+    const held = answers.filter((r) => this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
+    if (held.length > 0) this.defer(iface, held);
+    const due = answers.filter((r) => !held.includes(r));
     if (due.length === 0) return;
     const extra = additionals.filter((r) => !this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
     this.noteMulticast(iface, [...due, ...extra]);
     void this.transport.send({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
+  }
+
+  /**
+   * §6 forbids multicasting a record again within a second, but the asker may have started after
+   * the last multicast (a JmDNS created moments after an announcement asks three times in 700 ms,
+   * then only waits): the answer is postponed to the end of that second, not dropped. Postponed
+   * answers are gathered per interface into one packet, so a flood of questions costs one.
+   */
+  private defer(iface: NetInterface, records: readonly MdnsRecord[]): void {
+    let pending = this.deferred.get(iface.name);
+    if (!pending) this.deferred.set(iface.name, (pending = new Map()));
+    const now = Date.now();
+    let wait = 0;
+    for (const r of records) {
+      const key = recordKey(r);
+      if (!pending.has(key)) pending.set(key, { record: r, askedAt: now });
+      wait = Math.max(wait, this.lastMulticast.get(iface.name)!.get(key)! + MULTICAST_HOLDOFF_MS - now);
+    }
+    if (this.deferTimers.has(iface.name)) return;
+    this.deferTimers.add(iface.name);
+    // a little after the second is over: an announcement due at that very moment goes first, and
+    // makes the postponed answer redundant rather than a second copy a few ms later
+    this.later(wait + DEFERRED_ANSWER_SLACK_MS, () => {
+      this.deferTimers.delete(iface.name);
+      const waiting = [...(this.deferred.get(iface.name)?.values() ?? [])];
+      this.deferred.delete(iface.name);
+      if (this.state !== 'announced') return;
+      // one multicast since the question (an announcement, another answer) already answered it
+      const stillOwed = waiting.filter((w) => !this.multicastWithin(iface, w.record, Date.now() - w.askedAt)).map((w) => w.record);
+      if (stillOwed.length > 0) this.multicastAnswers(stillOwed, this.additionalsFor(stillOwed, iface), iface);
+    });
   }
 
   /** §6.7: a legacy resolver gets a plain DNS answer: its ID and question, short TTLs, no flush bit. */

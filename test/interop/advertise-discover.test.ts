@@ -125,7 +125,7 @@ describe('advertise ⇄ discover on one link, no default route', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const t = await lab.host('b').provdisc(['discover', '--timeout', 'soon']);
     expect(t.code).toBe(1);
-    expect(t.stderr).toMatch(/--timeout "soon"/);
+    expect(t.stderr).toMatch(/--timeout is "soon"/);
   });
 });
 

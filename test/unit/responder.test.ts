@@ -249,7 +249,7 @@ describe('answering (RFC 6762 §6)', () => {
     expect(responses()).toHaveLength(1);
   });
 
-  it('multicasts a record at most once a second per interface', async () => {
+  it('multicasts a record at most once a second per interface, answering what was asked meanwhile once that second is over', async () => {
     await startAndAnnounce();
     const q = { questions: [{ name: FULL, type: 'SRV', unicastResponse: false }] };
     transport.deliver(q);
@@ -257,9 +257,30 @@ describe('answering (RFC 6762 §6)', () => {
     await vi.advanceTimersByTimeAsync(500);
     transport.deliver(q);
     expect(responses()).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(600);
-    transport.deliver(q);
+    await vi.advanceTimersByTimeAsync(490);
+    expect(responses()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(100);
+    // the two questions asked during the second: one answer, once it is over
+    const r = responses();
+    expect(r).toHaveLength(2);
+    expect(r[1]!.at - r[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(r[1]!.message.answers!.map((x) => x.type)).toEqual(['SRV']);
+    expect(r[1]!.message.additionals!.map((x) => x.type).sort()).toEqual(['A', 'AAAA', 'TXT']);
+    await vi.advanceTimersByTimeAsync(3000);
     expect(responses()).toHaveLength(2);
+  });
+
+  it('drops a postponed answer when an announcement multicasts the record first', async () => {
+    const started = responder.start();
+    await vi.advanceTimersByTimeAsync(1000);
+    await started;
+    transport.sent = [];
+    // between the first and second announcement: every record was multicast moments ago
+    transport.deliver({ questions: [{ name: FULL, type: 'SRV', unicastResponse: false }] });
+    await vi.advanceTimersByTimeAsync(3500);
+    const r = responses();
+    expect(r).toHaveLength(2); // the two remaining announcements, nothing else
+    expect(r.every((x) => x.message.answers!.some((a) => a.type === 'PTR'))).toBe(true);
   });
 
   it('answers a QU question by unicast when the record was multicast recently', async () => {
