@@ -70,7 +70,6 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private readonly sleepers = new Set<() => void>();
   /** Per interface: answers held back by the one-second rule, by record key, with when they were asked for. */
   private readonly deferred = new Map<string, Map<string, { record: MdnsRecord; askedAt: number }>>();
-  private readonly deferTimers = new Set<string>();
   private interrupt: ((reason: 'lost-tie' | 'conflict') => void) | undefined;
   private conflict: Conflict | undefined;
   private probeRound = 0;
@@ -339,8 +338,9 @@ export class Responder extends EventEmitter<ResponderEvents> {
    * answers are gathered per interface into one packet, so a flood of questions costs one.
    */
   private defer(iface: NetInterface, records: readonly MdnsRecord[]): void {
-    let pending = this.deferred.get(iface.name);
-    if (!pending) this.deferred.set(iface.name, (pending = new Map()));
+    // a pending set exists exactly while its timer runs: the timer is armed when the set is made
+    const armed = this.deferred.get(iface.name);
+    const pending = armed ?? new Map<string, { record: MdnsRecord; askedAt: number }>();
     const now = Date.now();
     let wait = 0;
     for (const r of records) {
@@ -348,17 +348,17 @@ export class Responder extends EventEmitter<ResponderEvents> {
       if (!pending.has(key)) pending.set(key, { record: r, askedAt: now });
       wait = Math.max(wait, this.lastMulticast.get(iface.name)!.get(key)! + MULTICAST_HOLDOFF_MS - now);
     }
-    if (this.deferTimers.has(iface.name)) return;
-    this.deferTimers.add(iface.name);
+    if (armed) return;
+    this.deferred.set(iface.name, pending);
     // a little after the second is over: an announcement due at that very moment goes first, and
     // makes the postponed answer redundant rather than a second copy a few ms later
     this.later(wait + DEFERRED_ANSWER_SLACK_MS, () => {
-      this.deferTimers.delete(iface.name);
-      const waiting = [...(this.deferred.get(iface.name)?.values() ?? [])];
       this.deferred.delete(iface.name);
       if (this.state !== 'announced') return;
       // one multicast since the question (an announcement, another answer) already answered it
-      const stillOwed = waiting.filter((w) => !this.multicastWithin(iface, w.record, Date.now() - w.askedAt)).map((w) => w.record);
+      const stillOwed = [...pending.values()]
+        .filter((w) => !this.multicastWithin(iface, w.record, Date.now() - w.askedAt))
+        .map((w) => w.record);
       if (stillOwed.length > 0) this.multicastAnswers(stillOwed, this.additionalsFor(stillOwed, iface), iface);
     });
   }

@@ -109,9 +109,19 @@ export function serviceRecordSet(def: ServiceDefinition): ServiceRecordSet {
   return { ptr, enumeration, srv, txt, unique: [srv, txt], addresses, all: (iface) => [ptr, srv, txt, ...addresses(iface), enumeration] };
 }
 
-/** Key for "the same record" regardless of TTL and cache-flush bit. */
+const keyCache = new WeakMap<MdnsRecord, string>();
+
+/**
+ * Key for "the same record" regardless of TTL and cache-flush bit. Kept per record object: the
+ * responder looks its own few records up in its multicast history for every answer.
+ */
 export function recordKey(r: MdnsRecord): string {
-  return `${r.name.toLowerCase()}/${typeCode(r)}/${rdataBytes(r).toString('hex')}`;
+  let key = keyCache.get(r);
+  if (key === undefined) {
+    key = `${r.name.toLowerCase()}/${typeCode(r)}/${rdataBytes(r).toString('hex')}`;
+    keyCache.set(r, key);
+  }
+  return key;
 }
 
 function compareRecords(a: MdnsRecord, b: MdnsRecord): number {
