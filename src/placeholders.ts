@@ -35,6 +35,15 @@ export const CLIENT_PLACEHOLDERS = [
   'home.name',
 ] as const;
 
+/** The placeholders the Jitsi client fills from plain Java system properties. */
+const PROPERTY_OF = {
+  osname: 'os.name',
+  arch: 'os.arch',
+  build: 'sip-communicator.version',
+  'home.location': 'net.java.sip.communicator.SC_HOME_DIR_LOCATION',
+  'home.name': 'net.java.sip.communicator.SC_HOME_DIR_NAME',
+} as const;
+
 export const PASSWORD_MASK = '********';
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
@@ -225,19 +234,11 @@ export async function expandTemplate(template: string, context: ExpansionContext
       case 'client':
         switch (name as (typeof CLIENT_PLACEHOLDERS)[number]) {
           case 'osname':
-            value = systemProperty('os.name');
-            break;
           case 'arch':
-            value = systemProperty('os.arch');
-            break;
           case 'build':
-            value = systemProperty('sip-communicator.version');
-            break;
           case 'home.location':
-            value = systemProperty('net.java.sip.communicator.SC_HOME_DIR_LOCATION');
-            break;
           case 'home.name':
-            value = systemProperty('net.java.sip.communicator.SC_HOME_DIR_NAME');
+            value = systemProperty(PROPERTY_OF[name as keyof typeof PROPERTY_OF]);
             break;
           case 'uuid':
             value = context.clientUuid ?? (await loadOrCreateUuid(uuidStatePath(context.uuidFile, env))).uuid;
