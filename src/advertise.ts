@@ -8,9 +8,10 @@ import { checkHostAddress, checkHostName } from './avahi-hosts.js';
 import { UsageError, type WarningSink } from './errors.js';
 import { listInterfaces, selectInterfaces, type NetInterface } from './network-interfaces.js';
 import { ConflictError, Responder, type Conflict } from './mdns/responder.js';
-import { checkInstanceName, instanceFullName, type ServiceDefinition } from './mdns/service-records.js';
+import { instanceFullName, type ServiceDefinition } from './mdns/service-records.js';
 import { MdnsTransport, type TransportStats } from './mdns/transport.js';
 import {
+  checkInstanceName,
   defaultPortFor,
   fromTxt,
   JITSI_INSTANCE_NAME,

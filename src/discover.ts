@@ -3,10 +3,10 @@
  * asked directly, plus a PTR browse), and rebuild its URI template in wire order.
  */
 import { selectInterfaces, type NetInterface } from './network-interfaces.js';
-import { checkInstanceName, instanceFullName, serviceTypeName } from './mdns/service-records.js';
+import { instanceFullName, serviceTypeName } from './mdns/service-records.js';
 import { MdnsTransport, type PacketChannel, type PacketSource } from './mdns/transport.js';
 import { sameName, type MdnsMessage, type MdnsQuestion, type MdnsRecord, type SrvData } from './mdns/wire.js';
-import { fromTxt, JITSI_INSTANCE_NAME } from './template.js';
+import { checkInstanceName, fromTxt, JITSI_INSTANCE_NAME } from './template.js';
 
 export interface DiscoverOptions {
   /** How long to wait at most (ms); default 3000. */

@@ -29,6 +29,17 @@ export interface ProvisioningTemplate {
 /** The instance name the Jitsi client asks for; any other name is invisible to it. */
 export const JITSI_INSTANCE_NAME = 'Provisioning URL';
 
+/** Instance labels are UTF-8 up to 63 bytes (RFC 6763 §4.1.1); dots would need escaping we don't do. */
+export function checkInstanceName(name: string): void {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes === 0 || bytes > 63) {
+    throw new UsageError(`--name "${name}" is ${bytes} bytes; an instance name has 1 to 63`, `use "${JITSI_INSTANCE_NAME}"`);
+  }
+  if (/[.\x00-\x1F\x7F]/.test(name)) {
+    throw new UsageError(`--name "${name}" holds a dot or a control character`, `use "${JITSI_INSTANCE_NAME}"`);
+  }
+}
+
 export function serviceTypeFor(scheme: Scheme): '_https._tcp' | '_http._tcp' {
   return scheme === 'https' ? '_https._tcp' : '_http._tcp';
 }

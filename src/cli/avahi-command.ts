@@ -11,10 +11,9 @@ import {
 } from '../avahi-hosts.js';
 import { checkServiceFile, renderServiceFile, type Problem } from '../avahi-service.js';
 import { writeFilesAtomically, type StagedWrite, type WriteOptions } from '../atomic-write.js';
-import { checkInstanceName } from '../mdns/service-records.js';
 import { pick, type ProvdiscConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template.js';
+import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template.js';
 import { action, EXIT_ERROR, EXIT_OK, info, portFlag, readConfig, warn } from './common.js';
 
 interface AvahiFlags {

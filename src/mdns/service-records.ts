@@ -2,9 +2,7 @@
  * The DNS-SD records of one advertised service (RFC 6763 §4–§6, TTLs from RFC 6762 §10), and the
  * order RFC 6762 §8.2 uses to break a tie between simultaneous probes.
  */
-import { UsageError } from '../errors.js';
 import type { NetInterface } from '../network-interfaces.js';
-import { JITSI_INSTANCE_NAME } from '../template.js';
 import { rdataBytes, sameName, typeCode, type MdnsRecord } from './wire.js';
 
 /** RFC 6762 §10: records naming a host get 120 s, the others 75 minutes. */
@@ -30,17 +28,6 @@ export interface ServiceDefinition {
 
 export function serviceTypeName(def: Pick<ServiceDefinition, 'type'>): string {
   return `${def.type}.local`;
-}
-
-/** Instance labels are UTF-8 up to 63 bytes (RFC 6763 §4.1.1); dots would need escaping we don't do. */
-export function checkInstanceName(name: string): void {
-  const bytes = Buffer.byteLength(name, 'utf8');
-  if (bytes === 0 || bytes > 63) {
-    throw new UsageError(`--name "${name}" is ${bytes} bytes; an instance name has 1 to 63`, `use "${JITSI_INSTANCE_NAME}"`);
-  }
-  if (/[.\x00-\x1F\x7F]/.test(name)) {
-    throw new UsageError(`--name "${name}" holds a dot or a control character`, `use "${JITSI_INSTANCE_NAME}"`);
-  }
 }
 
 export function instanceFullName(def: Pick<ServiceDefinition, 'instance' | 'type'>): string {
