@@ -174,8 +174,8 @@ async function main(): Promise<void> {
       { label: 'node -e ""', argv: [process.execPath, '-e', ''] },
       { label: 'provdisc --version (module loading, no socket)', argv: [process.execPath, BIN, '--version'] },
       {
-        label: 'import dist/discover.js only (what discover needs loaded)',
-        argv: [process.execPath, '--input-type=module', '-e', `await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/discover.js'))})`],
+        label: 'import dist/bonjour/discover.js only (what discover needs loaded)',
+        argv: [process.execPath, '--input-type=module', '-e', `await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/bonjour/discover.js'))})`],
       },
       { label: 'provdisc discover', argv: [process.execPath, BIN, 'discover'] },
     ];
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
       'nothing loaded (node floor)': '',
       'import dns-packet (ESM import of the CommonJS package)': `await import(${modulePath('node_modules/dns-packet/index.js')});`,
       'createRequire(import.meta.url)("dns-packet")': `(await import('node:module')).createRequire(import.meta.url)(${modulePath('node_modules/dns-packet/index.js')});`,
-      'import dist/advertise.js': `await import(${modulePath('dist/advertise.js')});`,
+      'import dist/bonjour/advertise.js': `await import(${modulePath('dist/bonjour/advertise.js')});`,
     };
     for (const [what, code] of Object.entries(diagnostics)) results.memory.modules[what] = await moduleMemory(b, code);
   } finally {

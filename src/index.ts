@@ -1,7 +1,8 @@
 /** The provdisc library: everything the CLI does, as typed functions. */
-export { UsageError, type WarningSink } from './errors.js';
-export * from './template.js';
-export * from './txt.js';
+export { UsageError, type WarningSink } from './util/errors.js';
+export * from './template/template.js';
+export * from './template/txt.js';
+export * from './template/host.js';
 export {
   advertise,
   planAdvertisement,
@@ -11,17 +12,17 @@ export {
   type AdvertiseOptions,
   type AdvertiseEvent,
   type AdvertisedInterface,
-} from './advertise.js';
-export { discover, browse, disagreements, DEFAULT_TIMEOUT_MS, type DiscoverOptions, type DiscoveredService } from './discover.js';
-export { listInterfaces, selectInterfaces, type NetInterface, type InterfaceAddress } from './network-interfaces.js';
-export type { ServiceDefinition } from './mdns/service-records.js';
-export type { TransportStats } from './mdns/transport.js';
-export * from './avahi-service.js';
-export * from './avahi-hosts.js';
-export * from './atomic-write.js';
-export * from './config.js';
-export * from './placeholders.js';
-export * from './properties.js';
-export * from './provision.js';
-export * from './client-environment.js';
-export * from './uuid-state.js';
+} from './bonjour/advertise.js';
+export { discover, browse, disagreements, DEFAULT_TIMEOUT_MS, type DiscoverOptions, type DiscoveredService } from './bonjour/discover.js';
+export { listInterfaces, selectInterfaces, type NetInterface, type InterfaceAddress } from './util/network-interfaces.js';
+export type { ServiceDefinition } from './bonjour/service-records.js';
+export type { TransportStats } from './bonjour/transport.js';
+export * from './avahi/service-file.js';
+export * from './avahi/hosts-file.js';
+export * from './util/atomic-write.js';
+export * from './config/config-file.js';
+export * from './client/placeholders.js';
+export * from './client/properties.js';
+export * from './client/provision.js';
+export * from './client/environment.js';
+export * from './client/uuid-state.js';

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { DiscoveredService } from '../../src/discover.js';
+import type { DiscoveredService } from '../../src/bonjour/discover.js';
 import { assertPrivateNetns } from '../../test/lab/guard.js';
 
 assertPrivateNetns();
@@ -23,9 +23,9 @@ const { values } = parseArgs({
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // the built library, as a user gets it; typed from its source
 const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(root, 'dist', file)).href)) as T;
-const { discover, browse } = await load<typeof import('../../src/discover.js')>('discover.js');
-const { MdnsTransport } = await load<typeof import('../../src/mdns/transport.js')>('mdns/transport.js');
-const { selectInterfaces } = await load<typeof import('../../src/network-interfaces.js')>('network-interfaces.js');
+const { discover, browse } = await load<typeof import('../../src/bonjour/discover.js')>('bonjour/discover.js');
+const { MdnsTransport } = await load<typeof import('../../src/bonjour/transport.js')>('bonjour/transport.js');
+const { selectInterfaces } = await load<typeof import('../../src/util/network-interfaces.js')>('util/network-interfaces.js');
 const options = { timeoutMs: Number(values['timeout-ms']) };
 
 /** discover()'s own steps, each timed. */

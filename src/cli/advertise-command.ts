@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { advertise, type AdvertiseEvent, type Advertisement } from '../advertise.js';
-import { pick } from '../config.js';
-import { UsageError } from '../errors.js';
-import { JITSI_INSTANCE_NAME } from '../template.js';
+import { advertise, type AdvertiseEvent, type Advertisement } from '../bonjour/advertise.js';
+import { pick } from '../config/config-file.js';
+import { UsageError } from '../util/errors.js';
+import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, warn } from './common.js';
 
 interface AdvertiseFlags {

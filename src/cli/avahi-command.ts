@@ -1,19 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { checkHostAddress, checkHostName } from '../template/host.js';
 import {
-  checkHostAddress,
-  checkHostName,
   hostsLine,
   isOwnAddress,
   lookupHost,
   parseHostsFile,
   upsertHostsLine,
-} from '../avahi-hosts.js';
-import { checkServiceFile, renderServiceFile, type Problem } from '../avahi-service.js';
-import { writeFilesAtomically, type StagedWrite, type WriteOptions } from '../atomic-write.js';
-import { pick, type ProvdiscConfig } from '../config.js';
-import { UsageError } from '../errors.js';
-import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template.js';
+} from '../avahi/hosts-file.js';
+import { checkServiceFile, renderServiceFile, type Problem } from '../avahi/service-file.js';
+import { writeFilesAtomically, type StagedWrite, type WriteOptions } from '../util/atomic-write.js';
+import { pick, type ProvdiscConfig } from '../config/config-file.js';
+import { UsageError } from '../util/errors.js';
+import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template/template.js';
 import { action, EXIT_ERROR, EXIT_OK, info, portFlag, readConfig, warn } from './common.js';
 
 interface AvahiFlags {

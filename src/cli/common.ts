@@ -1,7 +1,7 @@
 /** What every subcommand shares: error reporting, warnings, exit codes, reading --config and number flags. */
-import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config.js';
-import { UsageError } from '../errors.js';
-import { parseMilliseconds, parsePort } from '../numbers.js';
+import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config/config-file.js';
+import { UsageError } from '../util/errors.js';
+import { parseMilliseconds, parsePort } from '../util/numbers.js';
 
 export const EXIT_OK = 0;
 /** Usage, input or runtime error. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { discover, disagreements, type DiscoveredService } from '../discover.js';
-import { pick } from '../config.js';
-import { JITSI_INSTANCE_NAME } from '../template.js';
+import { discover, disagreements, type DiscoveredService } from '../bonjour/discover.js';
+import { pick } from '../config/config-file.js';
+import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { action, collect, EXIT_NOT_FOUND, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
 
 interface DiscoverFlags {

@@ -4,9 +4,9 @@
  * and asking for credentials.
  */
 import type { Command } from 'commander';
-import { pick, type ProvdiscConfig } from '../config.js';
-import { discover } from '../discover.js';
-import { UsageError } from '../errors.js';
+import { pick, type ProvdiscConfig } from '../config/config-file.js';
+import { discover } from '../bonjour/discover.js';
+import { UsageError } from '../util/errors.js';
 import {
   asksForCredentials,
   buildRequest,
@@ -18,8 +18,8 @@ import {
   type ExpansionContext,
   type Expansion,
   type ProvisioningRequest,
-} from '../placeholders.js';
-import { JITSI_INSTANCE_NAME, parseTemplate } from '../template.js';
+} from '../client/placeholders.js';
+import { JITSI_INSTANCE_NAME, parseTemplate } from '../template/template.js';
 import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, warn } from './common.js';
 
 export interface ClientFlags {

@@ -1,7 +1,7 @@
 /** The `provdisc` command line: a thin layer over the library, one module per subcommand. */
 import type * as Commander from 'commander';
-import { requireCjs } from '../cjs.js';
-import { UsageError } from '../errors.js';
+import { requireCjs } from '../util/cjs.js';
+import { UsageError } from '../util/errors.js';
 import { EXIT_ERROR, reportError } from './common.js';
 
 const { Command, CommanderError } = requireCjs('commander') as typeof Commander;

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { writeFileAtomically } from '../atomic-write.js';
-import { JITSI_APPLICATION_NAME, JITSI_BUILD } from '../client-environment.js';
-import { pick, type ProvdiscConfig } from '../config.js';
-import { UsageError } from '../errors.js';
-import { buildRequest, expandTemplate } from '../placeholders.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
+import { JITSI_APPLICATION_NAME, JITSI_BUILD } from '../client/environment.js';
+import { pick, type ProvdiscConfig } from '../config/config-file.js';
+import { UsageError } from '../util/errors.js';
+import { buildRequest, expandTemplate } from '../client/placeholders.js';
 import {
   applyAnswer,
   decodeAnswer,
@@ -26,9 +26,9 @@ import {
   type Configuration,
   type DiffEntry,
   type Lint,
-} from '../properties.js';
-import { REQUEST_TIMEOUT_MS, provision, type ProvisionResult, type RequestBuilder } from '../provision.js';
-import { loadOrCreateUuid, uuidStatePath } from '../uuid-state.js';
+} from '../client/properties.js';
+import { REQUEST_TIMEOUT_MS, provision, type ProvisionResult, type RequestBuilder } from '../client/provision.js';
+import { loadOrCreateUuid, uuidStatePath } from '../client/uuid-state.js';
 import { action, EXIT_ERROR, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
 import {
   addClientOptions,

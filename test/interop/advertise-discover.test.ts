@@ -196,7 +196,7 @@ describe('an advertiser with two interfaces on two links', () => {
   it('library: listeners added with ad.on("event") hear a send error of the first session too', async () => {
     const a = lab.host('a');
     const script = `
-      const { advertise } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/advertise.js'))});
+      const { advertise } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/bonjour/advertise.js'))});
       const ad = await advertise({ template: ${JSON.stringify(TEMPLATE)} });
       ad.on('event', (e) => console.log(JSON.stringify(e)));
       console.log('announced');

@@ -309,7 +309,7 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
 
   test('goodbye from the library: advertise() then ad.close()', async () => {
     const script = `
-      const { advertise } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/advertise.js'))});
+      const { advertise } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/bonjour/advertise.js'))});
       const ad = await advertise({ template: ${JSON.stringify(TEMPLATE)} });
       console.log('announced');
       await ad.close();

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 
 /** Runs `fn`, expecting a UsageError; returns it so a test can look at what the user is told. */
 export function usageError(fn: () => unknown): UsageError {

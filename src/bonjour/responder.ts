@@ -1,0 +1,437 @@
+/**
+ * An RFC 6762 responder for one service: probe (§8.1), break probe ties (§8.2), announce (§8.3),
+ * answer (§6), detect conflicts (§9), say goodbye (§10.1). It never renames the instance: for Jitsi
+ * a renamed instance is a missing one, so a conflict ends the advertisement instead.
+ */
+import { EventEmitter } from 'node:events';
+import type { NetInterface } from '../util/network-interfaces.js';
+import {
+  addressRecords,
+  compareProbeRecords,
+  instanceFullName,
+  ptrRecord,
+  recordKey,
+  recordsNamed,
+  serviceRecordSet,
+  serviceTypeName,
+  srvRecord,
+  txtRecord,
+  SERVICES_ENUMERATION,
+  type ServiceDefinition,
+  type ServiceRecordSet,
+} from './service-records.js';
+import type { PacketChannel, PacketSource } from './transport.js';
+import { MDNS_PORT, sameName, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
+
+const PROBE_INTERVAL_MS = 250;
+const PROBE_COUNT = 3;
+const ANNOUNCE_COUNT = 3;
+const ANNOUNCE_INTERVAL_MS = 1000;
+/** §6: a record is multicast at most once a second per interface. */
+const MULTICAST_HOLDOFF_MS = 1000;
+/** How long after the one-second hold-off a postponed answer goes out (see defer()). */
+const DEFERRED_ANSWER_SLACK_MS = 20;
+/** §6.7: legacy unicast answers carry TTLs of at most 10 s. */
+const LEGACY_TTL = 10;
+/** §8.2: the loser of a probe tie-break waits a second before probing again. */
+const TIE_BREAK_BACKOFF_MS = 1000;
+/** Unicast replies per source: a flooding peer spends its own budget, not everyone's. */
+const UNICAST_BURST = 40;
+const UNICAST_PER_SECOND = 20;
+
+export interface Conflict {
+  /** Address of the host that holds the name. */
+  readonly from: string;
+  readonly interface: string;
+  /** Its records for our instance name. */
+  readonly records: readonly MdnsRecord[];
+}
+
+interface ResponderEvents {
+  announced: [];
+  conflict: [conflict: Conflict];
+  'send-error': [iface: NetInterface, error: Error];
+}
+
+
+type State = 'idle' | 'probing' | 'announced' | 'stopped';
+
+export class ConflictError extends Error {
+  constructor(readonly conflict: Conflict) {
+    super(`another host (${conflict.from}) holds the name`);
+  }
+}
+
+export class Responder extends EventEmitter<ResponderEvents> {
+  private state: State = 'idle';
+  private readonly lastMulticast = new Map<string, Map<string, number>>();
+  private readonly unicastBudget = new Map<string, { tokens: number; at: number }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly sleepers = new Set<() => void>();
+  /** Per interface: answers held back by the one-second rule, by record key, with when they were asked for. */
+  private readonly deferred = new Map<string, Map<string, { record: MdnsRecord; askedAt: number }>>();
+  private interrupt: ((reason: 'lost-tie' | 'conflict') => void) | undefined;
+  private conflict: Conflict | undefined;
+  private probeRound = 0;
+  private readonly onMessage = (m: MdnsMessage, s: PacketSource) => this.handle(m, s);
+  private readonly onSendError = (iface: NetInterface, err: Error) => this.emit('send-error', iface, err);
+  private readonly records: ServiceRecordSet;
+  /** Every name we answer for, lower-cased: most queries on a LAN are for others and end here. */
+  private readonly ownNames: ReadonlySet<string>;
+
+  constructor(
+    private readonly transport: PacketChannel,
+    readonly service: ServiceDefinition,
+    private readonly random: () => number = Math.random,
+  ) {
+    super();
+    this.records = serviceRecordSet(service);
+    this.ownNames = new Set([serviceTypeName(service), SERVICES_ENUMERATION, instanceFullName(service), service.host].map((n) => n.toLowerCase()));
+  }
+
+  get fullName(): string {
+    return instanceFullName(this.service);
+  }
+
+  /** Probes, then announces; resolves after the first announcement, rejects with ConflictError. */
+  async start(): Promise<void> {
+    this.transport.on('message', this.onMessage);
+    this.transport.on('send-error', this.onSendError);
+    try {
+      for (;;) {
+        this.state = 'probing';
+        const outcome = await this.probe();
+        if (outcome === 'won') break;
+        if (outcome === 'conflict') throw new ConflictError(this.conflict!);
+        if (outcome === 'stopped') return;
+        await this.sleep(TIE_BREAK_BACKOFF_MS);
+        // stop() may have ended the back-off (TypeScript cannot see that it changes the state)
+        if ((this.state as State) === 'stopped') return;
+        // the winner's announcement usually lands during the back-off, with no probe round to interrupt
+        if (this.conflict) throw new ConflictError(this.conflict);
+      }
+      this.state = 'announced';
+      await this.announce();
+      for (let i = 1; i < ANNOUNCE_COUNT; i++) {
+        this.later(ANNOUNCE_INTERVAL_MS * i, () => void this.announce());
+      }
+      this.emit('announced');
+    } catch (err) {
+      this.detach();
+      throw err;
+    }
+  }
+
+  /**
+   * Stops answering; with `goodbye`, first sends the records with TTL 0 (if they were announced) so
+   * that peers drop them now rather than when their TTLs run out.
+   */
+  async stop(goodbye = true): Promise<void> {
+    const wasAnnounced = this.state === 'announced' && goodbye;
+    this.state = 'stopped';
+    this.interrupt?.('conflict');
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const wake of [...this.sleepers]) wake();
+    if (wasAnnounced) {
+      await this.goodbye();
+      await new Promise((r) => setTimeout(r, 150));
+      await this.goodbye();
+    }
+    this.detach();
+  }
+
+  private detach(): void {
+    this.transport.off('message', this.onMessage);
+    this.transport.off('send-error', this.onSendError);
+  }
+
+  private async probe(): Promise<'won' | 'lost-tie' | 'conflict' | 'stopped'> {
+    const round = ++this.probeRound;
+    const outcome = new Promise<'lost-tie' | 'conflict'>((resolve) => (this.interrupt = resolve));
+    const run = async (): Promise<'won'> => {
+      await this.sleep(this.random() * PROBE_INTERVAL_MS);
+      for (let i = 0; i < PROBE_COUNT; i++) {
+        // an interrupted round must not keep probing beside the next one
+        if (this.state !== 'probing' || round !== this.probeRound) break;
+        await Promise.all(
+          this.transport.interfaces.map((iface) =>
+            this.transport.send(
+              {
+                // §8.1: the first probe asks for unicast replies so a defender answers at once
+                questions: [{ name: this.fullName, type: 'ANY', unicastResponse: i === 0 }],
+                authorities: this.records.unique,
+              },
+              iface,
+            ),
+          ),
+        );
+        await this.sleep(PROBE_INTERVAL_MS);
+      }
+      return 'won';
+    };
+    const result = await Promise.race([run(), outcome]);
+    this.interrupt = undefined;
+    this.probeRound++;
+    if (this.state === 'stopped') return 'stopped';
+    return result;
+  }
+
+  private async announce(): Promise<void> {
+    if (this.state !== 'announced') return;
+    await Promise.all(
+      this.transport.interfaces.map((iface) => {
+        const answers = this.records.all(iface);
+        this.noteMulticast(iface, answers);
+        return this.transport.send({ response: true, authoritative: true, answers }, iface);
+      }),
+    );
+  }
+
+  private async goodbye(): Promise<void> {
+    await Promise.all(
+      this.transport.interfaces.map((iface) => {
+        const answers = [ptrRecord(this.service, 0), srvRecord(this.service, 0), txtRecord(this.service, 0)];
+        // this machine's own name is usually published by its OS responder too: a goodbye for it
+        // would wipe that responder's records from every cache
+        if (this.service.addresses !== 'interface') answers.push(...addressRecords(this.service, iface, 0));
+        return this.transport.send({ response: true, authoritative: true, answers }, iface);
+      }),
+    );
+  }
+
+  private handle(message: MdnsMessage, source: PacketSource): void {
+    if (this.state === 'idle' || this.state === 'stopped') return;
+    if (message.opcode !== 'QUERY') return;
+    if (message.response) this.checkResponse(message, source);
+    else this.answerQuery(message, source);
+  }
+
+  /** §9: a response from elsewhere that gives our instance name other data is a conflict. */
+  private checkResponse(message: MdnsMessage, source: PacketSource): void {
+    const ours = this.records.unique;
+    const theirs = recordsNamed([...message.answers, ...message.additionals], this.fullName).filter(
+      (r) => r.ttl > 0 && (r.type === 'SRV' || r.type === 'TXT'),
+    );
+    const conflicting = theirs.some((r) => !ours.some((o) => sameRecord(o, r)));
+    if (conflicting) this.onConflict({ from: source.address, interface: source.interface.name, records: theirs });
+  }
+
+  private onConflict(conflict: Conflict): void {
+    if (this.conflict) return;
+    this.conflict = conflict;
+    if (this.state === 'probing') {
+      this.interrupt?.('conflict');
+      return;
+    }
+    this.state = 'stopped';
+    for (const t of this.timers) clearTimeout(t);
+    this.detach();
+    this.emit('conflict', conflict);
+  }
+
+  private answerQuery(message: MdnsMessage, source: PacketSource): void {
+    if (!message.questions.some((q) => this.ownNames.has(q.name.replace(/\.$/, '').toLowerCase()))) return;
+    const probeRecords = recordsNamed(message.authorities, this.fullName);
+    const isProbe = probeRecords.length > 0 && message.questions.some((q) => sameName(q.name, this.fullName));
+    if (isProbe) {
+      const order = compareProbeRecords(this.records.unique, probeRecords);
+      if (order === 0) return; // the same records: not a conflict (RFC 6762 §8.2)
+      if (this.state === 'probing') {
+        if (order < 0) this.interrupt?.('lost-tie');
+        return;
+      }
+      // §8.1 / §9: defend our name at once, whatever the rate limit says
+      void this.transport.send(
+        { response: true, authoritative: true, answers: this.records.unique },
+        source.interface,
+      );
+      return;
+    }
+    if (this.state !== 'announced') return; // §8.1: no answers before the name is ours
+    const legacy = source.port !== MDNS_PORT;
+    const iface = source.interface;
+    const unique: MdnsRecord[] = [];
+    const shared: MdnsRecord[] = [];
+    let wantsUnicast = message.questions.length > 0;
+    for (const q of message.questions) {
+      const matched = this.recordsFor(q, iface);
+      if (matched.length > 0 && !q.unicastResponse) wantsUnicast = false;
+      for (const r of matched) (r.flush ? unique : shared).push(r);
+    }
+    const known = message.answers;
+    // §7.1 known-answer suppression: skip what the asker already holds with at least half our TTL
+    const fresh = (r: MdnsRecord) => !known.some((k) => sameRecord(k, r) && k.ttl >= r.ttl / 2);
+    const answersUnique = dedupe(unique.filter(fresh));
+    const answersShared = dedupe(shared.filter(fresh));
+    if (answersUnique.length + answersShared.length === 0) return;
+    if (legacy) {
+      this.replyLegacy(message, source, [...answersUnique, ...answersShared]);
+      return;
+    }
+    if (answersUnique.length > 0) this.reply(answersUnique, source, wantsUnicast);
+    if (answersShared.length > 0) {
+      // §6: answers others may also give are delayed 20–120 ms to spread the replies
+      this.later(20 + this.random() * 100, () => this.reply(answersShared, source, wantsUnicast));
+    }
+  }
+
+  private recordsFor(q: MdnsQuestion, iface: NetInterface): MdnsRecord[] {
+    const any = q.type === 'ANY';
+    const out: MdnsRecord[] = [];
+    const r = this.records;
+    if (sameName(q.name, serviceTypeName(this.service)) && (any || q.type === 'PTR')) out.push(r.ptr);
+    if (sameName(q.name, SERVICES_ENUMERATION) && (any || q.type === 'PTR')) out.push(r.enumeration);
+    if (sameName(q.name, this.fullName)) {
+      if (any || q.type === 'SRV') out.push(r.srv);
+      if (any || q.type === 'TXT') out.push(r.txt);
+    }
+    if (sameName(q.name, this.service.host)) out.push(...r.addresses(iface).filter((a) => any || a.type === q.type));
+    return out;
+  }
+
+  /** §6.2 / RFC 6763 §12: what a client needs next, sent along so it needs no second round trip. */
+  private additionalsFor(answers: readonly MdnsRecord[], iface: NetInterface): MdnsRecord[] {
+    const extra: MdnsRecord[] = [];
+    const types = new Set(answers.map((r) => r.type));
+    const hasPtr = answers.some((r) => r.type === 'PTR' && sameName(r.name, serviceTypeName(this.service)));
+    if (hasPtr || types.has('SRV') || types.has('TXT')) {
+      extra.push(this.records.srv, this.records.txt, ...this.records.addresses(iface));
+    } else if (types.has('A') || types.has('AAAA')) {
+      extra.push(...this.records.addresses(iface));
+    }
+    return dedupe(extra).filter((r) => !answers.some((a) => sameRecord(a, r)));
+  }
+
+  private reply(answers: MdnsRecord[], source: PacketSource, wantsUnicast: boolean): void {
+    if (this.state !== 'announced') return;
+    const iface = source.interface;
+    const additionals = this.additionalsFor(answers, iface);
+    // §5.4: a QU question gets a unicast answer, unless the record has not been multicast for a
+    // quarter of its TTL, in which case multicasting refreshes every cache on the link
+    const unicast = wantsUnicast && answers.every((r) => this.multicastWithin(iface, r, (r.ttl * 1000) / 4));
+    if (unicast) {
+      if (!this.spendUnicast(source.address)) return;
+      void this.transport.send({ response: true, authoritative: true, answers, additionals }, iface, {
+        address: source.address,
+        port: source.port,
+      });
+      return;
+    }
+    this.multicastAnswers(answers, additionals, iface);
+  }
+
+  private multicastAnswers(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[], iface: NetInterface): void {
+    const held = answers.filter((r) => this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
+    if (held.length > 0) this.defer(iface, held);
+    const due = answers.filter((r) => !held.includes(r));
+    if (due.length === 0) return;
+    const extra = additionals.filter((r) => !this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
+    this.noteMulticast(iface, [...due, ...extra]);
+    void this.transport.send({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
+  }
+
+  /**
+   * §6 forbids multicasting a record again within a second, but the asker may have started after
+   * the last multicast (a JmDNS created moments after an announcement asks three times in 700 ms,
+   * then only waits): the answer is postponed to the end of that second, not dropped. Postponed
+   * answers are gathered per interface into one packet, so a flood of questions costs one.
+   */
+  private defer(iface: NetInterface, records: readonly MdnsRecord[]): void {
+    // a pending set exists exactly while its timer runs: the timer is armed when the set is made
+    const armed = this.deferred.get(iface.name);
+    const pending = armed ?? new Map<string, { record: MdnsRecord; askedAt: number }>();
+    const now = Date.now();
+    let wait = 0;
+    for (const r of records) {
+      const key = recordKey(r);
+      if (!pending.has(key)) pending.set(key, { record: r, askedAt: now });
+      wait = Math.max(wait, this.lastMulticast.get(iface.name)!.get(key)! + MULTICAST_HOLDOFF_MS - now);
+    }
+    if (armed) return;
+    this.deferred.set(iface.name, pending);
+    // a little after the second is over: an announcement due at that very moment goes first, and
+    // makes the postponed answer redundant rather than a second copy a few ms later
+    this.later(wait + DEFERRED_ANSWER_SLACK_MS, () => {
+      this.deferred.delete(iface.name);
+      if (this.state !== 'announced') return;
+      // one multicast since the question (an announcement, another answer) already answered it
+      const stillOwed = [...pending.values()]
+        .filter((w) => !this.multicastWithin(iface, w.record, Date.now() - w.askedAt))
+        .map((w) => w.record);
+      if (stillOwed.length > 0) this.multicastAnswers(stillOwed, this.additionalsFor(stillOwed, iface), iface);
+    });
+  }
+
+  /** §6.7: a legacy resolver gets a plain DNS answer: its ID and question, short TTLs, no flush bit. */
+  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): void {
+    if (!this.spendUnicast(source.address)) return;
+    const legacy = (r: MdnsRecord): MdnsRecord => ({ ...r, ttl: Math.min(r.ttl, LEGACY_TTL), flush: false });
+    void this.transport.send(
+      {
+        id: message.id,
+        response: true,
+        authoritative: true,
+        questions: message.questions.map((q) => ({ ...q, unicastResponse: false })),
+        answers: answers.map(legacy),
+        additionals: this.additionalsFor(answers, source.interface).map(legacy),
+      },
+      source.interface,
+      { address: source.address, port: source.port },
+    );
+  }
+
+  private spendUnicast(address: string): boolean {
+    const now = Date.now();
+    const b = this.unicastBudget.get(address) ?? { tokens: UNICAST_BURST, at: now };
+    b.tokens = Math.min(UNICAST_BURST, b.tokens + ((now - b.at) / 1000) * UNICAST_PER_SECOND);
+    b.at = now;
+    this.unicastBudget.set(address, b);
+    if (this.unicastBudget.size > 1024) this.unicastBudget.clear();
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  private multicastWithin(iface: NetInterface, r: MdnsRecord, ms: number): boolean {
+    const at = this.lastMulticast.get(iface.name)?.get(recordKey(r));
+    return at !== undefined && Date.now() - at < ms;
+  }
+
+  private noteMulticast(iface: NetInterface, records: readonly MdnsRecord[]): void {
+    let m = this.lastMulticast.get(iface.name);
+    if (!m) this.lastMulticast.set(iface.name, (m = new Map()));
+    const now = Date.now();
+    for (const r of records) m.set(recordKey(r), now);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** A pause that stop() ends early, so that a start() waiting in it settles instead of hanging. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      this.sleepers.add(wake);
+      this.later(ms, wake);
+    });
+  }
+}
+
+function dedupe(records: readonly MdnsRecord[]): MdnsRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const k = recordKey(r);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

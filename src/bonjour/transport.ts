@@ -1,0 +1,213 @@
+/**
+ * Sockets for mDNS on chosen interfaces. One socket per family listens on the group; one socket per
+ * interface and family, bound to that interface's address, sends, so that every packet leaves on the
+ * right link with the right source address even when the host has no default route, and unicast
+ * replies to us arrive on a socket whose interface is known.
+ */
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { interfaceForSource, isLinkLocalIpv6, type NetInterface } from '../util/network-interfaces.js';
+import { decodeMessage, encodeMessage, MDNS_IPV4_GROUP, MDNS_IPV6_GROUP, MDNS_PORT, type MdnsMessage, type OutgoingMessage } from './wire.js';
+
+export interface PacketSource {
+  readonly address: string;
+  readonly port: number;
+  readonly interface: NetInterface;
+}
+
+export interface TransportStats {
+  received: number;
+  sent: number;
+  /** Packets that did not decode, or that a listener could not handle: dropped. */
+  malformed: number;
+  /** Packets from a source on no subnet of ours (RFC 6762 §11): dropped. */
+  offLink: number;
+  /** Our own multicasts looped back to us: dropped. */
+  echoes: number;
+}
+
+export interface TransportEvents {
+  message: [message: MdnsMessage, source: PacketSource];
+  'send-error': [iface: NetInterface, error: Error];
+}
+
+/** What the responder and the browser need of a transport (tests give them a fake one). */
+export interface PacketChannel {
+  readonly interfaces: readonly NetInterface[];
+  send(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): Promise<void>;
+  on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): unknown;
+  off<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): unknown;
+}
+
+interface InterfaceSockets {
+  readonly iface: NetInterface;
+  readonly v4: dgram.Socket | undefined;
+  readonly v6: dgram.Socket | undefined;
+}
+
+/** How long a sent packet is remembered to recognise its multicast echo. */
+const ECHO_MEMORY_MS = 2000;
+
+export class MdnsTransport extends EventEmitter<TransportEvents> implements PacketChannel {
+  readonly stats: TransportStats = { received: 0, sent: 0, malformed: 0, offLink: 0, echoes: 0 };
+  private readonly recent = new Map<string, number>();
+  private closed = false;
+
+  private constructor(
+    readonly interfaces: readonly NetInterface[],
+    private readonly groupSockets: readonly dgram.Socket[],
+    private readonly senders: readonly InterfaceSockets[],
+  ) {
+    super();
+  }
+
+  static async open(interfaces: readonly NetInterface[]): Promise<MdnsTransport> {
+    const opened: dgram.Socket[] = [];
+    const track = (s: dgram.Socket) => (opened.push(s), s);
+    try {
+      const listeners: dgram.Socket[] = [];
+      const v4Ifaces = interfaces.filter((i) => i.ipv4.length > 0);
+      const v6Ifaces = interfaces.filter((i) => i.ipv6.some((a) => isLinkLocalIpv6(a.address)));
+      if (v4Ifaces.length > 0) {
+        const s = track(await bindSocket('udp4', '0.0.0.0'));
+        for (const i of v4Ifaces) s.addMembership(MDNS_IPV4_GROUP, i.ipv4[0]!.address);
+        listeners.push(s);
+      }
+      if (v6Ifaces.length > 0) {
+        const s = track(await bindSocket('udp6', '::'));
+        for (const i of v6Ifaces) s.addMembership(MDNS_IPV6_GROUP, `::%${i.name}`);
+        listeners.push(s);
+      }
+      const senders: InterfaceSockets[] = [];
+      for (const iface of interfaces) {
+        const addr4 = iface.ipv4[0]?.address;
+        const addr6 = iface.ipv6.find((a) => isLinkLocalIpv6(a.address))?.address;
+        const v4 = addr4 ? track(await bindSocket('udp4', addr4)) : undefined;
+        v4?.setMulticastInterface(addr4!);
+        const v6 = addr6 ? track(await bindSocket('udp6', `${addr6.replace(/%.*$/, '')}%${iface.name}`)) : undefined;
+        v6?.setMulticastInterface(`::%${iface.name}`);
+        senders.push({ iface, v4, v6 });
+      }
+      const transport = new MdnsTransport(interfaces, listeners, senders);
+      for (const s of listeners) s.on('message', (buf, rinfo) => transport.receive(buf, rinfo, undefined));
+      for (const { iface, v4, v6 } of senders) {
+        for (const s of [v4, v6]) s?.on('message', (buf, rinfo) => transport.receive(buf, rinfo, iface));
+      }
+      // an asynchronous socket error is reported against the interfaces the socket serves
+      for (const { iface, v4, v6 } of senders) for (const s of [v4, v6]) s?.on('error', (err) => transport.emitSendError(iface, err));
+      for (const s of listeners) s.on('error', (err) => interfaces.forEach((i) => transport.emitSendError(i, err)));
+      return transport;
+    } catch (err) {
+      for (const s of opened) s.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Multicasts on the interface (both families), or unicasts to `to`. Resolves once the packets are
+   * handed to the kernel; socket errors are reported as 'send-error', never thrown. (Messages are
+   * built from our own validated records, so an encoding failure would be a bug and does throw.)
+   */
+  async send(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): Promise<void> {
+    if (this.closed) return;
+    const sockets = this.senders.find((s) => s.iface.name === iface.name);
+    if (!sockets) return;
+    const buf = encodeMessage(message);
+    if (to) {
+      const socket = to.address.includes(':') ? sockets.v6 : sockets.v4;
+      if (socket) await this.sendOn(socket, buf, to.port, to.address, iface);
+      return;
+    }
+    this.remember(buf);
+    await Promise.all([
+      sockets.v4 && this.sendOn(sockets.v4, buf, MDNS_PORT, MDNS_IPV4_GROUP, iface),
+      sockets.v6 && this.sendOn(sockets.v6, buf, MDNS_PORT, `${MDNS_IPV6_GROUP}%${iface.name}`, iface),
+    ]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.groupSockets, ...this.senders.flatMap((s) => [s.v4, s.v6])].filter((s): s is dgram.Socket => !!s);
+    await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  private sendOn(socket: dgram.Socket, buf: Buffer, port: number, address: string, iface: NetInterface): Promise<void> {
+    this.stats.sent++;
+    return new Promise((resolve) => {
+      socket.send(buf, port, address, (err) => {
+        if (err) this.emitSendError(iface, err);
+        resolve();
+      });
+    });
+  }
+
+  private emitSendError(iface: NetInterface, err: Error): void {
+    if (!this.closed) this.emit('send-error', iface, err);
+  }
+
+  private remember(buf: Buffer): void {
+    const now = Date.now();
+    if (this.recent.size > 256) {
+      for (const [key, expiry] of this.recent) if (expiry < now) this.recent.delete(key);
+    }
+    this.recent.set(buf.toString('base64'), now + ECHO_MEMORY_MS);
+  }
+
+  private isEcho(buf: Buffer, rinfo: dgram.RemoteInfo): boolean {
+    if (rinfo.port !== MDNS_PORT) return false;
+    const address = rinfo.address.replace(/%.*$/, '');
+    const ours = this.interfaces.some((i) => [...i.ipv4, ...i.ipv6].some((a) => a.address.replace(/%.*$/, '') === address));
+    if (!ours) return false;
+    const expiry = this.recent.get(buf.toString('base64'));
+    return expiry !== undefined && expiry >= Date.now();
+  }
+
+  private receive(buf: Buffer, rinfo: dgram.RemoteInfo, boundTo: NetInterface | undefined): void {
+    if (this.closed) return;
+    this.stats.received++;
+    const onLink = interfaceForSource(this.interfaces, rinfo.address);
+    if (!onLink) {
+      this.stats.offLink++;
+      return;
+    }
+    const iface = boundTo ?? onLink;
+    if (this.isEcho(buf, rinfo)) {
+      this.stats.echoes++;
+      return;
+    }
+    let message: MdnsMessage;
+    try {
+      message = decodeMessage(buf);
+    } catch {
+      this.stats.malformed++;
+      return;
+    }
+    try {
+      this.emit('message', message, { address: rinfo.address, port: rinfo.port, interface: iface });
+    } catch {
+      // a packet that decodes yet trips a listener must not end the advertisement: it is the sender's
+      // packet, and the next one may be fine
+      this.stats.malformed++;
+    }
+  }
+}
+
+function bindSocket(type: 'udp4' | 'udp6', address: string): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket({ type, reuseAddr: true, ...(type === 'udp6' ? { ipv6Only: true } : {}) });
+    const onError = (err: Error) => {
+      socket.close();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.bind(MDNS_PORT, address, () => {
+      socket.off('error', onError);
+      // RFC 6762 §11: mDNS packets go out with IP TTL 255 so receivers can tell they are on-link
+      socket.setTTL(255);
+      socket.setMulticastTTL(255);
+      socket.setMulticastLoopback(true);
+      resolve(socket);
+    });
+  });
+}

@@ -1,0 +1,175 @@
+/**
+ * mDNS messages on the wire: our own small record model, encoded and decoded through dns-packet.
+ * dns-packet loses the QU bit of questions (it reads the class as a name, then masks the name) and
+ * cannot write it, so this layer reads and sets that bit itself.
+ */
+import type * as DnsPacket from 'dns-packet';
+import { requireCjs } from '../util/cjs.js';
+import { decodeTxt, encodeTxt } from '../template/txt.js';
+
+const dnsPacket = requireCjs('dns-packet') as typeof DnsPacket;
+const dnsTypes = requireCjs('dns-packet/types') as { toType(name: string): number };
+
+export const MDNS_PORT = 5353;
+export const MDNS_IPV4_GROUP = '224.0.0.251';
+export const MDNS_IPV6_GROUP = 'ff02::fb';
+
+export interface SrvData {
+  readonly priority: number;
+  readonly weight: number;
+  readonly port: number;
+  readonly target: string;
+}
+
+interface RecordBase {
+  readonly name: string;
+  readonly ttl: number;
+  /** The cache-flush bit: set on records this responder alone owns (RFC 6762 §10.2). */
+  readonly flush: boolean;
+}
+
+export type MdnsRecord =
+  | (RecordBase & { readonly type: 'A' | 'AAAA' | 'PTR'; readonly data: string })
+  | (RecordBase & { readonly type: 'SRV'; readonly data: SrvData })
+  | (RecordBase & { readonly type: 'TXT'; readonly data: readonly string[] })
+  /**
+   * Any other type, as dns-packet decoded it: kept whole so that it can be compared byte for byte
+   * (a peer's probe may carry such records) and encoded again.
+   */
+  | (RecordBase & { readonly type: 'OTHER'; readonly rrtype: string; readonly decoded: DnsPacket.Answer });
+
+export interface MdnsQuestion {
+  readonly name: string;
+  readonly type: string;
+  /** The QU bit (RFC 6762 §5.4): the asker would like a unicast answer. */
+  readonly unicastResponse: boolean;
+}
+
+export interface MdnsMessage {
+  readonly id: number;
+  readonly response: boolean;
+  readonly authoritative: boolean;
+  readonly truncated: boolean;
+  readonly opcode: string;
+  readonly questions: readonly MdnsQuestion[];
+  readonly answers: readonly MdnsRecord[];
+  readonly authorities: readonly MdnsRecord[];
+  readonly additionals: readonly MdnsRecord[];
+}
+
+export type OutgoingMessage = Partial<Omit<MdnsMessage, 'opcode'>>;
+
+const QU_BIT = 0x8000;
+const HEADER_BYTES = 12;
+
+function toPacketRecord(r: MdnsRecord): DnsPacket.Answer {
+  const common = { name: r.name, ttl: r.ttl, class: 'IN' as const, flush: r.flush };
+  switch (r.type) {
+    case 'TXT':
+      return { ...common, type: 'TXT', data: encodeTxt(r.data) };
+    case 'OTHER':
+      return { ...r.decoded, ...common } as DnsPacket.Answer;
+    default:
+      return { ...common, type: r.type, data: r.data } as DnsPacket.Answer;
+  }
+}
+
+function fromPacketRecord(a: DnsPacket.Answer): MdnsRecord {
+  const base = { name: a.name, ttl: 'ttl' in a ? (a.ttl ?? 0) : 0, flush: 'flush' in a ? Boolean(a.flush) : false };
+  switch (a.type) {
+    case 'A':
+    case 'AAAA':
+    case 'PTR':
+      return { ...base, type: a.type, data: String(a.data) };
+    case 'SRV': {
+      const d = a.data;
+      return { ...base, type: 'SRV', data: { priority: d.priority ?? 0, weight: d.weight ?? 0, port: d.port, target: d.target } };
+    }
+    case 'TXT': {
+      const d = a.data;
+      return { ...base, type: 'TXT', data: decodeTxt(Array.isArray(d) ? d : [d]) };
+    }
+    default:
+      return { ...base, type: 'OTHER', rrtype: a.type, decoded: a };
+  }
+}
+
+export function encodeMessage(m: OutgoingMessage): Buffer {
+  const questions = m.questions ?? [];
+  const buf = dnsPacket.encode({
+    id: m.id ?? 0,
+    type: m.response ? 'response' : 'query',
+    flags: (m.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (m.truncated ? dnsPacket.TRUNCATED_RESPONSE : 0),
+    questions: questions.map((q) => ({ name: q.name, type: q.type as DnsPacket.RecordType, class: 'IN' as const })),
+    answers: (m.answers ?? []).map(toPacketRecord),
+    authorities: (m.authorities ?? []).map(toPacketRecord),
+    additionals: (m.additionals ?? []).map(toPacketRecord),
+  });
+  // dns-packet writes names uncompressed, so each question's class sits right after its name.
+  let offset = HEADER_BYTES;
+  for (const q of questions) {
+    offset += nameBytes(q.name) + 2;
+    if (q.unicastResponse) buf.writeUInt16BE(buf.readUInt16BE(offset) | QU_BIT, offset);
+    offset += 2;
+  }
+  return buf;
+}
+
+function nameBytes(name: string): number {
+  const labels = name.replace(/^\.|\.$/g, '').split('.').filter((l) => l.length > 0);
+  return labels.reduce((n, l) => n + 1 + Buffer.byteLength(l, 'utf8'), 1);
+}
+
+/** Decodes a packet; throws on anything malformed or truncated. */
+export function decodeMessage(buf: Buffer): MdnsMessage {
+  const p = dnsPacket.decode(buf);
+  const questions = (p.questions ?? []).map((q) => {
+    const klass = q.class as string;
+    const unknown = /^UNKNOWN_(\d+)$/.exec(klass);
+    const code = unknown ? Number(unknown[1]) : klass === 'IN' ? 1 : 0;
+    return { name: q.name, type: q.type, unicastResponse: (code & QU_BIT) !== 0 };
+  });
+  if (dnsPacket.decode.bytes > buf.length) throw new RangeError('packet shorter than its records');
+  return {
+    id: p.id ?? 0,
+    response: p.type === 'response',
+    authoritative: Boolean(p.flag_aa),
+    truncated: Boolean(p.flag_tc),
+    opcode: (p as { opcode?: string }).opcode ?? 'QUERY',
+    questions,
+    answers: (p.answers ?? []).map(fromPacketRecord),
+    authorities: (p.authorities ?? []).map(fromPacketRecord),
+    additionals: (p.additionals ?? []).map(fromPacketRecord),
+  };
+}
+
+/** DNS names compare without regard to ASCII case. */
+export function sameName(a: string, b: string): boolean {
+  return a.replace(/\.$/, '').toLowerCase() === b.replace(/\.$/, '').toLowerCase();
+}
+
+const rdataCache = new WeakMap<MdnsRecord, Buffer>();
+
+/**
+ * The record's RDATA as sent (names uncompressed), for equality and the probe tie-break. Kept per
+ * record object: a responder compares its own few records for every query it answers.
+ */
+export function rdataBytes(r: MdnsRecord): Buffer {
+  let bytes = rdataCache.get(r);
+  if (!bytes) {
+    const packet = dnsPacket.encode({ answers: [toPacketRecord({ ...r, flush: false, ttl: 0 })] });
+    bytes = packet.subarray(HEADER_BYTES + nameBytes(r.name) + 10); // type, class, TTL, RDLENGTH
+    rdataCache.set(r, bytes);
+  }
+  return bytes;
+}
+
+/** The record's numeric type, for the probe tie-break's ordering. */
+export function typeCode(r: MdnsRecord): number {
+  return dnsTypes.toType(r.type === 'OTHER' ? r.rrtype : r.type);
+}
+
+/** Same owner name, type and data: the same record whatever its TTL (RFC 6762 §7.1, §9). */
+export function sameRecord(a: MdnsRecord, b: MdnsRecord): boolean {
+  return typeCode(a) === typeCode(b) && sameName(a.name, b.name) && rdataBytes(a).equals(rdataBytes(b));
+}

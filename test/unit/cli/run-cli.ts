@@ -1,0 +1,38 @@
+import { CommanderError } from 'commander';
+import { vi } from 'vitest';
+import { buildProgram } from '../../../src/cli/index.js';
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `provdisc …` in-process, as bin/provdisc does, capturing what it prints and its exit code. */
+export async function runCli(...args: string[]): Promise<CliRun> {
+  const program = await buildProgram();
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+  let code: number;
+  try {
+    await program.parseAsync(['node', 'provdisc', ...args]);
+    code = Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    code = e.exitCode;
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,482 @@
+/**
+ * End to end against real HTTP and HTTPS servers on 127.0.0.1, with a CA made here by openssl and
+ * trusted only through --ca-file; the CLI runs as a child process from the built dist/.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRequest, type Credentials } from '../../../src/client/placeholders.js';
+import { applyAnswer, decodeAnswer, parseProperties, toConfiguration } from '../../../src/client/properties.js';
+import { UsageError } from '../../../src/util/errors.js';
+import { provision, type AuthPrompt } from '../../../src/client/provision.js';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const fixtures = path.join(root, 'test/fixtures/provisioning');
+const fixture = (name: string) => readFileSync(path.join(fixtures, name));
+const dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-provision-'));
+const MF = 'net.java.sip.communicator.impl.gui.main.MainFrame';
+
+interface Seen {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  form: URLSearchParams;
+}
+const seen: Seen[] = [];
+let httpsBase = '';
+let httpBase = '';
+const servers: http.Server[] = [];
+
+function makeCertificates(): { ca: string; key: string; cert: string } {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=provdisc test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  run(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
+  const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
+  return { ca: read('ca.pem'), key: read('server.key'), cert: read('server.pem') };
+}
+
+/** A provisioning server: the seed's PHP script and the ways a real one goes wrong. */
+function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://x');
+    const form = new URLSearchParams(body);
+    seen.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body, form });
+    const origin = `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host}`;
+    const properties = (file: string) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=ISO-8859-1' });
+      res.end(fixture(file));
+    };
+    switch (url.pathname) {
+      case '/prov.php':
+        if (req.method !== 'POST') return void res.writeHead(405).end();
+        return properties(form.get('osname') === 'Linux' ? 'seed-php-linux.properties' : 'seed-php-other.properties');
+      case '/auth.php':
+        if (form.get('user') !== 'alice' || form.get('password') !== 's3cret') return void res.writeHead(401, 'Unauthorized').end('wrong password');
+        return properties('account.properties');
+      case '/basic.php':
+        if (req.headers.authorization !== `Basic ${Buffer.from('alice:s3cret').toString('base64')}`) {
+          return void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="provisioning"' }).end();
+        }
+        return properties('seed-php-linux.properties');
+      case '/moved.php':
+        return void res.writeHead(302, { Location: '/final.properties' }).end();
+      case '/final.properties':
+        return properties('seed-php-linux.properties');
+      case '/template-redirect.php':
+        return void res.writeHead(303, { Location: `${origin}/auth.php?user=\${username}&password=\${password}&os=\${osname}` }).end();
+      case '/temporary.php':
+        return void res.writeHead(307, { Location: '/prov.php' }).end();
+      case '/loop.php':
+        return void res.writeHead(302, { Location: '/loop.php' }).end();
+      case '/get-loop.php':
+        return void res.writeHead(req.method === 'POST' ? 302 : 307, { Location: '/get-loop.php' }).end();
+      case '/bad-location.php':
+        return void res.writeHead(302, { Location: 'https://127.0.0.1:99999/final.properties' }).end();
+      case '/error.php':
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        return void res.end(fixture('error-page.html'));
+      case '/fail.php':
+        return void res.writeHead(500, 'Internal Server Error').end();
+      case '/slow.php':
+        return; // never answers
+      default:
+        res.writeHead(404).end();
+    }
+  });
+}
+
+function listen(server: http.Server): Promise<number> {
+  servers.push(server);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+let ca = '';
+const bin = path.join(root, 'bin/provdisc');
+
+beforeAll(async () => {
+  const stale = ['client/placeholders', 'client/properties', 'client/provision', 'client/environment', 'client/uuid-state', 'cli/expand-command', 'cli/provision-command'].filter((m) => {
+    const js = path.join(root, 'dist', `${m}.js`);
+    return !existsSync(js) || statSync(js).mtimeMs < statSync(path.join(root, 'src', `${m}.ts`)).mtimeMs;
+  });
+  if (stale.length > 0) throw new Error(`dist/ is older than src/ for ${stale.join(', ')}: run npm run build first`);
+  const certs = makeCertificates();
+  ca = certs.ca;
+  httpsBase = `https://127.0.0.1:${await listen(https.createServer({ key: certs.key, cert: certs.cert }, handler))}`;
+  httpBase = `http://127.0.0.1:${await listen(http.createServer(handler))}`;
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const last = () => seen[seen.length - 1]!;
+const builder = (url: string) => (c: Credentials | undefined) => buildRequest(url, c);
+
+describe('provision() against real servers', () => {
+  it('posts the form to the URL without its query, fields in template order, as Jitsi', async () => {
+    const result = await provision({ build: builder(`${httpsBase}/prov.php?osname=Linux&b=2 3&a=é`), tls: { ca }, userAgent: 'Jitsi/2.10.5550' });
+    expect(result.status).toBe(200);
+    const req = last();
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe('/prov.php');
+    expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(req.headers['user-agent']).toBe('Jitsi/2.10.5550');
+    expect(req.body).toBe('osname=Linux&b=2+3&a=%C3%A9');
+    expect(toConfiguration(parseProperties(decodeAnswer(result.body))).get(`${MF}.height`)).toBe('250');
+  });
+
+  it('rejects a certificate from an unknown CA, naming --ca-file; --insecure accepts it', async () => {
+    const before = seen.length;
+    await expect(provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`) })).rejects.toThrow(/certificate of 127\.0\.0\.1:\d+ was rejected/);
+    expect(seen.length).toBe(before); // nothing reached the server
+    const insecure = await provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`), tls: { insecure: true } });
+    expect(insecure.status).toBe(200);
+  });
+
+  it('on 401 asks for credentials and posts again, then uses the 200 answer', async () => {
+    const prompts: AuthPrompt[] = [];
+    const result = await provision({
+      build: builder(`${httpsBase}/auth.php?user=\${username}&password=\${password}`),
+      credentials: { username: 'alice', password: 'wrong' },
+      askCredentials: async (p) => {
+        prompts.push(p);
+        return { username: 'alice', password: 's3cret' };
+      },
+      tls: { ca },
+    });
+    expect(prompts.map((p) => [p.status, p.attempt, p.previous?.password])).toEqual([[401, 1, 'wrong']]);
+    expect(result.exchanges.map((e) => e.status)).toEqual([401, 200]);
+    expect(last().form.get('password')).toBe('s3cret');
+    expect(result.passwordSentInClear).toBe(false);
+  });
+
+  it('gives up after 3 new credentials, and at once when it cannot ask', async () => {
+    let asked = 0;
+    await expect(
+      provision({
+        build: builder(`${httpsBase}/auth.php?user=\${username}&password=\${password}`),
+        credentials: { username: 'alice', password: 'no' },
+        askCredentials: async () => {
+          asked++;
+          return { username: 'alice', password: `no${asked}` };
+        },
+        tls: { ca },
+      }),
+    ).rejects.toThrow(/answered 401 Unauthorized 4 times: still refused after 3 new credentials/);
+    expect(asked).toBe(3);
+    await expect(provision({ build: builder(`${httpsBase}/auth.php?user=\${username}&password=\${password}`), tls: { ca } })).rejects.toThrow(
+      /no terminal to ask/,
+    );
+  });
+
+  it('answers a Basic challenge with an Authorization header', async () => {
+    const result = await provision({
+      build: builder(`${httpsBase}/basic.php?os=Linux`),
+      askCredentials: async (p) => (p.realm === 'provisioning' ? { username: 'alice', password: 's3cret' } : undefined),
+      tls: { ca },
+    });
+    expect(result.exchanges.map((e) => e.status)).toEqual([401, 200]);
+  });
+
+  it('follows a 302 to the POST with a GET of the Location, without the form', async () => {
+    const result = await provision({ build: builder(`${httpsBase}/moved.php?osname=Linux`), tls: { ca } });
+    expect(result.exchanges.map((e) => `${e.method} ${new URL(e.url).pathname} ${e.status}`)).toEqual(['POST /moved.php 302', 'GET /final.properties 200']);
+    expect(last().body).toBe('');
+    expect(result.warnings.some((w) => w.includes('GET') && w.includes('without the form'))).toBe(true);
+  });
+
+  it('expands a Location holding ${…} as a new template and posts to it with the typed credentials', async () => {
+    const expanded: string[] = [];
+    const result = await provision({
+      build: builder(`${httpsBase}/template-redirect.php?user=\${username}&password=\${password}`),
+      credentials: { username: 'alice', password: 's3cret' },
+      expandLocation: async (location) => {
+        expanded.push(location);
+        return builder(location.replace('${osname}', 'Linux'));
+      },
+      tls: { ca },
+    });
+    expect(expanded).toEqual([`${httpsBase}/auth.php?user=\${username}&password=\${password}&os=\${osname}`]);
+    expect(result.exchanges.map((e) => `${e.method} ${e.status}`)).toEqual(['POST 303', 'POST 200']);
+    expect(Object.fromEntries(last().form)).toEqual({ user: 'alice', password: 's3cret', os: 'Linux' });
+  });
+
+  it('does not follow a 307 to the POST, nor loop forever', async () => {
+    await expect(provision({ build: builder(`${httpsBase}/temporary.php`), tls: { ca } })).rejects.toMatchObject({
+      message: expect.stringMatching(/answered 307 .*to the POST$/),
+      hint: expect.stringMatching(/does not follow a 307\/308 answer to its POST/),
+    });
+    const loop = provision({ build: builder(`${httpsBase}/loop.php`), tls: { ca } });
+    await expect(loop).rejects.toThrow(/answered 302/);
+  });
+
+  it('blames the redirect limit, not the POST, when a chain of GETs ends on a 307', async () => {
+    const error = await provision({ build: builder(`${httpsBase}/get-loop.php`), tls: { ca } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toMatch(/get-loop\.php answered 307 .*to the GET$/);
+    expect((error as UsageError).hint).toBe('the client stops after 10 redirects: check for a redirect loop');
+  });
+
+  it('names a Location that is not a URL, as the server\'s mistake', async () => {
+    const error = await provision({ build: builder(`${httpsBase}/bad-location.php`), tls: { ca } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toMatch(/bad-location\.php answered 302 .*to the POST with the Location "https:\/\/127\.0\.0\.1:99999\/final\.properties", which is not a URL/);
+    expect((error as UsageError).hint).toMatch(/^the provisioning server sent a bad redirect/);
+  });
+
+  it('fails on any answer but 200, and on a server that does not answer in time', async () => {
+    await expect(provision({ build: builder(`${httpsBase}/fail.php`), tls: { ca } })).rejects.toThrow(/answered 500 Internal Server Error to the POST/);
+    await expect(provision({ build: builder(`${httpsBase}/slow.php`), tls: { ca }, timeoutMs: 300 })).rejects.toThrow(/no answer from .* within 300 ms/);
+  });
+
+  it('notes a password sent over http', async () => {
+    const result = await provision({
+      build: builder(`${httpBase}/auth.php?user=\${username}&password=\${password}`),
+      credentials: { username: 'alice', password: 's3cret' },
+    });
+    expect(result.passwordSentInClear).toBe(true);
+    const application = applyAnswer(new Map(), parseProperties(decodeAnswer(result.body)));
+    expect(application.system.size).toBe(1);
+  });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: dir,
+      env: { ...process.env, PROVDISC_UUID_FILE: path.join(dir, 'uuid'), ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+describe('the CLI, end to end', () => {
+  it('provision: the seed answer applied, shown as configuration and changes; --json for scripts', async () => {
+    const text = await cli(['provision', `${httpsBase}/prov.php?osname=\${osname}`, '--ca-file', path.join(dir, 'ca.pem')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`  ${MF}.height=250`);
+    expect(text.stdout).toContain(`  + ${MF}.x=800`);
+
+    const run = await cli(['provision', `${httpsBase}/prov.php?osname=\${osname}`, '--ca-file', path.join(dir, 'ca.pem'), '--json']);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.request.fields).toEqual([{ name: 'osname', value: 'Linux' }]);
+    expect(out.configuration).toEqual({
+      'net.java.sip.communicator.UUID': readFileSync(path.join(dir, 'uuid'), 'utf8').trim(),
+      'net.java.sip.communicator.plugin.provisioning.URL': `${httpsBase}/prov.php?osname=\${osname}`,
+      [`${MF}.height`]: '250',
+      [`${MF}.width`]: '520',
+      [`${MF}.x`]: '800',
+      [`${MF}.y`]: '20',
+    });
+    expect(out.lints).toEqual([]);
+  });
+
+  it('provision --set "osname=Windows 11": the server answers another height', async () => {
+    const run = await cli(['provision', `${httpsBase}/prov.php?osname=\${osname}`, '--ca-file', path.join(dir, 'ca.pem'), '--set', 'osname=Windows 11', '--json']);
+    expect(run.code).toBe(0);
+    expect(last().form.get('osname')).toBe('Windows 11');
+    expect(JSON.parse(run.stdout).configuration[`${MF}.height`]).toBe('750');
+  });
+
+  it('provision --config-file … --write: diff against the client, user settings removed by ENFORCE_PREFIX, atomic private file', async () => {
+    const target = path.join(dir, 'out', 'sip-communicator.properties');
+    execFileSync('mkdir', ['-p', path.dirname(target)]);
+    const run = await cli([
+      'provision',
+      `${httpsBase}/prov.php?osname=\${osname}&uuid=\${uuid}`,
+      '--ca-file',
+      path.join(dir, 'ca.pem'),
+      '--config-file',
+      path.join(fixtures, 'client-start.properties'),
+      '--write',
+      target,
+    ]);
+    expect(run.code).toBe(0);
+    expect(last().form.get('uuid')).toBe('0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d'); // the client's own UUID
+    expect(run.stdout).toContain('  - resources.DefaultLocale  (was de)');
+    expect(run.stdout).toContain(`  ~ ${MF}.height=250  (was 900)`);
+    expect(run.stdout).toMatch(/warning: line 7: ENFORCE_PREFIX removes 2 of the client's own settings/);
+    expect(run.stdout).toContain(`wrote ${target}`);
+    const written = toConfiguration(parseProperties(readFileSync(target, 'latin1')));
+    expect(written.get(`${MF}.height`)).toBe('250');
+    expect(written.has('resources.DefaultLocale')).toBe(false);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect(readdirSync(path.dirname(target))).toEqual(['sip-communicator.properties']);
+  });
+
+  it('provision: an HTML error page is an error, and nothing is written', async () => {
+    const target = path.join(dir, 'not-written.properties');
+    const run = await cli(['provision', `${httpsBase}/error.php?os=\${osname}`, '--ca-file', path.join(dir, 'ca.pem'), '--write', target]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/error: the answer is HTML or XML, not a \.properties file/);
+    expect(run.stderr).toContain(`not writing ${target}`);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('provision: without the CA the certificate is rejected, with the fix', async () => {
+    const run = await cli(['provision', `${httpsBase}/prov.php?osname=\${osname}`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: the certificate of 127\.0\.0\.1:\d+ was rejected/);
+    expect(run.stderr).toContain('fix: trust the CA that signed it with --ca-file FILE');
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('credentials: not interactive without them is a clear error; a wrong password stops at 401; the right one works', async () => {
+    const template = `${httpsBase}/auth.php?user=\${username}&password=\${password}`;
+    const ca = ['--ca-file', path.join(dir, 'ca.pem')];
+    const none = await cli(['provision', template, ...ca]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('--password-stdin');
+
+    const wrong = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin'], { input: 'nope\n' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/answered 401 Unauthorized: the credentials are missing or wrong/);
+
+    const right = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json'], { input: 's3cret\n' });
+    expect(right.code).toBe(0);
+    const out = JSON.parse(right.stdout);
+    expect(out.request.fields).toEqual([
+      { name: 'user', value: 'alice', credential: 'username' },
+      { name: 'password', value: '********', credential: 'password' },
+    ]);
+    expect(out.configuration['net.java.sip.communicator.impl.protocol.sip.acc1403273890647.ENCRYPTED_PASSWORD']).toMatch(/^PROVDISC-PLACEHOLDER/);
+    expect(out.system).toEqual({ 'net.java.sip.communicator.packetlogging.PACKET_LOGGING_ENABLED': 'false' });
+    expect(right.stdout + right.stderr).not.toContain('s3cret');
+    expect(right.stdout + right.stderr).not.toContain('correct horse');
+  });
+
+  it('provision over http: warned, and the password in clear is a finding', async () => {
+    const run = await cli(['provision', `${httpBase}/auth.php?user=\${username}&password=\${password}`, '--username', 'alice', '--password-stdin'], { input: 's3cret' });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('the template uses http');
+    expect(run.stdout).toMatch(/warning: the password field was sent over http/);
+    expect(run.stdout).toMatch(/warning: the answer carries account passwords over http/);
+  });
+
+  it('provision: a 302 is followed as Jitsi does, and reported', async () => {
+    const run = await cli(['provision', `${httpsBase}/moved.php?osname=\${osname}`, '--ca-file', path.join(dir, 'ca.pem')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/POST https:\/\/127\.0\.0\.1:\d+\/moved\.php → 302 \(Location: \/final\.properties\)\nGET https:\/\/127\.0\.0\.1:\d+\/final\.properties → 200/);
+  });
+
+  it('expand: URL and form, password masked, --allow-env gating, unknown placeholders named', async () => {
+    const template = `https://127.0.0.1/p.php?u=\${username}&p=\${password}&os=\${osname}&a=\${arch}&tok=\${env.PROV_TOKEN}&sec=\${env.PROV_SECRET}&x=\${mystery}`;
+    const run = await cli(['expand', template, '--username', 'alice', '--password-stdin', '--allow-env', 'PROV_TOKEN', '--json'], {
+      input: 's3cret\n',
+      env: { PROV_TOKEN: 'tok1', PROV_SECRET: 'hidden' },
+    });
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.postUrl).toBe('https://127.0.0.1/p.php');
+    expect(out.url).toBe(`https://127.0.0.1/p.php?u=alice&p=********&os=Linux&a=${out.values.arch}&tok=tok1&sec=&x=\${mystery}`);
+    expect(run.stderr).toContain('${env.PROV_SECRET} left empty');
+    expect(run.stderr).toContain('${mystery} is not a placeholder');
+    expect(run.stdout + run.stderr).not.toContain('s3cret');
+    expect(run.stdout + run.stderr).not.toContain('hidden');
+  });
+
+  it('expand: Jitsi asks only when both credential fields are there, and replaces their whole value', async () => {
+    const one = await cli(['expand', 'https://127.0.0.1/p.php?u=${username}&os=${osname}', '--username', 'alice', '--json']);
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout).fields[0]).toEqual({ name: 'u', value: '', credential: 'username' });
+    expect(one.stderr).toContain('${username} without ${password}: Jitsi never asks then, and sends it empty');
+    const both = await cli(['expand', 'https://127.0.0.1/p.php?u=${username}@example.org&p=${password}', '--username', 'alice', '--password-stdin', '--json'], { input: 'pw\n' });
+    expect(JSON.parse(both.stdout).fields[0].value).toBe('alice');
+    expect(both.stderr).toContain('the field "u" holds more than ${username}');
+  });
+
+  it('expand --config FILE: template and settings from the ini file, flags win', async () => {
+    const ini = path.join(dir, 'provdisc.ini');
+    writeFileSync(
+      ini,
+      ['template = "https://127.0.0.1/p.php?os=${osname}&b=${build}&t=${env.PROV_TOKEN}"', 'allow-env = PROV_TOKEN', '[expand]', 'set[] = osname=Mac OS X', 'set[] = build=2.8.5426'].join('\n'),
+    );
+    const run = await cli(['expand', '--config', ini, '--set', 'build=2.10.5550', '--json'], { env: { PROV_TOKEN: 'tok2' } });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).url).toBe('https://127.0.0.1/p.php?os=Mac OS X&b=2.10.5550&t=tok2');
+    const missing = await cli(['expand', '--config', path.join(dir, 'nope.ini')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('does not exist');
+  });
+
+  /** Runs the CLI on a pseudo-terminal (script(1)), typing each reply once its prompt shows. */
+  async function terminal(args: string[], replies: [prompt: string, reply: string][]): Promise<{ code: number | null; output: string }> {
+    const command = [process.execPath, bin, ...args.map((a) => `'${a}'`)].join(' ');
+    const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { ...process.env, PROVDISC_UUID_FILE: path.join(dir, 'uuid') } });
+    let output = '';
+    let next = 0;
+    let answeredUpTo = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      const step = replies[next];
+      const at = step ? output.indexOf(step[0], answeredUpTo) : -1;
+      if (step && at >= 0) {
+        answeredUpTo = at + step[0].length;
+        next++;
+        child.stdin.write(`${step[1]}\r`);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, output };
+  }
+
+  it('expand asks on a terminal without echoing the password', async () => {
+    const { code, output } = await terminal(['expand', 'https://127.0.0.1/p.php?u=${username}&p=${password}'], [
+      ['user name for', 'alice'],
+      ['password for alice@', 's3cret'],
+    ]);
+    expect(code).toBe(0);
+    expect(output).toContain('user name for 127.0.0.1: alice');
+    expect(output).toContain('u=alice');
+    expect(output).toContain('p=********');
+    expect(output).not.toContain('s3cret');
+  }, 20_000);
+
+  it('provision on a terminal: a 401 asks again, offering the same user name, then succeeds', async () => {
+    const { code, output } = await terminal(
+      ['provision', `${httpsBase}/auth.php?user=\${username}&password=\${password}`, '--ca-file', path.join(dir, 'ca.pem')],
+      [
+        ['user name for', 'alice'],
+        ['password for alice@', 'wrong'],
+        ['user name for 127.0.0.1', ''],
+        ['password for alice@', 's3cret'],
+      ],
+    );
+    expect(code).toBe(0);
+    expect(output).toMatch(/answered 401: try again \(1\)/);
+    expect(output).toMatch(/user name for 127\.0\.0\.1:\d+ \[alice\]/);
+    expect(output).toMatch(/POST https:\/\/127\.0\.0\.1:\d+\/auth\.php → 401\r?\nPOST https:\/\/127\.0\.0\.1:\d+\/auth\.php → 200/);
+    expect(output).not.toContain('s3cret');
+    expect(output).not.toContain('wrong');
+  }, 20_000);
+});
