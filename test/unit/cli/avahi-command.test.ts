@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
+import { useTempDir } from '../temp-dir.js';
 
 const SEED_TEMPLATE =
   'https://www.example.org/provisioning.php?username=${username}&password=${password}&osname=${osname}&build=${build}&ipaddr=${ipaddr}&hwaddr=${hwaddr}&uuid=${uuid}&arch=${arch}';
@@ -10,15 +11,7 @@ const seedFile = (name: string) => readFileSync(new URL(`../../../avahi/${name}`
 /** An address no test machine has: TEST-NET-2 (RFC 5737). */
 const OTHER = '198.51.100.254';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-cli-avahi-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-const file = (name: string) => path.join(dir, name);
-const read = (name: string) => readFileSync(file(name), 'utf8');
+const { dir, file, read } = useTempDir('provdisc-cli-avahi-');
 
 const provdisc = (...args: string[]) => runCli('avahi', ...args);
 
@@ -122,7 +115,7 @@ describe('provdisc avahi: mistakes leave every file as it was', () => {
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toContain('  fix: ');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    expect(readdirSync(dir)).toEqual(['p.service']);
+    expect(readdirSync(dir())).toEqual(['p.service']);
     expect(read('p.service')).toBe('old\n');
   });
 
@@ -132,14 +125,14 @@ describe('provdisc avahi: mistakes leave every file as it was', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/line 1 has more than an address and one name: Avahi stops reading there/);
     expect(read('hosts')).toBe('10.0.0.1 printer.local extra\n');
-    expect(readdirSync(dir)).toEqual(['hosts']);
+    expect(readdirSync(dir())).toEqual(['hosts']);
   });
 
   it('a bad template', async () => {
     const r = await provdisc('ftp://h/p', '-o', file('p.service'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/scheme is "ftp"/);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir())).toEqual([]);
   });
 
   it('no template at all', async () => {
@@ -150,10 +143,10 @@ describe('provdisc avahi: mistakes leave every file as it was', () => {
 
   it('a hosts file that cannot be written does not let the service file change', async () => {
     writeFileSync(file('p.service'), 'old\n');
-    const r = await provdisc(SEED_TEMPLATE, '--host', 'provisioning.local', '--address', OTHER, '-o', file('p.service'), '--hosts-file', file('no/such/dir/hosts'));
+    const r = await provdisc(SEED_TEMPLATE, '--host', 'provisioning.local', '--address', OTHER, '-o', file('p.service'), '--hosts-file', file('no/such/dir()/hosts'));
     expect(r.code).toBe(1);
     expect(read('p.service')).toBe('old\n');
-    expect(readdirSync(dir)).toEqual(['p.service']);
+    expect(readdirSync(dir())).toEqual(['p.service']);
   });
 });
 

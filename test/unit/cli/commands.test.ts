@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -10,18 +10,14 @@ import { action } from '../../../src/cli/common.js';
 import { reportOutputError } from '../../../src/cli/index.js';
 import { MdnsTransport } from '../../../src/bonjour/transport.js';
 import { runCli, type CliRun } from './run-cli.js';
+import { useTempDir } from '../temp-dir.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-cli-'));
-});
+const { dir, file } = useTempDir('provdisc-cli-');
 afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
   vi.restoreAllMocks();
 });
-const file = (name: string) => path.join(dir, name);
 
 // whatever interfaces the test machine has (none, in some containers), discovery runs on none
 vi.mock('../../../src/util/network-interfaces.js', async (importOriginal) => ({

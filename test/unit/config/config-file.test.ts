@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig, pick } from '../../../src/config/config-file.js';
 import { usageError } from '../usage-error.js';
+import { useTempDir } from '../temp-dir.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-config-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir } = useTempDir('provdisc-config-');
 
 function configFile(text: string): string {
-  const file = path.join(dir, 'provdisc.ini');
+  const file = path.join(dir(), 'provdisc.ini');
   writeFileSync(file, text);
   return file;
 }
@@ -54,7 +48,7 @@ write = false
       port: 8443,
       address: ['192.168.0.254'],
       interface: ['eth0', 'eth1'],
-      output: path.join(dir, 'out/provisioning.service'),
+      output: path.join(dir(), 'out/provisioning.service'),
       hostsFile: '/etc/avahi/hosts',
       timeout: 5000,
       requestTimeout: 20000,
@@ -62,9 +56,9 @@ write = false
       allowEnv: ['HOME', 'USER'],
       set: ['a.b=1', 'c=x,y'],
       insecure: true,
-      caFile: path.join(dir, 'ca.pem'),
+      caFile: path.join(dir(), 'ca.pem'),
       configFile: '/home/alice/.jitsi/sip-communicator.properties',
-      uuidFile: path.join(dir, 'state/uuid'),
+      uuidFile: path.join(dir(), 'state/uuid'),
       write: false,
     });
   });
@@ -130,9 +124,9 @@ write = false
   });
 
   it('explains a missing or unreadable file', () => {
-    const missing = path.join(dir, 'nope.ini');
+    const missing = path.join(dir(), 'nope.ini');
     expect(usageError(() => loadConfig(missing)).message).toBe(`the configuration file ${missing} does not exist`);
-    expect(usageError(() => loadConfig(dir)).message).toMatch(/cannot read the configuration file/);
+    expect(usageError(() => loadConfig(dir())).message).toMatch(/cannot read the configuration file/);
   });
 });
 

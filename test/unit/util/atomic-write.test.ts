@@ -1,19 +1,10 @@
-import { promises as fsPromises, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { promises as fsPromises, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { stageWrite, writeFileAtomically, writeFilesAtomically } from '../../../src/util/atomic-write.js';
+import { useTempDir } from '../temp-dir.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-atomic-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, file, read } = useTempDir('provdisc-atomic-');
 
-const file = (name: string) => path.join(dir, name);
-const read = (name: string) => readFileSync(file(name), 'utf8');
 
 describe('writeFileAtomically', () => {
   it('creates the file with mode 0644 whatever the umask, leaving no temporary file', async () => {
@@ -26,7 +17,7 @@ describe('writeFileAtomically', () => {
     }
     expect(read('a.service')).toBe('hello\n');
     expect(statSync(file('a.service')).mode & 0o777).toBe(0o644);
-    expect(readdirSync(dir)).toEqual(['a.service']);
+    expect(readdirSync(dir())).toEqual(['a.service']);
   });
 
   it('says unchanged and touches nothing when the content is the same', async () => {
@@ -35,7 +26,7 @@ describe('writeFileAtomically', () => {
     const w = await writeFileAtomically(file('a.service'), 'same\n', { backup: true });
     expect(w.outcome).toBe('unchanged');
     expect(statSync(file('a.service')).ino).toBe(before.ino);
-    expect(readdirSync(dir)).toEqual(['a.service']);
+    expect(readdirSync(dir())).toEqual(['a.service']);
   });
 
   it('replaces a different file, keeping the old content in FILE.bak', async () => {
@@ -46,19 +37,19 @@ describe('writeFileAtomically', () => {
     expect(w.backup).toBe(file('a.service.bak'));
     expect(read('a.service')).toBe('new\n');
     expect(read('a.service.bak')).toBe('old\n');
-    expect(readdirSync(dir).sort()).toEqual(['a.service', 'a.service.bak']);
+    expect(readdirSync(dir()).sort()).toEqual(['a.service', 'a.service.bak']);
   });
 
   it('replaces without a backup unless asked', async () => {
     writeFileSync(file('a.service'), 'old\n');
     const w = await writeFileAtomically(file('a.service'), 'new\n');
     expect(w.backup).toBeUndefined();
-    expect(readdirSync(dir)).toEqual(['a.service']);
+    expect(readdirSync(dir())).toEqual(['a.service']);
   });
 
   it('fails cleanly when the directory does not exist', async () => {
     await expect(writeFileAtomically(file('missing/a.service'), 'x')).rejects.toThrow(/ENOENT/);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir())).toEqual([]);
   });
 });
 
@@ -74,7 +65,7 @@ describe('writeFilesAtomically', () => {
     ).rejects.toThrow();
     expect(read('a.service')).toBe('old\n');
     expect(read('a.service.bak')).toBe('older\n');
-    expect(readdirSync(dir).sort()).toEqual(['a.service', 'a.service.bak']);
+    expect(readdirSync(dir()).sort()).toEqual(['a.service', 'a.service.bak']);
   });
 
   it('when a rename fails, keeps the files before it, leaves the others as they were and no temporary file', async () => {
@@ -96,7 +87,7 @@ describe('writeFilesAtomically', () => {
     }
     expect(read('p.service')).toBe('new service\n');
     expect(read('hosts')).toBe('old hosts\n');
-    expect(readdirSync(dir).sort()).toEqual(['hosts', 'p.service']);
+    expect(readdirSync(dir()).sort()).toEqual(['hosts', 'p.service']);
   });
 
   it('writes every file when all can be staged', async () => {
@@ -116,6 +107,6 @@ describe('stageWrite', () => {
     expect(read('a')).toBe('old');
     await staged.discard();
     expect(read('a')).toBe('old');
-    expect(readdirSync(dir)).toEqual(['a']);
+    expect(readdirSync(dir())).toEqual(['a']);
   });
 });
