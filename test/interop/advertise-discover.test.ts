@@ -4,34 +4,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../lab/host.js';
-import { createLab, type Lab } from '../lab/lab.js';
+import { startAdvertiser } from '../lab/advertiser.js';
+import { useLab } from '../lab/vitest.js';
 
 const TEMPLATE =
   'https://www.example.org/provisioning.php?username=${username}&password=${password}&osname=${osname}&build=${build}&ipaddr=${ipaddr}&hwaddr=${hwaddr}&uuid=${uuid}&arch=${arch}';
 
-async function startAdvertiser(lab: Lab, key: string, args: string[]) {
-  const adv = lab.host(key).spawnProvdisc(['advertise', '--json', ...args]);
-  const line = await adv.waitForLine(/"event":"announced"/, 10_000);
-  return { adv, announced: JSON.parse(line) as { interfaces: { name: string; addresses: string[] }[]; host: string } };
-}
-
 describe('advertise ⇄ discover on one link, no default route', () => {
-  let lab: Lab;
-  beforeAll(async () => {
-    lab = await createLab({ topology: 'pair' });
-  });
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab({ topology: 'pair' });
 
   it('discover prints the template in order; --json has every field; Ctrl-C sends goodbyes', async () => {
-    const a = lab.host('a');
-    const b = lab.host('b');
+    const a = lab().host('a');
+    const b = lab().host('b');
     const routes = await a.run('ip', ['route', 'show', 'default']);
     expect(routes.stdout.trim()).toBe(''); // the hard case: no route to 224.0.0.251 but the link's
-    const { adv, announced } = await startAdvertiser(lab, 'a', [TEMPLATE]);
+    const { adv, announced } = await startAdvertiser(lab().host('a'), [TEMPLATE]);
     expect(announced.host).toBe(`${a.name}.local`);
 
     const plain = await b.provdisc(['discover']);
@@ -67,35 +56,35 @@ describe('advertise ⇄ discover on one link, no default route', () => {
   });
 
   it('SIGTERM also ends with goodbyes and exit 0', async () => {
-    const { adv } = await startAdvertiser(lab, 'a', ['http://prov.example/p.php?u=${username}']);
+    const { adv } = await startAdvertiser(lab().host('a'), ['http://prov.example/p.php?u=${username}']);
     adv.kill('SIGTERM');
     expect((await adv.exited).code).toBe(0);
     expect(adv.lines.stdout.at(-1)).toMatch(/"event":"goodbye"/);
   });
 
   it('finds an http-only advertisement through _http._tcp', async () => {
-    const { adv } = await startAdvertiser(lab, 'a', ['http://prov.example:8080/p.php?u=${username}']);
+    const { adv } = await startAdvertiser(lab().host('a'), ['http://prov.example:8080/p.php?u=${username}']);
     expect(adv.lines.stderr.join('\n')).toMatch(/clear text/);
-    const r = await lab.host('b').provdisc(['discover', '--json']);
+    const r = await lab().host('b').provdisc(['discover', '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject({ type: '_http._tcp', port: 8080, template: 'http://prov.example:8080/p.php?u=${username}' });
     await adv.stop();
   });
 
   it('publishes --address for another --host, and the template resolves against it when path is relative', async () => {
-    const { adv } = await startAdvertiser(lab, 'a', [
+    const { adv } = await startAdvertiser(lab().host('a'), [
       'https://provisioning.local/prov.php?u=${username}',
       '--host',
       'provisioning.local',
       '--address',
       '198.51.100.254',
     ]);
-    const r = await lab.host('b').provdisc(['discover', '--json']);
+    const r = await lab().host('b').provdisc(['discover', '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject({ host: 'provisioning.local', addresses: ['198.51.100.254'] });
     await adv.stop();
   });
 
   it('takes its settings from --config, and a flag wins over the file', async () => {
-    const a = lab.host('a');
+    const a = lab().host('a');
     const file = path.join(a.workDir, 'provdisc.ini');
     fs.writeFileSync(
       file,
@@ -109,8 +98,8 @@ describe('advertise ⇄ discover on one link, no default route', () => {
         '',
       ].join('\n'),
     );
-    const { adv } = await startAdvertiser(lab, 'a', ['--config', file, '--port', '9443']);
-    const found = JSON.parse((await lab.host('b').provdisc(['discover', '--json', '--config', file])).stdout);
+    const { adv } = await startAdvertiser(lab().host('a'), ['--config', file, '--port', '9443']);
+    const found = JSON.parse((await lab().host('b').provdisc(['discover', '--json', '--config', file])).stdout);
     expect(found).toMatchObject({ template: TEMPLATE, port: 9443 });
     await adv.stop();
     fs.writeFileSync(file, 'templat = x\n');
@@ -120,31 +109,27 @@ describe('advertise ⇄ discover on one link, no default route', () => {
   });
 
   it('reports bad input without a stack trace and exits 1', async () => {
-    const r = await lab.host('a').provdisc(['advertise', 'ftp://x/y']);
+    const r = await lab().host('a').provdisc(['advertise', 'ftp://x/y']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^provdisc: error: .*scheme is "ftp"/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    const t = await lab.host('b').provdisc(['discover', '--timeout', 'soon']);
+    const t = await lab().host('b').provdisc(['discover', '--timeout', 'soon']);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/--timeout is "soon"/);
   });
 });
 
 describe('IPv6 only', () => {
-  let lab: Lab;
+  const lab = useLab({ topology: 'pair' });
   beforeAll(async () => {
-    lab = await createLab({ topology: 'pair' });
-    for (const key of ['a', 'b']) await lab.host(key).run('ip', ['-4', 'addr', 'flush', 'dev', 'eth0']);
-  });
-  afterAll(async () => {
-    await lab?.close();
+    for (const key of ['a', 'b']) await lab().host(key).run('ip', ['-4', 'addr', 'flush', 'dev', 'eth0']);
   });
 
   it('advertises and discovers over ff02::fb with link-local addresses', async () => {
-    const a = lab.host('a');
-    const { adv, announced } = await startAdvertiser(lab, 'a', [TEMPLATE]);
+    const a = lab().host('a');
+    const { adv, announced } = await startAdvertiser(lab().host('a'), [TEMPLATE]);
     expect(announced.interfaces[0]!.addresses).toEqual([a.iface('eth0').ipv6LinkLocal]);
-    const r = await lab.host('b').provdisc(['discover', '--json']);
+    const r = await lab().host('b').provdisc(['discover', '--json']);
     expect(r.code).toBe(0);
     const found = JSON.parse(r.stdout);
     expect(found.template).toBe(TEMPLATE);
@@ -155,20 +140,14 @@ describe('IPv6 only', () => {
 });
 
 describe('an advertiser with two interfaces on two links', () => {
-  let lab: Lab;
-  beforeAll(async () => {
-    lab = await createLab({ topology: 'two-links' });
-  });
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab({ topology: 'two-links' });
 
   it('is found on both links, each with only the address valid on that link', async () => {
-    const a = lab.host('a');
-    const { adv, announced } = await startAdvertiser(lab, 'a', [TEMPLATE]);
+    const a = lab().host('a');
+    const { adv, announced } = await startAdvertiser(lab().host('a'), [TEMPLATE]);
     expect(announced.interfaces.map((i) => i.name).sort()).toEqual(['eth0', 'eth1']);
-    const fromB = JSON.parse((await lab.host('b').provdisc(['discover', '--json'])).stdout);
-    const fromC = JSON.parse((await lab.host('c').provdisc(['discover', '--json'])).stdout);
+    const fromB = JSON.parse((await lab().host('b').provdisc(['discover', '--json'])).stdout);
+    const fromC = JSON.parse((await lab().host('c').provdisc(['discover', '--json'])).stdout);
     expect(fromB.template).toBe(TEMPLATE);
     expect(fromC.template).toBe(TEMPLATE);
     expect(fromB.addresses).toContain(a.iface('eth0').ipv4);
@@ -179,8 +158,8 @@ describe('an advertiser with two interfaces on two links', () => {
   });
 
   it('reports a send error on a link that went down and keeps serving the other one', async () => {
-    const a = lab.host('a');
-    const { adv } = await startAdvertiser(lab, 'a', [TEMPLATE]);
+    const a = lab().host('a');
+    const { adv } = await startAdvertiser(lab().host('a'), [TEMPLATE]);
     // the next announcement (1 s after the first) goes out before the interface poll notices
     await a.run('ip', ['link', 'set', 'eth1', 'down']);
     const error = JSON.parse(await adv.waitForLine(/"event":"send-error"/, 5_000));
@@ -188,13 +167,13 @@ describe('an advertiser with two interfaces on two links', () => {
     expect(adv.lines.stderr.join('\n')).toMatch(/send error on eth1/);
     await adv.waitForLine(/"event":"interfaces-changed"/, 5_000);
     expect(adv.running).toBe(true);
-    expect((await lab.host('b').provdisc(['discover'])).stdout).toBe(`${TEMPLATE}\n`);
+    expect((await lab().host('b').provdisc(['discover'])).stdout).toBe(`${TEMPLATE}\n`);
     await adv.stop();
     await a.run('ip', ['link', 'set', 'eth1', 'up']);
   });
 
   it('library: listeners added with ad.on("event") hear a send error of the first session too', async () => {
-    const a = lab.host('a');
+    const a = lab().host('a');
     const script = `
       const { advertise } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/bonjour/advertise.js'))});
       const ad = await advertise({ template: ${JSON.stringify(TEMPLATE)} });
@@ -215,18 +194,18 @@ describe('an advertiser with two interfaces on two links', () => {
   });
 
   it('--interface limits it to one link', async () => {
-    const { adv } = await startAdvertiser(lab, 'a', [TEMPLATE, '--interface', 'eth0']);
-    expect((await lab.host('b').provdisc(['discover'])).code).toBe(0);
-    expect((await lab.host('c').provdisc(['discover', '--timeout', '800'])).code).toBe(2);
+    const { adv } = await startAdvertiser(lab().host('a'), [TEMPLATE, '--interface', 'eth0']);
+    expect((await lab().host('b').provdisc(['discover'])).code).toBe(0);
+    expect((await lab().host('c').provdisc(['discover', '--timeout', '800'])).code).toBe(2);
     await adv.stop();
   });
 
   it('follows an address added to an interface: announced again, then answered with it', async () => {
-    const a = lab.host('a');
-    const { adv } = await startAdvertiser(lab, 'a', [TEMPLATE, '--interface', 'eth0']);
+    const a = lab().host('a');
+    const { adv } = await startAdvertiser(lab().host('a'), [TEMPLATE, '--interface', 'eth0']);
     await a.run('ip', ['addr', 'add', '198.51.100.77/24', 'dev', 'eth0']);
     await adv.waitForLine(/"event":"interfaces-changed".*198\.51\.100\.77/, 10_000);
-    const found = JSON.parse((await lab.host('b').provdisc(['discover', '--json'])).stdout);
+    const found = JSON.parse((await lab().host('b').provdisc(['discover', '--json'])).stdout);
     expect(found.addresses).toContain('198.51.100.77');
     await a.run('ip', ['addr', 'del', '198.51.100.77/24', 'dev', 'eth0']);
     await adv.stop();

@@ -2,8 +2,9 @@
  * The whole chain a Jitsi client set to Bonjour runs (issue 4): provdisc advertise in one lab host
  * with a provisioning script beside it, provdisc provision --discover in another.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, type Lab } from '../lab/lab.js';
+import { describe, expect, it } from 'vitest';
+import { startAdvertiser } from '../lab/advertiser.js';
+import { useLab } from '../lab/vitest.js';
 
 /** The seed's PHP example as a node server: the answer depends on the posted osname. */
 const SERVER = `
@@ -28,22 +29,15 @@ http.createServer((req, res) => {
 }).listen(8080, process.argv[1], () => console.log('listening'));`;
 
 describe('advertise → provision --discover, as a Jitsi client runs it', () => {
-  let lab: Lab;
-  beforeAll(async () => {
-    lab = await createLab({ topology: 'pair' });
-  });
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab({ topology: 'pair' });
 
   it('finds the template over mDNS, posts this client\'s values, and applies the answer', async () => {
-    const a = lab.host('a');
-    const b = lab.host('b');
+    const a = lab().host('a');
+    const b = lab().host('b');
     const server = a.spawn(process.execPath, ['-e', SERVER, a.ipv4]);
     await server.waitForLine(/^listening$/, 10_000);
     const template = `http://${a.ipv4}:8080/provisioning.php?username=\${username}&password=\${password}&osname=\${osname}&ipaddr=\${ipaddr}&hwaddr=\${hwaddr}`;
-    const adv = a.spawnProvdisc(['advertise', '--json', template]);
-    await adv.waitForLine(/"event":"announced"/, 10_000);
+    const { adv } = await startAdvertiser(a, [template]);
 
     const run = await b.provdisc(['provision', '--discover', '--username', 'alice', '--password-stdin', '--json'], {
       input: 's3cret\n',
@@ -74,7 +68,7 @@ describe('advertise → provision --discover, as a Jitsi client runs it', () => 
   });
 
   it('fails with exit 1 and says nothing was found when no one advertises', async () => {
-    const run = await lab.host('b').provdisc(['provision', '--discover', '--timeout', '800', '--username', 'x', '--password-stdin'], {
+    const run = await lab().host('b').provdisc(['provision', '--discover', '--timeout', '800', '--username', 'x', '--password-stdin'], {
       input: 'y\n',
     });
     expect(run.code).not.toBe(0);

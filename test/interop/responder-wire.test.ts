@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { startAdvertiser, type AnnouncedEvent } from '../lab/advertiser.js';
 import { TYPE, type CapturedPacket } from '../lab/capture.js';
 import { REPO_ROOT, type LabHost } from '../lab/host.js';
 import type { SpawnedProcess } from '../lab/process.js';
@@ -33,17 +34,8 @@ const TEMPLATE = 'https://prov.example/provisioning.php?username=${username}&osn
 /** Announcements last 2 s after the first; a record may be multicast again 1 s after that. */
 const ANNOUNCING_DONE_MS = 3_200;
 
-interface Announced {
-  host: string;
-  port: number;
-  txt: string[];
-}
-
-async function startAdvertiser(host: LabHost, extra: string[] = []): Promise<{ adv: SpawnedProcess; announced: Announced }> {
-  const adv = host.spawnProvdisc(['advertise', '--json', TEMPLATE, ...extra]);
-  const announced = JSON.parse(await adv.waitForLine(/"event":"announced"/, 15_000)) as Announced;
-  return { adv, announced };
-}
+/** The advertiser every test watches, started as a user would. */
+const advertiseIn = (host: LabHost) => startAdvertiser(host, [TEMPLATE], 15_000);
 
 /** Captures on `host`'s `iface` while `action` runs. */
 async function watch(host: LabHost, action: () => Promise<void>, iface = 'eth0'): Promise<CapturedPacket[]> {
@@ -86,7 +78,7 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
   let a: LabHost;
   let b: LabHost;
   let adv: SpawnedProcess;
-  let announced: Announced;
+  let announced: AnnouncedEvent;
   /** Everything from the advertiser's start until its announcements are over. */
   let startup: CapturedPacket[];
 
@@ -94,7 +86,7 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     a = lab().host('a');
     b = lab().host('b');
     startup = await watch(b, async () => {
-      ({ adv, announced } = await startAdvertiser(a));
+      ({ adv, announced } = await advertiseIn(a));
       await sleep(ANNOUNCING_DONE_MS);
     });
   });
@@ -300,7 +292,7 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
 
   test('goodbye on SIGTERM', async () => {
     const packets = await watch(b, async () => {
-      const fresh = await startAdvertiser(a);
+      const fresh = await advertiseIn(a);
       fresh.adv.kill('SIGTERM');
       expect((await fresh.adv.exited).code).toBe(0);
     });
@@ -327,14 +319,14 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
 describe(`provdisc advertise on two links${need.note}`, { skip: need.skip }, () => {
   const lab = useLab({ topology: 'two-links' }, need);
   let adv: SpawnedProcess;
-  let announced: Announced;
+  let announced: AnnouncedEvent;
   let onB: CapturedPacket[];
   let onC: CapturedPacket[];
 
   beforeAll(async () => {
     const [b, c] = [lab().host('b'), lab().host('c')];
     const [capB, capC] = await Promise.all([b.capture('eth0'), c.capture('eth0')]);
-    ({ adv, announced } = await startAdvertiser(lab().host('a')));
+    ({ adv, announced } = await advertiseIn(lab().host('a')));
     await sleep(ANNOUNCING_DONE_MS);
     [onB, onC] = await Promise.all([capB.stop(), capC.stop()]);
   });

@@ -5,8 +5,9 @@
  */
 import { createRequire } from 'node:module';
 import type * as DnsPacket from 'dns-packet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, type Lab } from '../lab/lab.js';
+import { describe, expect, it } from 'vitest';
+import { startAdvertiser } from '../lab/advertiser.js';
+import { useLab } from '../lab/vitest.js';
 
 const dnsPacket = createRequire(import.meta.url)('dns-packet') as typeof DnsPacket;
 const TEMPLATE = 'https://prov.example/provisioning.php?username=${username}&osname=${osname}';
@@ -46,20 +47,13 @@ const MALFORMED = [
 ].map((b) => b.toString('base64'));
 
 describe('robustness', () => {
-  let lab: Lab;
-  beforeAll(async () => {
-    lab = await createLab({ topology: 'bridge' });
-  });
-  afterAll(async () => {
-    await lab?.close();
-  });
+  const lab = useLab({ topology: 'bridge' });
 
   it('drops and counts malformed packets, keeps answering, and so does the browser', async () => {
-    const a = lab.host('a');
-    const b = lab.host('b');
-    const c = lab.host('c');
-    const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE]);
-    await adv.waitForLine(/"event":"announced"/, 10_000);
+    const a = lab().host('a');
+    const b = lab().host('b');
+    const c = lab().host('c');
+    const { adv } = await startAdvertiser(a, [TEMPLATE]);
     const flood = b.run(process.execPath, ['-e', senderScript(MALFORMED, a.ipv4, 40, 5353), b.ipv4]);
     // a browser running while the garbage flies must not crash either
     const found = await c.provdisc(['discover', '--json', '--all', '--timeout', '1500']);
@@ -79,11 +73,10 @@ describe('robustness', () => {
   });
 
   it('keeps answering one peer while another floods it with queries', async () => {
-    const a = lab.host('a');
-    const b = lab.host('b');
-    const c = lab.host('c');
-    const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE]);
-    await adv.waitForLine(/"event":"announced"/, 10_000);
+    const a = lab().host('a');
+    const b = lab().host('b');
+    const c = lab().host('c');
+    const { adv } = await startAdvertiser(a, [TEMPLATE]);
     const query = (id: number) =>
       Buffer.concat([
         Buffer.from([id >> 8, id & 255, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
@@ -112,11 +105,10 @@ describe('robustness', () => {
   });
 
   it('answers a probe for its name that carries records of a type it does not model (HINFO), and keeps going', async () => {
-    const a = lab.host('a');
-    const b = lab.host('b');
-    const c = lab.host('c');
-    const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE]);
-    await adv.waitForLine(/"event":"announced"/, 10_000);
+    const a = lab().host('a');
+    const b = lab().host('b');
+    const c = lab().host('c');
+    const { adv } = await startAdvertiser(a, [TEMPLATE]);
     const name = 'Provisioning URL._https._tcp.local';
     const probe = dnsPacket.encode({
       type: 'query',
