@@ -1,7 +1,9 @@
 /**
  * An RFC 6762 responder for one service: probe (§8.1), break probe ties (§8.2), announce (§8.3),
  * answer (§6), detect conflicts (§9), say goodbye (§10.1). It never renames the instance: for Jitsi
- * a renamed instance is a missing one, so a conflict ends the advertisement instead.
+ * a renamed instance is a missing one. A name held by another host while probing ends the start;
+ * a conflicting answer once announced is defended (the records re-asserted) or, on request, ends
+ * the advertisement. See docs/wire.md for why.
  */
 import { EventEmitter } from 'node:events';
 import type { NetInterface } from '../util/network-interfaces.js';
@@ -47,9 +49,26 @@ export interface Conflict {
   readonly records: readonly MdnsRecord[];
 }
 
+/** How a query was answered; a query may be answered several ways at once (see docs/wire.md). */
+export type AnswerKind = 'multicast' | 'unicast' | 'legacy' | 'postponed' | 'known-answer' | 'rate-limited';
+
+/** A client's question about the service, and what was done with it. */
+export interface QueryReport {
+  readonly from: string;
+  readonly port: number;
+  readonly interface: string;
+  readonly questions: readonly MdnsQuestion[];
+  readonly answered: readonly AnswerKind[];
+}
+
+/** What a conflicting answer after announcing leads to: re-asserting the records, or stopping. */
+export type ConflictPolicy = 'defend' | 'stop';
+
 interface ResponderEvents {
   announced: [];
+  /** Once announced: every conflicting answer when defending; the one that stopped it otherwise. */
   conflict: [conflict: Conflict];
+  query: [query: QueryReport];
   'send-error': [iface: NetInterface, error: Error];
 }
 
@@ -83,6 +102,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
     private readonly transport: PacketChannel,
     readonly service: ServiceDefinition,
     private readonly random: () => number = Math.random,
+    private readonly policy: ConflictPolicy = 'defend',
   ) {
     super();
     this.records = serviceRecordSet(service);
@@ -218,6 +238,11 @@ export class Responder extends EventEmitter<ResponderEvents> {
   }
 
   private onConflict(conflict: Conflict): void {
+    if (this.state === 'announced' && this.policy === 'defend') {
+      this.reassert(conflict.interface);
+      this.emit('conflict', conflict);
+      return;
+    }
     if (this.conflict) return;
     this.conflict = conflict;
     if (this.state === 'probing') {
@@ -228,6 +253,19 @@ export class Responder extends EventEmitter<ResponderEvents> {
     for (const t of this.timers) clearTimeout(t);
     this.detach();
     this.emit('conflict', conflict);
+  }
+
+  /**
+   * The name is ours (we probed and won): like a defender answering a probe (§8.1), we multicast our
+   * unique records with the cache-flush bit, so caches that took the other host's data replace it.
+   * Unlike a probe defence this goes through the one-second rule (§6): a host that floods forged
+   * answers gets at most one re-assertion a second.
+   */
+  private reassert(ifaceName: string): void {
+    const iface = this.transport.interfaces.find((i) => i.name === ifaceName);
+    if (!iface) return;
+    const answers = [...this.records.unique];
+    this.multicastAnswers(answers, this.additionalsFor(answers, iface), iface);
   }
 
   private answerQuery(message: MdnsMessage, source: PacketSource): void {
@@ -264,15 +302,28 @@ export class Responder extends EventEmitter<ResponderEvents> {
     const fresh = (r: MdnsRecord) => !known.some((k) => sameRecord(k, r) && k.ttl >= r.ttl / 2);
     const answersUnique = dedupe(unique.filter(fresh));
     const answersShared = dedupe(shared.filter(fresh));
-    if (answersUnique.length + answersShared.length === 0) return;
-    if (legacy) {
-      this.replyLegacy(message, source, [...answersUnique, ...answersShared]);
-      return;
+    if (unique.length + shared.length === 0) return; // asked about others only
+    const answered: AnswerKind[] = [];
+    if (answersUnique.length + answersShared.length === 0) answered.push('known-answer');
+    else if (legacy) answered.push(this.replyLegacy(message, source, [...answersUnique, ...answersShared]));
+    else {
+      // unique records first and from here, not from a timer: no other responder has them to give
+      if (answersUnique.length > 0) answered.push(...this.reply(answersUnique, source, wantsUnicast));
+      if (answersShared.length > 0) {
+        // §6: answers others may also give are delayed 20–120 ms to spread the replies
+        this.later(20 + this.random() * 100, () => void this.reply(answersShared, source, wantsUnicast));
+        answered.push(wantsUnicast ? 'unicast' : 'multicast');
+      }
     }
-    if (answersUnique.length > 0) this.reply(answersUnique, source, wantsUnicast);
-    if (answersShared.length > 0) {
-      // §6: answers others may also give are delayed 20–120 ms to spread the replies
-      this.later(20 + this.random() * 100, () => this.reply(answersShared, source, wantsUnicast));
+    // told after the answer left: whoever listens cannot delay it
+    if (this.listenerCount('query') > 0) {
+      this.emit('query', {
+        from: source.address,
+        port: source.port,
+        interface: iface.name,
+        questions: message.questions,
+        answered: [...new Set(answered)],
+      });
     }
   }
 
@@ -303,32 +354,55 @@ export class Responder extends EventEmitter<ResponderEvents> {
     return dedupe(extra).filter((r) => !answers.some((a) => sameRecord(a, r)));
   }
 
-  private reply(answers: MdnsRecord[], source: PacketSource, wantsUnicast: boolean): void {
-    if (this.state !== 'announced') return;
+  private reply(answers: MdnsRecord[], source: PacketSource, wantsUnicast: boolean): AnswerKind[] {
+    if (this.state !== 'announced') return [];
     const iface = source.interface;
     const additionals = this.additionalsFor(answers, iface);
     // §5.4: a QU question gets a unicast answer, unless the record has not been multicast for a
     // quarter of its TTL, in which case multicasting refreshes every cache on the link
     const unicast = wantsUnicast && answers.every((r) => this.multicastWithin(iface, r, (r.ttl * 1000) / 4));
-    if (unicast) {
-      if (!this.spendUnicast(source.address)) return;
-      void this.transport.send({ response: true, authoritative: true, answers, additionals }, iface, {
-        address: source.address,
-        port: source.port,
-      });
-      return;
-    }
-    this.multicastAnswers(answers, additionals, iface);
+    if (unicast) return [this.unicastTo(source, answers, additionals) ? 'unicast' : 'rate-limited'];
+    return this.multicastAnswers(answers, additionals, iface, source);
   }
 
-  private multicastAnswers(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[], iface: NetInterface): void {
+  /** False when the asker has spent its unicast budget. */
+  private unicastTo(source: PacketSource, answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[]): boolean {
+    if (!this.spendUnicast(source.address)) return false;
+    void this.transport.send({ response: true, authoritative: true, answers, additionals }, source.interface, {
+      address: source.address,
+      port: source.port,
+    });
+    return true;
+  }
+
+  /**
+   * Multicasts what the one-second rule (§6) lets out now and postpones the rest (see defer()).
+   * With `asker` (a querier on port 5353), what is postponed also goes to it by unicast at once:
+   * a JmDNS client that opened its socket just after the last multicast listens for 675 ms only,
+   * and would be gone before the postponed multicast (docs/wire.md, "the rule that answers JmDNS
+   * in time").
+   */
+  private multicastAnswers(
+    answers: readonly MdnsRecord[],
+    additionals: readonly MdnsRecord[],
+    iface: NetInterface,
+    asker?: PacketSource,
+  ): AnswerKind[] {
+    const kinds: AnswerKind[] = [];
     const held = answers.filter((r) => this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
-    if (held.length > 0) this.defer(iface, held);
     const due = answers.filter((r) => !held.includes(r));
-    if (due.length === 0) return;
-    const extra = additionals.filter((r) => !this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
-    this.noteMulticast(iface, [...due, ...extra]);
-    void this.transport.send({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
+    if (due.length > 0) {
+      const extra = additionals.filter((r) => !this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
+      this.noteMulticast(iface, [...due, ...extra]);
+      void this.transport.send({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
+      kinds.push('multicast');
+    }
+    if (held.length > 0) {
+      if (asker && asker.port === MDNS_PORT && this.unicastTo(asker, held, this.additionalsFor(held, iface))) kinds.push('unicast');
+      this.defer(iface, held);
+      kinds.push('postponed');
+    }
+    return kinds;
   }
 
   /**
@@ -359,13 +433,13 @@ export class Responder extends EventEmitter<ResponderEvents> {
       const stillOwed = [...pending.values()]
         .filter((w) => !this.multicastWithin(iface, w.record, Date.now() - w.askedAt))
         .map((w) => w.record);
-      if (stillOwed.length > 0) this.multicastAnswers(stillOwed, this.additionalsFor(stillOwed, iface), iface);
+      if (stillOwed.length > 0) void this.multicastAnswers(stillOwed, this.additionalsFor(stillOwed, iface), iface);
     });
   }
 
   /** §6.7: a legacy resolver gets a plain DNS answer: its ID and question, short TTLs, no flush bit. */
-  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): void {
-    if (!this.spendUnicast(source.address)) return;
+  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): AnswerKind {
+    if (!this.spendUnicast(source.address)) return 'rate-limited';
     const legacy = (r: MdnsRecord): MdnsRecord => ({ ...r, ttl: Math.min(r.ttl, LEGACY_TTL), flush: false });
     void this.transport.send(
       {
@@ -379,6 +453,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
       source.interface,
       { address: source.address, port: source.port },
     );
+    return 'legacy';
   }
 
   private spendUnicast(address: string): boolean {
