@@ -66,6 +66,16 @@ async function expectRefused(host: LabHost, holder: LabHost, heldTemplate: strin
   return packets;
 }
 
+/** `discover --all` from `watcher` lists exactly `expected` ([from, type, template]) and warns, naming both templates. */
+async function expectBothListed(watcher: LabHost, expected: [string, string, string][]): Promise<void> {
+  const run = await watcher.provdisc(['discover', '--all', '--json', '--timeout', '2000']);
+  expect(run.code, run.stderr).toBe(0);
+  const found = (JSON.parse(run.stdout) as { template: string; from: string; type: string }[]).map((s) => [s.from, s.type, s.template]);
+  expect(found.sort()).toEqual(expected.sort());
+  expect(run.stderr).toMatch(/2 advertisers disagree/);
+  for (const [, , template] of expected) expect(run.stderr).toContain(template);
+}
+
 describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, () => {
   const lab = useLab({ topology: 'bridge' }, need);
   let a: LabHost;
@@ -158,16 +168,10 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
       expect(conflict).toMatchObject({ from: b.ipv4, advertises: ROGUE, action: 'defended' });
       expect(adv.lines.stderr.join('\n')).toContain(`provdisc: conflict: ${b.ipv4} (on eth0) answers for "${INSTANCE}" with ${ROGUE}`);
       // the rogue keeps answering: both stay visible from a third host, with a warning
-      const run = await c.provdisc(['discover', '--all', '--json', '--timeout', '2000']);
-      expect(run.code, run.stderr).toBe(0);
-      const found = (JSON.parse(run.stdout) as { template: string; from: string; type: string }[]).map((s) => [s.from, s.type, s.template]);
-      expect(found.sort()).toEqual(
-        [
-          [a.ipv4, '_https._tcp', TEMPLATE_A],
-          [b.ipv4, '_https._tcp', ROGUE],
-        ].sort(),
-      );
-      expect(run.stderr).toMatch(/2 advertisers disagree/);
+      await expectBothListed(c, [
+        [a.ipv4, '_https._tcp', TEMPLATE_A],
+        [b.ipv4, '_https._tcp', ROGUE],
+      ]);
       expect(adv.running, adv.tail()).toBe(true);
       // at most one conflict report per 30 s for that host, however often it answered
       expect(adv.lines.stdout.filter((l) => l.includes('"event":"conflict"') && l.includes(`"from":"${b.ipv4}"`))).toHaveLength(1);
@@ -220,18 +224,10 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
       rogue: true,
     });
     try {
-      const run = await c.provdisc(['discover', '--all', '--json', '--timeout', '2000']);
-      expect(run.code, run.stderr).toBe(0);
-      const found = (JSON.parse(run.stdout) as { template: string; from: string; type: string }[]).map((s) => [s.from, s.type, s.template]);
-      expect(found.sort()).toEqual(
-        [
-          [a.ipv4, '_https._tcp', TEMPLATE_A],
-          [b.ipv4, '_http._tcp', rogueTemplate],
-        ].sort(),
-      );
-      expect(run.stderr).toMatch(/2 advertisers disagree/);
-      expect(run.stderr).toContain(TEMPLATE_A);
-      expect(run.stderr).toContain(rogueTemplate);
+      await expectBothListed(c, [
+        [a.ipv4, '_https._tcp', TEMPLATE_A],
+        [b.ipv4, '_http._tcp', rogueTemplate],
+      ]);
       expect(adv.running).toBe(true);
     } finally {
       await adv.stop();
