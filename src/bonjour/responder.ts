@@ -23,7 +23,7 @@ import {
   type ServiceRecordSet,
 } from './service-records.js';
 import type { PacketChannel, PacketSource } from './transport.js';
-import { MDNS_PORT, sameName, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
+import { MDNS_PORT, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
 
 const PROBE_INTERVAL_MS = 250;
 const PROBE_COUNT = 3;
@@ -97,6 +97,8 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private readonly records: ServiceRecordSet;
   /** Every name we answer for, lower-cased: most queries on a LAN are for others and end here. */
   private readonly ownNames: ReadonlySet<string>;
+  /** The same names, lower-cased once: a question's name is compared with them on every query. */
+  private readonly names: { readonly type: string; readonly instance: string; readonly host: string; readonly enumeration: string };
 
   constructor(
     private readonly transport: PacketChannel,
@@ -106,7 +108,13 @@ export class Responder extends EventEmitter<ResponderEvents> {
   ) {
     super();
     this.records = serviceRecordSet(service);
-    this.ownNames = new Set([serviceTypeName(service), SERVICES_ENUMERATION, instanceFullName(service), service.host].map((n) => n.toLowerCase()));
+    this.names = {
+      type: serviceTypeName(service).toLowerCase(),
+      instance: instanceFullName(service).toLowerCase(),
+      host: service.host.toLowerCase(),
+      enumeration: SERVICES_ENUMERATION.toLowerCase(),
+    };
+    this.ownNames = new Set(Object.values(this.names));
   }
 
   get fullName(): string {
@@ -269,9 +277,10 @@ export class Responder extends EventEmitter<ResponderEvents> {
   }
 
   private answerQuery(message: MdnsMessage, source: PacketSource): void {
-    if (!message.questions.some((q) => this.ownNames.has(q.name.replace(/\.$/, '').toLowerCase()))) return;
-    const probeRecords = recordsNamed(message.authorities, this.fullName);
-    const isProbe = probeRecords.length > 0 && message.questions.some((q) => sameName(q.name, this.fullName));
+    const asked = message.questions.map((q) => normalName(q.name));
+    if (!asked.some((n) => this.ownNames.has(n))) return;
+    const probeRecords = message.authorities.length > 0 ? recordsNamed(message.authorities, this.fullName) : [];
+    const isProbe = probeRecords.length > 0 && asked.includes(this.names.instance);
     if (isProbe) {
       const order = compareProbeRecords(this.records.unique, probeRecords);
       if (order === 0) return; // the same records: not a conflict (RFC 6762 §8.2)
@@ -292,8 +301,8 @@ export class Responder extends EventEmitter<ResponderEvents> {
     const unique: MdnsRecord[] = [];
     const shared: MdnsRecord[] = [];
     let wantsUnicast = message.questions.length > 0;
-    for (const q of message.questions) {
-      const matched = this.recordsFor(q, iface);
+    for (const [i, q] of message.questions.entries()) {
+      const matched = this.recordsFor(q, asked[i]!, iface);
       if (matched.length > 0 && !q.unicastResponse) wantsUnicast = false;
       for (const r of matched) (r.flush ? unique : shared).push(r);
     }
@@ -315,29 +324,27 @@ export class Responder extends EventEmitter<ResponderEvents> {
         answered.push(wantsUnicast ? 'unicast' : 'multicast');
       }
     }
-    // told after the answer left: whoever listens cannot delay it
+    // told once the answer is out: the socket sends from the next tick (its address "look-up"),
+    // and a listener that prints would otherwise run first and hold the answer back
     if (this.listenerCount('query') > 0) {
-      this.emit('query', {
-        from: source.address,
-        port: source.port,
-        interface: iface.name,
-        questions: message.questions,
-        answered: [...new Set(answered)],
-      });
+      const report = { from: source.address, port: source.port, interface: iface.name, questions: message.questions, answered: [...new Set(answered)] };
+      setImmediate(() => this.emit('query', report));
     }
   }
 
-  private recordsFor(q: MdnsQuestion, iface: NetInterface): MdnsRecord[] {
+  /** `name`: the question's name, normalised (normalName). */
+  private recordsFor(q: MdnsQuestion, name: string, iface: NetInterface): MdnsRecord[] {
     const any = q.type === 'ANY';
     const out: MdnsRecord[] = [];
     const r = this.records;
-    if (sameName(q.name, serviceTypeName(this.service)) && (any || q.type === 'PTR')) out.push(r.ptr);
-    if (sameName(q.name, SERVICES_ENUMERATION) && (any || q.type === 'PTR')) out.push(r.enumeration);
-    if (sameName(q.name, this.fullName)) {
+    const n = this.names;
+    if (name === n.type && (any || q.type === 'PTR')) out.push(r.ptr);
+    if (name === n.enumeration && (any || q.type === 'PTR')) out.push(r.enumeration);
+    if (name === n.instance) {
       if (any || q.type === 'SRV') out.push(r.srv);
       if (any || q.type === 'TXT') out.push(r.txt);
     }
-    if (sameName(q.name, this.service.host)) out.push(...r.addresses(iface).filter((a) => any || a.type === q.type));
+    if (name === n.host) out.push(...r.addresses(iface).filter((a) => any || a.type === q.type));
     return out;
   }
 
@@ -345,7 +352,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private additionalsFor(answers: readonly MdnsRecord[], iface: NetInterface): MdnsRecord[] {
     const extra: MdnsRecord[] = [];
     const types = new Set(answers.map((r) => r.type));
-    const hasPtr = answers.some((r) => r.type === 'PTR' && sameName(r.name, serviceTypeName(this.service)));
+    const hasPtr = answers.some((r) => r.type === 'PTR' && r === this.records.ptr);
     if (hasPtr || types.has('SRV') || types.has('TXT')) {
       extra.push(this.records.srv, this.records.txt, ...this.records.addresses(iface));
     } else if (types.has('A') || types.has('AAAA')) {
@@ -499,6 +506,12 @@ export class Responder extends EventEmitter<ResponderEvents> {
       this.later(ms, wake);
     });
   }
+}
+
+/** A name as compared here: lower case, no trailing dot. */
+function normalName(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
 function dedupe(records: readonly MdnsRecord[]): MdnsRecord[] {

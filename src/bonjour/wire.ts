@@ -94,7 +94,45 @@ function fromPacketRecord(a: DnsPacket.Answer): MdnsRecord {
   }
 }
 
+/** Identity of a record object, for the cache of encoded answers. */
+const recordIds = new WeakMap<MdnsRecord, number>();
+let nextRecordId = 0;
+/** Encoded answers by the record objects they hold; a responder sends the same few again and again. */
+const encodedAnswers = new Map<string, Buffer>();
+const ENCODED_ANSWERS_KEPT = 64;
+
+function answerKey(m: OutgoingMessage): string | undefined {
+  // questions and IDs come from the asker (legacy replies, probes): built each time
+  if ((m.questions?.length ?? 0) > 0 || (m.id ?? 0) !== 0) return undefined;
+  const ids = (rs: readonly MdnsRecord[] | undefined) =>
+    (rs ?? [])
+      .map((r) => {
+        let id = recordIds.get(r);
+        if (id === undefined) recordIds.set(r, (id = nextRecordId++));
+        return id;
+      })
+      .join(',');
+  return `${m.response ? 1 : 0}${m.authoritative ? 1 : 0}${m.truncated ? 1 : 0}|${ids(m.answers)}|${ids(m.authorities)}|${ids(m.additionals)}`;
+}
+
+/**
+ * Encodes a message. Answers made of the same record objects are encoded once: encoding is most of
+ * the time a query spends in the responder (dns-packet, code that never gets hot at a few queries a
+ * second), and the answer must leave at once. The buffer returned may be shared: never modify it.
+ */
 export function encodeMessage(m: OutgoingMessage): Buffer {
+  const key = answerKey(m);
+  if (key === undefined) return encodeFresh(m);
+  let buf = encodedAnswers.get(key);
+  if (!buf) {
+    buf = encodeFresh(m);
+    if (encodedAnswers.size >= ENCODED_ANSWERS_KEPT) encodedAnswers.delete(encodedAnswers.keys().next().value!);
+    encodedAnswers.set(key, buf);
+  }
+  return buf;
+}
+
+function encodeFresh(m: OutgoingMessage): Buffer {
   const questions = m.questions ?? [];
   const buf = dnsPacket.encode({
     id: m.id ?? 0,

@@ -286,6 +286,8 @@ describe('answering (RFC 6762 §6)', () => {
     expect(u[0]!.at).toBe(t0 + 4500 + 100);
     expect(u[0]!.message.answers!.map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
     expect(u[0]!.message.additionals!.map((x) => x.type).sort()).toEqual(['A', 'AAAA']);
+    expect(asked).toEqual([]); // told once the answer is out, not before
+    await vi.advanceTimersByTimeAsync(0);
     expect(asked).toEqual([['198.51.100.3', 'unicast', 'postponed']]);
   });
 
