@@ -82,7 +82,19 @@ export interface ServiceRecordSet {
   all(iface: NetInterface): readonly MdnsRecord[];
 }
 
+const recordSets = new WeakMap<ServiceDefinition, ServiceRecordSet>();
+
+/**
+ * The records of a service; the same objects for the same definition, so that what is keyed by
+ * record object (RDATA, keys, encoded answers) is worked out once per process.
+ */
 export function serviceRecordSet(def: ServiceDefinition): ServiceRecordSet {
+  let set = recordSets.get(def);
+  if (!set) recordSets.set(def, (set = buildRecordSet(def)));
+  return set;
+}
+
+function buildRecordSet(def: ServiceDefinition): ServiceRecordSet {
   const srv = srvRecord(def);
   const txt = txtRecord(def);
   const ptr = ptrRecord(def);
