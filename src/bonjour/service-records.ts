@@ -99,10 +99,12 @@ function buildRecordSet(def: ServiceDefinition): ServiceRecordSet {
   const txt = txtRecord(def);
   const ptr = ptrRecord(def);
   const enumeration = enumerationRecord(def);
-  const byInterface = new Map<string, readonly MdnsRecord[]>();
+  // by interface object, not name: after an address change the interface comes back under the
+  // same name with other addresses (a new object), while the record set lives on for the service
+  const byInterface = new WeakMap<NetInterface, readonly MdnsRecord[]>();
   const addresses = (iface: NetInterface) => {
-    let list = byInterface.get(iface.name);
-    if (!list) byInterface.set(iface.name, (list = addressRecords(def, iface)));
+    let list = byInterface.get(iface);
+    if (!list) byInterface.set(iface, (list = addressRecords(def, iface)));
     return list;
   };
   return { ptr, enumeration, srv, txt, unique: [srv, txt], addresses, all: (iface) => [ptr, srv, txt, ...addresses(iface), enumeration] };
