@@ -216,12 +216,13 @@ async function startSession(
   interfaces: readonly NetInterface[],
   policy: ConflictPolicy,
   emit: (e: AdvertiseEvent) => void,
+  probe = true,
 ): Promise<Session> {
   const transport = await MdnsTransport.open(interfaces);
   const responder = new Responder(transport, service, Math.random, policy);
   responder.on('send-error', (iface, err) => emit({ event: 'send-error', interface: iface.name, error: err.message }));
   try {
-    await responder.start();
+    await responder.start(probe);
   } catch (err) {
     await transport.close();
     if (err instanceof ConflictError) throw new NameConflictError(err.conflict, service);
@@ -322,7 +323,16 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
       return;
     }
     try {
-      this.session = await startSession(this.service, now, this.policy, (e) => this.emit('event', e));
+      const emit = (e: AdvertiseEvent) => this.emit('event', e);
+      try {
+        this.session = await startSession(this.service, now, this.policy, emit);
+      } catch (err) {
+        // the name was ours until the interfaces changed: a host that took it meanwhile (it answered
+        // our new probes) is contested like any other, and the records announced without probing
+        if (!(err instanceof NameConflictError) || this.policy !== 'defend') throw err;
+        this.conflicts.seen(err.conflict);
+        this.session = await startSession(this.service, now, this.policy, emit, false);
+      }
       this.watchConflicts(this.session);
       this.emit('event', { event: 'interfaces-changed', interfaces: describeInterfaces(now) });
     } catch (err) {

@@ -124,12 +124,16 @@ export class Responder extends EventEmitter<ResponderEvents> {
     return instanceFullName(this.service);
   }
 
-  /** Probes, then announces; resolves after the first announcement, rejects with ConflictError. */
-  async start(): Promise<void> {
+  /**
+   * Probes, then announces; resolves after the first announcement, rejects with ConflictError.
+   * `probe: false` announces at once: for a name this process already held and is defending
+   * (see Advertisement), where probing would only hand it to the host that took it.
+   */
+  async start(probe = true): Promise<void> {
     this.transport.on('message', this.onMessage);
     this.transport.on('send-error', this.onSendError);
     try {
-      for (;;) {
+      for (; probe; ) {
         this.state = 'probing';
         const outcome = await this.probe();
         if (outcome === 'won') break;

@@ -181,6 +181,29 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
     }
   });
 
+  test('a rogue holding the name when an interface changes: provdisc announces again without giving the name up, and keeps running', async () => {
+    const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A]);
+    await adv.waitForLine(/"event":"announced"/, 15_000);
+    const rogue = await zeroconfRegister(b, { txt: templateTxt(ROGUE), server: `${b.name}.local.`, rogue: true });
+    const extra = a.ipv4.replace(/\.\d+$/, '.77');
+    try {
+      await adv.waitForLine(/"event":"conflict"/, 10_000);
+      // new sockets and a new probe: the rogue answers it
+      expect((await a.run('ip', ['addr', 'add', `${extra}/24`, 'dev', 'eth0'])).code).toBe(0);
+      await adv.waitForLine(new RegExp(`"event":"interfaces-changed".*${extra.replace(/\./g, '\\.')}`), 15_000);
+      expect(adv.running, adv.tail()).toBe(true);
+      expect(adv.lines.stdout.some((l) => l.includes('"action":"stopped"')), adv.tail()).toBe(false);
+      await expectBothListed(c, [
+        [a.ipv4, '_https._tcp', TEMPLATE_A],
+        [b.ipv4, '_https._tcp', ROGUE],
+      ]);
+    } finally {
+      await adv.stop();
+      await rogue.stop();
+      await a.run('ip', ['addr', 'del', `${extra}/24`, 'dev', 'eth0']);
+    }
+  });
+
   test('one forged cache-flush answer: reported, provdisc re-asserts its records at once and keeps running; a client asking 5 s later gets its template', async () => {
     const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A]);
     await adv.waitForLine(/"event":"announced"/, 15_000);

@@ -431,3 +431,14 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     expect(responses()[0]!.message.answers!.map((x) => `${x.type}:${x.ttl}`).sort()).toEqual(['A:0', 'PTR:0', 'SRV:0', 'TXT:0']);
   });
 });
+
+describe('announcing a name it already held (start without probing)', () => {
+  it('announces at once, with no probe, and answers', async () => {
+    const started = responder.start(false);
+    await vi.advanceTimersByTimeAsync(0);
+    await started;
+    expect(probes()).toHaveLength(0);
+    expect(responses()).toHaveLength(1);
+    expect(responses()[0]!.message.answers!.some((a) => a.type === 'PTR')).toBe(true);
+  });
+});
