@@ -7,7 +7,8 @@ import os from 'node:os';
 import { checkHostAddress, checkHostName } from '../template/host.js';
 import { UsageError, type WarningSink } from '../util/errors.js';
 import { listInterfaces, selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
-import { ConflictError, Responder, type Conflict } from './responder.js';
+import { ConflictWatch, type ConflictNotice } from './conflict-watch.js';
+import { ConflictError, Responder, type AnswerKind, type Conflict, type ConflictPolicy, type QueryReport } from './responder.js';
 import { instanceFullName, type ServiceDefinition } from './service-records.js';
 import { MdnsTransport, type TransportStats } from './transport.js';
 import {
@@ -33,6 +34,11 @@ export interface AdvertiseOptions {
   readonly addresses?: readonly string[] | undefined;
   /** Interface names; default every usable one. */
   readonly interfaces?: readonly string[] | undefined;
+  /**
+   * Stop (and settle `finished` with the conflict) when another host answers for the name after the
+   * announcement. Default false: provdisc re-asserts its records and keeps advertising.
+   */
+  readonly exitOnConflict?: boolean | undefined;
   readonly warn?: WarningSink | undefined;
 }
 
@@ -52,7 +58,28 @@ export type AdvertiseEvent =
       readonly txt: readonly string[];
       readonly interfaces: readonly AdvertisedInterface[];
     }
-  | { readonly event: 'conflict'; readonly from: string; readonly interface: string; readonly message: string }
+  | {
+      readonly event: 'conflict';
+      readonly from: string;
+      readonly interface: string;
+      readonly message: string;
+      /** What the other host advertises under the name: the template rebuilt from its records. */
+      readonly advertises: string;
+      /** 'defended': records re-asserted, still advertising; 'stopped': the advertisement ended. */
+      readonly action: 'defended' | 'stopped';
+      /** Conflicting answers from that host since its last report (reports come at most every 30 s). */
+      readonly count: number;
+      readonly total: number;
+    }
+  | { readonly event: 'conflict-quiet'; readonly from: string; readonly interface: string; readonly total: number; readonly message: string }
+  | {
+      readonly event: 'query';
+      readonly from: string;
+      readonly port: number;
+      readonly interface: string;
+      readonly questions: readonly { readonly name: string; readonly type: string; readonly qu: boolean }[];
+      readonly answered: readonly AnswerKind[];
+    }
   | { readonly event: 'send-error'; readonly interface: string; readonly error: string }
   | { readonly event: 'interfaces-changed'; readonly interfaces: readonly AdvertisedInterface[] }
   | { readonly event: 'goodbye'; readonly instance: string; readonly packets: TransportStats };
@@ -71,7 +98,8 @@ export class NameConflictError extends UsageError {
   }
 }
 
-function describeRecords(conflict: Conflict, service: ServiceDefinition): string {
+/** What the other host advertises under the name, as a template when its TXT says so. */
+export function describeRecords(conflict: Conflict, service: ServiceDefinition): string {
   const srv = conflict.records.find((r) => r.type === 'SRV');
   const txt = conflict.records.find((r) => r.type === 'TXT');
   if (txt?.type === 'TXT') {
@@ -139,6 +167,42 @@ interface Session {
   readonly responder: Responder;
 }
 
+function queryEvent(q: QueryReport): AdvertiseEvent & { event: 'query' } {
+  return {
+    event: 'query',
+    from: q.from,
+    port: q.port,
+    interface: q.interface,
+    questions: q.questions.map((x) => ({ name: x.name, type: x.type, qu: x.unicastResponse })),
+    answered: q.answered,
+  };
+}
+
+function conflictEvent(notice: ConflictNotice, service: ServiceDefinition): AdvertiseEvent {
+  if (notice.kind === 'quiet') {
+    return {
+      event: 'conflict-quiet',
+      from: notice.from,
+      interface: notice.interface,
+      total: notice.total,
+      message: `${notice.from} (on ${notice.interface}) has sent no conflicting answer for ${notice.quietMs / 1000} s (${notice.total} in all)`,
+    };
+  }
+  const { conflict, count, total } = notice;
+  const advertises = describeRecords(conflict, service);
+  const times = total === 1 ? '' : ` (${count} conflicting answers since the last report, ${total} in all)`;
+  return {
+    event: 'conflict',
+    from: conflict.from,
+    interface: conflict.interface,
+    message: `${conflict.from} (on ${conflict.interface}) answers for "${instanceFullName(service)}" with ${advertises}${times}; provdisc re-asserted its own records and keeps advertising — find and stop that host`,
+    advertises,
+    action: 'defended',
+    count,
+    total,
+  };
+}
+
 function describeInterfaces(interfaces: readonly NetInterface[]): AdvertisedInterface[] {
   return interfaces.map((i) => ({ name: i.name, addresses: [...i.ipv4, ...i.ipv6].map((a) => a.address) }));
 }
@@ -150,13 +214,15 @@ function fingerprint(interfaces: readonly NetInterface[]): string {
 async function startSession(
   service: ServiceDefinition,
   interfaces: readonly NetInterface[],
+  policy: ConflictPolicy,
   emit: (e: AdvertiseEvent) => void,
+  probe = true,
 ): Promise<Session> {
   const transport = await MdnsTransport.open(interfaces);
-  const responder = new Responder(transport, service);
+  const responder = new Responder(transport, service, Math.random, policy);
   responder.on('send-error', (iface, err) => emit({ event: 'send-error', interface: iface.name, error: err.message }));
   try {
-    await responder.start();
+    await responder.start(probe);
   } catch (err) {
     await transport.close();
     if (err instanceof ConflictError) throw new NameConflictError(err.conflict, service);
@@ -167,7 +233,8 @@ async function startSession(
 
 /**
  * A live advertisement. It follows the interfaces (probing and announcing again when they change)
- * and `finished` settles when it stops: after close(), or on a conflict.
+ * and `finished` settles when it stops: after close(), or on a conflict when `exitOnConflict` asked
+ * for that (otherwise conflicts are defended and told as events).
  */
 export class Advertisement extends EventEmitter<AdvertisementEvents> {
   readonly finished: Promise<AdvertiseEvent & { event: 'goodbye' | 'conflict' }>;
@@ -177,12 +244,15 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
   private switching: Promise<void> = Promise.resolve();
   /** Packet counts of the sessions already ended; the live one adds its own. */
   private readonly pastStats: TransportStats = { received: 0, sent: 0, malformed: 0, offLink: 0, echoes: 0 };
+  /** Outlives the sessions: a rogue is the same rogue after an interface change. */
+  private readonly conflicts = new ConflictWatch((notice) => this.emit('event', conflictEvent(notice, this.service)));
 
   constructor(
     readonly service: ServiceDefinition,
     readonly announced: AdvertiseEvent & { event: 'announced' },
     private session: Session | undefined,
     private readonly wanted: readonly string[] | undefined,
+    private readonly policy: ConflictPolicy,
   ) {
     super();
     this.finished = new Promise((resolve) => (this.settle = resolve));
@@ -196,6 +266,7 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.poll);
+      this.conflicts.close();
       await this.switching;
       await this.endSession(true);
       const e = { event: 'goodbye' as const, instance: this.service.instance, packets: this.packetStats() };
@@ -206,18 +277,16 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
   }
 
   private watchConflicts(session: Session): void {
+    session.responder.on('query', (q) => this.emit('event', queryEvent(q)));
     session.responder.on('conflict', (conflict) => {
-      this.conclude({
-        event: 'conflict',
-        from: conflict.from,
-        interface: conflict.interface,
-        message: new NameConflictError(conflict, this.service).message,
-      });
+      if (this.policy === 'defend') this.conflicts.seen(conflict);
+      else this.conclude(stoppedBy(conflict, this.service));
     });
   }
 
   private conclude(e: AdvertiseEvent & { event: 'conflict' }): void {
     clearInterval(this.poll);
+    this.conflicts.close();
     this.closing ??= (async () => {
       await this.endSession(false);
       this.emit('event', e);
@@ -254,17 +323,39 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
       return;
     }
     try {
-      this.session = await startSession(this.service, now, (e) => this.emit('event', e));
+      const emit = (e: AdvertiseEvent) => this.emit('event', e);
+      try {
+        this.session = await startSession(this.service, now, this.policy, emit);
+      } catch (err) {
+        // the name was ours until the interfaces changed: a host that took it meanwhile (it answered
+        // our new probes) is contested like any other, and the records announced without probing
+        if (!(err instanceof NameConflictError) || this.policy !== 'defend') throw err;
+        this.conflicts.seen(err.conflict);
+        this.session = await startSession(this.service, now, this.policy, emit, false);
+      }
       this.watchConflicts(this.session);
       this.emit('event', { event: 'interfaces-changed', interfaces: describeInterfaces(now) });
     } catch (err) {
       if (err instanceof NameConflictError) {
-        this.conclude({ event: 'conflict', from: err.conflict.from, interface: err.conflict.interface, message: err.message });
+        this.conclude(stoppedBy(err.conflict, this.service));
       } else {
         this.emit('event', { event: 'send-error', interface: now.map((i) => i.name).join(','), error: (err as Error).message });
       }
     }
   }
+}
+
+function stoppedBy(conflict: Conflict, service: ServiceDefinition): AdvertiseEvent & { event: 'conflict' } {
+  return {
+    event: 'conflict',
+    from: conflict.from,
+    interface: conflict.interface,
+    message: new NameConflictError(conflict, service).message,
+    advertises: describeRecords(conflict, service),
+    action: 'stopped',
+    count: 1,
+    total: 1,
+  };
 }
 
 /**
@@ -277,7 +368,8 @@ export async function advertise(options: AdvertiseOptions, onEvent?: (e: Adverti
   const interfaces = selectInterfaces(options.interfaces);
   // until the Advertisement exists only onEvent can hear; after, its listeners all do
   let emit = (e: AdvertiseEvent): void => onEvent?.(e);
-  const session = await startSession(service, interfaces, (e) => emit(e));
+  const policy: ConflictPolicy = options.exitOnConflict ? 'stop' : 'defend';
+  const session = await startSession(service, interfaces, policy, (e) => emit(e));
   const announced = {
     event: 'announced' as const,
     instance: service.instance,
@@ -288,7 +380,7 @@ export async function advertise(options: AdvertiseOptions, onEvent?: (e: Adverti
     txt: service.txt,
     interfaces: describeInterfaces(interfaces),
   };
-  const ad = new Advertisement(service, announced, session, options.interfaces);
+  const ad = new Advertisement(service, announced, session, options.interfaces, policy);
   emit = (e) => ad.emit('event', e);
   if (onEvent) {
     ad.on('event', onEvent);

@@ -1,7 +1,9 @@
 /**
  * An RFC 6762 responder for one service: probe (§8.1), break probe ties (§8.2), announce (§8.3),
  * answer (§6), detect conflicts (§9), say goodbye (§10.1). It never renames the instance: for Jitsi
- * a renamed instance is a missing one, so a conflict ends the advertisement instead.
+ * a renamed instance is a missing one. A name held by another host while probing ends the start;
+ * a conflicting answer once announced is defended (the records re-asserted) or, on request, ends
+ * the advertisement. See docs/wire.md for why.
  */
 import { EventEmitter } from 'node:events';
 import type { NetInterface } from '../util/network-interfaces.js';
@@ -21,7 +23,7 @@ import {
   type ServiceRecordSet,
 } from './service-records.js';
 import type { PacketChannel, PacketSource } from './transport.js';
-import { MDNS_PORT, sameName, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
+import { decodeMessage, encodeMessage, MDNS_PORT, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
 
 const PROBE_INTERVAL_MS = 250;
 const PROBE_COUNT = 3;
@@ -35,6 +37,8 @@ const DEFERRED_ANSWER_SLACK_MS = 20;
 const LEGACY_TTL = 10;
 /** §8.2: the loser of a probe tie-break waits a second before probing again. */
 const TIE_BREAK_BACKOFF_MS = 1000;
+/** Answer-path runs on a silent copy while probing (see rehearse()). */
+const REHEARSALS = 400;
 /** Unicast replies per source: a flooding peer spends its own budget, not everyone's. */
 const UNICAST_BURST = 40;
 const UNICAST_PER_SECOND = 20;
@@ -47,9 +51,26 @@ export interface Conflict {
   readonly records: readonly MdnsRecord[];
 }
 
+/** How a query was answered; a query may be answered several ways at once (see docs/wire.md). */
+export type AnswerKind = 'multicast' | 'unicast' | 'legacy' | 'postponed' | 'known-answer' | 'rate-limited';
+
+/** A client's question about the service, and what was done with it. */
+export interface QueryReport {
+  readonly from: string;
+  readonly port: number;
+  readonly interface: string;
+  readonly questions: readonly MdnsQuestion[];
+  readonly answered: readonly AnswerKind[];
+}
+
+/** What a conflicting answer after announcing leads to: re-asserting the records, or stopping. */
+export type ConflictPolicy = 'defend' | 'stop';
+
 interface ResponderEvents {
   announced: [];
+  /** Once announced: every conflicting answer when defending; the one that stopped it otherwise. */
   conflict: [conflict: Conflict];
+  query: [query: QueryReport];
   'send-error': [iface: NetInterface, error: Error];
 }
 
@@ -64,6 +85,7 @@ export class ConflictError extends Error {
 
 export class Responder extends EventEmitter<ResponderEvents> {
   private state: State = 'idle';
+  private rehearsed = false;
   private readonly lastMulticast = new Map<string, Map<string, number>>();
   private readonly unicastBudget = new Map<string, { tokens: number; at: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -78,27 +100,40 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private readonly records: ServiceRecordSet;
   /** Every name we answer for, lower-cased: most queries on a LAN are for others and end here. */
   private readonly ownNames: ReadonlySet<string>;
+  /** The same names, lower-cased once: a question's name is compared with them on every query. */
+  private readonly names: { readonly type: string; readonly instance: string; readonly host: string; readonly enumeration: string };
 
   constructor(
     private readonly transport: PacketChannel,
     readonly service: ServiceDefinition,
     private readonly random: () => number = Math.random,
+    private readonly policy: ConflictPolicy = 'defend',
   ) {
     super();
     this.records = serviceRecordSet(service);
-    this.ownNames = new Set([serviceTypeName(service), SERVICES_ENUMERATION, instanceFullName(service), service.host].map((n) => n.toLowerCase()));
+    this.names = {
+      type: serviceTypeName(service).toLowerCase(),
+      instance: instanceFullName(service).toLowerCase(),
+      host: service.host.toLowerCase(),
+      enumeration: SERVICES_ENUMERATION.toLowerCase(),
+    };
+    this.ownNames = new Set(Object.values(this.names));
   }
 
   get fullName(): string {
     return instanceFullName(this.service);
   }
 
-  /** Probes, then announces; resolves after the first announcement, rejects with ConflictError. */
-  async start(): Promise<void> {
+  /**
+   * Probes, then announces; resolves after the first announcement, rejects with ConflictError.
+   * `probe: false` announces at once: for a name this process already held and is defending
+   * (see Advertisement), where probing would only hand it to the host that took it.
+   */
+  async start(probe = true): Promise<void> {
     this.transport.on('message', this.onMessage);
     this.transport.on('send-error', this.onSendError);
     try {
-      for (;;) {
+      for (; probe; ) {
         this.state = 'probing';
         const outcome = await this.probe();
         if (outcome === 'won') break;
@@ -166,6 +201,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
             ),
           ),
         );
+        this.rehearse();
         await this.sleep(PROBE_INTERVAL_MS);
       }
       return 'won';
@@ -175,6 +211,40 @@ export class Responder extends EventEmitter<ResponderEvents> {
     this.probeRound++;
     if (this.state === 'stopped') return 'stopped';
     return result;
+  }
+
+  /**
+   * Runs the answer path (decode, plan, encode) a few hundred times on a copy of this responder
+   * that sends nowhere, once, in the idle time between probes. Code V8 has not compiled yet runs
+   * several times slower: without this the first real questions took ~0.3 ms in this process
+   * against ~0.1 ms for avahi-daemon, and on a quiet LAN every question comes to cold code.
+   */
+  private rehearse(): void {
+    if (this.rehearsed) return;
+    this.rehearsed = true;
+    const iface = this.transport.interfaces[0];
+    if (!iface) return;
+    const silent: PacketChannel = {
+      interfaces: [iface],
+      send: async (message) => void encodeMessage(message),
+      on: () => silent,
+      off: () => silent,
+    };
+    const copy = new Responder(silent, this.service, this.random, this.policy);
+    copy.state = 'announced';
+    const ask = (types: string[], unicastResponse: boolean) =>
+      encodeMessage({
+        questions: types.map((type) => ({ name: type === 'A' || type === 'AAAA' ? this.service.host : this.fullName, type, unicastResponse })),
+      });
+    // what Jitsi's JmDNS and python-zeroconf ask
+    const queries = [ask(['SRV', 'TXT'], false), ask(['SRV', 'TXT', 'A', 'AAAA'], true)];
+    const source = { address: iface.ipv4[0]?.address ?? '192.0.2.1', port: MDNS_PORT, interface: iface };
+    for (let i = 0; i < REHEARSALS; i++) {
+      copy.lastMulticast.clear();
+      copy.unicastBudget.clear();
+      copy.handle(decodeMessage(queries[i % queries.length]!), source);
+    }
+    void copy.stop(false);
   }
 
   private async announce(): Promise<void> {
@@ -218,6 +288,11 @@ export class Responder extends EventEmitter<ResponderEvents> {
   }
 
   private onConflict(conflict: Conflict): void {
+    if (this.state === 'announced' && this.policy === 'defend') {
+      this.reassert(conflict.interface);
+      this.emit('conflict', conflict);
+      return;
+    }
     if (this.conflict) return;
     this.conflict = conflict;
     if (this.state === 'probing') {
@@ -230,10 +305,24 @@ export class Responder extends EventEmitter<ResponderEvents> {
     this.emit('conflict', conflict);
   }
 
+  /**
+   * The name is ours (we probed and won): like a defender answering a probe (§8.1), we multicast our
+   * unique records with the cache-flush bit, so caches that took the other host's data replace it.
+   * Unlike a probe defence this goes through the one-second rule (§6): a host that floods forged
+   * answers gets at most one re-assertion a second.
+   */
+  private reassert(ifaceName: string): void {
+    const iface = this.transport.interfaces.find((i) => i.name === ifaceName);
+    if (!iface) return;
+    const answers = [...this.records.unique];
+    this.multicastAnswers(answers, this.additionalsFor(answers, iface), iface);
+  }
+
   private answerQuery(message: MdnsMessage, source: PacketSource): void {
-    if (!message.questions.some((q) => this.ownNames.has(q.name.replace(/\.$/, '').toLowerCase()))) return;
-    const probeRecords = recordsNamed(message.authorities, this.fullName);
-    const isProbe = probeRecords.length > 0 && message.questions.some((q) => sameName(q.name, this.fullName));
+    const asked = message.questions.map((q) => normalName(q.name));
+    if (!asked.some((n) => this.ownNames.has(n))) return;
+    const probeRecords = message.authorities.length > 0 ? recordsNamed(message.authorities, this.fullName) : [];
+    const isProbe = probeRecords.length > 0 && asked.includes(this.names.instance);
     if (isProbe) {
       const order = compareProbeRecords(this.records.unique, probeRecords);
       if (order === 0) return; // the same records: not a conflict (RFC 6762 §8.2)
@@ -254,8 +343,8 @@ export class Responder extends EventEmitter<ResponderEvents> {
     const unique: MdnsRecord[] = [];
     const shared: MdnsRecord[] = [];
     let wantsUnicast = message.questions.length > 0;
-    for (const q of message.questions) {
-      const matched = this.recordsFor(q, iface);
+    for (const [i, q] of message.questions.entries()) {
+      const matched = this.recordsFor(q, asked[i]!, iface);
       if (matched.length > 0 && !q.unicastResponse) wantsUnicast = false;
       for (const r of matched) (r.flush ? unique : shared).push(r);
     }
@@ -264,29 +353,40 @@ export class Responder extends EventEmitter<ResponderEvents> {
     const fresh = (r: MdnsRecord) => !known.some((k) => sameRecord(k, r) && k.ttl >= r.ttl / 2);
     const answersUnique = dedupe(unique.filter(fresh));
     const answersShared = dedupe(shared.filter(fresh));
-    if (answersUnique.length + answersShared.length === 0) return;
-    if (legacy) {
-      this.replyLegacy(message, source, [...answersUnique, ...answersShared]);
-      return;
+    if (unique.length + shared.length === 0) return; // asked about others only
+    const answered: AnswerKind[] = [];
+    if (answersUnique.length + answersShared.length === 0) answered.push('known-answer');
+    else if (legacy) answered.push(this.replyLegacy(message, source, [...answersUnique, ...answersShared]));
+    else {
+      // unique records first and from here, not from a timer: no other responder has them to give
+      if (answersUnique.length > 0) answered.push(...this.reply(answersUnique, source, wantsUnicast));
+      if (answersShared.length > 0) {
+        // §6: answers others may also give are delayed 20–120 ms to spread the replies
+        this.later(20 + this.random() * 100, () => void this.reply(answersShared, source, wantsUnicast));
+        answered.push(wantsUnicast ? 'unicast' : 'multicast');
+      }
     }
-    if (answersUnique.length > 0) this.reply(answersUnique, source, wantsUnicast);
-    if (answersShared.length > 0) {
-      // §6: answers others may also give are delayed 20–120 ms to spread the replies
-      this.later(20 + this.random() * 100, () => this.reply(answersShared, source, wantsUnicast));
+    // told once the answer is out: the socket sends from the next tick (its address "look-up"),
+    // and a listener that prints would otherwise run first and hold the answer back
+    if (this.listenerCount('query') > 0) {
+      const report = { from: source.address, port: source.port, interface: iface.name, questions: message.questions, answered: [...new Set(answered)] };
+      setImmediate(() => this.emit('query', report));
     }
   }
 
-  private recordsFor(q: MdnsQuestion, iface: NetInterface): MdnsRecord[] {
+  /** `name`: the question's name, normalised (normalName). */
+  private recordsFor(q: MdnsQuestion, name: string, iface: NetInterface): MdnsRecord[] {
     const any = q.type === 'ANY';
     const out: MdnsRecord[] = [];
     const r = this.records;
-    if (sameName(q.name, serviceTypeName(this.service)) && (any || q.type === 'PTR')) out.push(r.ptr);
-    if (sameName(q.name, SERVICES_ENUMERATION) && (any || q.type === 'PTR')) out.push(r.enumeration);
-    if (sameName(q.name, this.fullName)) {
+    const n = this.names;
+    if (name === n.type && (any || q.type === 'PTR')) out.push(r.ptr);
+    if (name === n.enumeration && (any || q.type === 'PTR')) out.push(r.enumeration);
+    if (name === n.instance) {
       if (any || q.type === 'SRV') out.push(r.srv);
       if (any || q.type === 'TXT') out.push(r.txt);
     }
-    if (sameName(q.name, this.service.host)) out.push(...r.addresses(iface).filter((a) => any || a.type === q.type));
+    if (name === n.host) out.push(...r.addresses(iface).filter((a) => any || a.type === q.type));
     return out;
   }
 
@@ -294,7 +394,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private additionalsFor(answers: readonly MdnsRecord[], iface: NetInterface): MdnsRecord[] {
     const extra: MdnsRecord[] = [];
     const types = new Set(answers.map((r) => r.type));
-    const hasPtr = answers.some((r) => r.type === 'PTR' && sameName(r.name, serviceTypeName(this.service)));
+    const hasPtr = answers.some((r) => r.type === 'PTR' && r === this.records.ptr);
     if (hasPtr || types.has('SRV') || types.has('TXT')) {
       extra.push(this.records.srv, this.records.txt, ...this.records.addresses(iface));
     } else if (types.has('A') || types.has('AAAA')) {
@@ -303,32 +403,55 @@ export class Responder extends EventEmitter<ResponderEvents> {
     return dedupe(extra).filter((r) => !answers.some((a) => sameRecord(a, r)));
   }
 
-  private reply(answers: MdnsRecord[], source: PacketSource, wantsUnicast: boolean): void {
-    if (this.state !== 'announced') return;
+  private reply(answers: MdnsRecord[], source: PacketSource, wantsUnicast: boolean): AnswerKind[] {
+    if (this.state !== 'announced') return [];
     const iface = source.interface;
     const additionals = this.additionalsFor(answers, iface);
     // §5.4: a QU question gets a unicast answer, unless the record has not been multicast for a
     // quarter of its TTL, in which case multicasting refreshes every cache on the link
     const unicast = wantsUnicast && answers.every((r) => this.multicastWithin(iface, r, (r.ttl * 1000) / 4));
-    if (unicast) {
-      if (!this.spendUnicast(source.address)) return;
-      void this.transport.send({ response: true, authoritative: true, answers, additionals }, iface, {
-        address: source.address,
-        port: source.port,
-      });
-      return;
-    }
-    this.multicastAnswers(answers, additionals, iface);
+    if (unicast) return [this.unicastTo(source, answers, additionals) ? 'unicast' : 'rate-limited'];
+    return this.multicastAnswers(answers, additionals, iface, source);
   }
 
-  private multicastAnswers(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[], iface: NetInterface): void {
+  /** False when the asker has spent its unicast budget. */
+  private unicastTo(source: PacketSource, answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[]): boolean {
+    if (!this.spendUnicast(source.address)) return false;
+    void this.transport.send({ response: true, authoritative: true, answers, additionals }, source.interface, {
+      address: source.address,
+      port: source.port,
+    });
+    return true;
+  }
+
+  /**
+   * Multicasts what the one-second rule (§6) lets out now and postpones the rest (see defer()).
+   * With `asker` (a querier on port 5353), what is postponed also goes to it by unicast at once:
+   * a JmDNS client that opened its socket just after the last multicast listens for 675 ms only,
+   * and would be gone before the postponed multicast (docs/wire.md, "the rule that answers JmDNS
+   * in time").
+   */
+  private multicastAnswers(
+    answers: readonly MdnsRecord[],
+    additionals: readonly MdnsRecord[],
+    iface: NetInterface,
+    asker?: PacketSource,
+  ): AnswerKind[] {
+    const kinds: AnswerKind[] = [];
     const held = answers.filter((r) => this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
-    if (held.length > 0) this.defer(iface, held);
     const due = answers.filter((r) => !held.includes(r));
-    if (due.length === 0) return;
-    const extra = additionals.filter((r) => !this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
-    this.noteMulticast(iface, [...due, ...extra]);
-    void this.transport.send({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
+    if (due.length > 0) {
+      const extra = additionals.filter((r) => !this.multicastWithin(iface, r, MULTICAST_HOLDOFF_MS));
+      this.noteMulticast(iface, [...due, ...extra]);
+      void this.transport.send({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
+      kinds.push('multicast');
+    }
+    if (held.length > 0) {
+      if (asker && asker.port === MDNS_PORT && this.unicastTo(asker, held, this.additionalsFor(held, iface))) kinds.push('unicast');
+      this.defer(iface, held);
+      kinds.push('postponed');
+    }
+    return kinds;
   }
 
   /**
@@ -359,13 +482,13 @@ export class Responder extends EventEmitter<ResponderEvents> {
       const stillOwed = [...pending.values()]
         .filter((w) => !this.multicastWithin(iface, w.record, Date.now() - w.askedAt))
         .map((w) => w.record);
-      if (stillOwed.length > 0) this.multicastAnswers(stillOwed, this.additionalsFor(stillOwed, iface), iface);
+      if (stillOwed.length > 0) void this.multicastAnswers(stillOwed, this.additionalsFor(stillOwed, iface), iface);
     });
   }
 
   /** §6.7: a legacy resolver gets a plain DNS answer: its ID and question, short TTLs, no flush bit. */
-  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): void {
-    if (!this.spendUnicast(source.address)) return;
+  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): AnswerKind {
+    if (!this.spendUnicast(source.address)) return 'rate-limited';
     const legacy = (r: MdnsRecord): MdnsRecord => ({ ...r, ttl: Math.min(r.ttl, LEGACY_TTL), flush: false });
     void this.transport.send(
       {
@@ -379,6 +502,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
       source.interface,
       { address: source.address, port: source.port },
     );
+    return 'legacy';
   }
 
   private spendUnicast(address: string): boolean {
@@ -424,6 +548,12 @@ export class Responder extends EventEmitter<ResponderEvents> {
       this.later(ms, wake);
     });
   }
+}
+
+/** A name as compared here: lower case, no trailing dot. */
+function normalName(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
 function dedupe(records: readonly MdnsRecord[]): MdnsRecord[] {

@@ -82,15 +82,29 @@ export interface ServiceRecordSet {
   all(iface: NetInterface): readonly MdnsRecord[];
 }
 
+const recordSets = new WeakMap<ServiceDefinition, ServiceRecordSet>();
+
+/**
+ * The records of a service; the same objects for the same definition, so that what is keyed by
+ * record object (RDATA, keys, encoded answers) is worked out once per process.
+ */
 export function serviceRecordSet(def: ServiceDefinition): ServiceRecordSet {
+  let set = recordSets.get(def);
+  if (!set) recordSets.set(def, (set = buildRecordSet(def)));
+  return set;
+}
+
+function buildRecordSet(def: ServiceDefinition): ServiceRecordSet {
   const srv = srvRecord(def);
   const txt = txtRecord(def);
   const ptr = ptrRecord(def);
   const enumeration = enumerationRecord(def);
-  const byInterface = new Map<string, readonly MdnsRecord[]>();
+  // by interface object, not name: after an address change the interface comes back under the
+  // same name with other addresses (a new object), while the record set lives on for the service
+  const byInterface = new WeakMap<NetInterface, readonly MdnsRecord[]>();
   const addresses = (iface: NetInterface) => {
-    let list = byInterface.get(iface.name);
-    if (!list) byInterface.set(iface.name, (list = addressRecords(def, iface)));
+    let list = byInterface.get(iface);
+    if (!list) byInterface.set(iface, (list = addressRecords(def, iface)));
     return list;
   };
   return { ptr, enumeration, srv, txt, unique: [srv, txt], addresses, all: (iface) => [ptr, srv, txt, ...addresses(iface), enumeration] };

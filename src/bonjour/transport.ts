@@ -51,6 +51,10 @@ const ECHO_MEMORY_MS = 2000;
 export class MdnsTransport extends EventEmitter<TransportEvents> implements PacketChannel {
   readonly stats: TransportStats = { received: 0, sent: 0, malformed: 0, offLink: 0, echoes: 0 };
   private readonly recent = new Map<string, number>();
+  /** Our own addresses (zone dropped): only a packet from one of them can be our echo. */
+  private readonly ownAddresses: ReadonlySet<string>;
+  /** Source address → the interface whose subnet holds it (undefined: off-link), worked out once. */
+  private readonly sourceLinks = new Map<string, NetInterface | undefined>();
   private closed = false;
 
   private constructor(
@@ -59,6 +63,7 @@ export class MdnsTransport extends EventEmitter<TransportEvents> implements Pack
     private readonly senders: readonly InterfaceSockets[],
   ) {
     super();
+    this.ownAddresses = new Set(interfaces.flatMap((i) => [...i.ipv4, ...i.ipv6].map((a) => a.address.replace(/%.*$/, ''))));
   }
 
   static async open(interfaces: readonly NetInterface[]): Promise<MdnsTransport> {
@@ -156,17 +161,24 @@ export class MdnsTransport extends EventEmitter<TransportEvents> implements Pack
 
   private isEcho(buf: Buffer, rinfo: dgram.RemoteInfo): boolean {
     if (rinfo.port !== MDNS_PORT) return false;
-    const address = rinfo.address.replace(/%.*$/, '');
-    const ours = this.interfaces.some((i) => [...i.ipv4, ...i.ipv6].some((a) => a.address.replace(/%.*$/, '') === address));
-    if (!ours) return false;
+    if (!this.ownAddresses.has(rinfo.address.replace(/%.*$/, ''))) return false;
     const expiry = this.recent.get(buf.toString('base64'));
     return expiry !== undefined && expiry >= Date.now();
+  }
+
+  private linkOf(address: string): NetInterface | undefined {
+    if (this.sourceLinks.has(address)) return this.sourceLinks.get(address);
+    // bounded: a flood from made-up sources must not grow it
+    if (this.sourceLinks.size >= 1024) this.sourceLinks.clear();
+    const link = interfaceForSource(this.interfaces, address);
+    this.sourceLinks.set(address, link);
+    return link;
   }
 
   private receive(buf: Buffer, rinfo: dgram.RemoteInfo, boundTo: NetInterface | undefined): void {
     if (this.closed) return;
     this.stats.received++;
-    const onLink = interfaceForSource(this.interfaces, rinfo.address);
+    const onLink = this.linkOf(rinfo.address);
     if (!onLink) {
       this.stats.offLink++;
       return;

@@ -8,7 +8,7 @@ import { requireCjs } from '../util/cjs.js';
 import { decodeTxt, encodeTxt } from '../template/txt.js';
 
 const dnsPacket = requireCjs('dns-packet') as typeof DnsPacket;
-const dnsTypes = requireCjs('dns-packet/types') as { toType(name: string): number };
+const dnsTypes = requireCjs('dns-packet/types') as { toType(name: string): number; toString(code: number): string };
 
 export const MDNS_PORT = 5353;
 export const MDNS_IPV4_GROUP = '224.0.0.251';
@@ -94,7 +94,45 @@ function fromPacketRecord(a: DnsPacket.Answer): MdnsRecord {
   }
 }
 
+/** Identity of a record object, for the cache of encoded answers. */
+const recordIds = new WeakMap<MdnsRecord, number>();
+let nextRecordId = 0;
+/** Encoded answers by the record objects they hold; a responder sends the same few again and again. */
+const encodedAnswers = new Map<string, Buffer>();
+const ENCODED_ANSWERS_KEPT = 64;
+
+function answerKey(m: OutgoingMessage): string | undefined {
+  // questions and IDs come from the asker (legacy replies, probes): built each time
+  if ((m.questions?.length ?? 0) > 0 || (m.id ?? 0) !== 0) return undefined;
+  const ids = (rs: readonly MdnsRecord[] | undefined) =>
+    (rs ?? [])
+      .map((r) => {
+        let id = recordIds.get(r);
+        if (id === undefined) recordIds.set(r, (id = nextRecordId++));
+        return id;
+      })
+      .join(',');
+  return `${m.response ? 1 : 0}${m.authoritative ? 1 : 0}${m.truncated ? 1 : 0}|${ids(m.answers)}|${ids(m.authorities)}|${ids(m.additionals)}`;
+}
+
+/**
+ * Encodes a message. Answers made of the same record objects are encoded once: encoding is most of
+ * the time a query spends in the responder (dns-packet, code that never gets hot at a few queries a
+ * second), and the answer must leave at once. The buffer returned may be shared: never modify it.
+ */
 export function encodeMessage(m: OutgoingMessage): Buffer {
+  const key = answerKey(m);
+  if (key === undefined) return encodeFresh(m);
+  let buf = encodedAnswers.get(key);
+  if (!buf) {
+    buf = encodeFresh(m);
+    if (encodedAnswers.size >= ENCODED_ANSWERS_KEPT) encodedAnswers.delete(encodedAnswers.keys().next().value!);
+    encodedAnswers.set(key, buf);
+  }
+  return buf;
+}
+
+function encodeFresh(m: OutgoingMessage): Buffer {
   const questions = m.questions ?? [];
   const buf = dnsPacket.encode({
     id: m.id ?? 0,
@@ -121,7 +159,81 @@ function nameBytes(name: string): number {
 }
 
 /** Decodes a packet; throws on anything malformed or truncated. */
+/**
+ * Decodes a packet. A plain query (questions only, no known answers: nearly every question a client
+ * asks first) is read here directly; anything else goes through dns-packet. dns-packet's general
+ * decoder, never hot at a few queries a second, took ~0.1 ms of each answer's time.
+ */
 export function decodeMessage(buf: Buffer): MdnsMessage {
+  return decodePlainQuery(buf) ?? decodeFull(buf);
+}
+
+const POINTER = 0xc0;
+const MAX_NAME_BYTES = 255;
+
+function decodePlainQuery(buf: Buffer): MdnsMessage | undefined {
+  if (buf.length < HEADER_BYTES) return undefined;
+  const flags = buf.readUInt16BE(2);
+  // a response, or an opcode other than QUERY
+  if ((flags & 0xf800) !== 0) return undefined;
+  const count = buf.readUInt16BE(4);
+  if (count === 0 || buf.readUInt16BE(6) !== 0 || buf.readUInt16BE(8) !== 0 || buf.readUInt16BE(10) !== 0) return undefined;
+  const questions: MdnsQuestion[] = [];
+  let offset = HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    const [name, next] = readName(buf, offset);
+    if (next + 4 > buf.length) throw new RangeError('question runs past the end of the packet');
+    questions.push({
+      name,
+      type: dnsTypes.toString(buf.readUInt16BE(next)),
+      unicastResponse: (buf.readUInt16BE(next + 2) & QU_BIT) !== 0,
+    });
+    offset = next + 4;
+  }
+  return {
+    id: buf.readUInt16BE(0),
+    response: false,
+    authoritative: (flags & dnsPacket.AUTHORITATIVE_ANSWER) !== 0,
+    truncated: (flags & dnsPacket.TRUNCATED_RESPONSE) !== 0,
+    opcode: 'QUERY',
+    questions,
+    answers: [],
+    authorities: [],
+    additionals: [],
+  };
+}
+
+/** A name at `start` (labels joined by dots, as dns-packet gives them) and the offset after it. */
+function readName(buf: Buffer, start: number): [string, number] {
+  const labels: string[] = [];
+  let offset = start;
+  let after: number | undefined;
+  let bytes = 0;
+  for (;;) {
+    if (offset >= buf.length) throw new RangeError('name runs past the end of the packet');
+    const len = buf[offset]!;
+    if (len === 0) break;
+    if ((len & POINTER) === POINTER) {
+      if (offset + 1 >= buf.length) throw new RangeError('name runs past the end of the packet');
+      const target = ((len & ~POINTER) << 8) | buf[offset + 1]!;
+      // only backwards, to data before this name began (RFC 1035 §4.1.4): no loops
+      if (target >= start) throw new RangeError('compression pointer does not point back');
+      after ??= offset + 2;
+      start = target;
+      offset = target;
+      continue;
+    }
+    if ((len & POINTER) !== 0) throw new RangeError('unknown label type');
+    if (offset + 1 + len > buf.length) throw new RangeError('label runs past the end of the packet');
+    bytes += len + 1;
+    if (bytes > MAX_NAME_BYTES) throw new RangeError('name too long');
+    labels.push(buf.toString('utf8', offset + 1, offset + 1 + len));
+    offset += 1 + len;
+  }
+  return [labels.length === 0 ? '.' : labels.join('.'), after ?? offset + 1];
+}
+
+function decodeFull(buf: Buffer): MdnsMessage {
   const p = dnsPacket.decode(buf);
   const questions = (p.questions ?? []).map((q) => {
     const klass = q.class as string;

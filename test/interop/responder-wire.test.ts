@@ -219,8 +219,8 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     });
     const asked = queriesFrom(packets, b.ipv4);
     expect(asked).toHaveLength(12);
-    const replies = responsesFrom(packets, a.ipv4).filter((p) => has(p.answers, TYPE.SRV));
-    // 12 questions over 1.65 s: one answer at once, then one as each second ends
+    const replies = responsesFrom(packets, a.ipv4).filter((p) => isMulticast(p) && has(p.answers, TYPE.SRV));
+    // 12 questions over 1.65 s: one multicast answer at once, then one as each second ends
     expect(replies, JSON.stringify(replies)).toHaveLength(3);
     expect(multicastRateViolations(packets, a.ipv4)).toEqual([]);
     // no question goes unanswered: a querier that missed the last multicast still hears one
@@ -228,6 +228,15 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
       const answer = replies.find((p) => p.time >= q.time);
       expect(answer, `the question at ${q.time}`).toBeDefined();
       expect((answer!.time - q.time) * 1000).toBeLessThan(1_250);
+    }
+    // and the asker hears it at once too: a unicast to its port 5353 for each question the
+    // one-second rule kept from being answered by multicast (docs/wire.md)
+    const unicast = responsesFrom(packets, a.ipv4).filter((p) => !isMulticast(p) && has(p.answers, TYPE.SRV));
+    expect(unicast.every((p) => p.dst.addr === b.ipv4 && p.dst.port === 5353)).toBe(true);
+    for (const q of asked.filter((x) => !replies.some((p) => p.time >= x.time && (p.time - x.time) * 1000 < 50))) {
+      const answer = unicast.find((p) => p.time >= q.time);
+      expect(answer, `a unicast answer to the question at ${q.time}`).toBeDefined();
+      expect((answer!.time - q.time) * 1000).toBeLessThan(50);
     }
   });
 

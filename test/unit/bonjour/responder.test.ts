@@ -86,6 +86,8 @@ async function startAndAnnounce(): Promise<void> {
 
 const probes = () => transport.sent.filter((s) => !s.message.response && (s.message.authorities?.length ?? 0) > 0);
 const responses = () => transport.sent.filter((s) => s.message.response);
+const multicasts = () => responses().filter((s) => !s.to);
+const unicasts = () => responses().filter((s) => s.to);
 
 describe('probing (RFC 6762 §8.1)', () => {
   it('sends three probes 250 ms apart after a random delay, type ANY, proposed records in authority', async () => {
@@ -256,18 +258,47 @@ describe('answering (RFC 6762 §6)', () => {
     transport.deliver(q, '198.51.100.3');
     await vi.advanceTimersByTimeAsync(500);
     transport.deliver(q);
-    expect(responses()).toHaveLength(1);
+    expect(multicasts()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(490);
-    expect(responses()).toHaveLength(1);
+    expect(multicasts()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(100);
-    // the two questions asked during the second: one answer, once it is over
-    const r = responses();
+    // the two questions asked during the second: one multicast answer, once it is over
+    const r = multicasts();
     expect(r).toHaveLength(2);
     expect(r[1]!.at - r[0]!.at).toBeGreaterThanOrEqual(1000);
     expect(r[1]!.message.answers!.map((x) => x.type)).toEqual(['SRV']);
     expect(r[1]!.message.additionals!.map((x) => x.type).sort()).toEqual(['A', 'AAAA', 'TXT']);
     await vi.advanceTimersByTimeAsync(3000);
-    expect(responses()).toHaveLength(2);
+    expect(multicasts()).toHaveLength(2);
+  });
+
+  it('answers a question for a record multicast within the last second by unicast to the asker at once, SRV with its TXT and addresses', async () => {
+    await startAndAnnounce();
+    const q = { questions: [{ name: FULL, type: 'SRV', unicastResponse: false }, { name: FULL, type: 'TXT', unicastResponse: false }] };
+    transport.deliver(q);
+    const asked: string[][] = [];
+    responder.on('query', (e) => asked.push([e.from, ...e.answered]));
+    await vi.advanceTimersByTimeAsync(100);
+    transport.deliver(q, '198.51.100.3');
+    const u = unicasts();
+    expect(u).toHaveLength(1);
+    expect(u[0]!.to).toEqual({ address: '198.51.100.3', port: 5353 });
+    expect(u[0]!.at).toBe(t0 + 4500 + 100);
+    expect(u[0]!.message.answers!.map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
+    expect(u[0]!.message.additionals!.map((x) => x.type).sort()).toEqual(['A', 'AAAA']);
+    expect(asked).toEqual([]); // told once the answer is out, not before
+    await vi.advanceTimersByTimeAsync(0);
+    expect(asked).toEqual([['198.51.100.3', 'unicast', 'postponed']]);
+  });
+
+  it('never answers a legacy or off-port asker by multicast-port unicast: only port 5353 queriers get the early unicast', async () => {
+    await startAndAnnounce();
+    transport.deliver({ questions: [{ name: FULL, type: 'SRV', unicastResponse: false }] });
+    transport.deliver({ id: 7, questions: [{ name: FULL, type: 'SRV', unicastResponse: false }] }, '198.51.100.3', 40000);
+    const u = unicasts();
+    expect(u).toHaveLength(1);
+    expect(u[0]!.to).toEqual({ address: '198.51.100.3', port: 40000 }); // the legacy reply, not a 5353 one
+    expect(u[0]!.message.id).toBe(7);
   });
 
   it('drops a postponed answer when an announcement multicasts the record first', async () => {
@@ -277,8 +308,9 @@ describe('answering (RFC 6762 §6)', () => {
     transport.sent = [];
     // between the first and second announcement: every record was multicast moments ago
     transport.deliver({ questions: [{ name: FULL, type: 'SRV', unicastResponse: false }] });
+    expect(unicasts()).toHaveLength(1); // the asker is answered at once all the same
     await vi.advanceTimersByTimeAsync(3500);
-    const r = responses();
+    const r = multicasts();
     expect(r).toHaveLength(2); // the two remaining announcements, nothing else
     expect(r.every((x) => x.message.answers!.some((a) => a.type === 'PTR'))).toBe(true);
   });
@@ -346,7 +378,31 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     expect(r[0]!.message.answers!.map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
   });
 
-  it('reports a conflicting answer from another host and stops without goodbyes', async () => {
+  it('reports a conflicting answer from another host, re-asserts its records with the cache-flush bit at once and keeps answering', async () => {
+    await startAndAnnounce();
+    const conflicts: string[] = [];
+    responder.on('conflict', (c) => conflicts.push(c.from));
+    transport.deliver({ response: true, answers: [txt(['path=https://evil.example/'])] }, '198.51.100.66');
+    expect(conflicts).toEqual(['198.51.100.66']);
+    const r = multicasts();
+    expect(r).toHaveLength(1);
+    expect(r[0]!.message.answers!.map((x) => `${x.type}:${x.flush}`).sort()).toEqual(['SRV:true', 'TXT:true']);
+    expect(r[0]!.message.answers!.find((x) => x.type === 'TXT')!.data).toEqual(service.txt);
+    // a second forged answer within the second: re-asserted once that second is over, not flooded
+    await vi.advanceTimersByTimeAsync(300);
+    transport.deliver({ response: true, answers: [txt(['path=https://evil.example/'])] }, '198.51.100.66');
+    expect(multicasts()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(800);
+    expect(multicasts()).toHaveLength(2);
+    expect(multicasts()[1]!.at - r[0]!.at).toBeGreaterThanOrEqual(1000);
+    // still answering
+    await vi.advanceTimersByTimeAsync(1500);
+    transport.deliver({ questions: [{ name: FULL, type: 'TXT', unicastResponse: false }] });
+    expect(multicasts()).toHaveLength(3);
+  });
+
+  it("with the 'stop' policy, a conflicting answer ends the advertisement without goodbyes", async () => {
+    responder = new Responder(transport, service, () => 0.5, 'stop');
     await startAndAnnounce();
     const conflicts: string[] = [];
     responder.on('conflict', (c) => conflicts.push(c.from));
@@ -373,5 +429,16 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     await vi.advanceTimersByTimeAsync(200);
     await stopped;
     expect(responses()[0]!.message.answers!.map((x) => `${x.type}:${x.ttl}`).sort()).toEqual(['A:0', 'PTR:0', 'SRV:0', 'TXT:0']);
+  });
+});
+
+describe('announcing a name it already held (start without probing)', () => {
+  it('announces at once, with no probe, and answers', async () => {
+    const started = responder.start(false);
+    await vi.advanceTimersByTimeAsync(0);
+    await started;
+    expect(probes()).toHaveLength(0);
+    expect(responses()).toHaveLength(1);
+    expect(responses()[0]!.message.answers!.some((a) => a.type === 'PTR')).toBe(true);
   });
 });

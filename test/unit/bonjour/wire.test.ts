@@ -81,3 +81,47 @@ describe('mDNS wire layer', () => {
     expect(sameRecord(again.answers[0]!, x86!)).toBe(true);
   });
 });
+
+describe('decoding a plain query (questions only) without dns-packet', () => {
+  const q = (name: string, type: number, klass = 1) => {
+    const labels = name === '.' ? [] : name.split('.');
+    return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)])), Buffer.from([0]), Buffer.from([type >> 8, type & 255, klass >> 8, klass & 255])]);
+  };
+  const header = (id: number, flags: number, qd: number, an = 0) => Buffer.from([id >> 8, id & 255, flags >> 8, flags & 255, 0, qd, 0, an, 0, 0, 0, 0]);
+  // python-zeroconf style: the second name points back into the first (Provisioning URL._https…)
+  const compressed = Buffer.concat([header(0, 0, 2), q('Provisioning URL._https._tcp.local', 33, 0x8001), Buffer.from([0xc0, 12, 0, 16, 0x80, 1])]);
+  const cases: [string, Buffer][] = [
+    ['two questions, the second compressed, QU bits', compressed],
+    ['a JmDNS-style SRV+TXT query with an ID and the AA flag', Buffer.concat([header(4242, 0x0400, 2), q('Provisioning URL._https._tcp.local', 33), q('Provisioning URL._https._tcp.local', 16)])],
+    ['the root name and a type dns-packet does not know', Buffer.concat([header(0, 0, 1), q('.', 65280)])],
+    ['non-ASCII labels', Buffer.concat([header(0, 0, 1), q('Bü.ro', 1)])],
+  ];
+  for (const [what, buf] of cases) {
+    it(`reads ${what} as dns-packet does`, () => {
+      const ours = decodeMessage(buf);
+      const theirs = (createRequire(import.meta.url)('dns-packet') as typeof DnsPacket).decode(buf);
+      expect(ours.id).toBe(theirs.id);
+      expect(ours.response).toBe(false);
+      expect(ours.authoritative).toBe(Boolean(theirs.flag_aa));
+      expect(ours.questions.map((x) => [x.name, x.type])).toEqual(theirs.questions!.map((x) => [x.name, x.type]));
+    });
+  }
+
+  it('reads the QU bit per question', () => {
+    expect(decodeMessage(compressed).questions.map((x) => x.unicastResponse)).toEqual([true, true]);
+  });
+
+  it('refuses a packet cut short, a pointer that does not point back, and a loop', () => {
+    expect(() => decodeMessage(compressed.subarray(0, compressed.length - 3))).toThrow(RangeError);
+    expect(() => decodeMessage(Buffer.concat([header(0, 0, 1), Buffer.from([0xc0, 12, 0, 1, 0, 1])]))).toThrow(RangeError);
+    expect(() => decodeMessage(Buffer.concat([header(0, 0, 1), Buffer.from([0xc0, 40, 0, 1, 0, 1])]))).toThrow(RangeError);
+  });
+
+  it('leaves a query with known answers to dns-packet, which reads them', () => {
+    const withKnown = encodeMessage({
+      questions: [{ name: '_https._tcp.local', type: 'PTR', unicastResponse: false }],
+      answers: [{ name: '_https._tcp.local', type: 'PTR', ttl: 4500, flush: false, data: 'Provisioning URL._https._tcp.local' }],
+    });
+    expect(decodeMessage(withKnown).answers).toHaveLength(1);
+  });
+});
