@@ -36,6 +36,8 @@ export interface ProvdiscConfig {
   configFile?: string;
   uuidFile?: string;
   write?: boolean;
+  /** advertise, discover, expand/provision --discover: bonjour, dhcp or both. */
+  via?: string[];
 }
 
 export const CONFIG_SECTIONS = ['advertise', 'avahi', 'discover', 'expand', 'provision'] as const;
@@ -62,6 +64,7 @@ const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
   'config-file': { field: 'configFile', kind: 'path' },
   'uuid-file': { field: 'uuidFile', kind: 'path' },
   write: { field: 'write', kind: 'bool' },
+  via: { field: 'via', kind: 'list' },
 };
 
 /** Where a key sits, for messages: `file: [section] key "port"`. */
