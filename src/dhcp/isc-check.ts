@@ -165,7 +165,7 @@ export function checkIscConfig(text: string): IscCheck {
   }
   if (uri !== undefined) {
     try {
-      parseTemplate(uri);
+      parseTemplate(uri, undefined, { txt: false });
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       problems.push({ message: `the URI "${uri}": ${err.message}`, fix: err.hint ?? 'correct the URI' });
