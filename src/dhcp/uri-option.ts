@@ -14,7 +14,7 @@ export function uriOptionBytes(template: string, warn?: WarningSink): Buffer {
   if (bytes.length > DHCP_OPTION_MAX_BYTES) {
     throw new UsageError(
       `the URI template is ${bytes.length} bytes; DHCP option 224 holds at most ${DHCP_OPTION_MAX_BYTES} and Jitsi cannot join an option split in parts`,
-      `shorten it by ${bytes.length - DHCP_OPTION_MAX_BYTES} bytes (fewer or shorter parameters, a shorter host or path), or use --via bonjour only`,
+      `shorten it by ${bytes.length - DHCP_OPTION_MAX_BYTES} bytes (fewer or shorter parameters, a shorter host or path); Bonjour has no such limit (--via bonjour)`,
     );
   }
   parseTemplate(template, warn, { txt: false });
