@@ -178,7 +178,7 @@ export function renderDhcpConfig(o: DhcpConfigOptions, warn?: (m: string) => voi
 export function parseFormat(text: string): DhcpConfigFormat {
   const f = text.trim().toLowerCase();
   if (!(DHCP_CONFIG_FORMATS as readonly string[]).includes(f)) {
-    throw new UsageError(`--format is "${text}"`, `use one of: ${DHCP_CONFIG_FORMATS.join(', ')}`);
+    throw new UsageError(`--format is "${text}", not a format provdisc writes`, `use one of: ${DHCP_CONFIG_FORMATS.join(', ')}`);
   }
   return f as DhcpConfigFormat;
 }

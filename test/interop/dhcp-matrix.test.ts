@@ -5,8 +5,11 @@
  * One link, no default route on the server or on provdisc's client; Jitsi's own client needs a
  * route to send its broadcast at all (see the last test), so its host has one.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { jitsiDhcpInform, startDhcpServer, testDhcpConfig, type DhcpServerKind, type DhcpServerPeer } from '../lab/dhcp.js';
+import { REPO_ROOT } from '../lab/host.js';
 import type { SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { useLab } from '../lab/vitest.js';
@@ -16,6 +19,7 @@ const need = requirePeers(['dhcpd', 'kea', 'dnsmasq']);
 const TEMPLATE = 'https://prov.example.org/p.php?u=${username}&list=a,b&q="x"&bs=\\y&hw=${hwaddr}';
 const SUBNET = '198.51.100.0/24';
 const FORMAT: Record<DhcpServerKind, string> = { dhcpd: 'isc', kea: 'kea', dnsmasq: 'dnsmasq' };
+const REFERENCE: Record<DhcpServerKind, string> = { dhcpd: 'dhcpd.conf', kea: 'kea-dhcp4.conf', dnsmasq: 'dnsmasq.conf' };
 
 type Server = 'provdisc' | DhcpServerKind;
 
@@ -38,11 +42,12 @@ describe(`DHCP option 224: servers × clients, no default route${need.note}`, { 
       await ad.waitForLine(/"event":"announced"/, 15_000);
       return ad;
     }
-    const generated = await a.provdisc(['dhcp-config', TEMPLATE, '--format', FORMAT[server], '--subnet', SUBNET]);
+    // --interface here; the reference files without it serve the bench (bench/dhcp.ts)
+    const generated = await a.provdisc(['dhcp-config', TEMPLATE, '--format', FORMAT[server], '--subnet', SUBNET, '--interface', 'eth0']);
     expect(generated.code, generated.stderr).toBe(0);
     const tested = await testDhcpConfig(a, server, generated.stdout);
     expect(tested.code, tested.output).toBe(0);
-    return startDhcpServer(a, server, generated.stdout);
+    return startDhcpServer(a, server, generated.stdout, { interfaces: ['eth0'] });
   }
 
   test.each<Server>(['provdisc', 'dhcpd', 'kea', 'dnsmasq'])('%s answers the Jitsi client and provdisc discover with the URI, byte for byte', async (server) => {
@@ -68,6 +73,12 @@ describe(`DHCP option 224: servers × clients, no default route${need.note}`, { 
       await running.stop();
       running = undefined;
     }
+  });
+
+  test.each<DhcpServerKind>(['dhcpd', 'kea', 'dnsmasq'])('%s accepts the reference file in dhcp/ (its own config test)', async (kind) => {
+    const file = fs.readFileSync(path.join(REPO_ROOT, 'dhcp', REFERENCE[kind]), 'utf8');
+    const tested = await testDhcpConfig(lab().host('a'), kind, file);
+    expect(tested.code, tested.output).toBe(0);
   });
 
   test('with nothing listening, provdisc discover --via dhcp says so and exits 2', async () => {
