@@ -39,3 +39,7 @@ export {
 export { DhcpResponder, buildAck, asksForUri, type DhcpInform, type DhcpStats, type DhcpResponderOptions } from './dhcp/responder.js';
 export * from './dhcp/codec.js';
 export { uriOptionBytes, DHCP_OPTION_MAX_BYTES } from './dhcp/uri-option.js';
+export { discoverDhcp, buildInform, type DhcpDiscoverOptions, type DhcpDiscovered } from './dhcp/discover.js';
+export { discoverVia, firstTemplates, methodDisagreement, type DiscoverViaOptions, type ViaFindings } from './discover-via/discover-via.js';
+export * from './dhcp/server-config.js';
+export { checkIscConfig, type IscCheck } from './dhcp/isc-check.js';

@@ -56,7 +56,7 @@ const CLIENT_MEMORY_MS = 60_000;
 const LINES_PER_WINDOW = 10;
 const WINDOW_MS = 10_000;
 
-function clientLines(write: (line: string) => void): (e: ViaEvent & { event: 'dhcp-inform' }) => void {
+export function clientLines(write: (line: string) => void): (e: ViaEvent & { event: 'dhcp-inform' }) => void {
   const lastSeen = new Map<string, number>();
   let windowStart = 0;
   let lines = 0;
