@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { action } from '../../../src/cli/common.js';
 import { reportOutputError } from '../../../src/cli/index.js';
 import { MdnsTransport } from '../../../src/bonjour/transport.js';
-import { expectUsageError, runCli, type CliRun } from './run-cli.js';
+import { expectUsageError, runCli } from './run-cli.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 

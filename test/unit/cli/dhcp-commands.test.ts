@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MdnsTransport } from '../../../src/bonjour/transport.js';
 import { DhcpResponder } from '../../../src/dhcp/responder.js';
-import { expectUsageError, runCli, type CliRun } from './run-cli.js';
+import { expectUsageError, runCli } from './run-cli.js';
 
 const GUIDE_TEMPLATE =
   'https://provisioning.domain.org/provisioning.php?username=${username}&password=${password}&ipaddr=${ipaddr}&hwaddr=${hwaddr}&osname=${osname}&build=${build}&arch=${arch}';
