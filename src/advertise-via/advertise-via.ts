@@ -98,7 +98,8 @@ export async function advertiseVia(options: AdvertiseViaOptions, onEvent?: (e: V
   const via = parseVia(options.via);
   const useBonjour = via.includes('bonjour');
   const useDhcp = via.includes('dhcp');
-  if (useBonjour) planAdvertisement(options);
+  // checked here so that DHCP opens nothing for input Bonjour refuses; advertise() warns, later
+  if (useBonjour) planAdvertisement({ ...options, warn: undefined });
   const uri = useDhcp ? uriOptionBytes(options.template, useBonjour ? undefined : options.warn) : undefined;
   const interfaces = selectInterfaces(options.interfaces);
 
