@@ -203,7 +203,8 @@ function conflictEvent(notice: ConflictNotice, service: ServiceDefinition): Adve
   };
 }
 
-function describeInterfaces(interfaces: readonly NetInterface[]): AdvertisedInterface[] {
+/** Interfaces as events show them: name and every address. */
+export function describeInterfaces(interfaces: readonly NetInterface[]): AdvertisedInterface[] {
   return interfaces.map((i) => ({ name: i.name, addresses: [...i.ipv4, ...i.ipv6].map((a) => a.address) }));
 }
 

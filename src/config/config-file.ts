@@ -38,9 +38,15 @@ export interface ProvdiscConfig {
   write?: boolean;
   /** advertise: stop when another host answers for the name after the announcement. */
   exitOnConflict?: boolean;
+  /** advertise, discover, expand/provision --discover: bonjour, dhcp or both. */
+  via?: string[];
+  /** dhcp-config: isc, kea or dnsmasq. */
+  format?: string;
+  /** dhcp-config: NETWORK/PREFIX. */
+  subnet?: string;
 }
 
-export const CONFIG_SECTIONS = ['advertise', 'avahi', 'discover', 'expand', 'provision'] as const;
+export const CONFIG_SECTIONS = ['advertise', 'avahi', 'discover', 'expand', 'provision', 'dhcp-config'] as const;
 export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
 
 type Kind = 'string' | 'path' | 'template' | 'port' | 'milliseconds' | 'list' | 'addresses' | 'assignments' | 'bool';
@@ -65,6 +71,9 @@ const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
   'uuid-file': { field: 'uuidFile', kind: 'path' },
   write: { field: 'write', kind: 'bool' },
   'exit-on-conflict': { field: 'exitOnConflict', kind: 'bool' },
+  via: { field: 'via', kind: 'list' },
+  format: { field: 'format', kind: 'string' },
+  subnet: { field: 'subnet', kind: 'string' },
 };
 
 /** Where a key sits, for messages: `file: [section] key "port"`. */

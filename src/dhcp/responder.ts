@@ -1,0 +1,295 @@
+/**
+ * The DHCP side of `advertise`: answers Jitsi's DHCPINFORM on port 6767 with a DHCPACK carrying the
+ * URI in option 224 (RFC 2131 §4.3.5), and nothing else — it hands out no addresses.
+ *
+ * One socket bound to 0.0.0.0:6767: Linux only delivers a broadcast to 255.255.255.255 to a socket
+ * bound to the wildcard (or to the broadcast address), never to one bound to an interface address.
+ * Node has no IP_PKTINFO or SO_BINDTODEVICE, so the interface is found from the client's address
+ * (ciaddr, which Jitsi always fills): a client on none of the chosen interfaces' subnets is not
+ * answered. The ACK is unicast to ciaddr:6768; the kernel routes it by the connected route of that
+ * subnet, so it leaves on the client's link from our address there, with or without a default route.
+ */
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { interfaceForSource, listInterfaces, onSubnet, type NetInterface } from '../util/network-interfaces.js';
+import {
+  BOOTREPLY,
+  BOOTREQUEST,
+  decodeDhcp,
+  encodeDhcp,
+  hardwareAddress,
+  JITSI_CLIENT_PORT,
+  JITSI_SERVER_PORT,
+  MessageType,
+  messageType,
+  Option,
+  type DhcpMessage,
+} from './codec.js';
+
+export interface DhcpResponderOptions {
+  /** Option 224's bytes (see uriOptionBytes). */
+  readonly uri: Buffer;
+  /** Interfaces whose clients are answered; re-read every few seconds (addresses change). */
+  readonly interfaces: readonly NetInterface[];
+  /** Interface names asked for; undefined = every usable one (followed as they come and go). */
+  readonly wanted?: readonly string[] | undefined;
+  /** Default 6767 (Jitsi); replies go to this port + 1. Tests and side-by-side runs may change it. */
+  readonly port?: number | undefined;
+  /** Address to bind; default 0.0.0.0 (needed to hear broadcasts). */
+  readonly bindAddress?: string | undefined;
+}
+
+export interface DhcpInform {
+  readonly event: 'dhcp-inform';
+  /** Where the ACK went (ciaddr, or the relay). */
+  readonly address: string;
+  readonly mac: string;
+  /** Transaction id, 8 hex digits as tcpdump/tshark show it. */
+  readonly xid: string;
+  readonly interface: string;
+  /** The relay's address when the INFORM came through one. */
+  readonly relay?: string;
+}
+
+export interface DhcpStats {
+  received: number;
+  answered: number;
+  /** Did not decode: dropped. */
+  malformed: number;
+  /** Decoded but not ours to answer: replies, DISCOVER/REQUEST…, INFORMs not asking for 224. */
+  ignored: number;
+  /** From a client on none of our interfaces' subnets, or with no address to answer to. */
+  offLink: number;
+  /** Over the per-client rate: dropped unanswered. */
+  limited: number;
+  sendErrors: number;
+}
+
+export interface DhcpResponderEvents {
+  inform: [DhcpInform];
+  'send-error': [{ readonly address: string; readonly error: string }];
+}
+
+/** Jitsi sends 3 INFORMs per discovery; a client far above this is a flood, not a Jitsi. */
+const PER_CLIENT_BURST = 20;
+const PER_CLIENT_REFILL_PER_S = 10;
+/** How long a (client, xid) is remembered so that its retransmissions do not count as new clients. */
+const SEEN_MS = 60_000;
+const INTERFACE_POLL_MS = 2000;
+
+/** Header bytes an ACK copies from its INFORM (RFC 2131 §4.3.5): htype+hlen, xid, flags+ciaddr, giaddr+chaddr. */
+const COPIED_FROM_INFORM: readonly (readonly [number, number])[] = [
+  [1, 3],
+  [4, 8],
+  [10, 16],
+  [24, 44],
+];
+
+/**
+ * Every answer goes to an IPv4 literal read from a packet. dgram would still pass it through
+ * dns.lookup, which defers the send by a tick and cost ~0.1 ms of the turnaround (measured in the
+ * lab); this hands the literal straight back.
+ */
+function literalAddress(address: string, _options: unknown, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  callback(null, address, 4);
+}
+
+function xidHex(xid: number): string {
+  return xid.toString(16).padStart(8, '0');
+}
+
+/** True when option 55 asks for 224. INFORMs that do not are left alone (see docs/dhcp.md). */
+export function asksForUri(m: DhcpMessage): boolean {
+  // a plain loop: Buffer#includes calls into C++, which costs more than these few bytes
+  const list = m.options.get(Option.PARAMETER_LIST);
+  if (list) for (let i = 0; i < list.length; i++) if (list[i] === Option.PROVISIONING_URI) return true;
+  return false;
+}
+
+/** The DHCPACK of RFC 2131 §4.3.5 for `inform`, from `serverId`. */
+export function buildAck(inform: Pick<DhcpMessage, 'htype' | 'hlen' | 'xid' | 'flags' | 'ciaddr' | 'giaddr' | 'chaddr'>, uri: Buffer, serverId: string): Buffer {
+  return encodeDhcp({
+    op: BOOTREPLY,
+    htype: inform.htype,
+    hlen: inform.hlen,
+    xid: inform.xid,
+    flags: inform.flags,
+    ciaddr: inform.ciaddr,
+    giaddr: inform.giaddr,
+    chaddr: inform.chaddr,
+    options: [
+      [Option.MESSAGE_TYPE, Buffer.from([MessageType.ACK])],
+      [Option.SERVER_ID, Buffer.from(serverId.split('.').map(Number))],
+      [Option.PROVISIONING_URI, uri],
+    ],
+  });
+}
+
+export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
+  readonly stats: DhcpStats = { received: 0, answered: 0, malformed: 0, ignored: 0, offLink: 0, limited: 0, sendErrors: 0 };
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly seen = new Map<string, number>();
+  private readonly routes = new Map<string, { iface: NetInterface; serverId: string } | undefined>();
+  private readonly ackTemplates = new Map<string, Buffer>();
+  private readonly poll: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    private readonly uri: Buffer,
+    private interfaces: readonly NetInterface[],
+    private readonly wanted: readonly string[] | undefined,
+    readonly port: number,
+  ) {
+    super();
+    socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
+    socket.on('error', (err) => this.reportSendError('0.0.0.0', err));
+    this.poll = setInterval(() => {
+      this.interfaces = listInterfaces().filter((i) => !this.wanted || this.wanted.includes(i.name));
+      this.routes.clear();
+    }, INTERFACE_POLL_MS);
+    this.poll.unref();
+  }
+
+  /** Binds the socket; rejects (EADDRINUSE, EACCES) before anything is answered. */
+  static async open(options: DhcpResponderOptions): Promise<DhcpResponder> {
+    const port = options.port ?? JITSI_SERVER_PORT;
+    const socket = dgram.createSocket({ type: 'udp4', lookup: literalAddress });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, options.bindAddress ?? '0.0.0.0', () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    return new DhcpResponder(socket, options.uri, options.interfaces, options.wanted, port);
+  }
+
+  get servedInterfaces(): readonly NetInterface[] {
+    return this.interfaces;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    clearInterval(this.poll);
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+
+  private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closed) return;
+    this.stats.received++;
+    let m: DhcpMessage;
+    try {
+      m = decodeDhcp(buf);
+    } catch {
+      this.stats.malformed++;
+      return;
+    }
+    try {
+      this.answer(m, buf, rinfo);
+    } catch {
+      // a packet that decodes yet cannot be answered (an hlen over 16…) is the sender's, not ours
+      this.stats.malformed++;
+    }
+  }
+
+  private answer(m: DhcpMessage, raw: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (m.op !== BOOTREQUEST || messageType(m) !== MessageType.INFORM || !asksForUri(m)) {
+      this.stats.ignored++;
+      return;
+    }
+    const relayed = m.giaddr !== '0.0.0.0';
+    const client = m.ciaddr !== '0.0.0.0' ? m.ciaddr : rinfo.address;
+    // a relayed INFORM is answered on whichever link reaches the relay
+    const route = this.routeFor(relayed ? rinfo.address : client, relayed);
+    if (!route || client === '0.0.0.0') {
+      this.stats.offLink++;
+      return;
+    }
+    if (!this.allow(client)) {
+      this.stats.limited++;
+      return;
+    }
+    const ack = this.ackFor(raw, route.serverId);
+    // §4.3.5: straight to ciaddr, relayed or not, as ISC dhcpd does. Sent back through the relay
+    // (§4.1), the ACK never reaches Jitsi: dhcrelay forwards a reply without the broadcast flag to
+    // yiaddr, which is 0.0.0.0 in an answer to an INFORM (seen in the lab, see docs/dhcp.md).
+    const to = m.ciaddr !== '0.0.0.0' || !relayed ? { address: client, port: this.port + 1 } : { address: m.giaddr, port: this.port };
+    this.socket.send(ack, to.port, to.address, (err) => {
+      if (err) {
+        this.reportSendError(to.address, err);
+        return;
+      }
+      this.stats.answered++;
+      const mac = hardwareAddress(m);
+      const key = `${mac}/${client}/${m.xid}`;
+      const now = Date.now();
+      const fresh = (this.seen.get(key) ?? 0) < now;
+      this.seen.set(key, now + SEEN_MS);
+      if (this.seen.size > 4096) for (const [k, until] of this.seen) if (until < now) this.seen.delete(k);
+      if (fresh) {
+        this.emit('inform', {
+          event: 'dhcp-inform',
+          address: client,
+          mac,
+          xid: xidHex(m.xid),
+          interface: route.iface.name,
+          ...(relayed ? { relay: m.giaddr } : {}),
+        });
+      }
+    });
+  }
+
+  /**
+   * The interface and our address there for a client (or relay) address; cached until the interfaces
+   * are read again, since every INFORM of a client asks the same.
+   */
+  private routeFor(address: string, relayed: boolean): { iface: NetInterface; serverId: string } | undefined {
+    const key = `${relayed ? 'r' : 'c'}${address}`;
+    if (this.routes.has(key)) return this.routes.get(key);
+    const iface = interfaceForSource(this.interfaces, address) ?? (relayed ? this.interfaces.find((i) => i.ipv4.length > 0) : undefined);
+    const serverId = iface?.ipv4.find((a) => onSubnet(address, a)) ?? iface?.ipv4[0];
+    const route = iface && serverId ? { iface, serverId: serverId.address } : undefined;
+    if (this.routes.size > 4096) this.routes.clear();
+    this.routes.set(key, route);
+    return route;
+  }
+
+  /**
+   * buildAck's bytes without building them: the codec writes the parts every answer from `serverId`
+   * shares once, and each answer copies in the INFORM's own header fields. Measured in the lab, the
+   * allocations of a full encode were most of the responder's turnaround.
+   */
+  private ackFor(inform: Buffer, serverId: string): Buffer {
+    let template = this.ackTemplates.get(serverId);
+    if (!template) {
+      const zero = { htype: 0, hlen: 0, xid: 0, flags: 0, ciaddr: '0.0.0.0', giaddr: '0.0.0.0', chaddr: Buffer.alloc(16) };
+      template = buildAck(zero, this.uri, serverId);
+      this.ackTemplates.set(serverId, template);
+    }
+    const ack = Buffer.allocUnsafe(template.length);
+    ack.set(template);
+    for (const [from, to] of COPIED_FROM_INFORM) for (let i = from; i < to; i++) ack[i] = inform[i]!;
+    return ack;
+  }
+
+  /** A token bucket per client: a flood from one host costs a decode, not an answer. */
+  private allow(client: string): boolean {
+    const now = Date.now();
+    const b = this.buckets.get(client) ?? { tokens: PER_CLIENT_BURST, at: now };
+    b.tokens = Math.min(PER_CLIENT_BURST, b.tokens + ((now - b.at) / 1000) * PER_CLIENT_REFILL_PER_S);
+    b.at = now;
+    if (this.buckets.size > 4096 && !this.buckets.has(client)) this.buckets.clear();
+    this.buckets.set(client, b);
+    if (b.tokens < 1) return false;
+    b.tokens--;
+    return true;
+  }
+
+  private reportSendError(address: string, err: Error): void {
+    if (this.closed) return;
+    this.stats.sendErrors++;
+    this.emit('send-error', { address, error: err.message });
+  }
+}
