@@ -23,6 +23,7 @@ export * from './util/atomic-write.js';
 export * from './config/config-file.js';
 export * from './client/placeholders.js';
 export * from './client/properties.js';
+export * from './client/encrypted-password.js';
 export * from './client/provision.js';
 export * from './client/environment.js';
 export * from './client/uuid-state.js';

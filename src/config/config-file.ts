@@ -35,6 +35,7 @@ export interface ProvdiscConfig {
   caFile?: string;
   configFile?: string;
   uuidFile?: string;
+  masterPasswordFile?: string;
   write?: boolean;
 }
 
@@ -61,6 +62,7 @@ const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
   'ca-file': { field: 'caFile', kind: 'path' },
   'config-file': { field: 'configFile', kind: 'path' },
   'uuid-file': { field: 'uuidFile', kind: 'path' },
+  'master-password-file': { field: 'masterPasswordFile', kind: 'path' },
   write: { field: 'write', kind: 'bool' },
 };
 
