@@ -1,0 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A directory holding a site file and the files it names; `files` maps names to contents. */
+export function writeSite(files: Record<string, string | Buffer>): { dir: string; site: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-site-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  return { dir, site: path.join(dir, 'site.ini') };
+}
+
+export const TEMPLATE = 'http://prov.example.org:8080/prov?username=${username}&password=${password}&osname=${osname}&hwaddr=${hwaddr}&uuid=${uuid}';
