@@ -139,7 +139,8 @@ interface Session {
   readonly responder: Responder;
 }
 
-function describeInterfaces(interfaces: readonly NetInterface[]): AdvertisedInterface[] {
+/** Interfaces as events show them: name and every address. */
+export function describeInterfaces(interfaces: readonly NetInterface[]): AdvertisedInterface[] {
   return interfaces.map((i) => ({ name: i.name, addresses: [...i.ipv4, ...i.ipv6].map((a) => a.address) }));
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { advertise, type AdvertiseEvent, type Advertisement } from '../bonjour/advertise.js';
+import { advertiseVia, parseVia, type ViaAdvertisement, type ViaEvent } from '../advertise-via/advertise-via.js';
 import { pick } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
@@ -13,13 +13,20 @@ interface AdvertiseFlags {
   address?: string[];
   name?: string;
   json?: boolean;
+  via?: string;
 }
 
-function describe(e: AdvertiseEvent): string {
+function where(interfaces: readonly { name: string; addresses: readonly string[] }[]): string {
+  return interfaces.map((i) => `${i.name} (${i.addresses.join(', ')})`).join('; ');
+}
+
+function describe(e: ViaEvent): string {
   switch (e.event) {
     case 'announced': {
-      const where = e.interfaces.map((i) => `${i.name} (${i.addresses.join(', ')})`).join('; ');
-      return `advertising "${e.instance}" (${e.type}, SRV ${e.host}:${e.port}) on ${where}: ${e.template}`;
+      const parts = [];
+      if (e.instance !== undefined) parts.push(`advertising "${e.instance}" (${e.type}, SRV ${e.host}:${e.port}) on ${where(e.interfaces)}`);
+      if (e.dhcp) parts.push(`answering DHCPINFORM for option 224 on UDP ${e.dhcp.port} (${e.dhcp.interfaces.join(', ')})`);
+      return `${parts.join('; ')}: ${e.template}`;
     }
     case 'send-error':
       return `send error on ${e.interface}: ${e.error}`;
@@ -28,24 +35,65 @@ function describe(e: AdvertiseEvent): string {
     case 'interfaces-changed':
       return e.interfaces.length === 0
         ? 'no usable interface left; waiting for one to come up'
-        : `interfaces changed; probed and announced again on ${e.interfaces.map((i) => `${i.name} (${i.addresses.join(', ')})`).join('; ')}`;
+        : `interfaces changed; probed and announced again on ${where(e.interfaces)}`;
     case 'goodbye': {
       const p = e.packets;
       return `goodbye sent for "${e.instance}"; stopped (${p.received} packets received, ${p.sent} sent; dropped: ${p.malformed} malformed, ${p.offLink} off-link)`;
     }
+    case 'dhcp-inform':
+      return `DHCP: answered ${e.mac} at ${e.address} on ${e.interface}${e.relay ? ` through the relay ${e.relay}` : ''}`;
+    case 'dhcp-send-error':
+      return `DHCP send error to ${e.address}: ${e.error}`;
+    case 'dhcp-closed': {
+      const p = e.packets;
+      return `DHCP stopped (${p.received} packets received, ${p.answered} answered; dropped: ${p.malformed} malformed, ${p.ignored} not an INFORM for option 224, ${p.offLink} off-link, ${p.limited} over the per-client rate)`;
+    }
   }
+}
+
+/** Human mode: a line per new client, at most LINES_PER_WINDOW a window; the rest summed up after. */
+const CLIENT_MEMORY_MS = 60_000;
+const LINES_PER_WINDOW = 10;
+const WINDOW_MS = 10_000;
+
+function clientLines(write: (line: string) => void): (e: ViaEvent & { event: 'dhcp-inform' }) => void {
+  const lastSeen = new Map<string, number>();
+  let windowStart = 0;
+  let lines = 0;
+  let held = 0;
+  return (e) => {
+    const now = Date.now();
+    const key = `${e.mac}/${e.address}`;
+    const known = (lastSeen.get(key) ?? -Infinity) > now - CLIENT_MEMORY_MS;
+    lastSeen.set(key, now);
+    if (lastSeen.size > 10_000) for (const [k, t] of lastSeen) if (t < now - CLIENT_MEMORY_MS) lastSeen.delete(k);
+    if (known) return;
+    if (now - windowStart >= WINDOW_MS) {
+      if (held > 0) write(`DHCP: ${held} more new client(s) answered in the last ${WINDOW_MS / 1000} s (not listed)`);
+      windowStart = now;
+      lines = 0;
+      held = 0;
+    }
+    if (lines < LINES_PER_WINDOW) {
+      lines++;
+      write(describe(e));
+    } else {
+      held++;
+    }
+  };
 }
 
 export function registerAdvertiseCommand(program: Command): void {
   program
     .command('advertise')
-    .description(`publish the provisioning URI template as the mDNS service "${JITSI_INSTANCE_NAME}" until Ctrl-C`)
+    .description(`publish the provisioning URI template as the mDNS service "${JITSI_INSTANCE_NAME}" and/or in DHCP option 224 until Ctrl-C`)
     .argument('[template]', "provisioning URI template, e.g. 'https://host/prov.php?user=${username}'")
     .option('-i, --interface <name>', 'interface to advertise on (repeatable; default: every usable one)', collect)
     .option('-p, --port <port>', "SRV port (default: the template's port, else 443 for https, 80 for http)")
     .option('--host <name>', "SRV target host name (default: this machine's <hostname>.local)")
     .option('--address <ip>', 'with --host naming another machine: publish this address for it (repeatable)', collect)
     .option('--name <instance>', `instance name (Jitsi only looks for "${JITSI_INSTANCE_NAME}")`)
+    .option('--via <methods>', 'bonjour, dhcp, or bonjour,dhcp (default bonjour): dhcp answers DHCPINFORM on UDP 6767 as Jitsi asks')
     .option('--json', 'one JSON object per line on stdout; the first is {"event":"announced",…}')
     .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
     .addHelpText(
@@ -62,15 +110,18 @@ export function registerAdvertiseCommand(program: Command): void {
             "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}', or set template in the --config file",
           );
         }
-        const print = (e: AdvertiseEvent) => {
-          const trouble = e.event === 'send-error' || e.event === 'conflict';
+        const via = parseVia(flags.via !== undefined ? flags.via.split(',') : (config.via ?? ['bonjour']), flags.via !== undefined ? '--via' : 'the via setting');
+        const newClient = clientLines((line) => process.stdout.write(`${line}\n`));
+        const print = (e: ViaEvent) => {
+          const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'dhcp-send-error';
           // trouble is always told on stderr too: a --json reader may not be a person
           if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
           if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+          else if (e.event === 'dhcp-inform') newClient(e);
           else if (!trouble) process.stdout.write(`${describe(e)}\n`);
         };
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes
-        let ad: Advertisement | undefined;
+        let ad: ViaAdvertisement | undefined;
         let stopRequested = false;
         const stop = () => {
           stopRequested = true;
@@ -79,9 +130,10 @@ export function registerAdvertiseCommand(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
-          ad = await advertise(
+          ad = await advertiseVia(
             {
               template,
+              via,
               name: pick(flags.name, config.name),
               host: pick(flags.host, config.host),
               port: pick(portFlag(flags.port), config.port),
@@ -93,7 +145,7 @@ export function registerAdvertiseCommand(program: Command): void {
           );
           if (stopRequested) void ad.close();
           const end = await ad.finished;
-          return end.event === 'goodbye' ? EXIT_OK : EXIT_ERROR;
+          return end.event === 'conflict' ? EXIT_ERROR : EXIT_OK;
         } finally {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { discover, disagreements, type DiscoveredService } from '../bonjour/discover.js';
+import { parseVia, type DiscoveryMethod } from '../advertise-via/advertise-via.js';
+import { disagreements, type DiscoveredService } from '../bonjour/discover.js';
+import type { DhcpDiscovered } from '../dhcp/discover.js';
+import { discoverVia, methodDisagreement } from '../discover-via/discover-via.js';
+import type { ProvdiscConfig } from '../config/config-file.js';
 import { pick } from '../config/config-file.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { action, collect, EXIT_NOT_FOUND, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
@@ -11,6 +15,12 @@ interface DiscoverFlags {
   json?: boolean;
   interface?: string[];
   name?: string;
+  via?: string;
+}
+
+/** --via, else the file's `via`, else Bonjour only. */
+export function viaOption(flag: string | undefined, config: ProvdiscConfig): DiscoveryMethod[] {
+  return flag !== undefined ? parseVia(flag.split(','), '--via') : parseVia(config.via ?? ['bonjour'], 'the via setting');
 }
 
 function describe(s: DiscoveredService): string {
@@ -33,49 +43,85 @@ function toJson(s: DiscoveredService) {
   };
 }
 
+function describeDhcp(d: DhcpDiscovered): string {
+  return `${d.uri}\n  DHCP option 224 from ${d.from} to ${d.address} on ${d.interface} (${d.elapsedMs} ms)`;
+}
+
+const NOTHING: Record<DiscoveryMethod, (name: string) => string> = {
+  bonjour: (name) => `no complete answer for "${name}" on _https._tcp or _http._tcp`,
+  dhcp: () => 'no DHCPACK with option 224 on UDP 6768',
+};
+
 export function registerDiscoverCommand(program: Command): void {
   program
     .command('discover')
-    .description(`find "${JITSI_INSTANCE_NAME}" over mDNS as a Jitsi client does and print its URI template`)
+    .description(`find the provisioning URI as a Jitsi client does (Bonjour: "${JITSI_INSTANCE_NAME}" over mDNS; DHCP: option 224) and print it`)
     .option('-t, --timeout <ms>', 'how long to wait at most (default 3000)')
+    .option('--via <methods>', 'bonjour, dhcp, or bonjour,dhcp to ask both at once (default bonjour)')
     .option('--all', 'wait the whole timeout and list every advertiser; warn when they disagree')
-    .option('--json', 'print a JSON object (an array with --all)')
+    .option('--json', 'print a JSON object (an array with --all; with two methods, an object per method)')
     .option('-i, --interface <name>', 'interface to ask on (repeatable; default: every usable one)', collect)
-    .option('--name <instance>', `instance name to look for (default "${JITSI_INSTANCE_NAME}")`)
+    .option('--name <instance>', `Bonjour instance name to look for (default "${JITSI_INSTANCE_NAME}")`)
     .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
     .addHelpText(
       'after',
-      '\nExit codes:\n  0  found (a complete answer: SRV, TXT and an address)\n  1  usage or runtime error\n  2  nothing complete found before the timeout',
+      '\nExit codes:\n  0  found (Bonjour: SRV, TXT and an address; DHCP: an ACK with option 224), by every method asked\n  1  usage or runtime error\n  2  nothing found before the timeout (by at least one method asked)',
     )
     .action(
       action(async (flags: DiscoverFlags) => {
         const config = readConfig(flags.config, 'discover');
         const name = pick(flags.name, config.name);
-        const found = await discover({
+        const via = viaOption(flags.via, config);
+        const found = await discoverVia({
+          via,
           timeoutMs: pick(millisecondsFlag('--timeout', flags.timeout), config.timeout),
           all: flags.all,
           interfaces: pick(flags.interface, config.interface),
           name,
         });
-        const complete = found.filter((s) => s.complete);
-        for (const s of found.filter((x) => !x.complete)) {
+        const bonjour = found.bonjour ?? [];
+        const complete = bonjour.filter((s) => s.complete);
+        for (const s of bonjour.filter((x) => !x.complete)) {
           warn(`${s.from} advertises ${s.template} but no address answered for ${s.host}: a Jitsi client would not resolve it`);
         }
-        const conflicting = disagreements(found);
-        if (conflicting.length > 0) {
-          warn(
-            `${conflicting.length} advertisers disagree: ${conflicting.join(' | ')}; a second advertiser on a LAN is a misconfiguration or an attack`,
-          );
+        const bonjourConflicts = disagreements(bonjour);
+        if (bonjourConflicts.length > 0) {
+          warn(`${bonjourConflicts.length} advertisers disagree: ${bonjourConflicts.join(' | ')}; a second advertiser on a LAN is a misconfiguration or an attack`);
         }
-        const shown = flags.all ? found : complete.slice(0, 1);
-        if (flags.json) process.stdout.write(`${JSON.stringify(flags.all ? shown.map(toJson) : shown.map(toJson)[0] ?? null)}\n`);
-        else if (flags.all) for (const s of shown) process.stdout.write(`${describe(s)}\n`);
-        else if (shown[0]) process.stdout.write(`${shown[0].template}\n`);
-        if (complete.length === 0) {
-          if (!flags.json) process.stderr.write(`provdisc: nothing found: no complete answer for "${name ?? JITSI_INSTANCE_NAME}" on _https._tcp or _http._tcp\n`);
-          return EXIT_NOT_FOUND;
+        const dhcpUris = [...new Set((found.dhcp ?? []).map((d) => d.uri))];
+        if (dhcpUris.length > 1) {
+          warn(`${dhcpUris.length} DHCP servers disagree: ${dhcpUris.join(' | ')}; a Jitsi client takes whichever answers first`);
         }
-        return EXIT_OK;
+        const between = methodDisagreement(found);
+        if (between) warn(`${between}: the two groups of clients would be provisioned differently`);
+
+        const results: Partial<Record<DiscoveryMethod, { json: unknown; lines: string[]; ok: boolean }>> = {};
+        if (found.bonjour) {
+          const shown = flags.all ? bonjour : complete.slice(0, 1);
+          results.bonjour = {
+            json: flags.all ? shown.map(toJson) : (shown.map(toJson)[0] ?? null),
+            lines: flags.all ? shown.map(describe) : shown.map((s) => s.template),
+            ok: complete.length > 0,
+          };
+        }
+        if (found.dhcp) {
+          const shown = flags.all ? found.dhcp : found.dhcp.slice(0, 1);
+          results.dhcp = {
+            json: flags.all ? shown : (shown[0] ?? null),
+            lines: flags.all ? shown.map(describeDhcp) : shown.map((d) => d.uri),
+            ok: found.dhcp.length > 0,
+          };
+        }
+        const both = via.length > 1;
+        if (flags.json) {
+          const out = both ? Object.fromEntries(via.map((m) => [m, results[m]!.json])) : results[via[0]!]!.json;
+          process.stdout.write(`${JSON.stringify(out)}\n`);
+        } else {
+          for (const m of via) for (const line of results[m]!.lines) process.stdout.write(`${both ? `${m}: ` : ''}${line}\n`);
+        }
+        const silent = via.filter((m) => !results[m]!.ok);
+        if (!flags.json) for (const m of silent) process.stderr.write(`provdisc: nothing found${both ? ` by ${m}` : ''}: ${NOTHING[m](name ?? JITSI_INSTANCE_NAME)}\n`);
+        return silent.length === 0 ? EXIT_OK : EXIT_NOT_FOUND;
       }),
     );
 }

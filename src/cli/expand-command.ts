@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
-import { discover } from '../bonjour/discover.js';
+import { discoverVia, firstTemplates, methodDisagreement } from '../discover-via/discover-via.js';
+import { viaOption } from './discover-command.js';
 import { UsageError } from '../util/errors.js';
 import {
   asksForCredentials,
@@ -33,6 +34,7 @@ export interface ClientFlags {
   passwordStdin?: boolean;
   uuidFile?: string;
   json?: boolean;
+  via?: string;
 }
 
 /** The options `expand` and `provision` share. */
@@ -40,7 +42,8 @@ export function addClientOptions(command: Command): Command {
   return command
     .argument('[template]', "provisioning URI template, e.g. 'https://host/prov.php?user=${username}&os=${osname}'")
     .option('-c, --config <file>', 'read settings (template, username, allow-env, set…) from this ini file; flags win')
-    .option('--discover', 'take the template found over mDNS, as a Jitsi client set to Bonjour does')
+    .option('--discover', 'take the template found over mDNS (or DHCP, see --via), as a Jitsi client set to Bonjour (DHCP) does')
+    .option('--via <methods>', 'with --discover: bonjour, dhcp, or bonjour,dhcp (the first listed that answers wins; default bonjour)')
     .option('-t, --timeout <ms>', 'with --discover: how long to look (default 3000)')
     .option('-i, --interface <name>', 'with --discover: interface to ask on (repeatable)', collect)
     .option('--set <name=value>', 'give a placeholder another value, e.g. --set "osname=Windows 11" (repeatable)', collect)
@@ -67,11 +70,24 @@ async function resolveTemplate(argument: string | undefined, flags: ClientFlags,
 
 async function discoverTemplate(flags: ClientFlags, config: ProvdiscConfig): Promise<string> {
   const timeoutMs = pick(millisecondsFlag('--timeout', flags.timeout), config.timeout);
-  const found = (await discover({ timeoutMs, interfaces: pick(flags.interface, config.interface) })).filter((s) => s.complete);
-  const first = found[0];
-  if (!first) throw new UsageError(`no "${JITSI_INSTANCE_NAME}" service answered over mDNS`, 'check that the advertiser runs on this link, or pass the template');
-  info(`found ${first.template} (${first.type} from ${first.from} on ${first.interface}); anyone on the link can advertise one`);
-  return first.template;
+  const via = viaOption(flags.via, config);
+  const found = await discoverVia({ via, timeoutMs, interfaces: pick(flags.interface, config.interface) });
+  const between = methodDisagreement(found);
+  if (between) warn(between);
+  const templates = firstTemplates(found);
+  const method = via.find((m) => templates[m] !== undefined);
+  if (!method) {
+    const asked = via.map((m) => (m === 'bonjour' ? `no "${JITSI_INSTANCE_NAME}" service answered over mDNS` : 'no DHCP server answered with option 224'));
+    throw new UsageError(asked.join('; '), 'check that the advertiser runs on this link, or pass the template');
+  }
+  if (method === 'bonjour') {
+    const first = found.bonjour!.find((s) => s.complete)!;
+    info(`found ${first.template} (${first.type} from ${first.from} on ${first.interface}); anyone on the link can advertise one`);
+  } else {
+    const first = found.dhcp![0]!;
+    info(`found ${first.uri} (DHCP option 224 from ${first.from} on ${first.interface}); anyone on the link can answer a DHCPINFORM`);
+  }
+  return templates[method]!;
 }
 
 /** `--set` values from the configuration file, then from the flags (which win, name by name). */

@@ -37,6 +37,8 @@ export interface ProvdiscConfig {
   uuidFile?: string;
   masterPasswordFile?: string;
   write?: boolean;
+  /** advertise, discover, expand/provision --discover: bonjour, dhcp or both. */
+  via?: string[];
 }
 
 export const CONFIG_SECTIONS = ['advertise', 'avahi', 'discover', 'expand', 'provision'] as const;
@@ -64,6 +66,7 @@ const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
   'uuid-file': { field: 'uuidFile', kind: 'path' },
   'master-password-file': { field: 'masterPasswordFile', kind: 'path' },
   write: { field: 'write', kind: 'bool' },
+  via: { field: 'via', kind: 'list' },
 };
 
 /** Where a key sits, for messages: `file: [section] key "port"`. */

@@ -108,7 +108,8 @@ export function expandIpv6(address: string): number[] | undefined {
   return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
 }
 
-function onSubnet(address: string, a: InterfaceAddress): boolean {
+/** True when `address` is on the subnet of the interface address `a`. */
+export function onSubnet(address: string, a: InterfaceAddress): boolean {
   if (a.family === 4) {
     const mask = ipv4ToInt(a.netmask);
     return (ipv4ToInt(address) & mask) === (ipv4ToInt(a.address) & mask);

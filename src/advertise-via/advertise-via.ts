@@ -1,0 +1,147 @@
+/**
+ * `advertise --via bonjour,dhcp`: one template offered by every discovery method a Jitsi client can be
+ * set to, started together, announced once all are live, closed together. Each method keeps its own
+ * module (bonjour/advertise, dhcp/responder); this one only composes them.
+ */
+import { EventEmitter } from 'node:events';
+import { advertise, describeInterfaces, planAdvertisement, type AdvertiseEvent, type AdvertiseOptions, type Advertisement } from '../bonjour/advertise.js';
+import { JITSI_SERVER_PORT } from '../dhcp/codec.js';
+import { DhcpResponder, type DhcpInform, type DhcpStats } from '../dhcp/responder.js';
+import { uriOptionBytes } from '../dhcp/uri-option.js';
+import { UsageError } from '../util/errors.js';
+import { selectInterfaces } from '../util/network-interfaces.js';
+
+export const DISCOVERY_METHODS = ['bonjour', 'dhcp'] as const;
+export type DiscoveryMethod = (typeof DISCOVERY_METHODS)[number];
+
+export interface AdvertiseViaOptions extends AdvertiseOptions {
+  /** The methods to advertise by; at least one. */
+  readonly via: readonly DiscoveryMethod[];
+  /** DHCP server port (default 6767, Jitsi's); replies go to port + 1. */
+  readonly dhcpPort?: number | undefined;
+}
+
+type BonjourAnnounced = AdvertiseEvent & { event: 'announced' };
+
+/** Live once every method is: the Bonjour fields (with bonjour), `via`, and `dhcp` (with dhcp). */
+export type ViaAnnounced = { readonly event: 'announced'; readonly via: readonly DiscoveryMethod[]; readonly template: string } & Partial<
+  Omit<BonjourAnnounced, 'event' | 'template'>
+> & {
+    readonly interfaces: BonjourAnnounced['interfaces'];
+    readonly dhcp?: { readonly port: number; readonly interfaces: readonly string[] };
+  };
+
+export type ViaEvent =
+  | ViaAnnounced
+  | Exclude<AdvertiseEvent, { event: 'announced' | 'goodbye' }>
+  | (AdvertiseEvent & { event: 'goodbye' })
+  | DhcpInform
+  | { readonly event: 'dhcp-send-error'; readonly address: string; readonly error: string }
+  | { readonly event: 'dhcp-closed'; readonly packets: DhcpStats };
+
+export interface ViaAdvertisementEvents {
+  event: [ViaEvent];
+}
+
+/** Checks and normalises a --via list: known names, no repeats, at least one. */
+export function parseVia(list: readonly string[], where = '--via'): DiscoveryMethod[] {
+  const names = list.map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const bad = names.find((n) => !(DISCOVERY_METHODS as readonly string[]).includes(n));
+  if (bad !== undefined) throw new UsageError(`${where} names "${bad}", which is no discovery method`, `use ${DISCOVERY_METHODS.join(', ')}, or both: bonjour,dhcp`);
+  if (names.length === 0) throw new UsageError(`${where} is empty`, 'use bonjour, dhcp, or bonjour,dhcp');
+  return [...new Set(names)] as DiscoveryMethod[];
+}
+
+/** A running advertisement by one or more methods; `finished` settles when it stops. */
+export class ViaAdvertisement extends EventEmitter<ViaAdvertisementEvents> {
+  readonly finished: Promise<ViaEvent & { event: 'goodbye' | 'conflict' | 'dhcp-closed' }>;
+  private settle!: (e: ViaEvent & { event: 'goodbye' | 'conflict' | 'dhcp-closed' }) => void;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly announced: ViaAnnounced,
+    readonly bonjour: Advertisement | undefined,
+    readonly dhcp: DhcpResponder | undefined,
+  ) {
+    super();
+    this.finished = new Promise((resolve) => (this.settle = resolve));
+    // a Bonjour conflict ends the whole advertisement: the admin must see it, not half a service
+    void bonjour?.finished.then((end) => {
+      if (end.event === 'conflict') void this.stop(end);
+    });
+  }
+
+  /** Goodbyes for Bonjour, the DHCP socket closed; resolves when both are done. */
+  close(): Promise<void> {
+    return this.stop(undefined);
+  }
+
+  private stop(conflict: (ViaEvent & { event: 'conflict' }) | undefined): Promise<void> {
+    this.closing ??= (async () => {
+      const [bonjourEnd] = await Promise.all([this.bonjour && (conflict ? this.bonjour.finished : this.bonjour.close().then(() => this.bonjour!.finished)), this.dhcp?.close()]);
+      const dhcpEnd = this.dhcp ? { event: 'dhcp-closed' as const, packets: { ...this.dhcp.stats } } : undefined;
+      if (dhcpEnd) this.emit('event', dhcpEnd);
+      const end = conflict ?? bonjourEnd ?? dhcpEnd!;
+      this.settle(end as ViaEvent & { event: 'goodbye' | 'conflict' | 'dhcp-closed' });
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * Advertises `options.template` by every method in `options.via` and resolves once all are live,
+ * the combined `announced` event first to `onEvent`. Bad input (a URI too long for DHCP, a bad
+ * interface) is refused before any socket opens; if one method fails to start, the others are
+ * stopped and the error is thrown.
+ */
+export async function advertiseVia(options: AdvertiseViaOptions, onEvent?: (e: ViaEvent) => void): Promise<ViaAdvertisement> {
+  const via = parseVia(options.via);
+  const useBonjour = via.includes('bonjour');
+  const useDhcp = via.includes('dhcp');
+  if (useBonjour) planAdvertisement(options);
+  const uri = useDhcp ? uriOptionBytes(options.template, useBonjour ? undefined : options.warn) : undefined;
+  const interfaces = selectInterfaces(options.interfaces);
+
+  // until the ViaAdvertisement exists only onEvent hears; after, its listeners all do
+  let emit = (e: ViaEvent): void => onEvent?.(e);
+  const forward = (e: AdvertiseEvent): void => {
+    if (e.event !== 'announced') emit(e);
+  };
+  const [bonjourResult, dhcpResult] = await Promise.allSettled([
+    useBonjour ? advertise(options, forward) : Promise.resolve(undefined),
+    uri ? DhcpResponder.open({ uri, interfaces, wanted: options.interfaces, port: options.dhcpPort }) : Promise.resolve(undefined),
+  ]);
+  if (bonjourResult.status === 'rejected' || dhcpResult.status === 'rejected') {
+    if (bonjourResult.status === 'fulfilled') await bonjourResult.value?.close();
+    if (dhcpResult.status === 'fulfilled') await dhcpResult.value?.close();
+    const failed = bonjourResult.status === 'rejected' ? bonjourResult : (dhcpResult as PromiseRejectedResult);
+    throw explainBindError(failed.reason, options.dhcpPort ?? JITSI_SERVER_PORT);
+  }
+  const bonjour = bonjourResult.value;
+  const dhcp = dhcpResult.value;
+  let announced: ViaAnnounced = { event: 'announced', via, template: options.template, interfaces: describeInterfaces(interfaces) };
+  if (bonjour) {
+    const { event: _event, ...fields } = bonjour.announced;
+    announced = { ...announced, ...fields };
+  }
+  if (dhcp) announced = { ...announced, dhcp: { port: dhcp.port, interfaces: dhcp.servedInterfaces.map((i) => i.name) } };
+  const ad = new ViaAdvertisement(announced, bonjour, dhcp);
+  emit = (e) => ad.emit('event', e);
+  dhcp?.on('inform', (e) => emit(e));
+  dhcp?.on('send-error', (e) => emit({ event: 'dhcp-send-error', ...e }));
+  if (onEvent) ad.on('event', onEvent);
+  onEvent?.(announced);
+  return ad;
+}
+
+function explainBindError(err: unknown, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE') {
+    return new UsageError(
+      `UDP port ${port} is already in use: another DHCP server for Jitsi (dhcpd -p ${port}, kea, dnsmasq, another provdisc) runs on this machine`,
+      'stop it, or use --via bonjour only',
+    );
+  }
+  if (code === 'EACCES') return new UsageError(`not allowed to bind UDP port ${port}`, 'run with a user allowed to bind it');
+  return err;
+}

@@ -1,0 +1,170 @@
+/**
+ * `discover --via dhcp`: asks for option 224 as Jitsi does — one xid, a DHCPINFORM per IPv4 address
+ * of each interface (ciaddr = that address, chaddr = its MAC, options 53 = 8 and 55 = [224]) to
+ * 255.255.255.255:6767 from port 6768, resent twice 1–2 s apart — and takes the URI from the reply.
+ *
+ * Where we differ from Jitsi, on purpose: Jitsi sends every INFORM from one socket bound to *:6768,
+ * so the kernel routes 255.255.255.255 by the default route — out of one interface only, and with no
+ * default route not at all (ENETUNREACH; seen in the lab). We bind one socket per address instead:
+ * Linux sends a limited broadcast from a socket bound to a local address out of that address's
+ * interface (route lookup by source, the same rule as for multicast), so each INFORM leaves on its
+ * own link with its own source, with or without routes, and the unicast ACK to ciaddr:6768 comes
+ * back to that socket. The bytes on the wire are Jitsi's.
+ */
+import dgram from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import { UsageError } from '../util/errors.js';
+import { selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
+import {
+  BOOTREQUEST,
+  chaddrFromMac,
+  decodeDhcp,
+  encodeDhcp,
+  JITSI_SERVER_PORT,
+  MessageType,
+  Option,
+  type DhcpMessage,
+} from './codec.js';
+
+export interface DhcpDiscoverOptions {
+  /** How long to wait at most (ms); default 3000 (Jitsi waits up to 10 s). */
+  readonly timeoutMs?: number | undefined;
+  readonly interfaces?: readonly string[] | undefined;
+  /** Wait the whole timeout and return every server that answered. */
+  readonly all?: boolean | undefined;
+  /** Server port; default 6767; we listen on port + 1. */
+  readonly port?: number | undefined;
+}
+
+export interface DhcpDiscovered {
+  /** Option 224's bytes as text (UTF-8; Jitsi uses the platform charset), untrimmed. */
+  readonly uri: string;
+  /** Address the reply came from. */
+  readonly from: string;
+  /** Option 54, when present. */
+  readonly serverId: string | undefined;
+  /** Interface (and our address on it) whose INFORM was answered. */
+  readonly interface: string;
+  readonly address: string;
+  readonly xid: string;
+  /** From the first INFORM to this reply. */
+  readonly elapsedMs: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 3000;
+
+/** The INFORM Jitsi sends for one address. */
+export function buildInform(xid: number, ciaddr: string, mac: string): Buffer {
+  return encodeDhcp({
+    op: BOOTREQUEST,
+    htype: 1,
+    hlen: 6,
+    xid,
+    ciaddr,
+    chaddr: chaddrFromMac(mac),
+    options: [
+      [Option.MESSAGE_TYPE, Buffer.from([MessageType.INFORM])],
+      [Option.PARAMETER_LIST, Buffer.from([Option.PROVISIONING_URI])],
+    ],
+  });
+}
+
+interface Asker {
+  readonly iface: NetInterface;
+  readonly address: string;
+  readonly socket: dgram.Socket;
+  readonly packet: Buffer;
+}
+
+function openSocket(address: string, port: number): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    // reuseAddr: a second discover (or Jitsi itself, on *:6768) may run on the same machine
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.off('error', reject);
+      socket.setBroadcast(true);
+      resolve(socket);
+    });
+  });
+}
+
+function ipOf(buf: Buffer | undefined): string | undefined {
+  return buf?.length === 4 ? [...buf].join('.') : undefined;
+}
+
+/**
+ * Asks every IPv4 address of the chosen interfaces; `[]` when no server answered in time. Send
+ * errors do not stop the others; when every send failed, the last error is thrown.
+ */
+export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<DhcpDiscovered[]> {
+  const port = options.port ?? JITSI_SERVER_PORT;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const xid = randomInt(0, 2 ** 32);
+  const targets = selectInterfaces(options.interfaces).flatMap((iface) => iface.ipv4.map((a) => ({ iface, address: a.address })));
+  if (targets.length === 0) {
+    throw new UsageError('no IPv4 address on the chosen interfaces: a DHCPINFORM is sent from one', 'choose an interface with an IPv4 address (--interface), or use --via bonjour');
+  }
+  const askers: Asker[] = [];
+  try {
+    for (const t of targets) askers.push({ ...t, socket: await openSocket(t.address, port + 1), packet: buildInform(xid, t.address, t.iface.mac) });
+  } catch (err) {
+    for (const a of askers) a.socket.close();
+    throw err;
+  }
+  const started = performance.now();
+  const found: DhcpDiscovered[] = [];
+  const sendErrors: Error[] = [];
+  let sends = 0;
+  return await new Promise<DhcpDiscovered[]>((resolve, reject) => {
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (error?: Error) => {
+      timers.forEach(clearTimeout);
+      for (const a of askers) a.socket.close();
+      if (error) reject(error);
+      else resolve(found);
+    };
+    for (const a of askers) {
+      a.socket.on('message', (buf) => {
+        let m: DhcpMessage;
+        try {
+          m = decodeDhcp(buf);
+        } catch {
+          return;
+        }
+        const uri = m.options.get(Option.PROVISIONING_URI);
+        // like Jitsi: any packet with our xid and option 224 will do
+        if (m.xid !== xid || !uri) return;
+        const from = ipOf(m.options.get(Option.SERVER_ID));
+        const result: DhcpDiscovered = {
+          uri: uri.toString('utf8'),
+          from: from ?? a.address,
+          serverId: from,
+          interface: a.iface.name,
+          address: a.address,
+          xid: xid.toString(16).padStart(8, '0'),
+          elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
+        };
+        if (found.some((f) => f.uri === result.uri && f.serverId === result.serverId && f.interface === result.interface)) return;
+        found.push(result);
+        if (!options.all) finish();
+      });
+      a.socket.on('error', () => undefined);
+    }
+    const sendAll = () => {
+      let pending = askers.length;
+      for (const a of askers) {
+        a.socket.send(a.packet, port, '255.255.255.255', (err) => {
+          sends++;
+          if (err) sendErrors.push(err);
+          if (--pending === 0 && sendErrors.length === sends) finish(sendErrors.at(-1));
+        });
+      }
+    };
+    sendAll();
+    const first = 1000 + Math.random() * 1000;
+    const second = first + 1000 + Math.random() * 1000;
+    for (const at of [first, second]) if (at < timeoutMs) timers.push(setTimeout(sendAll, at));
+    timers.push(setTimeout(() => finish(), timeoutMs));
+  });
+}

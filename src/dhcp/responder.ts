@@ -1,0 +1,239 @@
+/**
+ * The DHCP side of `advertise`: answers Jitsi's DHCPINFORM on port 6767 with a DHCPACK carrying the
+ * URI in option 224 (RFC 2131 §4.3.5), and nothing else — it hands out no addresses.
+ *
+ * One socket bound to 0.0.0.0:6767: Linux only delivers a broadcast to 255.255.255.255 to a socket
+ * bound to the wildcard (or to the broadcast address), never to one bound to an interface address.
+ * Node has no IP_PKTINFO or SO_BINDTODEVICE, so the interface is found from the client's address
+ * (ciaddr, which Jitsi always fills): a client on none of the chosen interfaces' subnets is not
+ * answered. The ACK is unicast to ciaddr:6768; the kernel routes it by the connected route of that
+ * subnet, so it leaves on the client's link from our address there, with or without a default route.
+ */
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { interfaceForSource, listInterfaces, onSubnet, type NetInterface } from '../util/network-interfaces.js';
+import {
+  BOOTREPLY,
+  BOOTREQUEST,
+  decodeDhcp,
+  encodeDhcp,
+  hardwareAddress,
+  JITSI_CLIENT_PORT,
+  JITSI_SERVER_PORT,
+  MessageType,
+  messageType,
+  Option,
+  type DhcpMessage,
+} from './codec.js';
+
+export interface DhcpResponderOptions {
+  /** Option 224's bytes (see uriOptionBytes). */
+  readonly uri: Buffer;
+  /** Interfaces whose clients are answered; re-read every few seconds (addresses change). */
+  readonly interfaces: readonly NetInterface[];
+  /** Interface names asked for; undefined = every usable one (followed as they come and go). */
+  readonly wanted?: readonly string[] | undefined;
+  /** Default 6767 (Jitsi); replies go to this port + 1. Tests and side-by-side runs may change it. */
+  readonly port?: number | undefined;
+  /** Address to bind; default 0.0.0.0 (needed to hear broadcasts). */
+  readonly bindAddress?: string | undefined;
+}
+
+export interface DhcpInform {
+  readonly event: 'dhcp-inform';
+  /** Where the ACK went (ciaddr, or the relay). */
+  readonly address: string;
+  readonly mac: string;
+  /** Transaction id, 8 hex digits as tcpdump/tshark show it. */
+  readonly xid: string;
+  readonly interface: string;
+  /** The relay's address when the INFORM came through one. */
+  readonly relay?: string;
+}
+
+export interface DhcpStats {
+  received: number;
+  answered: number;
+  /** Did not decode: dropped. */
+  malformed: number;
+  /** Decoded but not ours to answer: replies, DISCOVER/REQUEST…, INFORMs not asking for 224. */
+  ignored: number;
+  /** From a client on none of our interfaces' subnets, or with no address to answer to. */
+  offLink: number;
+  /** Over the per-client rate: dropped unanswered. */
+  limited: number;
+  sendErrors: number;
+}
+
+export interface DhcpResponderEvents {
+  inform: [DhcpInform];
+  'send-error': [{ readonly address: string; readonly error: string }];
+}
+
+/** Jitsi sends 3 INFORMs per discovery; a client far above this is a flood, not a Jitsi. */
+const PER_CLIENT_BURST = 10;
+const PER_CLIENT_REFILL_PER_S = 5;
+/** How long a (client, xid) is remembered so that its retransmissions do not count as new clients. */
+const SEEN_MS = 60_000;
+const INTERFACE_POLL_MS = 2000;
+
+function xidHex(xid: number): string {
+  return xid.toString(16).padStart(8, '0');
+}
+
+/** True when option 55 asks for 224. INFORMs that do not are left alone (see docs/dhcp.md). */
+export function asksForUri(m: DhcpMessage): boolean {
+  return m.options.get(Option.PARAMETER_LIST)?.includes(Option.PROVISIONING_URI) ?? false;
+}
+
+/** The DHCPACK of RFC 2131 §4.3.5 for `inform`, from `serverId`. */
+export function buildAck(inform: DhcpMessage, uri: Buffer, serverId: string): Buffer {
+  return encodeDhcp({
+    op: BOOTREPLY,
+    htype: inform.htype,
+    hlen: inform.hlen,
+    xid: inform.xid,
+    flags: inform.flags,
+    ciaddr: inform.ciaddr,
+    giaddr: inform.giaddr,
+    chaddr: inform.chaddr,
+    options: [
+      [Option.MESSAGE_TYPE, Buffer.from([MessageType.ACK])],
+      [Option.SERVER_ID, Buffer.from(serverId.split('.').map(Number))],
+      [Option.PROVISIONING_URI, uri],
+    ],
+  });
+}
+
+export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
+  readonly stats: DhcpStats = { received: 0, answered: 0, malformed: 0, ignored: 0, offLink: 0, limited: 0, sendErrors: 0 };
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly seen = new Map<string, number>();
+  private readonly poll: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    private readonly uri: Buffer,
+    private interfaces: readonly NetInterface[],
+    private readonly wanted: readonly string[] | undefined,
+    readonly port: number,
+  ) {
+    super();
+    socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
+    socket.on('error', (err) => this.reportSendError('0.0.0.0', err));
+    this.poll = setInterval(() => {
+      this.interfaces = listInterfaces().filter((i) => !this.wanted || this.wanted.includes(i.name));
+    }, INTERFACE_POLL_MS);
+    this.poll.unref();
+  }
+
+  /** Binds the socket; rejects (EADDRINUSE, EACCES) before anything is answered. */
+  static async open(options: DhcpResponderOptions): Promise<DhcpResponder> {
+    const port = options.port ?? JITSI_SERVER_PORT;
+    const socket = dgram.createSocket({ type: 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, options.bindAddress ?? '0.0.0.0', () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    return new DhcpResponder(socket, options.uri, options.interfaces, options.wanted, port);
+  }
+
+  get servedInterfaces(): readonly NetInterface[] {
+    return this.interfaces;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    clearInterval(this.poll);
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+
+  private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closed) return;
+    this.stats.received++;
+    let m: DhcpMessage;
+    try {
+      m = decodeDhcp(buf);
+    } catch {
+      this.stats.malformed++;
+      return;
+    }
+    try {
+      this.answer(m, rinfo);
+    } catch {
+      // a packet that decodes yet cannot be answered (an hlen over 16…) is the sender's, not ours
+      this.stats.malformed++;
+    }
+  }
+
+  private answer(m: DhcpMessage, rinfo: dgram.RemoteInfo): void {
+    if (m.op !== BOOTREQUEST || messageType(m) !== MessageType.INFORM || !asksForUri(m)) {
+      this.stats.ignored++;
+      return;
+    }
+    const relayed = m.giaddr !== '0.0.0.0';
+    const client = m.ciaddr !== '0.0.0.0' ? m.ciaddr : rinfo.address;
+    // a relayed INFORM is answered through the relay, on whichever link reaches it
+    const onLinkWith = relayed ? rinfo.address : client;
+    const iface = interfaceForSource(this.interfaces, onLinkWith) ?? (relayed ? this.interfaces.find((i) => i.ipv4.length > 0) : undefined);
+    const serverId = iface?.ipv4.find((a) => onSubnet(onLinkWith, a)) ?? iface?.ipv4[0];
+    if (!iface || !serverId || client === '0.0.0.0') {
+      this.stats.offLink++;
+      return;
+    }
+    const mac = hardwareAddress(m);
+    if (!this.allow(`${mac}/${client}`)) {
+      this.stats.limited++;
+      return;
+    }
+    const ack = buildAck(m, this.uri, serverId.address);
+    // RFC 2131 §4.1: through a relay, to its server port; else §4.3.5: straight to ciaddr
+    const to = relayed ? { address: m.giaddr, port: this.port } : { address: client, port: this.port + 1 };
+    this.socket.send(ack, to.port, to.address, (err) => {
+      if (err) {
+        this.reportSendError(to.address, err);
+        return;
+      }
+      this.stats.answered++;
+      const key = `${mac}/${client}/${m.xid}`;
+      const now = Date.now();
+      const fresh = (this.seen.get(key) ?? 0) < now;
+      this.seen.set(key, now + SEEN_MS);
+      if (this.seen.size > 4096) for (const [k, until] of this.seen) if (until < now) this.seen.delete(k);
+      if (fresh) {
+        this.emit('inform', {
+          event: 'dhcp-inform',
+          address: client,
+          mac,
+          xid: xidHex(m.xid),
+          interface: iface.name,
+          ...(relayed ? { relay: m.giaddr } : {}),
+        });
+      }
+    });
+  }
+
+  /** A token bucket per client: a flood from one host costs a decode, not an answer. */
+  private allow(client: string): boolean {
+    const now = Date.now();
+    const b = this.buckets.get(client) ?? { tokens: PER_CLIENT_BURST, at: now };
+    b.tokens = Math.min(PER_CLIENT_BURST, b.tokens + ((now - b.at) / 1000) * PER_CLIENT_REFILL_PER_S);
+    b.at = now;
+    if (this.buckets.size > 4096 && !this.buckets.has(client)) this.buckets.clear();
+    this.buckets.set(client, b);
+    if (b.tokens < 1) return false;
+    b.tokens--;
+    return true;
+  }
+
+  private reportSendError(address: string, err: Error): void {
+    if (this.closed) return;
+    this.stats.sendErrors++;
+    this.emit('send-error', { address, error: err.message });
+  }
+}
