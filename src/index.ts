@@ -40,3 +40,8 @@ export {
 export { DhcpResponder, buildAck, asksForUri, type DhcpInform, type DhcpStats, type DhcpResponderOptions } from './dhcp/responder.js';
 export * from './dhcp/codec.js';
 export { uriOptionBytes, DHCP_OPTION_MAX_BYTES } from './dhcp/uri-option.js';
+export { loadSite, type Site, type Profile, type FieldMatch, type Listen } from './server/site.js';
+export { buildAnswer, escapeProperty, profileMatches, HostileFieldError, ANSWER_CONTENT_TYPE, type Answer, type Form } from './server/answer.js';
+export { ProvisioningServer, type RequestRecord, type ServerOptions, BODY_LIMIT_BYTES, HEALTH_PATH } from './server/server.js';
+export { LoginLimiter, MAX_FAILURES, WINDOW_MS } from './server/login-limiter.js';
+export { hashPassword, verifyPassword, readUsers, setUserPassword, type UserTable } from './server/users.js';

@@ -18,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   avahi: async () => (await import('./avahi-command.js')).registerAvahiCommand,
   expand: async () => (await import('./expand-command.js')).registerExpandCommand,
   provision: async () => (await import('./provision-command.js')).registerProvisionCommand,
+  serve: async () => (await import('./serve-command.js')).registerServeCommand,
+  passwd: async () => (await import('./passwd-command.js')).registerPasswdCommand,
 };
 
 /** The program with every subcommand, or only `only` when the command line names one. */

@@ -100,7 +100,7 @@ export class ProvisioningServer {
     if (site.listen.host !== this.site.listen.host || site.listen.port !== this.site.listen.port) notes.push('listen changed: restart provdisc serve to apply it');
     if (site.path !== this.site.path) notes.push(`the template's path changed: clients are now answered on ${site.path}`);
     if (Boolean(site.tls) !== Boolean(this.site.tls)) notes.push('http/https changed: restart provdisc serve to apply it');
-    else if (site.tls) (this.app.server as import('node:tls').Server).setSecureContext({ cert: site.tls.cert, key: site.tls.key });
+    else if (site.tls) (this.app.server as unknown as import('node:tls').Server).setSecureContext({ cert: site.tls.cert, key: site.tls.key });
     if (site.via.join() !== this.site.via.join() || site.template !== this.site.template) notes.push('template or via changed: restart provdisc serve to advertise the new one');
     this.site = site;
     return notes;

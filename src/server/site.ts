@@ -8,15 +8,13 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { asString, asStrings, isSection, readIniFile, where, type Place } from '../config/config-file.js';
+import { parseVia, type DiscoveryMethod } from '../advertise-via/advertise-via.js';
 import { buildRequest } from '../client/placeholders.js';
 import { parseProperties, type PropertyLine } from '../client/properties.js';
 import { defaultPortFor, parseTemplate, type ProvisioningTemplate, type Scheme } from '../template/template.js';
 import { UsageError, type WarningSink } from '../util/errors.js';
 import { parsePort } from '../util/numbers.js';
 import { readUsers, type UserTable } from './users.js';
-
-export const VIA = ['bonjour', 'dhcp'] as const;
-export type Via = (typeof VIA)[number];
 
 const SERVE_KEYS = ['listen', 'tls-cert', 'tls-key', 'template', 'users', 'via'] as const;
 const PROFILE_PREFIX = 'profile ';
@@ -60,7 +58,8 @@ export interface Site {
   readonly passwordField: string | undefined;
   readonly tls: { readonly cert: Buffer; readonly key: Buffer; readonly certFile: string; readonly keyFile: string } | undefined;
   readonly users: { readonly file: string; readonly table: UserTable } | undefined;
-  readonly via: readonly Via[];
+  /** How the template is also advertised (`advertise --via`); none: not advertised. */
+  readonly via: readonly DiscoveryMethod[];
   readonly profiles: readonly Profile[];
 }
 
@@ -199,9 +198,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     }
   }
 
-  const via = serve.via === undefined ? [] : asStrings(serve.via, at('via'));
-  const unknownVia = via.find((v) => !(VIA as readonly string[]).includes(v));
-  if (unknownVia !== undefined) throw siteError(at('via'), `"${unknownVia}" is not a way to advertise`, `use ${VIA.join(', ')} or both, comma-separated`);
+  const via = serve.via === undefined ? [] : parseVia(asStrings(serve.via, at('via')), where(at('via')));
 
   const profiles = Object.entries(parsed)
     .filter(([key]) => key.startsWith(PROFILE_PREFIX))
@@ -220,7 +217,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     passwordField,
     tls,
     users,
-    via: [...new Set(via)] as Via[],
+    via,
     profiles,
   };
 }
