@@ -108,6 +108,8 @@ export class ProvisioningServer {
 
   private routes(): void {
     const app = this.app;
+    // Jitsi posts a form and nothing else: other bodies get 415
+    app.removeAllContentTypeParsers();
     void app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
     app.get(HEALTH_PATH, async (_req, reply) => reply.type('text/plain').send('ok\n'));
     // one wildcard route: the path can change with a reload

@@ -75,14 +75,14 @@ function readBytes(file: string, p: Place, what: string): Buffer {
   }
 }
 
-/** `address:port`, `[v6]:port` or a port alone (every address). */
+/** `address:port`, `[v6]:port` or a port alone (every address); port 0: any free port (tests). */
 function parseListen(text: string, p: Place): Listen {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   const host = m?.[1] ?? (m?.[2] || '0.0.0.0');
   if (!m || net.isIP(host) === 0) {
     throw siteError(p, `"${text}" is not address:port`, 'write listen = 0.0.0.0:8443 (or [::]:8443, or 192.168.0.254:8443)');
   }
-  return { host, port: parsePort(m[3] ?? '', where(p)) };
+  return { host, port: m[3] === '0' ? 0 : parsePort(m[3] ?? '', where(p)) };
 }
 
 function toRegex(pattern: string): RegExp {
@@ -104,7 +104,7 @@ function readProfile(name: string, values: Record<string, unknown>, file: string
   let propertiesFile: string | undefined;
   for (const [key, raw] of Object.entries(values)) {
     const p = { file, section, key };
-    if (isSection(raw)) throw siteError(p, 'a key or profile name holds a dot, which ini reads as a sub-section', `name the profile without dots: [profile ${name.replace(/\./g, '-')}]`);
+    if (isSection(raw)) throw siteError(p, 'a key or profile name holds a dot, which ini reads as a sub-section', `name the profile without dots, e.g. [profile ${name}-${key}]`);
     if (key === 'properties') {
       propertiesFile = path.resolve(dir, asString(raw, p));
     } else if (key.startsWith(MATCH_PREFIX) && key.length > MATCH_PREFIX.length) {
