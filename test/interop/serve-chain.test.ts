@@ -12,6 +12,7 @@ import type { SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { useLab } from '../lab/vitest.js';
 import { makeCertificates } from '../unit/certificates.js';
+import { OS_PROFILES } from '../unit/server/site-fixture.js';
 
 const requirements = requirePeers(['jdk']);
 const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
@@ -49,14 +50,7 @@ describe.skipIf(requirements.skip)(`serve (via bonjour, dhcp) → provision --di
         `template = ${template}`,
         'users = users',
         'via = bonjour, dhcp',
-        '[profile common]',
-        'properties = common.properties',
-        '[profile linux]',
-        'match.osname = Linux',
-        'properties = linux.properties',
-        '[profile windows]',
-        'match.osname = Windows*',
-        'properties = windows.properties',
+        ...OS_PROFILES,
         '',
       ].join('\n'),
     );

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyAnswer, parseProperties, toConfiguration } from '../../../src/client/properties.js';
 import { buildAnswer, escapeProperty, HostileFieldError, profileMatches } from '../../../src/server/answer.js';
 import { loadSite } from '../../../src/server/site.js';
-import { TEMPLATE, writeSite } from './site-fixture.js';
+import { OS_PROFILES, TEMPLATE, writeSite } from './site-fixture.js';
 
 const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
 
@@ -11,14 +11,7 @@ const { site } = writeSite({
   'site.ini': [
     '[serve]',
     `template = ${TEMPLATE}`,
-    '[profile common]',
-    'properties = common.properties',
-    '[profile linux]',
-    'match.osname = Linux',
-    'properties = linux.properties',
-    '[profile windows]',
-    'match.osname = Windows*',
-    'properties = windows.properties',
+    ...OS_PROFILES,
     '[profile alice]',
     'match.username = alice',
     'properties = alice.properties',

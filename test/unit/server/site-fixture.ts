@@ -10,3 +10,15 @@ export function writeSite(files: Record<string, string | Buffer>): { dir: string
 }
 
 export const TEMPLATE = 'http://prov.example.org:8080/prov?username=${username}&password=${password}&osname=${osname}&hwaddr=${hwaddr}&uuid=${uuid}';
+
+/** The seed's per-OS split: every client, Linux, and Windows (any version). */
+export const OS_PROFILES = [
+  '[profile common]',
+  'properties = common.properties',
+  '[profile linux]',
+  'match.osname = Linux',
+  'properties = linux.properties',
+  '[profile windows]',
+  'match.osname = Windows*',
+  'properties = windows.properties',
+];
