@@ -79,6 +79,17 @@ export async function jceEncryptPasswords(masterPassword: string | undefined, pa
   return run.stdout.trim().split('\n');
 }
 
+/** The entries Java's Properties.load reads from `body`, in order: what a Jitsi client makes of an answer. */
+export async function javaReadProperties(body: Buffer): Promise<[string, string][]> {
+  const classes = await compileJavaPeer('JavaProperties');
+  // runBounded writes text as UTF-8: only an ASCII body reaches Java byte for byte
+  if (!/^[\x00-\x7F]*$/.test(body.toString('latin1'))) throw new Error('javaReadProperties takes ASCII bodies only');
+  const run = await runBounded('java', ['-cp', classes, 'JavaProperties'], { input: body.toString('latin1'), timeoutMs: 30_000 });
+  if (run.code !== 0) throw new Error(`JavaProperties failed:\n${run.stderr}`);
+  const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
+  return run.stdout.split('\n').filter((l) => l !== '').map((l) => l.split(' ').map(decode) as [string, string]);
+}
+
 /** Jitsi's Bonjour discovery from `host`, bound to `address` (default: the host's first IPv4). */
 export async function jitsiDiscover(
   host: LabHost,
