@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { advertiseVia, type ViaAdvertisement, type ViaEvent } from '../advertise-via/advertise-via.js';
+import { PASSWORD_MASK } from '../client/placeholders.js';
 import { applyAnswer, lintAnswer, parseProperties } from '../client/properties.js';
 import { buildAnswer } from '../server/answer.js';
 import { ProvisioningServer, type RequestRecord } from '../server/server.js';
@@ -63,12 +64,13 @@ function check(file: string, flags: ServeFlags): number {
   const site = loadSite(file, warn);
   const form = checkForm(site, flags.set ?? []);
   const answer = buildAnswer(site, form);
+  const shown = Object.fromEntries([...form].map(([k, v]) => [k, k === site.passwordField && v !== '' ? PASSWORD_MASK : v]));
   const lints = lintAnswer(answer.text, applyAnswer(new Map(), parseProperties(answer.text)), { answerInClear: site.scheme === 'http' });
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ site: siteJson(site), form: Object.fromEntries(form), profiles: answer.profiles, answer: answer.text, lints })}\n`);
+    process.stdout.write(`${JSON.stringify({ site: siteJson(site), form: shown, profiles: answer.profiles, answer: answer.text, lints })}\n`);
   } else {
     info(`${site.file}: OK; ${site.scheme} on ${site.listen.host}:${site.listen.port}, clients post to ${site.path}; ${summary(site)}`);
-    info(`a client posting ${form.size === 0 ? 'no field' : [...form].map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}${site.users ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`);
+    info(`a client posting ${form.size === 0 ? 'no field' : Object.entries(shown).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}${site.users ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`);
     for (const l of lints) if (l.level !== 'info') warn(`answer${l.line !== undefined ? ` line ${l.line}` : ''}: ${l.message}`);
     process.stdout.write(answer.text);
   }

@@ -201,9 +201,12 @@ export class ProvisioningServer {
     });
   }
 
-  /** Starts listening on the site's address; resolves with the URL it listens on. */
+  /** Starts listening on the site's address; resolves with the URL it listens on (0.0.0.0 kept as given). */
   async listen(): Promise<string> {
-    return this.app.listen({ host: this.site.listen.host, port: this.site.listen.port });
+    const { host, port } = this.site.listen;
+    await this.app.listen({ host, port });
+    const actual = (this.app.server.address() as import('node:net').AddressInfo).port;
+    return `${this.site.scheme}://${host.includes(':') ? `[${host}]` : host}:${actual}`;
   }
 
   /** Stops accepting, lets running requests finish, then resolves. */

@@ -46,6 +46,7 @@ describe('provdisc serve --check (the example site)', () => {
     expect(out.profiles).toEqual(['common', 'windows', 'alice', 'lobby-kiosk', 'enforce']);
     expect(out.answer).toContain('net.java.sip.communicator.impl.protocol.sip.acc1.ACCOUNT_UID=SIP\\:alice@sip.example.org\n');
     expect(out.answer).toContain('MainFrame.height=1080\n');
+    expect(out.form.password).toBe('********');
     expect(out.site).toMatchObject({ listen: '0.0.0.0:8443', scheme: 'https', path: '/prov', via: ['bonjour', 'dhcp'] });
   });
 
