@@ -3,6 +3,7 @@
  * the provisioning advertisement, read any one back, and list what would keep a Jitsi client from
  * using it.
  */
+import type { Problem } from '../util/errors.js';
 import type * as FastXmlParser from 'fast-xml-parser';
 import { requireCjs } from '../util/cjs.js';
 import { UsageError } from '../util/errors.js';
@@ -38,11 +39,7 @@ export interface AvahiServiceGroup {
   readonly services: readonly AvahiService[];
 }
 
-/** Something that would stop Avahi or a Jitsi client, and how to fix it. */
-export interface Problem {
-  readonly message: string;
-  readonly fix: string;
-}
+export type { Problem } from '../util/errors.js';
 
 function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { checkHostAddress, checkHostName } from '../template/host.js';
 import {
@@ -8,12 +7,12 @@ import {
   parseHostsFile,
   upsertHostsLine,
 } from '../avahi/hosts-file.js';
-import { checkServiceFile, renderServiceFile, type Problem } from '../avahi/service-file.js';
-import { writeFilesAtomically, type StagedWrite, type WriteOptions } from '../util/atomic-write.js';
+import { checkServiceFile, renderServiceFile } from '../avahi/service-file.js';
+import { writeFilesAtomically, type WriteOptions } from '../util/atomic-write.js';
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template/template.js';
-import { action, EXIT_ERROR, EXIT_OK, info, portFlag, readConfig, warn } from './common.js';
+import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, portFlag, printProblem, readConfig, readText, warn } from './common.js';
 
 interface AvahiFlags {
   config?: string;
@@ -26,16 +25,6 @@ interface AvahiFlags {
   check?: string;
 }
 
-async function readText(file: string, what: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read the ${what} ${file}: ${e.message}`, 'check the path and its permissions');
-  }
-}
-
 function singleAddress(flag: string | undefined, config: ProvdiscConfig): string | undefined {
   if (flag !== undefined) return flag;
   const list = config.address ?? [];
@@ -43,17 +32,6 @@ function singleAddress(flag: string | undefined, config: ProvdiscConfig): string
     throw new UsageError(`the configuration gives ${list.length} addresses; an Avahi hosts line takes one`, 'keep one address in [avahi], or pass --address');
   }
   return list[0];
-}
-
-function describeWrite(w: StagedWrite): string {
-  switch (w.outcome) {
-    case 'created':
-      return `wrote ${w.file}`;
-    case 'unchanged':
-      return `${w.file} is unchanged`;
-    case 'replaced':
-      return w.backup === undefined ? `replaced ${w.file}` : `replaced ${w.file}; the previous version is in ${w.backup}`;
-  }
 }
 
 async function generate(templateArg: string | undefined, flags: AvahiFlags, config: ProvdiscConfig): Promise<number> {
@@ -117,10 +95,6 @@ async function generate(templateArg: string | undefined, flags: AvahiFlags, conf
     else process.stdout.write(`${line}\n`);
   }
   return EXIT_OK;
-}
-
-function printProblem(p: Problem): void {
-  process.stderr.write(`provdisc: problem: ${p.message}\n  fix: ${p.fix}\n`);
 }
 
 async function check(file: string, hostsFile: string | undefined): Promise<number> {

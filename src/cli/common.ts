@@ -1,6 +1,8 @@
 /** What every subcommand shares: error reporting, warnings, exit codes, reading --config and number flags. */
 import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config/config-file.js';
-import { UsageError } from '../util/errors.js';
+import { readFile } from 'node:fs/promises';
+import type { StagedWrite } from '../util/atomic-write.js';
+import { UsageError, type Problem } from '../util/errors.js';
 import { parseMilliseconds, parsePort } from '../util/numbers.js';
 
 export const EXIT_OK = 0;
@@ -63,4 +65,32 @@ export function millisecondsFlag(flag: string, text: string | undefined): number
 
 export function portFlag(text: string | undefined): number | undefined {
   return text === undefined ? undefined : parsePort(text, '--port');
+}
+
+/** A file's text, or undefined when it does not exist; any other failure is the user's to fix. */
+export async function readText(file: string, what: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return undefined;
+    throw new UsageError(`cannot read the ${what} ${file}: ${e.message}`, 'check the path and its permissions');
+  }
+}
+
+/** What an atomic write did, for the user. */
+export function describeWrite(w: StagedWrite): string {
+  switch (w.outcome) {
+    case 'created':
+      return `wrote ${w.file}`;
+    case 'unchanged':
+      return `${w.file} is unchanged`;
+    case 'replaced':
+      return w.backup === undefined ? `replaced ${w.file}` : `replaced ${w.file}; the previous version is in ${w.backup}`;
+  }
+}
+
+/** A problem a --check found: what, then how to fix it. */
+export function printProblem(p: Problem): void {
+  process.stderr.write(`provdisc: problem: ${p.message}\n  fix: ${p.fix}\n`);
 }

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   advertise: async () => (await import('./advertise-command.js')).registerAdvertiseCommand,
   discover: async () => (await import('./discover-command.js')).registerDiscoverCommand,
   avahi: async () => (await import('./avahi-command.js')).registerAvahiCommand,
+  'dhcp-config': async () => (await import('./dhcp-config-command.js')).registerDhcpConfigCommand,
   expand: async () => (await import('./expand-command.js')).registerExpandCommand,
   provision: async () => (await import('./provision-command.js')).registerProvisionCommand,
   serve: async () => (await import('./serve-command.js')).registerServeCommand,

@@ -39,9 +39,13 @@ export interface ProvdiscConfig {
   write?: boolean;
   /** advertise, discover, expand/provision --discover: bonjour, dhcp or both. */
   via?: string[];
+  /** dhcp-config: isc, kea or dnsmasq. */
+  format?: string;
+  /** dhcp-config: NETWORK/PREFIX. */
+  subnet?: string;
 }
 
-export const CONFIG_SECTIONS = ['advertise', 'avahi', 'discover', 'expand', 'provision'] as const;
+export const CONFIG_SECTIONS = ['advertise', 'avahi', 'discover', 'expand', 'provision', 'dhcp-config'] as const;
 export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
 
 type Kind = 'string' | 'path' | 'template' | 'port' | 'milliseconds' | 'list' | 'addresses' | 'assignments' | 'bool';
@@ -67,6 +71,8 @@ const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
   'master-password-file': { field: 'masterPasswordFile', kind: 'path' },
   write: { field: 'write', kind: 'bool' },
   via: { field: 'via', kind: 'list' },
+  format: { field: 'format', kind: 'string' },
+  subnet: { field: 'subnet', kind: 'string' },
 };
 
 /** Where a key sits, for messages: `file: [section] key "port"`. */

@@ -13,6 +13,7 @@
  */
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
+import type { DiscoverOptions } from '../bonjour/discover.js';
 import { UsageError } from '../util/errors.js';
 import { selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
 import {
@@ -26,12 +27,8 @@ import {
   type DhcpMessage,
 } from './codec.js';
 
-export interface DhcpDiscoverOptions {
-  /** How long to wait at most (ms); default 3000 (Jitsi waits up to 10 s). */
-  readonly timeoutMs?: number | undefined;
-  readonly interfaces?: readonly string[] | undefined;
-  /** Wait the whole timeout and return every server that answered. */
-  readonly all?: boolean | undefined;
+/** The Bonjour discoverer's options that mean the same here, plus the server port. */
+export interface DhcpDiscoverOptions extends Pick<DiscoverOptions, 'timeoutMs' | 'interfaces' | 'all'> {
   /** Server port; default 6767; we listen on port + 1. */
   readonly port?: number | undefined;
 }

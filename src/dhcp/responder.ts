@@ -192,8 +192,10 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
       return;
     }
     const ack = buildAck(m, this.uri, serverId.address);
-    // RFC 2131 §4.1: through a relay, to its server port; else §4.3.5: straight to ciaddr
-    const to = relayed ? { address: m.giaddr, port: this.port } : { address: client, port: this.port + 1 };
+    // §4.3.5: straight to ciaddr, relayed or not, as ISC dhcpd does. Sent back through the relay
+    // (§4.1), the ACK never reaches Jitsi: dhcrelay forwards a reply without the broadcast flag to
+    // yiaddr, which is 0.0.0.0 in an answer to an INFORM (seen in the lab, see docs/dhcp.md).
+    const to = m.ciaddr !== '0.0.0.0' || !relayed ? { address: client, port: this.port + 1 } : { address: m.giaddr, port: this.port };
     this.socket.send(ack, to.port, to.address, (err) => {
       if (err) {
         this.reportSendError(to.address, err);

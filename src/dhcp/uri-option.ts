@@ -10,7 +10,6 @@ export const DHCP_OPTION_MAX_BYTES = 255;
 
 /** The template, validated, as the bytes of option 224 (UTF-8, no NUL: Jitsi keeps every byte). */
 export function uriOptionBytes(template: string, warn?: WarningSink): Buffer {
-  parseTemplate(template, warn);
   const bytes = Buffer.from(template, 'utf8');
   if (bytes.length > DHCP_OPTION_MAX_BYTES) {
     throw new UsageError(
@@ -18,5 +17,6 @@ export function uriOptionBytes(template: string, warn?: WarningSink): Buffer {
       `shorten it by ${bytes.length - DHCP_OPTION_MAX_BYTES} bytes (fewer or shorter parameters, a shorter host or path), or use --via bonjour only`,
     );
   }
+  parseTemplate(template, warn, { txt: false });
   return bytes;
 }

@@ -80,8 +80,9 @@ export function urlAuthority(url: string): UrlAuthority | undefined {
  * Parses and validates a template such as
  * `https://host/provisioning.php?username=${username}&osname=${osname}`.
  * Throws UsageError naming what is wrong and how to fix it; calls `warn` for risky but valid input.
+ * `txt: false` leaves out the TXT size limits, which only bind Bonjour (DHCP has its own).
  */
-export function parseTemplate(uri: string, warn?: WarningSink): ProvisioningTemplate {
+export function parseTemplate(uri: string, warn?: WarningSink, options: { txt?: boolean } = {}): ProvisioningTemplate {
   if (uri.length === 0) {
     throw new UsageError('the URI template is empty', "give one such as 'https://host/provisioning.php?username=${username}'");
   }
@@ -131,7 +132,7 @@ export function parseTemplate(uri: string, warn?: WarningSink): ProvisioningTemp
   }
   const params = q < 0 ? [] : parseQuery(uri.slice(q + 1));
   const template: ProvisioningTemplate = { scheme, base, host, port, params };
-  checkTxtSize(toTxt(template), warn);
+  if (options.txt !== false) checkTxtSize(toTxt(template), warn);
   if (scheme === 'http' && warn) {
     warn('the template uses http: the POST (usernames, passwords) would travel in clear text; use https unless you have a reason not to');
   }

@@ -13,3 +13,9 @@ export class UsageError extends Error {
 
 /** Receives non-fatal advice (an http template, an oversize TXT record). */
 export type WarningSink = (message: string) => void;
+
+/** Something in a file that would stop its server or a Jitsi client, and how to fix it. */
+export interface Problem {
+  readonly message: string;
+  readonly fix: string;
+}

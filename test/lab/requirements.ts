@@ -4,7 +4,7 @@ import path from 'node:path';
 import { JMDNS_CLASSPATH, SYSTEM_PYTHON } from './peers.js';
 
 /** What a lab test can depend on. */
-export type Peer = 'root' | 'netns' | 'avahi' | 'jmdns' | 'jdk' | 'zeroconf' | 'tshark' | 'dig';
+export type Peer = 'root' | 'netns' | 'avahi' | 'jmdns' | 'jdk' | 'zeroconf' | 'tshark' | 'dig' | 'dhcpd' | 'kea' | 'dnsmasq' | 'dhcrelay';
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => {
@@ -42,6 +42,10 @@ const CHECKS: Record<Peer, () => string[]> = {
       : [`python zeroconf for ${SYSTEM_PYTHON} (package python3-zeroconf)`],
   tshark: () => (onPath('tshark') ? [] : ['tshark (package tshark)']),
   dig: () => (onPath('dig') ? [] : ['dig (package dnsutils)']),
+  dhcpd: () => (fs.existsSync('/usr/sbin/dhcpd') ? [] : ['dhcpd (package isc-dhcp-server)']),
+  kea: () => (fs.existsSync('/usr/sbin/kea-dhcp4') ? [] : ['kea-dhcp4 (package kea-dhcp4-server)']),
+  dnsmasq: () => (fs.existsSync('/usr/sbin/dnsmasq') ? [] : ['dnsmasq (package dnsmasq-base)']),
+  dhcrelay: () => (fs.existsSync('/usr/sbin/dhcrelay') ? [] : ['dhcrelay (package isc-dhcp-relay)']),
 };
 
 export interface Requirements {

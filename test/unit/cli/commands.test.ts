@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { action } from '../../../src/cli/common.js';
 import { reportOutputError } from '../../../src/cli/index.js';
 import { MdnsTransport } from '../../../src/bonjour/transport.js';
-import { runCli, type CliRun } from './run-cli.js';
+import { expectUsageError, runCli, type CliRun } from './run-cli.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 
@@ -33,13 +33,6 @@ vi.mock('../../../src/util/network-interfaces.js', async (importOriginal) => ({
 function silentNetwork() {
   const channel = Object.assign(new EventEmitter(), { interfaces: [], send: async () => {}, close: async () => {} });
   return vi.spyOn(MdnsTransport, 'open').mockResolvedValue(channel as unknown as MdnsTransport);
-}
-
-function expectUsageError(r: CliRun, message: RegExp): void {
-  expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(new RegExp(`^provdisc: error: ${message.source}`, 'm'));
-  expect(r.stderr).toMatch(/\n {2}fix: /);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
 describe('provdisc discover', () => {

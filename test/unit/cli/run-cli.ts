@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { buildProgram } from '../../../src/cli/index.js';
 
 export interface CliRun {
@@ -35,4 +35,12 @@ export async function runCli(...args: string[]): Promise<CliRun> {
     process.exitCode = undefined;
   }
   return { code, stdout, stderr };
+}
+
+/** The run failed as a user mistake should: exit 1, the message, a fix, no stack trace. */
+export function expectUsageError(r: CliRun, message: RegExp): void {
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(new RegExp(`^provdisc: error: ${message.source}`, 'm'));
+  expect(r.stderr).toMatch(/\n {2}fix: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 }

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { pick, type ProvdiscConfig } from '../config/config-file.js';
+import { checkIscConfig } from '../dhcp/isc-check.js';
+import { parseFormat, parseSubnet, renderDhcpConfig } from '../dhcp/server-config.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
+import { UsageError } from '../util/errors.js';
+import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, printProblem, readConfig, readText, warn } from './common.js';
+
+interface DhcpConfigFlags {
+  config?: string;
+  format?: string;
+  subnet?: string;
+  interface?: string;
+  output?: string;
+  check?: string;
+}
+
+function singleInterface(flag: string | undefined, config: ProvdiscConfig): string | undefined {
+  if (flag !== undefined) return flag;
+  const list = config.interface ?? [];
+  if (list.length > 1) throw new UsageError(`the configuration gives ${list.length} interfaces; dhcp-config takes one`, 'keep one interface in [dhcp-config], or pass --interface');
+  return list[0];
+}
+
+async function generate(templateArg: string | undefined, flags: DhcpConfigFlags, config: ProvdiscConfig): Promise<number> {
+  const template = pick(templateArg, config.template);
+  if (template === undefined) {
+    throw new UsageError('no URI template given', "pass one: provdisc dhcp-config 'https://host/provisioning.php?username=${username}' --subnet 192.168.0.0/24");
+  }
+  const subnetText = pick(flags.subnet, config.subnet);
+  if (subnetText === undefined) {
+    throw new UsageError('no --subnet given: the server answers the clients of one subnet', 'add --subnet NETWORK/PREFIX for the clients\' subnet, e.g. --subnet 192.168.0.0/24');
+  }
+  const iface = singleInterface(flags.interface, config);
+  if (iface !== undefined && !/^[A-Za-z0-9_.:@-]{1,15}$/.test(iface)) {
+    throw new UsageError(`--interface "${iface}" is not an interface name`, 'give a name such as eth0 or enp3s0');
+  }
+  const text = renderDhcpConfig(
+    { template, format: parseFormat(pick(flags.format, config.format) ?? 'isc'), subnet: parseSubnet(subnetText), interface: iface },
+    warn,
+  );
+  const output = pick(flags.output, config.output);
+  if (output === undefined) process.stdout.write(text);
+  else info(describeWrite(await writeFileAtomically(output, text, { backup: true })));
+  return EXIT_OK;
+}
+
+async function check(file: string, format: string | undefined): Promise<number> {
+  if (format !== undefined && parseFormat(format) !== 'isc') {
+    throw new UsageError(`--check reads ISC dhcpd files only, not ${format}`, `check a ${format} file with its server: kea-dhcp4 -t FILE, dnsmasq --test --conf-file=FILE`);
+  }
+  const text = await readText(file, 'dhcpd.conf');
+  if (text === undefined) throw new UsageError(`the file ${file} does not exist`, 'check the path given to --check');
+  const result = checkIscConfig(text);
+  if (result.uri !== undefined) process.stdout.write(`${result.uri}\n`);
+  result.problems.forEach(printProblem);
+  return result.problems.length === 0 ? EXIT_OK : EXIT_ERROR;
+}
+
+export function registerDhcpConfigCommand(program: Command): void {
+  program
+    .command('dhcp-config')
+    .description("write an ISC dhcpd, Kea or dnsmasq file that answers Jitsi's DHCP discovery (option 224 on port 6767), or --check a dhcpd.conf")
+    .argument('[template]', "provisioning URI template, e.g. 'https://host/prov.php?user=${username}' (at most 255 bytes)")
+    .option('-f, --format <format>', 'isc (dhcpd.conf, the default), kea (kea-dhcp4 JSON) or dnsmasq')
+    .option('--subnet <cidr>', "the clients' IPv4 subnet, e.g. 192.168.0.0/24 (the server answers clients in it)")
+    .option('-i, --interface <name>', 'the interface the server listens on (kea, dnsmasq: in the file; isc: on the command line shown in it)')
+    .option('-o, --output <file>', 'write the file here (atomically, mode 0644, previous one kept as FILE.bak) instead of stdout')
+    .option('--check <file>', 'check an ISC dhcpd.conf: print the URI a Jitsi client would get, list what would stop it')
+    .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
+    .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
+    .action(
+      action(async (templateArg: string | undefined, flags: DhcpConfigFlags) => {
+        const config = readConfig(flags.config, 'dhcp-config');
+        if (flags.check !== undefined) {
+          if (templateArg !== undefined) throw new UsageError('--check reads a dhcpd.conf and takes no template', 'drop the template, or drop --check to write a file');
+          return check(flags.check, flags.format);
+        }
+        return generate(templateArg, flags, config);
+      }),
+    );
+}
