@@ -41,6 +41,8 @@ export interface RequestRecord {
 export interface ServerOptions {
   readonly onRequest?: ((record: RequestRecord) => void) | undefined;
   readonly limiter?: LoginLimiter | undefined;
+  /** Defaults HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS; shorter ones for tests. */
+  readonly timeouts?: { readonly headersMs: number; readonly requestMs: number } | undefined;
 }
 
 interface Outcome {
@@ -76,17 +78,19 @@ export class ProvisioningServer {
   constructor(site: Site, private readonly options: ServerOptions = {}) {
     this.site = site;
     this.limiter = options.limiter ?? new LoginLimiter();
+    const { headersMs, requestMs } = options.timeouts ?? { headersMs: HEADERS_TIMEOUT_MS, requestMs: REQUEST_TIMEOUT_MS };
+    // node looks for timed-out connections every connectionsCheckingInterval (30 s by default)
+    const timeouts = { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.min(1_000, headersMs) };
     this.app = Fastify({
       logger: false,
       bodyLimit: BODY_LIMIT_BYTES,
-      requestTimeout: REQUEST_TIMEOUT_MS,
+      requestTimeout: requestMs,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       // close() ends idle keep-alive connections at once and lets running requests finish
       forceCloseConnections: 'idle',
       return503OnClosing: true,
-      ...(site.tls ? { https: { cert: site.tls.cert, key: site.tls.key } } : {}),
-    }) as unknown as FastifyInstance;
-    this.app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+      ...(site.tls ? { https: { cert: site.tls.cert, key: site.tls.key, ...timeouts } } : { http: timeouts }),
+    } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
     this.routes();
   }
 

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provision } from '../../../src/client/provision.js';
@@ -107,6 +108,41 @@ describe('provdisc serve (Fastify inject)', () => {
     expect(() => server.replaceSite(loadSite(site))).toThrow(/site\.ini: \[profile broken\] key "match\.osnam": the template posts no field "osnam"/);
     expect((await post({ username: 'alice', password: 's3cret', osname: 'Linux' })).body).toContain('height=300');
     writeFileSync(site, files['site.ini']);
+  });
+});
+
+describe('slow clients (header and request timeouts), on a real socket', () => {
+  const slow = writeSite({ ...files, 'site.ini': `[serve]\nlisten = 127.0.0.1:0\ntemplate = ${TEMPLATE}\n\n[profile linux]\nmatch.osname = Linux\nproperties = linux.properties\n` });
+  let slowServer: ProvisioningServer;
+  let port = 0;
+  beforeAll(async () => {
+    slowServer = new ProvisioningServer(loadSite(slow.site), { timeouts: { headersMs: 300, requestMs: 600 } });
+    port = Number(new URL(await slowServer.listen()).port);
+  });
+  afterAll(() => slowServer?.close());
+
+  /** Sends `text` and never more; resolves with what the server said before closing, and when. */
+  const trickle = (text: string) =>
+    new Promise<{ answer: string; ms: number }>((resolve) => {
+      const started = performance.now();
+      let answer = '';
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+      socket.setEncoding('latin1').on('data', (d: string) => (answer += d));
+      socket.on('close', () => resolve({ answer, ms: performance.now() - started }));
+      socket.on('error', () => undefined);
+    });
+
+  it('headers that never end: 408 and the connection closed', async () => {
+    const { answer, ms } = await trickle('POST /prov HTTP/1.1\r\nHost: x\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('a body that never comes: 408 and the connection closed; the server still answers others', async () => {
+    const { answer } = await trickle('POST /prov HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nosname=Li');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    const ok = await trickle('POST /prov HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nosname=Linux');
+    expect(ok.answer).toMatch(/^HTTP\/1\.1 200 [\s\S]*height=250\n$/);
   });
 });
 
