@@ -74,6 +74,7 @@ export class ProvisioningServer {
   private readonly outcomes = new WeakMap<FastifyRequest, Outcome>();
   /** Requests answered, by status. */
   readonly counts = new Map<number, number>();
+  private closing = false;
 
   constructor(site: Site, private readonly options: ServerOptions = {}) {
     this.site = site;
@@ -139,6 +140,10 @@ export class ProvisioningServer {
     // a form with no field may come without a body at all
     app.addHook('preValidation', async (req) => {
       req.body ??= {};
+    });
+    // a request finishing during close() must not leave its connection open for keep-alive
+    app.addHook('onSend', async (_req, reply) => {
+      if (this.closing) void reply.header('Connection', 'close');
     });
     app.addHook('onResponse', async (req, reply) => this.record(req, reply));
   }
@@ -215,6 +220,7 @@ export class ProvisioningServer {
 
   /** Stops accepting, lets running requests finish, then resolves. */
   close(): Promise<void> {
+    this.closing = true;
     return this.app.close();
   }
 }

@@ -146,6 +146,30 @@ describe('slow clients (header and request timeouts), on a real socket', () => {
   });
 });
 
+describe('graceful stop', () => {
+  it('close() stops accepting but lets a request in flight finish with its answer', async () => {
+    const { site: file } = writeSite({ ...files, 'site.ini': `[serve]\nlisten = 127.0.0.1:0\ntemplate = ${TEMPLATE}\n\n[profile linux]\nmatch.osname = Linux\nproperties = linux.properties\n` });
+    const s = new ProvisioningServer(loadSite(file));
+    const port = Number(new URL(await s.listen()).port);
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('latin1').on('data', (d: string) => (answer += d));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    await new Promise((resolve) => socket.on('connect', resolve));
+    socket.write('POST /prov HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nosname=');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let closed = false;
+    const closing = s.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(new Promise((resolve, reject) => net.connect(port, '127.0.0.1', () => resolve('accepted')).on('error', reject))).rejects.toThrow(/ECONNREFUSED/);
+    expect(closed).toBe(false);
+    socket.write('Linux');
+    await closing;
+    await ended;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 [\s\S]*height=250\n$/);
+  });
+});
+
 describe('provdisc serve over TLS with a CA the test makes', () => {
   const tlsDir = writeSite({
     ...files,
