@@ -74,7 +74,6 @@ export class ProvisioningServer {
   private readonly outcomes = new WeakMap<FastifyRequest, Outcome>();
   /** Requests answered, by status. */
   readonly counts = new Map<number, number>();
-  private closing = false;
 
   constructor(site: Site, private readonly options: ServerOptions = {}) {
     this.site = site;
@@ -118,7 +117,17 @@ export class ProvisioningServer {
     void app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
     app.get(HEALTH_PATH, async (_req, reply) => reply.type('text/plain').send('ok\n'));
     // one wildcard route: the path can change with a reload
-    app.route({ method: 'POST', url: '/*', schema: { body: FORM_SCHEMA }, handler: (req, reply) => this.provision(req, reply) });
+    app.route({
+      method: 'POST',
+      url: '/*',
+      schema: { body: FORM_SCHEMA },
+      // a form with no field may come without a body at all
+      preValidation: (req, _reply, done) => {
+        req.body ??= {};
+        done();
+      },
+      handler: (req, reply) => this.provision(req, reply),
+    });
     app.route({
       method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'],
       url: '/*',
@@ -137,15 +146,10 @@ export class ProvisioningServer {
       this.outcomes.set(req, { form: new Map(), profiles: [], reason: err.message });
       void reply.code(status).type('text/plain').send(`${status === 500 ? 'internal error' : err.message}\n`);
     });
-    // a form with no field may come without a body at all
-    app.addHook('preValidation', async (req) => {
-      req.body ??= {};
+    app.addHook('onResponse', (req, reply, done) => {
+      this.record(req, reply);
+      done();
     });
-    // a request finishing during close() must not leave its connection open for keep-alive
-    app.addHook('onSend', async (_req, reply) => {
-      if (this.closing) void reply.header('Connection', 'close');
-    });
-    app.addHook('onResponse', async (req, reply) => this.record(req, reply));
   }
 
   private pathOf(req: FastifyRequest): string {
@@ -220,7 +224,8 @@ export class ProvisioningServer {
 
   /** Stops accepting, lets running requests finish, then resolves. */
   close(): Promise<void> {
-    this.closing = true;
-    return this.app.close();
+    // a request finishing during close() leaves a keep-alive connection: end it as soon as it is idle
+    const sweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
+    return this.app.close().finally(() => clearInterval(sweep));
   }
 }
