@@ -20,7 +20,7 @@ import { jsonLines, runInHost, spawnInHost } from './in-host.js';
 import { summarize, type Summary } from './stats.js';
 
 const CONCURRENCY = 64;
-const REQUESTS = Number(process.env.BENCH_SERVE_REQUESTS ?? 4000);
+const REQUESTS = Number(process.env.BENCH_SERVE_REQUESTS ?? 8000);
 const ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 5);
 const WARMUP_REQUESTS = 1000;
 const LOGINS = 20;

@@ -24,14 +24,14 @@ export const ANSWER_CONTENT_TYPE = 'text/plain; charset=ISO-8859-1';
 /**
  * Java's Properties.saveConvert: `\`, tab, line breaks, form feed, `=`, `:`, `#`, `!` escaped; a
  * leading space (any space, in a key) escaped; anything outside 0x20–0x7E as \uXXXX (UTF-16 units,
- * as Java's chars).
+ * as Java's chars). `atStart`: whether `text` begins the value (a piece of a longer one may not).
  */
-export function escapeProperty(text: string, isKey: boolean): string {
+export function escapeProperty(text: string, isKey: boolean, atStart = true): string {
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const ch = text[i] ?? '';
-    if (ch === ' ') out += i === 0 || isKey ? '\\ ' : ' ';
+    if (ch === ' ') out += (i === 0 && atStart) || isKey ? '\\ ' : ' ';
     else if (ch === '\\' || ch === '=' || ch === ':' || ch === '#' || ch === '!') out += `\\${ch}`;
     else if (ch === '\t') out += '\\t';
     else if (ch === '\n') out += '\\n';
@@ -50,23 +50,71 @@ export function profileMatches(profile: Profile, form: Form): boolean {
 /** A client's field made a whole value `${null}`: the client would then delete that property tree. */
 export class HostileFieldError extends UsageError {}
 
-/** `${field}` replaced by the posted value; `${null}` kept. */
-function substitute(value: string, form: Form): string {
-  return value.replace(FIELD_REFERENCE, (whole, name: string) => (name === 'null' ? whole : (form.get(name) ?? '')));
+/** A piece of a value: text of the site (escaped both ways once), or a form field to fill in. */
+type Part = { readonly text: string; readonly atStart: string; readonly inside: string } | { readonly field: string };
+
+/** One property of a profile, escaped once: a whole line, or its key and the pieces of its value. */
+interface CompiledLine {
+  readonly key: string;
+  readonly escapedKey: string;
+  /** The whole line, when the value holds no field. */
+  readonly line: string | undefined;
+  readonly parts: readonly Part[];
+}
+
+const compiled = new WeakMap<Profile, readonly CompiledLine[]>();
+
+/** Escaping the site's own text once per loaded profile leaves only the posted values to escape per request. */
+function compile(profile: Profile): readonly CompiledLine[] {
+  let lines = compiled.get(profile);
+  if (!lines) {
+    lines = profile.lines.map(({ key, value }) => {
+      const parts: Part[] = [];
+      let at = 0;
+      const text = (t: string) => t !== '' && parts.push({ text: t, atStart: escapeProperty(t, false, true), inside: escapeProperty(t, false, false) });
+      for (const m of value.matchAll(FIELD_REFERENCE)) {
+        if (m[1] === 'null') continue; // ${null} stays as text
+        text(value.slice(at, m.index));
+        parts.push({ field: m[1] ?? '' });
+        at = (m.index ?? 0) + m[0].length;
+      }
+      text(value.slice(at));
+      const escapedKey = escapeProperty(key, true);
+      const line = parts.every((p) => 'text' in p) ? `${escapedKey}=${escapeProperty(value, false)}\n` : undefined;
+      return { key, escapedKey, line, parts };
+    });
+    compiled.set(profile, lines);
+  }
+  return lines;
 }
 
 export function buildAnswer(site: Pick<Site, 'profiles'>, form: Form): Answer {
   const profiles = site.profiles.filter((p) => profileMatches(p, form));
-  const lines: string[] = [];
+  const out: string[] = [];
   for (const profile of profiles) {
-    for (const { key, value } of profile.lines) {
-      const filled = substitute(value, form);
-      if (filled === NULL_VALUE && value !== NULL_VALUE) {
-        throw new HostileFieldError(`a posted field turns ${key} (profile ${profile.name}) into ${NULL_VALUE}, which would delete it on the client`, 'the request is refused');
+    for (const line of compile(profile)) {
+      if (line.line !== undefined) {
+        out.push(line.line);
+        continue;
       }
-      lines.push(`${escapeProperty(key, true)}=${escapeProperty(filled, false)}\n`);
+      let raw = '';
+      let escaped = '';
+      for (const part of line.parts) {
+        if ('field' in part) {
+          const v = form.get(part.field) ?? '';
+          escaped += escapeProperty(v, false, raw === '');
+          raw += v;
+        } else {
+          escaped += raw === '' ? part.atStart : part.inside;
+          raw += part.text;
+        }
+      }
+      if (raw === NULL_VALUE) {
+        throw new HostileFieldError(`a posted field turns ${line.key} (profile ${profile.name}) into ${NULL_VALUE}, which would delete it on the client`, 'the request is refused');
+      }
+      out.push(`${line.escapedKey}=${escaped}\n`);
     }
   }
-  const text = lines.join('');
+  const text = out.join('');
   return { profiles: profiles.map((p) => p.name), text, body: Buffer.from(text, 'latin1') };
 }

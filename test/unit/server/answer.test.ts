@@ -109,6 +109,18 @@ describe('client values are escaped as Java Properties.store does: they stay ins
     });
   }
 
+  it('a leading space is escaped wherever the value starts: an empty field before it, or the site text', () => {
+    const { site: file } = writeSite({
+      'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile p]\nproperties = p.properties\n`,
+      'p.properties': 'a=${osname}${username}\nb=${osname}\\ and ${username}\nc=\\ lead ${uuid}\n',
+    });
+    const p = loadSite(file);
+    for (const [osname, username] of [['', ' x'], [' o', ' y'], ['', '']]) {
+      const config = toConfiguration(parseProperties(buildAnswer(p, form({ osname: osname!, username: username! })).text));
+      expect([...config]).toEqual([['a', `${osname}${username}`], ['b', `${osname} and ${username}`], ['c', ' lead ']]);
+    }
+  });
+
   it('the escapes are those of Java Properties.store', () => {
     expect(escapeProperty(' a=b:c#d!e\\f\ng\th é\u20ac', false)).toBe('\\ a\\=b\\:c\\#d\\!e\\\\f\\ng\\th \\u00E9\\u20AC');
     expect(escapeProperty('a key', true)).toBe('a\\ key');
