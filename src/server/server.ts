@@ -94,10 +94,6 @@ export class ProvisioningServer {
     this.routes();
   }
 
-  get current(): Site {
-    return this.site;
-  }
-
   /** Serves `site` from now on. Listening address and via are fixed at start; TLS files are reloaded. */
   replaceSite(site: Site): string[] {
     const notes: string[] = [];
