@@ -98,7 +98,17 @@ function decodePropertiesFile(bytes: Buffer): string {
   }
 }
 
-function readProfile(name: string, values: Record<string, unknown>, file: string, dir: string, fields: readonly string[]): Profile {
+/** What a profile's checks need from the rest of the site. */
+interface ProfileContext {
+  readonly file: string;
+  readonly dir: string;
+  readonly fields: readonly string[];
+  /** The form field carrying ${hwaddr}, which Jitsi sends in lower case. */
+  readonly hwaddrField: string | undefined;
+  readonly warn: WarningSink;
+}
+
+function readProfile(name: string, values: Record<string, unknown>, { file, dir, fields, hwaddrField, warn }: ProfileContext): Profile {
   const section = `${PROFILE_PREFIX}${name}`;
   const match: FieldMatch[] = [];
   let propertiesFile: string | undefined;
@@ -113,6 +123,9 @@ function readProfile(name: string, values: Record<string, unknown>, file: string
         throw siteError(p, `the template posts no field "${field}"`, `match one of the template's fields: ${fields.join(', ') || '(none: add fields to the template)'}`);
       }
       const pattern = raw === true ? '' : asString(raw, p);
+      if (field === hwaddrField && /[A-F]/.test(pattern)) {
+        warn(`${where(p)}: "${pattern}" has upper-case letters, but Jitsi sends the MAC address in lower case: it never matches; write ${pattern.toLowerCase()}`);
+      }
       match.push({ field, pattern, regex: toRegex(pattern) });
     } else {
       throw siteError(p, 'is not a profile setting', 'use properties = FILE and match.FIELD = VALUE (`*` matches anything)');
@@ -202,7 +215,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
 
   const profiles = Object.entries(parsed)
     .filter(([key]) => key.startsWith(PROFILE_PREFIX))
-    .map(([key, values]) => readProfile(key.slice(PROFILE_PREFIX.length).trim(), values as Record<string, unknown>, file, dir, fields));
+    .map(([key, values]) => readProfile(key.slice(PROFILE_PREFIX.length).trim(), values as Record<string, unknown>, { file, dir, fields, hwaddrField: fieldOf.get('hwaddr'), warn }));
   if (profiles.length === 0) warn(`${file} has no [profile NAME] section: every client gets an empty answer`);
 
   return {

@@ -60,6 +60,13 @@ describe('site file', () => {
     expect(err.message).toMatch(/\[profile common\] key "properties": common\.properties line 2 uses \$\{osnme\}/);
   });
 
+  it('warns that an upper-case MAC address never matches (Jitsi sends lower case)', () => {
+    const { site } = writeSite({ 'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile desk]\nmatch.hwaddr = 52:54:00:AB:CD:EF\nproperties = p.properties\n`, 'p.properties': 'a=1\n' });
+    const warnings: string[] = [];
+    loadSite(site, (w) => warnings.push(w));
+    expect(warnings.some((w) => /\[profile desk\] key "match\.hwaddr": "52:54:00:AB:CD:EF" has upper-case letters.*write 52:54:00:ab:cd:ef/.test(w))).toBe(true);
+  });
+
   it('reads properties files as UTF-8, or ISO-8859-1 when they are not UTF-8', () => {
     const site = load(`template = ${TEMPLATE}`, profile, { 'common.properties': 'a=é\n' })();
     expect(site.profiles[0]?.lines[0]?.value).toBe('é');
