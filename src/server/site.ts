@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { createSecureContext } from 'node:tls';
 import path from 'node:path';
 import { asString, asStrings, isSection, readIniFile, where, type Place } from '../config/config-file.js';
 import { parseVia, type DiscoveryMethod } from '../advertise-via/advertise-via.js';
@@ -190,6 +191,13 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     throw siteError(at(missing), 'is missing', 'give both tls-cert and tls-key (PEM files), or neither to serve http');
   }
   const tls = certFile && keyFile ? { cert: readBytes(certFile, at('tls-cert'), 'the certificate'), key: readBytes(keyFile, at('tls-key'), 'the key'), certFile, keyFile } : undefined;
+  if (tls) {
+    try {
+      createSecureContext({ cert: tls.cert, key: tls.key });
+    } catch (err) {
+      throw siteError(at('tls-cert'), `${tls.certFile} and ${tls.keyFile} are not a usable certificate and key: ${(err as Error).message}`, 'give the PEM certificate (chain) and its own private key, unencrypted');
+    }
+  }
   if (tls && scheme === 'http') throw siteError(at('template'), 'is http:// but the site has tls-cert and tls-key', 'make the template https://, or drop tls-cert and tls-key');
   if (!tls && scheme === 'https') {
     throw siteError(at('template'), 'is https:// but the site has no tls-cert and tls-key', 'give tls-cert and tls-key (PEM), or make the template http:// (passwords then travel in clear)');

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSite } from '../../../src/server/site.js';
+import { makeCertificates } from '../certificates.js';
 import { usageError } from '../usage-error.js';
 import { TEMPLATE, writeSite } from './site-fixture.js';
 
@@ -54,6 +55,14 @@ describe('site file', () => {
       expect(err.hint).toMatch(hint);
     });
   }
+
+  it('refuses a certificate and key that do not go together, naming both files', () => {
+    const { dir, site } = writeSite({ 'site.ini': `[serve]\ntemplate = https://h/p?os=\${osname}\ntls-cert = server.pem\ntls-key = ca.key\n` });
+    makeCertificates(dir);
+    const err = usageError(() => loadSite(site));
+    expect(err.message).toMatch(/\[serve\] key "tls-cert": .*server\.pem and .*ca\.key are not a usable certificate and key: .*key values mismatch/);
+    expect(err.hint).toMatch(/its own private key/);
+  });
 
   it('refuses ${field} in a properties file when the template posts no such field (a typo would always be empty)', () => {
     const err = usageError(load(`template = ${TEMPLATE}`, profile, { 'common.properties': 'ok=${null}\nb=${osnme}\n' }));
