@@ -30,6 +30,7 @@ import {
 } from './responders.js';
 import { sleep } from './stats.js';
 import { benchServe, renderServe, type ServeBenchResult } from './serve.js';
+import { renderDhcpBench, runDhcpBench } from './dhcp.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const FLOOD_QUERIES = 10_000;
@@ -232,15 +233,17 @@ async function main(): Promise<void> {
   } finally {
     await lab.close();
   }
+  // the DHCP method (issue 9): its own lab, provdisc beside ISC dhcpd, Kea and dnsmasq
+  const dhcp = await runDhcpBench(RUNS, log);
   results.machine['load average at end'] = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   results.durationS = (performance.now() - began) / 1000;
   results.targets = evaluateTargets(results);
 
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify({ ...results, serve }, null, 2)}\n`);
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify({ ...results, dhcp, serve }, null, 2)}\n`);
   fs.renameSync(`${file}.tmp`, file);
-  process.stdout.write(`${render(results)}\n\n${serve ? renderServe(serve) : ''}\n\nRaw figures: ${file}\n`);
+  process.stdout.write(`${render(results)}\n\n${renderDhcpBench(dhcp)}\n\n${serve ? renderServe(serve) : ''}\n\nRaw figures: ${file}\n`);
 }
 
 await main();

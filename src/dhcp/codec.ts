@@ -103,10 +103,11 @@ function writeIp(buf: Buffer, offset: number, address: string): void {
 }
 
 /**
- * Reads options from `buf[start, end)` into `into` (joining repeated codes); returns the overload
- * value if option 52 appeared.
+ * Reads options from `buf[start, end)` into `into`, joining a repeated code to what came before
+ * (RFC 3396); returns the overload value if option 52 appeared. Values are views of `buf`, not
+ * copies: the responder's time to answer is mostly spent in such small allocations.
  */
-function readOptions(buf: Buffer, start: number, end: number, into: Map<number, Buffer[]>, where: string): number | undefined {
+function readOptions(buf: Buffer, start: number, end: number, into: Map<number, Buffer>, where: string): number | undefined {
   let overload: number | undefined;
   let at = start;
   while (at < end) {
@@ -125,9 +126,8 @@ function readOptions(buf: Buffer, start: number, end: number, into: Map<number, 
       if (len !== 1 || value[0]! < 1 || value[0]! > 3) throw new MalformedDhcpError(`option overload (52) must be one byte 1–3`);
       overload = value[0];
     } else {
-      const list = into.get(code) ?? [];
-      list.push(Buffer.from(value));
-      into.set(code, list);
+      const before = into.get(code);
+      into.set(code, before ? Buffer.concat([before, value]) : value);
     }
     at = from + len;
   }
@@ -135,31 +135,33 @@ function readOptions(buf: Buffer, start: number, end: number, into: Map<number, 
   return overload;
 }
 
-/** Decodes a DHCP message; throws MalformedDhcpError for anything that does not fit. */
+/** Decodes a DHCP message; throws MalformedDhcpError for anything that does not fit. Fields and option values are views of `buf`. */
 export function decodeDhcp(buf: Buffer): DhcpMessage {
   if (buf.length < OPTIONS_OFFSET) throw new MalformedDhcpError(`${buf.length} bytes, shorter than a DHCP header (${OPTIONS_OFFSET})`);
-  if (buf.readUInt32BE(COOKIE_OFFSET) !== MAGIC_COOKIE) throw new MalformedDhcpError('no DHCP magic cookie (a BOOTP packet)');
+  if (buf[COOKIE_OFFSET] !== 0x63 || buf[COOKIE_OFFSET + 1] !== 0x82 || buf[COOKIE_OFFSET + 2] !== 0x53 || buf[COOKIE_OFFSET + 3] !== 0x63) {
+    throw new MalformedDhcpError('no DHCP magic cookie (a BOOTP packet)');
+  }
   const fields: Record<string, unknown> = {};
   for (const [name, offset, kind, size] of HEADER) {
-    if (kind === 'u8') fields[name] = buf.readUInt8(offset);
-    else if (kind === 'u16') fields[name] = buf.readUInt16BE(offset);
-    else if (kind === 'u32') fields[name] = buf.readUInt32BE(offset);
+    if (kind === 'u8') fields[name] = buf[offset];
+    else if (kind === 'u16') fields[name] = (buf[offset]! << 8) | buf[offset + 1]!;
+    else if (kind === 'u32') fields[name] = ((buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!) >>> 0;
     else if (kind === 'ip') fields[name] = readIp(buf, offset);
-    else fields[name] = Buffer.from(buf.subarray(offset, offset + size));
+    else fields[name] = buf.subarray(offset, offset + size);
   }
-  const parts = new Map<number, Buffer[]>();
-  const overload = readOptions(buf, OPTIONS_OFFSET, buf.length, parts, 'the options field');
+  const options = new Map<number, Buffer>();
+  const overload = readOptions(buf, OPTIONS_OFFSET, buf.length, options, 'the options field');
   const message = fields as unknown as DhcpMessage;
   // RFC 2131 §4.1: with overload, `file` is read before `sname`
   if (overload === 1 || overload === 3) {
-    readOptions(buf, FILE.offset, FILE.offset + FILE.size, parts, 'the file field');
+    readOptions(buf, FILE.offset, FILE.offset + FILE.size, options, 'the file field');
     message.file = Buffer.alloc(0);
   }
   if (overload === 2 || overload === 3) {
-    readOptions(buf, SNAME.offset, SNAME.offset + SNAME.size, parts, 'the sname field');
+    readOptions(buf, SNAME.offset, SNAME.offset + SNAME.size, options, 'the sname field');
     message.sname = Buffer.alloc(0);
   }
-  message.options = new Map([...parts].map(([code, list]) => [code, Buffer.concat(list)]));
+  message.options = options;
   return message;
 }
 
