@@ -29,6 +29,7 @@ import {
   type RunningResponder,
 } from './responders.js';
 import { sleep } from './stats.js';
+import { benchServe, renderServe, type ServeBenchResult } from './serve.js';
 import { renderDhcpBench, runDhcpBench } from './dhcp.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -154,6 +155,7 @@ async function main(): Promise<void> {
     diagnostics: { discoverPhases: {}, wireTurnaround: {}, avahiServiceFile: '' },
     targets: [],
   };
+  let serve: ServeBenchResult | undefined;
   const lab = await createLab({ topology: 'pair' });
   try {
     const a = lab.host('a');
@@ -225,6 +227,9 @@ async function main(): Promise<void> {
       'import dist/bonjour/advertise.js': `await import(${modulePath('dist/bonjour/advertise.js')});`,
     };
     for (const [what, code] of Object.entries(diagnostics)) results.memory.modules[what] = await moduleMemory(b, code);
+
+    log('provdisc serve under load, beside a bare node:http server (bench/serve.ts)');
+    serve = await benchServe(a, log);
   } finally {
     await lab.close();
   }
@@ -236,9 +241,9 @@ async function main(): Promise<void> {
 
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify({ ...results, dhcp }, null, 2)}\n`);
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify({ ...results, dhcp, serve }, null, 2)}\n`);
   fs.renameSync(`${file}.tmp`, file);
-  process.stdout.write(`${render(results)}\n\n${renderDhcpBench(dhcp)}\n\nRaw figures: ${file}\n`);
+  process.stdout.write(`${render(results)}\n\n${renderDhcpBench(dhcp)}\n\n${serve ? renderServe(serve) : ''}\n\nRaw figures: ${file}\n`);
 }
 
 await main();

@@ -25,6 +25,7 @@ export * from './util/atomic-write.js';
 export * from './config/config-file.js';
 export * from './client/placeholders.js';
 export * from './client/properties.js';
+export * from './client/encrypted-password.js';
 export * from './client/provision.js';
 export * from './client/environment.js';
 export * from './client/uuid-state.js';
@@ -45,3 +46,8 @@ export { discoverDhcp, buildInform, type DhcpDiscoverOptions, type DhcpDiscovere
 export { discoverVia, firstTemplates, methodDisagreement, type DiscoverViaOptions, type ViaFindings } from './discover-via/discover-via.js';
 export * from './dhcp/server-config.js';
 export { checkIscConfig, type IscCheck } from './dhcp/isc-check.js';
+export { loadSite, type Site, type Profile, type FieldMatch, type Listen } from './server/site.js';
+export { buildAnswer, escapeProperty, profileMatches, HostileFieldError, ANSWER_CONTENT_TYPE, type Answer, type Form } from './server/answer.js';
+export { ProvisioningServer, type RequestRecord, type ServerOptions, BODY_LIMIT_BYTES, HEALTH_PATH } from './server/server.js';
+export { LoginLimiter, MAX_FAILURES, WINDOW_MS } from './server/login-limiter.js';
+export { hashPassword, verifyPassword, readUsers, setUserPassword, type UserTable } from './server/users.js';

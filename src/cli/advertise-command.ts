@@ -22,7 +22,7 @@ function where(interfaces: readonly { name: string; addresses: readonly string[]
   return interfaces.map((i) => `${i.name} (${i.addresses.join(', ')})`).join('; ');
 }
 
-function describe(e: ViaEvent): string {
+export function describe(e: ViaEvent): string {
   switch (e.event) {
     case 'announced': {
       const parts = [];

@@ -96,14 +96,14 @@ function expansionContext(flags: ClientFlags, config: ProvdiscConfig, client: Pa
   return { ...client, overrides, allowEnv: pick(flags.allowEnv, config.allowEnv), uuidFile: pick(flags.uuidFile, config.uuidFile) };
 }
 
-async function readStdin(): Promise<string> {
+export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Reads a line from the terminal; a hidden one is not echoed. */
-function askTerminal(question: string, hidden: boolean): Promise<string> {
+export function askTerminal(question: string, hidden: boolean): Promise<string> {
   const stdin = process.stdin;
   return new Promise((resolve, reject) => {
     let value = '';

@@ -19,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'dhcp-config': async () => (await import('./dhcp-config-command.js')).registerDhcpConfigCommand,
   expand: async () => (await import('./expand-command.js')).registerExpandCommand,
   provision: async () => (await import('./provision-command.js')).registerProvisionCommand,
+  serve: async () => (await import('./serve-command.js')).registerServeCommand,
+  passwd: async () => (await import('./passwd-command.js')).registerPasswdCommand,
 };
 
 /** The program with every subcommand, or only `only` when the command line names one. */

@@ -29,6 +29,7 @@ import {
 } from '../client/properties.js';
 import { REQUEST_TIMEOUT_MS, provision, type ProvisionResult, type RequestBuilder } from '../client/provision.js';
 import { loadOrCreateUuid, uuidStatePath } from '../client/uuid-state.js';
+import { encryptJitsiPassword, jitsiCredentialsKey, JITSI_DEFAULT_MASTER_PASSWORD } from '../client/encrypted-password.js';
 import { action, EXIT_ERROR, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
 import {
   addClientOptions,
@@ -45,6 +46,7 @@ interface ProvisionFlags extends ClientFlags {
   caFile?: string;
   insecure?: boolean;
   requestTimeout?: string;
+  masterPasswordFile?: string;
 }
 
 function readFile(file: string, what: string, hint: string): string {
@@ -53,6 +55,20 @@ function readFile(file: string, what: string, hint: string): string {
   } catch (err) {
     throw new UsageError(`cannot read ${what} ${file}: ${(err as Error).message}`, hint);
   }
+}
+
+/** The first line of the file; Jitsi refuses an empty master password, so an empty file is a mistake. */
+function masterPassword(file: string | undefined): string {
+  if (file === undefined) return JITSI_DEFAULT_MASTER_PASSWORD;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the master password file ${file}: ${(err as Error).message}`, 'give a file holding the master password on its first line');
+  }
+  const first = text.split(/\r?\n/)[0] ?? '';
+  if (first === '') throw new UsageError(`the master password file ${file} starts with an empty line`, 'write the master password on its first line, or leave --master-password-file out (no master password)');
+  return first;
 }
 
 /** The client's current configuration (a sip-communicator.properties), or an empty one. */
@@ -112,13 +128,15 @@ export function registerProvisionCommand(program: Command): void {
     .option('--ca-file <file>', 'also trust the CA certificates in this PEM file')
     .option('--insecure', 'accept any certificate (tests only: anyone on the path can then answer)')
     .option('--request-timeout <ms>', `timeout of each HTTP request (default ${REQUEST_TIMEOUT_MS}, as Jitsi)`)
+    .option('--master-password-file <file>', "the client's master password (first line), for ENCRYPTED_PASSWORD values (default: none set, which Jitsi treats as a single space)")
     .addHelpText(
       'after',
       [
         '',
         'Redirects: a 301/302/303 answer to the POST is followed with a GET (without the form), as Jitsi does;',
         'a Location holding ${…} is expanded as a new template and posted to. 401 and 403 ask for credentials again.',
-        'Passwords (PASSWORD keys) are stored as ENCRYPTED_PASSWORD with a placeholder value: only the client knows its key.',
+        'Passwords (PASSWORD keys) are stored as ENCRYPTED_PASSWORD exactly as Jitsi stores them (AES, key from the',
+        "client's master password); the clear password is never printed.",
         '',
         'Exit codes: 0 done; 1 bad input, a failed request, or an answer that is not a .properties file.',
       ].join('\n'),
@@ -161,7 +179,8 @@ export function registerProvisionCommand(program: Command): void {
         const uuid =
           prepared.expansion.values.get('uuid') || start.get(UUID_PROPERTY) || (await loadOrCreateUuid(uuidStatePath(prepared.context.uuidFile))).uuid;
         const before = withClientState(start, { template: prepared.template, uuid });
-        const application = applyAnswer(before, parseProperties(text));
+        const key = jitsiCredentialsKey(masterPassword(flags.masterPasswordFile ?? config.masterPasswordFile));
+        const application = applyAnswer(before, parseProperties(text), { encryptPassword: (password) => encryptJitsiPassword(password, key) });
         const diff = diffConfigurations(start, application.after);
         const lints = lintAnswer(text, application, {
           contentType: result.contentType,

@@ -6,7 +6,7 @@
  * - `provisioning.ALLOW_PREFIX=a|b` adds prefixes: from there on, only keys starting with one are used;
  * - `provisioning.ENFORCE_PREFIX=a|b` removes, at that point, every configuration key starting with none;
  * - a `${null}` value removes the key and every key under it;
- * - `X.PASSWORD` goes to the credential store, encrypted, as `X.ENCRYPTED_PASSWORD`;
+ * - `X.PASSWORD` goes to the credential store, encrypted, as `X.ENCRYPTED_PASSWORD` (encrypted-password.ts);
  * - `${system}.NAME` sets a Java system property instead of a configuration key;
  * - anything else is set.
  * Removal follows Jitsi's ConfigurationService: the keys "under" K are those whose part before their
@@ -16,6 +16,7 @@ import type * as DotProperties from 'dot-properties';
 import type { Node, Pair } from 'dot-properties';
 import { requireCjs } from '../util/cjs.js';
 import { PASSWORD_MASK } from './placeholders.js';
+import { encryptJitsiPassword } from './encrypted-password.js';
 
 export const ALLOW_PREFIX = 'provisioning.ALLOW_PREFIX';
 export const ENFORCE_PREFIX = 'provisioning.ENFORCE_PREFIX';
@@ -26,11 +27,6 @@ export const UUID_PROPERTY = 'net.java.sip.communicator.UUID';
 export const PROVISIONING_URL_PROPERTY = 'net.java.sip.communicator.plugin.provisioning.URL';
 /** The language chosen in the client's settings (older and newer Jitsi). */
 export const LOCALE_PROPERTIES = ['resources.DefaultLocale', 'net.java.sip.communicator.service.resources.DefaultLocale'];
-/**
- * Stands in for the encrypted password: Jitsi encrypts with a key only the client knows. A client given
- * this value cannot decrypt it and asks the user for the password.
- */
-export const ENCRYPTED_PASSWORD_PLACEHOLDER = 'PROVDISC-PLACEHOLDER-not-encrypted-enter-the-password-in-Jitsi';
 
 /** Only `provision` reads .properties: the parser is loaded on first use. */
 function dotProperties(): typeof DotProperties {
@@ -130,8 +126,14 @@ export interface Application {
   readonly duplicates: readonly { key: string; lines: number[] }[];
 }
 
+export interface ApplyOptions {
+  /** How the client's credential store encrypts a password; default: no master password set. */
+  readonly encryptPassword?: ((password: string) => string) | undefined;
+}
+
 /** Applies an answer to a starting configuration exactly in the client's order. */
-export function applyAnswer(start: ReadonlyMap<string, string>, answer: readonly PropertyLine[]): Application {
+export function applyAnswer(start: ReadonlyMap<string, string>, answer: readonly PropertyLine[], options: ApplyOptions = {}): Application {
+  const encrypt = options.encryptPassword ?? ((password: string) => encryptJitsiPassword(password));
   const firstLine = new Map<string, number[]>();
   for (const l of answer) firstLine.set(l.key, [...(firstLine.get(l.key) ?? []), l.line]);
   const entries = [...toConfiguration(answer)].map(([key, value]) => ({ key, value, line: firstLine.get(key)?.[0] ?? 0 }));
@@ -160,7 +162,7 @@ export function applyAnswer(start: ReadonlyMap<string, string>, answer: readonly
       step('removed', removeWithChildren(config, key));
     } else if (key.endsWith('.PASSWORD')) {
       const storedAs = `${key.slice(0, key.lastIndexOf('.'))}.ENCRYPTED_PASSWORD`;
-      config.set(storedAs, ENCRYPTED_PASSWORD_PLACEHOLDER);
+      config.set(storedAs, encrypt(value));
       step('password', [], storedAs);
     } else if (key.startsWith(SYSTEM_PREFIX)) {
       system.set(key.slice(SYSTEM_PREFIX.length), value);
@@ -181,12 +183,16 @@ export function withClientState(config: ReadonlyMap<string, string>, state: { te
   return next;
 }
 
+/**
+ * A clear password. `ENCRYPTED_PASSWORD` is shown: it is what the client's own file holds (and with no
+ * master password set, anyone can decrypt it, as anyone can read that file).
+ */
 export function isSecretKey(key: string): boolean {
-  return /PASSWORD$/i.test(key);
+  return /PASSWORD$/i.test(key) && !/ENCRYPTED_PASSWORD$/i.test(key);
 }
 
 export function maskValue(key: string, value: string): string {
-  return isSecretKey(key) && value !== '' && value !== ENCRYPTED_PASSWORD_PLACEHOLDER ? PASSWORD_MASK : value;
+  return isSecretKey(key) && value !== '' ? PASSWORD_MASK : value;
 }
 
 export interface DiffEntry {
@@ -301,7 +307,7 @@ export function lintAnswer(text: string, application: Application, transport: Tr
         add('warning', 'not-allowed', `${s.key} is dropped: it starts with none of the ALLOW_PREFIX prefixes given before it`, s.line);
         break;
       case 'password':
-        add('info', 'password-placeholder', `${s.key} is stored encrypted as ${s.storedAs}; provdisc cannot know the client's key and writes a placeholder there`, s.line);
+        add('info', 'password-encrypted', `${s.key} is stored encrypted as ${s.storedAs}, with the client's master password (a single space until its user sets one)`, s.line);
         provisioned.add(s.storedAs ?? '');
         break;
       case 'system':

@@ -35,6 +35,7 @@ export interface ProvdiscConfig {
   caFile?: string;
   configFile?: string;
   uuidFile?: string;
+  masterPasswordFile?: string;
   write?: boolean;
   /** advertise: stop when another host answers for the name after the announcement. */
   exitOnConflict?: boolean;
@@ -69,6 +70,7 @@ const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
   'ca-file': { field: 'caFile', kind: 'path' },
   'config-file': { field: 'configFile', kind: 'path' },
   'uuid-file': { field: 'uuidFile', kind: 'path' },
+  'master-password-file': { field: 'masterPasswordFile', kind: 'path' },
   write: { field: 'write', kind: 'bool' },
   'exit-on-conflict': { field: 'exitOnConflict', kind: 'bool' },
   via: { field: 'via', kind: 'list' },
@@ -77,17 +79,17 @@ const KEYS: Record<string, { field: keyof ProvdiscConfig; kind: Kind }> = {
 };
 
 /** Where a key sits, for messages: `file: [section] key "port"`. */
-interface Place {
+export interface Place {
   readonly file: string;
   readonly section: string | undefined;
   readonly key: string;
 }
 
-function where(p: Place): string {
+export function where(p: Place): string {
   return `${p.file}: ${p.section === undefined ? '' : `[${p.section}] `}key "${p.key}"`;
 }
 
-function asStrings(raw: unknown, p: Place): string[] {
+export function asStrings(raw: unknown, p: Place): string[] {
   const items = Array.isArray(raw) ? raw : [raw];
   return items.flatMap((item) => {
     if (typeof item !== 'string') throw new UsageError(`${where(p)} has no value`, `write ${p.key} = value`);
@@ -95,7 +97,7 @@ function asStrings(raw: unknown, p: Place): string[] {
   });
 }
 
-function asString(raw: unknown, p: Place): string {
+export function asString(raw: unknown, p: Place): string {
   if (Array.isArray(raw)) throw new UsageError(`${where(p)} is given as a list`, `write it once, as ${p.key} = value`);
   if (typeof raw !== 'string' || raw === '') throw new UsageError(`${where(p)} has no value`, `write ${p.key} = value`);
   return raw;
@@ -190,7 +192,26 @@ function checkRawLines(text: string, file: string): void {
   });
 }
 
-function isSection(value: unknown): value is Record<string, unknown> {
+/**
+ * Reads and parses an ini file (`what` and `hint` name it in errors), refusing what ini would
+ * silently misread (see checkRawLines). `dir` is where its relative paths start.
+ */
+export function readIniFile(file: string, what: string, hint: string): { parsed: Record<string, unknown>; dir: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT' ? `the ${what} ${file} does not exist` : `cannot read the ${what} ${file}: ${(err as Error).message}`,
+      code === 'ENOENT' ? hint : 'check its permissions',
+    );
+  }
+  checkRawLines(text, file);
+  return { parsed: (requireCjs('ini') as typeof Ini).parse(text) as Record<string, unknown>, dir: path.dirname(path.resolve(file)) };
+}
+
+export function isSection(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -200,19 +221,7 @@ function isSection(value: unknown): value is Record<string, unknown> {
  * section and the key for anything it cannot use.
  */
 export function loadConfig(file: string, command?: ConfigSection): ProvdiscConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      code === 'ENOENT' ? `the configuration file ${file} does not exist` : `cannot read the configuration file ${file}: ${(err as Error).message}`,
-      code === 'ENOENT' ? 'check the path given to --config' : 'check its permissions',
-    );
-  }
-  checkRawLines(text, file);
-  const parsed = (requireCjs('ini') as typeof Ini).parse(text) as Record<string, unknown>;
-  const dir = path.dirname(path.resolve(file));
+  const { parsed, dir } = readIniFile(file, 'configuration file', 'check the path given to --config');
   const top: Record<string, unknown> = {};
   const sections: Partial<Record<ConfigSection, ProvdiscConfig>> = {};
   for (const [key, value] of Object.entries(parsed)) {

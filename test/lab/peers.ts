@@ -41,28 +41,53 @@ function parseJsonLines<T>(output: string, what: string): T[] {
   return lines.map((line) => JSON.parse(line) as T);
 }
 
-let compiled: Promise<string> | undefined;
+const compiled = new Map<string, Promise<string>>();
 
-/** Compiles JitsiDiscover.java once; the class directory is keyed by the source's hash. */
-export function compileJitsiDiscover(): Promise<string> {
-  compiled ??= (async () => {
-    const source = path.join(PEERS_DIR, 'JitsiDiscover.java');
-    const hash = createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 12);
-    const dir = path.join(os.tmpdir(), `provdisc-jitsi-${hash}`);
-    if (fs.existsSync(path.join(dir, 'JitsiDiscover.class'))) return dir;
-    const building = `${dir}.${process.pid}`;
-    fs.mkdirSync(building, { recursive: true });
-    const run = await runBounded('javac', ['-d', building, '-cp', JMDNS_CLASSPATH.join(':'), source], { timeoutMs: 120_000 });
-    if (run.code !== 0) throw new Error(`javac JitsiDiscover.java failed:\n${run.stderr}`);
-    // rename is atomic: a concurrent run sees either no directory or a complete one
-    try {
-      fs.renameSync(building, dir);
-    } catch {
-      fs.rmSync(building, { recursive: true, force: true });
-    }
-    return dir;
-  })();
-  return compiled;
+/** Compiles test/peers/NAME.java once; the class directory is keyed by the source's hash. */
+export function compileJavaPeer(name: string, classpath: readonly string[] = []): Promise<string> {
+  let classes = compiled.get(name);
+  if (!classes) {
+    classes = (async () => {
+      const source = path.join(PEERS_DIR, `${name}.java`);
+      const hash = createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 12);
+      const dir = path.join(os.tmpdir(), `provdisc-${name}-${hash}`);
+      if (fs.existsSync(path.join(dir, `${name}.class`))) return dir;
+      const building = `${dir}.${process.pid}`;
+      fs.mkdirSync(building, { recursive: true });
+      const cp = classpath.length > 0 ? ['-cp', classpath.join(':')] : [];
+      const run = await runBounded('javac', ['-d', building, ...cp, source], { timeoutMs: 120_000 });
+      if (run.code !== 0) throw new Error(`javac ${name}.java failed:\n${run.stderr}`);
+      // rename is atomic: a concurrent run sees either no directory or a complete one
+      try {
+        fs.renameSync(building, dir);
+      } catch {
+        fs.rmSync(building, { recursive: true, force: true });
+      }
+      return dir;
+    })();
+    compiled.set(name, classes);
+  }
+  return classes;
+}
+
+/** What a Jitsi client stores as ENCRYPTED_PASSWORD for each password, computed by the JDK's own JCE. */
+export async function jceEncryptPasswords(masterPassword: string | undefined, passwords: readonly string[]): Promise<string[]> {
+  const classes = await compileJavaPeer('JitsiEncrypt');
+  const input = `${[masterPassword ?? '', ...passwords].map((s) => Buffer.from(s, 'utf8').toString('base64')).join('\n')}\n`;
+  const run = await runBounded('java', ['-cp', classes, 'JitsiEncrypt', masterPassword === undefined ? 'default' : 'given'], { input, timeoutMs: 30_000 });
+  if (run.code !== 0) throw new Error(`JitsiEncrypt failed:\n${run.stderr}`);
+  return run.stdout.trim().split('\n');
+}
+
+/** The entries Java's Properties.load reads from `body`, in order: what a Jitsi client makes of an answer. */
+export async function javaReadProperties(body: Buffer): Promise<[string, string][]> {
+  const classes = await compileJavaPeer('JavaProperties');
+  // runBounded writes text as UTF-8: only an ASCII body reaches Java byte for byte
+  if (!/^[\x00-\x7F]*$/.test(body.toString('latin1'))) throw new Error('javaReadProperties takes ASCII bodies only');
+  const run = await runBounded('java', ['-cp', classes, 'JavaProperties'], { input: body.toString('latin1'), timeoutMs: 30_000 });
+  if (run.code !== 0) throw new Error(`JavaProperties failed:\n${run.stderr}`);
+  const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
+  return run.stdout.split('\n').filter((l) => l !== '').map((l) => l.split(' ').map(decode) as [string, string]);
 }
 
 /** Jitsi's Bonjour discovery from `host`, bound to `address` (default: the host's first IPv4). */
@@ -70,7 +95,7 @@ export async function jitsiDiscover(
   host: LabHost,
   options: { address?: string; repeat?: number; timeoutMs?: number } = {},
 ): Promise<JitsiLookup[]> {
-  const classes = await compileJitsiDiscover();
+  const classes = await compileJavaPeer('JitsiDiscover', JMDNS_CLASSPATH);
   const repeat = options.repeat ?? 1;
   const run = await host.run(
     'java',

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { JMDNS_CLASSPATH, SYSTEM_PYTHON } from './peers.js';
 
 /** What a lab test can depend on. */
-export type Peer = 'root' | 'netns' | 'avahi' | 'jmdns' | 'zeroconf' | 'tshark' | 'dig' | 'dhcpd' | 'kea' | 'dnsmasq' | 'dhcrelay';
+export type Peer = 'root' | 'netns' | 'avahi' | 'jmdns' | 'jdk' | 'zeroconf' | 'tshark' | 'dig' | 'dhcpd' | 'kea' | 'dnsmasq' | 'dhcrelay';
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => {
@@ -29,8 +29,9 @@ const CHECKS: Record<Peer, () => string[]> = {
     ...['avahi-browse', 'avahi-publish'].filter((c) => !onPath(c)).map((c) => `${c} (package avahi-utils)`),
     ...(onPath('dbus-daemon') ? [] : ['dbus-daemon (package dbus)']),
   ],
+  jdk: () => ['java', 'javac'].filter((c) => !onPath(c)).map((c) => `${c} (package default-jdk-headless)`),
   jmdns: () => [
-    ...['java', 'javac'].filter((c) => !onPath(c)).map((c) => `${c} (package default-jdk-headless)`),
+    ...CHECKS.jdk(),
     ...JMDNS_CLASSPATH.filter((jar) => !fs.existsSync(jar)).map(
       (jar) => `${jar} (package ${jar.includes('jmdns') ? 'libjmdns-java' : 'libslf4j-java'})`,
     ),

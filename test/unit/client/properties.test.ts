@@ -5,9 +5,9 @@ import {
   applyAnswer,
   decodeAnswer,
   diffConfigurations,
-  ENCRYPTED_PASSWORD_PLACEHOLDER,
   formatProperties,
   lintAnswer,
+  maskValue,
   parseProperties,
   PROVISIONING_URL_PROPERTY,
   splitPrefixes,
@@ -16,6 +16,7 @@ import {
   withClientState,
   type Lint,
 } from '../../../src/client/properties.js';
+import { encryptJitsiPassword } from '../../../src/client/encrypted-password.js';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, '../../fixtures/provisioning', name), 'latin1');
 const config = (entries: Record<string, string>) => new Map(Object.entries(entries));
@@ -206,11 +207,23 @@ describe('passwords, system properties, empty keys, duplicates', () => {
   const result = apply({}, answer);
   const acc = 'net.java.sip.communicator.impl.protocol.sip.acc1403273890647';
 
-  it('stores X.PASSWORD as X.ENCRYPTED_PASSWORD with a marked placeholder, never the password', () => {
+  it('stores X.PASSWORD as X.ENCRYPTED_PASSWORD encrypted as the client does, never the password', () => {
     expect(result.after.has(`${acc}.PASSWORD`)).toBe(false);
-    expect(result.after.get(`${acc}.ENCRYPTED_PASSWORD`)).toBe(ENCRYPTED_PASSWORD_PLACEHOLDER);
+    const password = parseProperties(answer).find((l) => l.key === `${acc}.PASSWORD`)?.value ?? '';
+    expect(password).toContain('correct horse');
+    expect(result.after.get(`${acc}.ENCRYPTED_PASSWORD`)).toBe(encryptJitsiPassword(password));
     expect([...result.after.values()].join('\n')).not.toContain('correct horse');
-    expect(lintAnswer(answer, result).find((l) => l.code === 'password-placeholder')?.line).toBe(3);
+    expect(lintAnswer(answer, result).find((l) => l.code === 'password-encrypted')?.line).toBe(3);
+  });
+
+  it('encrypts with the master password the client has', () => {
+    const mine = applyAnswer(new Map(), parseProperties(answer), { encryptPassword: (p) => `enc(${p})` });
+    expect(mine.after.get(`${acc}.ENCRYPTED_PASSWORD`)).toMatch(/^enc\(correct horse/);
+  });
+
+  it('masks clear passwords but shows ENCRYPTED_PASSWORD, which is what the client file holds', () => {
+    expect(maskValue(`${acc}.PASSWORD`, 'x')).toBe('********');
+    expect(maskValue(`${acc}.ENCRYPTED_PASSWORD`, 'abc=')).toBe('abc=');
   });
 
   it('applies ${system}. keys as Java system properties, outside the configuration', () => {
@@ -276,11 +289,11 @@ describe('client state, output and diff', () => {
     expect(withClientState(new Map(), { template: 't', uuid: 'new' }).get(UUID_PROPERTY)).toBe('new');
   });
 
-  it('formats a .properties text Java reads back, masking passwords only when asked', () => {
+  it('formats a .properties text Java reads back, masking clear passwords only when asked (issue 10: ENCRYPTED_PASSWORD is shown)', () => {
     const c = config({ 'a.PASSWORD': 'secret', 'b.ENCRYPTED_PASSWORD': 'x5ElAB', 'c': 'é€ x' });
     const text = formatProperties(c);
     expect(text).toBe('a.PASSWORD=secret\nb.ENCRYPTED_PASSWORD=x5ElAB\nc=é\\u20ac x\n');
     expect([...toConfiguration(parseProperties(text))]).toEqual([...c]);
-    expect(formatProperties(c, true)).toBe('a.PASSWORD=********\nb.ENCRYPTED_PASSWORD=********\nc=é\\u20ac x\n');
+    expect(formatProperties(c, true)).toBe('a.PASSWORD=********\nb.ENCRYPTED_PASSWORD=x5ElAB\nc=é\\u20ac x\n');
   });
 });

@@ -11,15 +11,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRequest, type Credentials } from '../../../src/client/placeholders.js';
+import { encryptJitsiPassword, jitsiCredentialsKey } from '../../../src/client/encrypted-password.js';
 import { applyAnswer, decodeAnswer, parseProperties, toConfiguration } from '../../../src/client/properties.js';
 import { UsageError } from '../../../src/util/errors.js';
 import { provision, type AuthPrompt } from '../../../src/client/provision.js';
+import { makeCertificates } from '../certificates.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const fixtures = path.join(root, 'test/fixtures/provisioning');
 const fixture = (name: string) => readFileSync(path.join(fixtures, name));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-provision-'));
 const MF = 'net.java.sip.communicator.impl.gui.main.MainFrame';
+/** The PASSWORD that account.properties provisions. */
+const ACCOUNT_PASSWORD = 'correct horse';
 
 interface Seen {
   method: string;
@@ -32,17 +36,6 @@ const seen: Seen[] = [];
 let httpsBase = '';
 let httpBase = '';
 const servers: http.Server[] = [];
-
-function makeCertificates(): { ca: string; key: string; cert: string } {
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=provdisc test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  run(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
-  writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
-  const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
-  return { ca: read('ca.pem'), key: read('server.key'), cert: read('server.pem') };
-}
 
 /** A provisioning server: the seed's PHP script and the ways a real one goes wrong. */
 function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -111,7 +104,7 @@ beforeAll(async () => {
     return !existsSync(js) || statSync(js).mtimeMs < statSync(path.join(root, 'src', `${m}.ts`)).mtimeMs;
   });
   if (stale.length > 0) throw new Error(`dist/ is older than src/ for ${stale.join(', ')}: run npm run build first`);
-  const certs = makeCertificates();
+  const certs = makeCertificates(dir);
   ca = certs.ca;
   httpsBase = `https://127.0.0.1:${await listen(https.createServer({ key: certs.key, cert: certs.cert }, handler))}`;
   httpBase = `http://127.0.0.1:${await listen(http.createServer(handler))}`;
@@ -369,7 +362,17 @@ describe('the CLI, end to end', () => {
       { name: 'user', value: 'alice', credential: 'username' },
       { name: 'password', value: '********', credential: 'password' },
     ]);
-    expect(out.configuration['net.java.sip.communicator.impl.protocol.sip.acc1403273890647.ENCRYPTED_PASSWORD']).toMatch(/^PROVDISC-PLACEHOLDER/);
+    const encrypted = 'net.java.sip.communicator.impl.protocol.sip.acc1403273890647.ENCRYPTED_PASSWORD';
+    expect(out.configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD));
+
+    // the client's own master password changes the stored value
+    writeFileSync(path.join(dir, 'master'), 'hunter2\n');
+    const withMaster = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
+    expect(JSON.parse(withMaster.stdout).configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD, jitsiCredentialsKey('hunter2')));
+    writeFileSync(path.join(dir, 'master'), '\n');
+    const empty = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/master password file .* starts with an empty line\n  fix: /);
     expect(out.system).toEqual({ 'net.java.sip.communicator.packetlogging.PACKET_LOGGING_ENABLED': 'false' });
     expect(right.stdout + right.stderr).not.toContain('s3cret');
     expect(right.stdout + right.stderr).not.toContain('correct horse');

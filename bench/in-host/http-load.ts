@@ -1,0 +1,58 @@
+/**
+ * Runs inside a lab host: `--requests` POSTs of one form to `--url` from `--concurrency` clients at
+ * once (keep-alive connections, as many as clients), checking every answer is 200 with the expected
+ * body. Prints one JSON line: requests, errors, wall time, requests per second, latency quantiles.
+ */
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { summarize } from '../stats.js';
+
+assertPrivateNetns();
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    form: { type: 'string', default: '' },
+    expect: { type: 'string', default: '' },
+    concurrency: { type: 'string', default: '64' },
+    requests: { type: 'string', default: '4000' },
+  },
+});
+const url = new URL(values.url ?? '');
+const total = Number(values.requests);
+const concurrency = Number(values.concurrency);
+const expected = Buffer.from(values.expect ?? '', 'base64');
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const body = Buffer.from(values.form ?? '');
+
+function post(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': body.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(res.statusCode === 200 && Buffer.concat(chunks).equals(expected)));
+      res.on('error', () => resolve(false));
+    });
+    req.on('error', () => resolve(false));
+    req.end(body);
+  });
+}
+
+let started = 0;
+let errors = 0;
+const latencies: number[] = [];
+async function client(): Promise<void> {
+  while (started < total) {
+    started++;
+    const t = performance.now();
+    if (!(await post())) errors++;
+    latencies.push(performance.now() - t);
+  }
+}
+
+const began = performance.now();
+await Promise.all(Array.from({ length: concurrency }, client));
+const wallMs = performance.now() - began;
+agent.destroy();
+const l = summarize(latencies);
+process.stdout.write(`${JSON.stringify({ requests: total, errors, wallMs, rps: (total / wallMs) * 1000, latencyMs: { median: l.median, p90: l.p90, max: l.max } })}\n`);

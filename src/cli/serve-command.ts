@@ -1,0 +1,169 @@
+/**
+ * `serve`: the provisioning server for a site file, optionally advertising its template (via);
+ * `serve --check`: the site checked, and the answer a client with given fields would get.
+ */
+import type { Command } from 'commander';
+import { advertiseVia, type ViaAdvertisement, type ViaEvent } from '../advertise-via/advertise-via.js';
+import { PASSWORD_MASK } from '../client/placeholders.js';
+import { applyAnswer, lintAnswer, parseProperties } from '../client/properties.js';
+import { buildAnswer } from '../server/answer.js';
+import { ProvisioningServer, type RequestRecord } from '../server/server.js';
+import { loadSite, type Site } from '../server/site.js';
+import { UsageError } from '../util/errors.js';
+import { describe as describeViaEvent } from './advertise-command.js';
+import { action, collect, EXIT_ERROR, EXIT_OK, info, reportError, warn } from './common.js';
+
+interface ServeFlags {
+  config?: string;
+  check?: string;
+  set?: string[];
+  json?: boolean;
+}
+
+function summary(site: Site): string {
+  const users = site.users ? `, ${site.users.table.size} user(s) from ${site.users.file}` : ', no login';
+  const via = site.via.length > 0 ? `, advertised via ${site.via.join(' and ')}` : '';
+  return `${site.profiles.length} profile(s) (${site.profiles.map((p) => p.name).join(', ')})${users}${via}`;
+}
+
+function siteJson(site: Site) {
+  return {
+    file: site.file,
+    listen: `${site.listen.host}:${site.listen.port}`,
+    scheme: site.scheme,
+    template: site.template,
+    path: site.path,
+    users: site.users ? site.users.table.size : null,
+    via: site.via,
+    profiles: site.profiles.map((p) => ({ name: p.name, match: Object.fromEntries(p.match.map((m) => [m.field, m.pattern])), properties: p.file })),
+  };
+}
+
+function describeRequest(r: RequestRecord): string {
+  const who = [r.username, r.osname, r.hwaddr].filter((v) => v !== null && v !== '').join(' ');
+  const what = r.status === 200 && r.profiles.length > 0 ? ` [${r.profiles.join(', ')}]` : r.reason ? ` (${r.reason})` : '';
+  return `${r.time} ${r.client} ${r.method} ${r.path}${who ? ` ${who}` : ''} → ${r.status}${what} ${r.ms} ms`;
+}
+
+/** `--set NAME=VALUE` as the posted form: the fields a client would send. */
+function checkForm(site: Site, assignments: readonly string[]): Map<string, string> {
+  const form = new Map(
+    assignments.map((a): [string, string] => {
+      const eq = a.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--set "${a}" is not field=value`, 'write it as --set osname=Linux (a form field the template posts)');
+      return [a.slice(0, eq), a.slice(eq + 1)];
+    }),
+  );
+  for (const name of form.keys()) {
+    if (!site.fields.includes(name)) throw new UsageError(`--set ${name}: the template posts no field "${name}"`, `use the template's fields: ${site.fields.join(', ')}`);
+  }
+  return form;
+}
+
+function check(file: string, flags: ServeFlags): number {
+  const site = loadSite(file, warn);
+  const form = checkForm(site, flags.set ?? []);
+  const answer = buildAnswer(site, form);
+  const shown = Object.fromEntries([...form].map(([k, v]) => [k, k === site.passwordField && v !== '' ? PASSWORD_MASK : v]));
+  const lints = lintAnswer(answer.text, applyAnswer(new Map(), parseProperties(answer.text)), { answerInClear: site.scheme === 'http' });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ site: siteJson(site), form: shown, profiles: answer.profiles, answer: answer.text, lints })}\n`);
+  } else {
+    info(`${site.file}: OK; ${site.scheme} on ${site.listen.host}:${site.listen.port}, clients post to ${site.path}; ${summary(site)}`);
+    info(`a client posting ${form.size === 0 ? 'no field' : Object.entries(shown).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}${site.users ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`);
+    for (const l of lints) if (l.level !== 'info') warn(`answer${l.line !== undefined ? ` line ${l.line}` : ''}: ${l.message}`);
+    process.stdout.write(answer.text);
+  }
+  return lints.some((l) => l.level === 'error') ? EXIT_ERROR : EXIT_OK;
+}
+
+async function serve(file: string, flags: ServeFlags): Promise<number> {
+  const site = loadSite(file, warn);
+  const print = (event: Record<string, unknown>, human: string) => {
+    process.stdout.write(flags.json ? `${JSON.stringify(event)}\n` : `${human}\n`);
+  };
+  const server = new ProvisioningServer(site, { onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)) });
+  // handlers go in before anything listens: a signal during start-up still closes cleanly
+  let stopping: (() => void) | undefined;
+  const stopped = new Promise<void>((resolve) => (stopping = resolve));
+  const stop = () => stopping?.();
+  const reload = () => {
+    try {
+      const next = loadSite(file, warn);
+      const notes = server.replaceSite(next);
+      for (const n of notes) warn(n);
+      print({ event: 'reloaded', file, profiles: next.profiles.map((p) => p.name) }, `reloaded ${file}: ${summary(next)}`);
+    } catch (err) {
+      reportError(err);
+      warn(`reload failed: still serving the previous site from ${file}`);
+      if (flags.json) print({ event: 'reload-failed', file, error: (err as Error).message }, '');
+    }
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.on('SIGHUP', reload);
+  let ad: ViaAdvertisement | undefined;
+  try {
+    const url = await server.listen().catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') throw new UsageError(`${site.listen.host}:${site.listen.port} is already in use`, 'stop the other server, or change listen in [serve]');
+      if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`${site.listen.host} is not an address of this machine`, 'change listen in [serve] (0.0.0.0 listens on every address)');
+      if (err.code === 'EACCES') throw new UsageError(`not allowed to listen on port ${site.listen.port}`, 'use a port above 1023, or run with the right to bind it');
+      throw err;
+    });
+    print({ event: 'listening', url, ...siteJson(site) }, `serving ${url}${site.path} for ${site.template}; ${summary(site)}`);
+    if (site.via.length > 0) {
+      const onEvent = (e: ViaEvent) => {
+        const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'dhcp-send-error';
+        if (trouble) process.stderr.write(`provdisc: ${describeViaEvent(e)}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+        else if (!trouble && e.event !== 'dhcp-inform') process.stdout.write(`${describeViaEvent(e)}\n`);
+      };
+      ad = await advertiseVia({ template: site.template, via: site.via, warn }, onEvent);
+      void ad.finished.then((end) => {
+        if (end.event === 'conflict') warn('the advertisement stopped (name conflict); still serving');
+      });
+    }
+    await stopped;
+    // stop accepting, let running requests finish, then the goodbyes
+    await server.close();
+    await ad?.close();
+    const counts = Object.fromEntries([...server.counts].sort(([a], [b]) => a - b));
+    print({ event: 'stopped', requests: counts }, `stopped; requests by status: ${JSON.stringify(counts)}`);
+    return EXIT_OK;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.off('SIGHUP', reload);
+    await ad?.close();
+    await server.close();
+  }
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('answer Jitsi clients with the properties of the profiles their form matches (the site file), optionally advertising the template')
+    .option('-c, --config <site>', 'the site file (ini): [serve] and [profile NAME] sections; see docs/serve.md')
+    .option('--check <site>', 'check the site file and print the answer a client with the --set fields would get; serves nothing')
+    .option('--set <field=value>', 'with --check: a form field the client posts, e.g. --set osname=Linux (repeatable)', collect)
+    .option('--json', 'one JSON object per line: listening, one per request, reloaded, stopped (never a password)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Signals: SIGHUP reloads the site file (a broken one is reported and the old site keeps serving);',
+        'SIGTERM/SIGINT stop accepting, finish the requests in flight, send the Bonjour goodbyes and exit 0.',
+        '',
+        'Exit codes: 0 stopped by a signal, or --check passed; 1 bad site file, bad input, or an error.',
+      ].join('\n'),
+    )
+    .action(
+      action(async (flags: ServeFlags) => {
+        if (flags.check !== undefined && flags.config !== undefined) throw new UsageError('both --check and --config given', 'use --check SITE to check, --config SITE to serve');
+        if (flags.check !== undefined) return check(flags.check, flags);
+        if (flags.set !== undefined) throw new UsageError('--set only applies to --check', 'drop --set, or add --check');
+        if (flags.config === undefined) throw new UsageError('no site file given', 'provdisc serve --config site.ini (see docs/serve.md for its keys)');
+        return serve(flags.config, flags);
+      }),
+    );
+}

@@ -1,0 +1,227 @@
+/**
+ * The provisioning server: Fastify (routes with schemas, body limit, timeouts, TLS, graceful close,
+ * and `inject` for tests), answering a Jitsi client's POST with its profiles' properties.
+ * - POST on the template's path: the answer (401 on bad credentials, 429 after too many failures
+ *   from one address, 400 for a form that would turn a value into `${null}`);
+ * - any other method there: 405 with a hint; `GET /healthz`: 200;
+ * - a body over 64 KiB: 413; slow headers or a slow request: the connection is closed.
+ * The site can be replaced while serving (reload): requests already running finish with the old one.
+ */
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ANSWER_CONTENT_TYPE, buildAnswer, HostileFieldError, type Form } from './answer.js';
+import { LoginLimiter } from './login-limiter.js';
+import type { Site } from './site.js';
+import { verifyPassword } from './users.js';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+/** Jitsi's own timeouts are 10 s: a client taking longer than this is not a Jitsi client. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+export const HEALTH_PATH = '/healthz';
+
+/** One line of the request log: never a password. */
+export interface RequestRecord {
+  readonly time: string;
+  readonly client: string;
+  readonly method: string;
+  readonly path: string;
+  readonly username: string | null;
+  readonly osname: string | null;
+  readonly hwaddr: string | null;
+  readonly uuid: string | null;
+  readonly profiles: readonly string[];
+  readonly status: number;
+  readonly ms: number;
+  /** Why a request was refused (not for 200). */
+  readonly reason?: string | undefined;
+}
+
+export interface ServerOptions {
+  readonly onRequest?: ((record: RequestRecord) => void) | undefined;
+  readonly limiter?: LoginLimiter | undefined;
+  /** Defaults HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS; shorter ones for tests. */
+  readonly timeouts?: { readonly headersMs: number; readonly requestMs: number } | undefined;
+}
+
+interface Outcome {
+  form: Form;
+  profiles: readonly string[];
+  reason?: string;
+}
+
+function toForm(body: unknown): Form {
+  const form = new Map<string, string>();
+  if (typeof body !== 'object' || body === null) return form;
+  for (const [name, value] of Object.entries(body as Record<string, string | string[]>)) {
+    // a repeated field: the first, as servlet getParameter does
+    form.set(name, Array.isArray(value) ? (value[0] ?? '') : value);
+  }
+  return form;
+}
+
+const FORM_SCHEMA = {
+  type: 'object',
+  additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+} as const;
+
+/** A running provisioning server for one site at a time. */
+export class ProvisioningServer {
+  readonly app: FastifyInstance;
+  private site: Site;
+  private readonly limiter: LoginLimiter;
+  private readonly outcomes = new WeakMap<FastifyRequest, Outcome>();
+  /** Requests answered, by status. */
+  readonly counts = new Map<number, number>();
+
+  constructor(site: Site, private readonly options: ServerOptions = {}) {
+    this.site = site;
+    this.limiter = options.limiter ?? new LoginLimiter();
+    const { headersMs, requestMs } = options.timeouts ?? { headersMs: HEADERS_TIMEOUT_MS, requestMs: REQUEST_TIMEOUT_MS };
+    // node looks for timed-out connections every connectionsCheckingInterval (30 s by default)
+    const timeouts = { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.min(1_000, headersMs) };
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: BODY_LIMIT_BYTES,
+      requestTimeout: requestMs,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      // close() ends idle keep-alive connections at once and lets running requests finish
+      forceCloseConnections: 'idle',
+      return503OnClosing: true,
+      ...(site.tls ? { https: { cert: site.tls.cert, key: site.tls.key, ...timeouts } } : { http: timeouts }),
+    } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+    this.routes();
+  }
+
+  /** Serves `site` from now on. Listening address and via are fixed at start; TLS files are reloaded. */
+  replaceSite(site: Site): string[] {
+    const notes: string[] = [];
+    if (site.listen.host !== this.site.listen.host || site.listen.port !== this.site.listen.port) notes.push('listen changed: restart provdisc serve to apply it');
+    if (site.path !== this.site.path) notes.push(`the template's path changed: clients are now answered on ${site.path}`);
+    if (Boolean(site.tls) !== Boolean(this.site.tls)) notes.push('http/https changed: restart provdisc serve to apply it');
+    else if (site.tls) (this.app.server as unknown as import('node:tls').Server).setSecureContext({ cert: site.tls.cert, key: site.tls.key });
+    if (site.via.join() !== this.site.via.join() || site.template !== this.site.template) notes.push('template or via changed: restart provdisc serve to advertise the new one');
+    this.site = site;
+    return notes;
+  }
+
+  private routes(): void {
+    const app = this.app;
+    // Jitsi posts a form and nothing else: other bodies get 415
+    app.removeAllContentTypeParsers();
+    void app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
+    app.get(HEALTH_PATH, async (_req, reply) => reply.type('text/plain').send('ok\n'));
+    // one wildcard route: the path can change with a reload
+    app.route({
+      method: 'POST',
+      url: '/*',
+      schema: { body: FORM_SCHEMA },
+      // a form with no field may come without a body at all
+      preValidation: (req, _reply, done) => {
+        req.body ??= {};
+        done();
+      },
+      handler: (req, reply) => this.provision(req, reply),
+    });
+    app.route({
+      method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'],
+      url: '/*',
+      handler: async (req, reply) => {
+        if (this.pathOf(req) !== this.site.path) return this.notFound(reply);
+        return reply
+          .code(405)
+          .header('Allow', 'POST')
+          .type('text/plain')
+          .send(`Jitsi clients POST their form here (application/x-www-form-urlencoded); ${req.method} is not used.\nTry it as a client would: provdisc provision '${this.site.template}'\n`);
+      },
+    });
+    app.setNotFoundHandler((_req, reply) => this.notFound(reply));
+    app.setErrorHandler((err: FastifyError, req, reply) => {
+      const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+      this.outcomes.set(req, { form: new Map(), profiles: [], reason: err.message });
+      void reply.code(status).type('text/plain').send(`${status === 500 ? 'internal error' : err.message}\n`);
+    });
+    app.addHook('onResponse', (req, reply, done) => {
+      this.record(req, reply);
+      done();
+    });
+  }
+
+  private pathOf(req: FastifyRequest): string {
+    return req.url.split('?')[0] ?? '';
+  }
+
+  private notFound(reply: FastifyReply): FastifyReply {
+    return reply.code(404).type('text/plain').send(`not found; Jitsi clients post to ${this.site.path}\n`);
+  }
+
+  private async provision(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const site = this.site;
+    if (this.pathOf(req) !== site.path) return this.notFound(reply);
+    const form = toForm(req.body);
+    const outcome: Outcome = { form, profiles: [] };
+    this.outcomes.set(req, outcome);
+    if (site.users && site.usernameField && site.passwordField) {
+      const wait = this.limiter.blockedFor(req.ip);
+      if (wait > 0) {
+        outcome.reason = 'too many failed logins from this address';
+        return reply.code(429).header('Retry-After', String(Math.ceil(wait / 1000))).type('text/plain').send('too many failed logins; try again later\n');
+      }
+      const username = form.get(site.usernameField) ?? '';
+      if (!(await verifyPassword(form.get(site.passwordField) ?? '', site.users.table.get(username)))) {
+        this.limiter.recordFailure(req.ip);
+        outcome.reason = 'wrong user name or password';
+        return reply.code(401).type('text/plain').send('wrong user name or password\n');
+      }
+    }
+    try {
+      const answer = buildAnswer(site, form);
+      outcome.profiles = answer.profiles;
+      return reply.code(200).type(ANSWER_CONTENT_TYPE).send(answer.body);
+    } catch (err) {
+      if (!(err instanceof HostileFieldError)) throw err;
+      outcome.reason = err.message;
+      return reply.code(400).type('text/plain').send(`${err.message}\n`);
+    }
+  }
+
+  private record(req: FastifyRequest, reply: FastifyReply): void {
+    this.counts.set(reply.statusCode, (this.counts.get(reply.statusCode) ?? 0) + 1);
+    if (!this.options.onRequest) return;
+    const outcome = this.outcomes.get(req);
+    const field = (placeholder: string): string | null => {
+      const name = this.site.fieldOf.get(placeholder);
+      return (name === undefined ? undefined : outcome?.form.get(name)) ?? null;
+    };
+    this.options.onRequest({
+      time: new Date().toISOString(),
+      client: req.ip,
+      method: req.method,
+      path: this.pathOf(req),
+      username: field('username'),
+      osname: field('osname'),
+      hwaddr: field('hwaddr'),
+      uuid: field('uuid'),
+      profiles: outcome?.profiles ?? [],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ...(outcome?.reason ? { reason: outcome.reason } : {}),
+    });
+  }
+
+  /** Starts listening on the site's address; resolves with the URL it listens on (0.0.0.0 kept as given). */
+  async listen(): Promise<string> {
+    const { host, port } = this.site.listen;
+    await this.app.listen({ host, port });
+    const actual = (this.app.server.address() as import('node:net').AddressInfo).port;
+    return `${this.site.scheme}://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+  }
+
+  /** Stops accepting, lets running requests finish, then resolves. */
+  close(): Promise<void> {
+    // a request finishing during close() leaves a keep-alive connection: end it as soon as it is idle
+    const sweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
+    return this.app.close().finally(() => clearInterval(sweep));
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The site file of `provdisc serve`: one ini file saying where to listen, the template clients use,
+ * who may log in, and the profiles (properties files chosen by the client's form fields). Loaded and
+ * checked whole before anything is served, so a broken file never replaces a working site; every
+ * error names the file, the section and the key. Paths are relative to the site file.
+ */
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { createSecureContext } from 'node:tls';
+import path from 'node:path';
+import { asString, asStrings, isSection, readIniFile, where, type Place } from '../config/config-file.js';
+import { parseVia, type DiscoveryMethod } from '../advertise-via/advertise-via.js';
+import { buildRequest } from '../client/placeholders.js';
+import { parseProperties, type PropertyLine } from '../client/properties.js';
+import { defaultPortFor, parseTemplate, type ProvisioningTemplate, type Scheme } from '../template/template.js';
+import { UsageError, type WarningSink } from '../util/errors.js';
+import { parsePort } from '../util/numbers.js';
+import { readUsers, type UserTable } from './users.js';
+
+const SERVE_KEYS = ['listen', 'tls-cert', 'tls-key', 'template', 'users', 'via'] as const;
+const PROFILE_PREFIX = 'profile ';
+const MATCH_PREFIX = 'match.';
+/** `${name}` in a profile's value: replaced with the client's form field `name` (`${null}` stays). */
+export const FIELD_REFERENCE = /\$\{([^}]*)\}/g;
+
+/** One `match.FIELD = pattern`; `*` matches any run of characters (none included). */
+export interface FieldMatch {
+  readonly field: string;
+  readonly pattern: string;
+  readonly regex: RegExp;
+}
+
+export interface Profile {
+  readonly name: string;
+  /** Every one must hold; none: every client. */
+  readonly match: readonly FieldMatch[];
+  readonly file: string;
+  /** The file's properties in file order, escapes decoded. */
+  readonly lines: readonly PropertyLine[];
+}
+
+export interface Listen {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Site {
+  readonly file: string;
+  readonly listen: Listen;
+  readonly template: string;
+  readonly scheme: Scheme;
+  /** The path clients post to: the template's, without its query. */
+  readonly path: string;
+  /** Form fields the template makes the client post, in template order. */
+  readonly fields: readonly string[];
+  /** The form field that carries each client placeholder (`osname` → `os` for `os=${osname}`). */
+  readonly fieldOf: ReadonlyMap<string, string>;
+  readonly usernameField: string | undefined;
+  readonly passwordField: string | undefined;
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer; readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly users: { readonly file: string; readonly table: UserTable } | undefined;
+  /** How the template is also advertised (`advertise --via`); none: not advertised. */
+  readonly via: readonly DiscoveryMethod[];
+  readonly profiles: readonly Profile[];
+}
+
+function siteError(p: Place, message: string, hint: string): UsageError {
+  return new UsageError(`${where(p)}: ${message}`, hint);
+}
+
+function readBytes(file: string, p: Place, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw siteError(p, `cannot read ${what} ${file}: ${(err as Error).message}`, 'check the path (relative to the site file) and its permissions');
+  }
+}
+
+/** `address:port`, `[v6]:port` or a port alone (every address); port 0: any free port (tests). */
+function parseListen(text: string, p: Place): Listen {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const host = m?.[1] ?? (m?.[2] || '0.0.0.0');
+  if (!m || net.isIP(host) === 0) {
+    throw siteError(p, `"${text}" is not address:port`, 'write listen = 0.0.0.0:8443 (or [::]:8443, or 192.168.0.254:8443)');
+  }
+  return { host, port: m[3] === '0' ? 0 : parsePort(m[3] ?? '', where(p)) };
+}
+
+function toRegex(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+}
+
+/** UTF-8 when the bytes are UTF-8 (what editors write today), else ISO-8859-1 (what Java writes). */
+function decodePropertiesFile(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    return bytes.toString('latin1');
+  }
+}
+
+/** What a profile's checks need from the rest of the site. */
+interface ProfileContext {
+  readonly file: string;
+  readonly dir: string;
+  readonly fields: readonly string[];
+  /** The form field carrying ${hwaddr}, which Jitsi sends in lower case. */
+  readonly hwaddrField: string | undefined;
+  readonly warn: WarningSink;
+}
+
+function readProfile(name: string, values: Record<string, unknown>, { file, dir, fields, hwaddrField, warn }: ProfileContext): Profile {
+  const section = `${PROFILE_PREFIX}${name}`;
+  const match: FieldMatch[] = [];
+  let propertiesFile: string | undefined;
+  for (const [key, raw] of Object.entries(values)) {
+    const p = { file, section, key };
+    if (isSection(raw)) throw siteError(p, 'a key or profile name holds a dot, which ini reads as a sub-section', `name the profile without dots, e.g. [profile ${name}-${key}]`);
+    if (key === 'properties') {
+      propertiesFile = path.resolve(dir, asString(raw, p));
+    } else if (key.startsWith(MATCH_PREFIX) && key.length > MATCH_PREFIX.length) {
+      const field = key.slice(MATCH_PREFIX.length);
+      if (!fields.includes(field)) {
+        throw siteError(p, `the template posts no field "${field}"`, `match one of the template's fields: ${fields.join(', ') || '(none: add fields to the template)'}`);
+      }
+      const pattern = raw === true ? '' : asString(raw, p);
+      if (field === hwaddrField && /[A-F]/.test(pattern)) {
+        warn(`${where(p)}: "${pattern}" has upper-case letters, but Jitsi sends the MAC address in lower case: it never matches; write ${pattern.toLowerCase()}`);
+      }
+      match.push({ field, pattern, regex: toRegex(pattern) });
+    } else {
+      throw siteError(p, 'is not a profile setting', 'use properties = FILE and match.FIELD = VALUE (`*` matches anything)');
+    }
+  }
+  const p = { file, section, key: 'properties' };
+  if (propertiesFile === undefined) throw siteError(p, 'is missing', 'give the profile its .properties file: properties = linux.properties');
+  const lines = parseProperties(decodePropertiesFile(readBytes(propertiesFile, p, 'the properties file')));
+  for (const line of lines) {
+    for (const [, ref] of line.value.matchAll(FIELD_REFERENCE)) {
+      if (ref !== 'null' && !fields.includes(ref ?? '')) {
+        throw siteError(
+          p,
+          `${path.basename(propertiesFile)} line ${line.line} uses \${${ref}}, but the template posts no field "${ref}"`,
+          `use one of \${${fields.join('}, ${')}} (form field names), or add ${ref}=\${…} to the template`,
+        );
+      }
+    }
+  }
+  return { name, match, file: propertiesFile, lines };
+}
+
+/** Loads and checks a site file; throws UsageError naming file, section and key. */
+export function loadSite(file: string, warn: WarningSink = () => {}): Site {
+  const { parsed, dir } = readIniFile(file, 'site file', 'give the site file with --config (see docs/serve.md)');
+  const serve = parsed.serve;
+  if (!isSection(serve)) {
+    throw new UsageError(`${file}: there is no [serve] section`, 'start the file with [serve] and at least template = https://…');
+  }
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!isSection(value)) throw new UsageError(`${file}: key "${key}" is outside any section`, 'put it under [serve] or a [profile NAME]');
+    if (key !== 'serve' && !key.startsWith(PROFILE_PREFIX)) {
+      throw new UsageError(`${file}: there is no section [${key}]`, 'use [serve] and [profile NAME] sections');
+    }
+  }
+  const at = (key: string): Place => ({ file, section: 'serve', key });
+  for (const key of Object.keys(serve)) {
+    if (!(SERVE_KEYS as readonly string[]).includes(key)) throw siteError(at(key), 'is not a [serve] setting', `use one of: ${SERVE_KEYS.join(', ')}`);
+  }
+  if (serve.template === undefined) throw siteError(at('template'), 'is missing', 'write the URI template clients use: template = https://host:8443/prov?osname=${osname}');
+  const template = asString(serve.template, at('template'));
+  let scheme: Scheme;
+  let port: number | undefined;
+  let params: ProvisioningTemplate['params'];
+  try {
+    ({ scheme, port, params } = parseTemplate(template, warn));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw siteError(at('template'), err.message, err.hint ?? 'fix the template');
+  }
+  const request = buildRequest(template);
+  const postPath = new URL(request.postUrl.replace(/\$\{[^}]*\}/g, 'x')).pathname;
+  const fields = request.fields.map((f) => f.name);
+  const fieldOf = new Map<string, string>();
+  for (const param of params) for (const [, name] of (param.value ?? '').matchAll(FIELD_REFERENCE)) if (!fieldOf.has(name ?? '')) fieldOf.set(name ?? '', param.name);
+
+  const listen = serve.listen === undefined ? { host: '0.0.0.0', port: port ?? defaultPortFor(scheme) } : parseListen(asString(serve.listen, at('listen')), at('listen'));
+  const certFile = serve['tls-cert'] === undefined ? undefined : path.resolve(dir, asString(serve['tls-cert'], at('tls-cert')));
+  const keyFile = serve['tls-key'] === undefined ? undefined : path.resolve(dir, asString(serve['tls-key'], at('tls-key')));
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    const missing = certFile === undefined ? 'tls-cert' : 'tls-key';
+    throw siteError(at(missing), 'is missing', 'give both tls-cert and tls-key (PEM files), or neither to serve http');
+  }
+  const tls = certFile && keyFile ? { cert: readBytes(certFile, at('tls-cert'), 'the certificate'), key: readBytes(keyFile, at('tls-key'), 'the key'), certFile, keyFile } : undefined;
+  if (tls) {
+    try {
+      createSecureContext({ cert: tls.cert, key: tls.key });
+    } catch (err) {
+      throw siteError(at('tls-cert'), `${tls.certFile} and ${tls.keyFile} are not a usable certificate and key: ${(err as Error).message}`, 'give the PEM certificate (chain) and its own private key, unencrypted');
+    }
+  }
+  if (tls && scheme === 'http') throw siteError(at('template'), 'is http:// but the site has tls-cert and tls-key', 'make the template https://, or drop tls-cert and tls-key');
+  if (!tls && scheme === 'https') {
+    throw siteError(at('template'), 'is https:// but the site has no tls-cert and tls-key', 'give tls-cert and tls-key (PEM), or make the template http:// (passwords then travel in clear)');
+  }
+
+  const usernameField = request.fields.find((f) => f.credential === 'username')?.name;
+  const passwordField = request.fields.find((f) => f.credential === 'password')?.name;
+  let users: Site['users'];
+  if (serve.users !== undefined) {
+    const usersFile = path.resolve(dir, asString(serve.users, at('users')));
+    if (usernameField === undefined || passwordField === undefined) {
+      throw siteError(at('users'), 'is set but the template has no ${username} and ${password} fields', 'add username=${username}&password=${password} to the template (Jitsi then asks for them)');
+    }
+    try {
+      users = { file: usersFile, table: readUsers(usersFile) };
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      throw siteError(at('users'), err.message, err.hint ?? 'write it with provdisc passwd');
+    }
+  }
+
+  const via = serve.via === undefined ? [] : parseVia(asStrings(serve.via, at('via')), where(at('via')));
+
+  const profiles = Object.entries(parsed)
+    .filter(([key]) => key.startsWith(PROFILE_PREFIX))
+    .map(([key, values]) => readProfile(key.slice(PROFILE_PREFIX.length).trim(), values as Record<string, unknown>, { file, dir, fields, hwaddrField: fieldOf.get('hwaddr'), warn }));
+  if (profiles.length === 0) warn(`${file} has no [profile NAME] section: every client gets an empty answer`);
+
+  return {
+    file,
+    listen,
+    template,
+    scheme,
+    path: postPath,
+    fields,
+    fieldOf,
+    usernameField,
+    passwordField,
+    tls,
+    users,
+    via,
+    profiles,
+  };
+}

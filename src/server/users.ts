@@ -1,0 +1,91 @@
+/**
+ * The users file of `provdisc serve`: one `name:hash` line per user, written by `provdisc passwd`.
+ * The hash is scrypt (node's own, memory-hard) with a random salt per user:
+ * `$scrypt$N=16384,r=8,p=1$<salt, base64>$<key, base64>`. A login costs one scrypt run, and so does a
+ * login with an unknown name, so answers do not tell which names exist.
+ */
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../util/atomic-write.js';
+import { UsageError } from '../util/errors.js';
+
+const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
+const KEY_BYTES = 32;
+const SALT_BYTES = 16;
+const HASH = /^\$scrypt\$N=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
+
+/** name → hash line, in file order. */
+export type UserTable = ReadonlyMap<string, string>;
+
+function derive(password: string, salt: Buffer, options: ScryptOptions, bytes: number): Promise<Buffer> {
+  // N=16384, r=8 needs 16 MiB; node's default cap is 32 MiB
+  return new Promise((resolve, reject) => scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N! * options.r! }, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(SALT_BYTES);
+  const key = await derive(password, salt, SCRYPT, KEY_BYTES);
+  return `$scrypt$N=${SCRYPT.N},r=${SCRYPT.r},p=${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** A hash every unknown name is checked against, so it costs what a known one does. */
+let decoy: Promise<string> | undefined;
+
+/** Whether `password` is the one `hash` was made from; false for a malformed hash. */
+export async function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
+  const m = HASH.exec(hash ?? (await (decoy ??= hashPassword(randomBytes(16).toString('hex')))));
+  if (!m) return false;
+  const expected = Buffer.from(m[5] ?? '', 'base64');
+  const key = await derive(password, Buffer.from(m[4] ?? '', 'base64'), { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) }, expected.length);
+  return hash !== undefined && timingSafeEqual(key, expected);
+}
+
+/** A user name Jitsi can send and the file can hold. */
+export function checkUserName(name: string): void {
+  if (name === '' || /[:\r\n]/.test(name)) {
+    throw new UsageError(`the user name "${name}" is empty or holds ':' or a line break`, 'choose a name without them (it is what users type in Jitsi)');
+  }
+}
+
+function parseUsers(text: string, file: string): Map<string, string> {
+  const users = new Map<string, string>();
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const colon = line.lastIndexOf(':');
+    const name = line.slice(0, colon);
+    const hash = line.slice(colon + 1);
+    if (colon <= 0 || !HASH.test(hash)) {
+      throw new UsageError(`${file}, line ${i + 1} is not name:hash`, 'write users with provdisc passwd NAME --users FILE, not by hand');
+    }
+    if (users.has(name)) throw new UsageError(`${file}, line ${i + 1}: "${name}" is given twice`, 'keep one line per user');
+    users.set(name, hash);
+  });
+  return users;
+}
+
+export function readUsers(file: string): Map<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`, 'create it with provdisc passwd NAME --users FILE');
+  }
+  return parseUsers(text, file);
+}
+
+/** Adds or changes one user, atomically; says which. Other lines are kept as they were. */
+export async function setUserPassword(file: string, name: string, password: string): Promise<'added' | 'changed'> {
+  checkUserName(name);
+  if (password === '') throw new UsageError('the password is empty', 'give a password (Jitsi sends what the user types)');
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`, 'check its permissions');
+  }
+  const users = parseUsers(text, file);
+  const outcome = users.has(name) ? 'changed' : 'added';
+  users.set(name, await hashPassword(password));
+  await writeFileAtomically(file, [...users].map(([n, h]) => `${n}:${h}\n`).join(''), { mode: 0o600 });
+  return outcome;
+}
