@@ -22,7 +22,7 @@ function where(interfaces: readonly { name: string; addresses: readonly string[]
   return interfaces.map((i) => `${i.name} (${i.addresses.join(', ')})`).join('; ');
 }
 
-export function describe(e: ViaEvent): string {
+function describe(e: ViaEvent): string {
   switch (e.event) {
     case 'announced': {
       const parts = [];
@@ -77,6 +77,21 @@ export function clientLines(write: (line: string) => void): (e: ViaEvent) => voi
   };
 }
 
+/**
+ * How advertise and serve (with `via`) print what the advertisement does: JSON lines, or a line per
+ * event with clients rate-limited; trouble always on stderr too, since a --json reader may not be a person.
+ */
+export function viaEventPrinter(json: boolean): (e: ViaEvent) => void {
+  const newClient = clientLines((line) => process.stdout.write(`${line}\n`));
+  return (e) => {
+    const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'conflict-quiet' || e.event === 'dhcp-send-error';
+    if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
+    if (json) process.stdout.write(`${JSON.stringify(e)}\n`);
+    else if (e.event === 'query' || e.event === 'dhcp-inform') newClient(e);
+    else if (!trouble) process.stdout.write(`${describe(e)}\n`);
+  };
+}
+
 export function registerAdvertiseCommand(program: Command): void {
   program
     .command('advertise')
@@ -107,15 +122,7 @@ export function registerAdvertiseCommand(program: Command): void {
           );
         }
         const via = parseVia(flags.via !== undefined ? flags.via.split(',') : (config.via ?? ['bonjour']), flags.via !== undefined ? '--via' : 'the via setting');
-        const newClient = clientLines((line) => process.stdout.write(`${line}\n`));
-        const print = (e: ViaEvent) => {
-          const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'conflict-quiet' || e.event === 'dhcp-send-error';
-          // trouble is always told on stderr too: a --json reader may not be a person
-          if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
-          if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-          else if (e.event === 'query' || e.event === 'dhcp-inform') newClient(e);
-          else if (!trouble) process.stdout.write(`${describe(e)}\n`);
-        };
+        const print = viaEventPrinter(flags.json === true);
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes
         let ad: ViaAdvertisement | undefined;
         let stopRequested = false;

@@ -3,14 +3,14 @@
  * `serve --check`: the site checked, and the answer a client with given fields would get.
  */
 import type { Command } from 'commander';
-import { advertiseVia, type ViaAdvertisement, type ViaEvent } from '../advertise-via/advertise-via.js';
+import { advertiseVia, type ViaAdvertisement } from '../advertise-via/advertise-via.js';
 import { PASSWORD_MASK } from '../client/placeholders.js';
 import { applyAnswer, lintAnswer, parseProperties } from '../client/properties.js';
 import { buildAnswer } from '../server/answer.js';
 import { ProvisioningServer, type RequestRecord } from '../server/server.js';
 import { loadSite, type Site } from '../server/site.js';
 import { UsageError } from '../util/errors.js';
-import { describe as describeViaEvent } from './advertise-command.js';
+import { viaEventPrinter } from './advertise-command.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, info, reportError, warn } from './common.js';
 
 interface ServeFlags {
@@ -112,13 +112,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     });
     print({ event: 'listening', url, ...siteJson(site) }, `serving ${url}${site.path} for ${site.template}; ${summary(site)}`);
     if (site.via.length > 0) {
-      const onEvent = (e: ViaEvent) => {
-        const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'dhcp-send-error';
-        if (trouble) process.stderr.write(`provdisc: ${describeViaEvent(e)}\n`);
-        if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-        else if (!trouble && e.event !== 'dhcp-inform') process.stdout.write(`${describeViaEvent(e)}\n`);
-      };
-      ad = await advertiseVia({ template: site.template, via: site.via, warn }, onEvent);
+      ad = await advertiseVia({ template: site.template, via: site.via, warn }, viaEventPrinter(flags.json === true));
       void ad.finished.then((end) => {
         if (end.event === 'conflict') warn('the advertisement stopped (name conflict); still serving');
       });
