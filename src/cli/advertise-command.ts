@@ -4,6 +4,7 @@ import { pick } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, warn } from './common.js';
+import { keepYoungGenerationSmall } from './long-running.js';
 
 interface AdvertiseFlags {
   config?: string;
@@ -69,6 +70,7 @@ export function registerAdvertiseCommand(program: Command): void {
           if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
           else if (!trouble) process.stdout.write(`${describe(e)}\n`);
         };
+        keepYoungGenerationSmall();
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes
         let ad: Advertisement | undefined;
         let stopRequested = false;
