@@ -12,7 +12,7 @@ import { writeFilesAtomically, type WriteOptions } from '../util/atomic-write.js
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template/template.js';
-import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, portFlag, printProblem, readConfig, readText, warn } from './common.js';
+import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, portFlag, printProblem, readConfig, readText, singleSetting, warn } from './common.js';
 
 interface AvahiFlags {
   config?: string;
@@ -23,15 +23,6 @@ interface AvahiFlags {
   output?: string;
   hostsFile?: string;
   check?: string;
-}
-
-function singleAddress(flag: string | undefined, config: ProvdiscConfig): string | undefined {
-  if (flag !== undefined) return flag;
-  const list = config.address ?? [];
-  if (list.length > 1) {
-    throw new UsageError(`the configuration gives ${list.length} addresses; an Avahi hosts line takes one`, 'keep one address in [avahi], or pass --address');
-  }
-  return list[0];
 }
 
 async function generate(templateArg: string | undefined, flags: AvahiFlags, config: ProvdiscConfig): Promise<number> {
@@ -45,7 +36,10 @@ async function generate(templateArg: string | undefined, flags: AvahiFlags, conf
   if (name !== JITSI_INSTANCE_NAME) warn(`the service is named "${name}": a Jitsi client only looks for "${JITSI_INSTANCE_NAME}" and will not see it`);
   const port = pick(portFlag(flags.port), config.port) ?? template.port ?? defaultPortFor(template.scheme);
   let host = pick(flags.host, config.host);
-  const address = singleAddress(flags.address, config);
+  const address = singleSetting(flags.address, config.address, {
+    problem: (n) => `the configuration gives ${n} addresses; an Avahi hosts line takes one`,
+    fix: 'keep one address in [avahi], or pass --address',
+  });
   const hostsFile = pick(flags.hostsFile, config.hostsFile);
   const output = pick(flags.output, config.output);
   if (host !== undefined) checkHostName(host, warn);

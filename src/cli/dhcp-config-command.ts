@@ -4,7 +4,7 @@ import { checkIscConfig } from '../dhcp/isc-check.js';
 import { parseFormat, parseSubnet, renderDhcpConfig } from '../dhcp/server-config.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
-import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, printProblem, readConfig, readText, warn } from './common.js';
+import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, printProblem, readConfig, readText, singleSetting, warn } from './common.js';
 
 interface DhcpConfigFlags {
   config?: string;
@@ -13,13 +13,6 @@ interface DhcpConfigFlags {
   interface?: string;
   output?: string;
   check?: string;
-}
-
-function singleInterface(flag: string | undefined, config: ProvdiscConfig): string | undefined {
-  if (flag !== undefined) return flag;
-  const list = config.interface ?? [];
-  if (list.length > 1) throw new UsageError(`the configuration gives ${list.length} interfaces; dhcp-config takes one`, 'keep one interface in [dhcp-config], or pass --interface');
-  return list[0];
 }
 
 async function generate(templateArg: string | undefined, flags: DhcpConfigFlags, config: ProvdiscConfig): Promise<number> {
@@ -31,7 +24,10 @@ async function generate(templateArg: string | undefined, flags: DhcpConfigFlags,
   if (subnetText === undefined) {
     throw new UsageError('no --subnet given: the server answers the clients of one subnet', 'add --subnet NETWORK/PREFIX for the clients\' subnet, e.g. --subnet 192.168.0.0/24');
   }
-  const iface = singleInterface(flags.interface, config);
+  const iface = singleSetting(flags.interface, config.interface, {
+    problem: (n) => `the configuration gives ${n} interfaces; dhcp-config takes one`,
+    fix: 'keep one interface in [dhcp-config], or pass --interface',
+  });
   if (iface !== undefined && !/^[A-Za-z0-9_.:@-]{1,15}$/.test(iface)) {
     throw new UsageError(`--interface "${iface}" is not an interface name`, 'give a name such as eth0 or enp3s0');
   }
