@@ -23,12 +23,12 @@ export async function discoverPhases(host: LabHost, runs: number): Promise<Disco
 }
 
 /**
- * Responder turnaround on the wire: python-zeroconf's QU query leaving the client host to the
- * responder's first reply arriving, from a capture on the client's interface. Leaves out both
- * clients' own processing, so it shows what the responder itself adds.
+ * Responder turnaround on the wire: python-zeroconf's QU query arriving on the responder's link to
+ * the responder's first reply leaving, from a capture in the responder's own namespace (issue 7
+ * §3). Leaves out both clients' own processing and the link, so it shows what the responder adds.
  */
-export async function wireTurnaround(client: LabHost, responderAddress: string, runs: number): Promise<Series> {
-  const capture = await client.capture('eth0');
+export async function wireTurnaround(server: LabHost, client: LabHost, runs: number): Promise<Series> {
+  const capture = await server.capture('eth0');
   for (let i = 0; i < runs; i++) {
     await zeroconfResolve(client, { repeat: 1 });
     await sleep(300);
@@ -38,7 +38,7 @@ export async function wireTurnaround(client: LabHost, responderAddress: string, 
   let askedAt: number | undefined;
   for (const p of packets) {
     if (!p.qr && p.src.addr === client.ipv4 && p.questions.some((q) => q.qu)) askedAt = p.time;
-    else if (p.qr && p.src.addr === responderAddress && askedAt !== undefined) {
+    else if (p.qr && p.src.addr === server.ipv4 && askedAt !== undefined) {
       samples.push({ elapsedMs: (p.time - askedAt) * 1000, ok: true });
       askedAt = undefined;
     }

@@ -205,9 +205,17 @@ export class MdnsTransport extends EventEmitter<TransportEvents> implements Pack
   }
 }
 
+/**
+ * Every address a transport binds or sends to is a literal (an interface's own, or a group), so
+ * dgram's default name lookup has nothing to do; it would still load node:dns and compile
+ * net.isIPv6's pattern, some 6 ms of every `provdisc discover` before the first question.
+ */
+const literalAddress: NonNullable<dgram.SocketOptions['lookup']> = (address, _family, callback) =>
+  process.nextTick(callback, null, address, address.includes(':') ? 6 : 4);
+
 function bindSocket(type: 'udp4' | 'udp6', address: string): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type, reuseAddr: true, ...(type === 'udp6' ? { ipv6Only: true } : {}) });
+    const socket = dgram.createSocket({ type, reuseAddr: true, lookup: literalAddress, ...(type === 'udp6' ? { ipv6Only: true } : {}) });
     const onError = (err: Error) => {
       socket.close();
       reject(err);

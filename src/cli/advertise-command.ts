@@ -5,6 +5,7 @@ import { UsageError } from '../util/errors.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { newClientLines } from './client-lines.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, warn } from './common.js';
+import { keepYoungGenerationSmall } from './long-running.js';
 
 interface AdvertiseFlags {
   config?: string;
@@ -123,6 +124,7 @@ export function registerAdvertiseCommand(program: Command): void {
         }
         const via = parseVia(flags.via !== undefined ? flags.via.split(',') : (config.via ?? ['bonjour']), flags.via !== undefined ? '--via' : 'the via setting');
         const print = viaEventPrinter(flags.json === true);
+        keepYoungGenerationSmall();
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes
         let ad: ViaAdvertisement | undefined;
         let stopRequested = false;

@@ -8,16 +8,14 @@
  * Run alone with `npx tsx bench/serve.ts` (needs root: it makes a lab), or as part of `npm run bench`.
  */
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import type { LabHost } from '../test/lab/host.js';
-import { createLab } from '../test/lab/lab.js';
-import { requirePeers } from '../test/lab/requirements.js';
-import { OS_PROFILES, writeSite } from '../test/unit/server/site-fixture.js';
-import { buildAnswer } from '../src/server/answer.js';
-import { loadSite } from '../src/server/site.js';
-import { hashPassword, verifyPassword } from '../src/server/users.js';
-import { jsonLines, runInHost, spawnInHost } from './in-host.js';
-import { summarize, type Summary } from './stats.js';
+import type { LabHost } from '../../test/lab/host.js';
+import { OS_PROFILES, writeSite } from '../../test/unit/server/site-fixture.js';
+import { buildAnswer } from '../../src/server/answer.js';
+import { loadSite } from '../../src/server/site.js';
+import { hashPassword, verifyPassword } from '../../src/server/users.js';
+import { jsonLines, runInHost, spawnInHost } from '../in-host.js';
+import type { BenchSection } from '../section.js';
+import { summarize, type Summary } from '../stats.js';
 
 const CONCURRENCY = 64;
 const REQUESTS = Number(process.env.BENCH_SERVE_REQUESTS ?? 8000);
@@ -154,13 +152,27 @@ export function renderServe(r: ServeBenchResult): string {
   ].join('\n');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  requirePeers([]).assert();
-  const lab = await createLab({ topology: 'pair' });
-  try {
-    const result = await benchServe(lab.host('a'), (m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`));
-    process.stdout.write(`${renderServe(result)}\n\n${JSON.stringify(result)}\n`);
-  } finally {
-    await lab.close();
-  }
-}
+/** Issue 10 §4: on the server host's loopback. */
+export const serveSection: BenchSection<ServeBenchResult> = {
+  id: 'serve',
+  title: 'provdisc serve: provisioning POSTs beside a bare node:http server',
+  peers: [],
+  run: (ctx) => benchServe(ctx.server, ctx.log),
+  headlines: (r) => [
+    {
+      figure: `provdisc serve throughput, ${r.concurrency} concurrent clients (req/s, median of rounds)`,
+      provdisc: `${r.serveRps.toFixed(0)} (ratio ${r.ratio.toFixed(2)}, ${r.errors} errors)`,
+      anchor: `bare node:http ${r.bareRps.toFixed(0)}`,
+      target: `ratio ≥ ${SERVE_TARGET_RATIO}, 0 errors`,
+      met: r.met,
+    },
+    {
+      figure: 'one login, scrypt hash check (median ms)',
+      provdisc: r.loginMs.median.toFixed(1),
+      anchor: '–',
+      target: '–',
+      met: undefined,
+    },
+  ],
+  details: renderServe,
+};
