@@ -106,7 +106,7 @@ export function registerAdvertiseCommand(program: Command): void {
     .option('--via <methods>', 'bonjour, dhcp, or bonjour,dhcp (default bonjour): dhcp answers DHCPINFORM on UDP 6767 as Jitsi asks')
     .option('--json', 'one JSON object per line on stdout; the first is {"event":"announced",…}')
     .option('--exit-on-conflict', 'stop (exit 1) when another host answers for the name after the announcement, instead of re-asserting the records')
-    .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
+    .option('-c, --config <file>', 'read settings from this ini file (flags win); see docs/config.md')
     .addHelpText(
       'after',
       '\nExit codes: 0 stopped by Ctrl-C/SIGTERM after sending goodbyes; 1 bad input, the name held by another host at start\n' +

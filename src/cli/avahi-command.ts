@@ -126,7 +126,7 @@ export function registerAvahiCommand(program: Command): void {
     .command('avahi')
     .description('write the Avahi service file (and /etc/avahi/hosts line) advertising the template, or --check an existing one')
     .argument('[template]', "provisioning URI template, e.g. 'https://host/prov.php?user=${username}'")
-    .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
+    .option('-c, --config <file>', 'read settings from this ini file (flags win); see docs/config.md')
     .option('--name <instance>', `service name (Jitsi only looks for "${JITSI_INSTANCE_NAME}")`)
     .option('--host <name>', 'full host name for <host-name>, e.g. provisioning.local (Avahi does not append .local)')
     .option('--address <ip>', 'with --host: the address for the /etc/avahi/hosts line')

@@ -63,7 +63,7 @@ export function registerDhcpConfigCommand(program: Command): void {
     .option('-i, --interface <name>', 'the interface the server listens on (kea, dnsmasq: in the file; isc: on the command line shown in it)')
     .option('-o, --output <file>', 'write the file here (atomically, mode 0644, previous one kept as FILE.bak) instead of stdout')
     .option('--check <file>', 'check an ISC dhcpd.conf: print the URI a Jitsi client would get, list what would stop it')
-    .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
+    .option('-c, --config <file>', 'read settings from this ini file (flags win); see docs/config.md')
     .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
     .action(
       action(async (templateArg: string | undefined, flags: DhcpConfigFlags) => {

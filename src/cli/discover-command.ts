@@ -62,7 +62,7 @@ export function registerDiscoverCommand(program: Command): void {
     .option('--json', 'print a JSON object (an array with --all; with two methods, an object per method)')
     .option('-i, --interface <name>', 'interface to ask on (repeatable; default: every usable one)', collect)
     .option('--name <instance>', `Bonjour instance name to look for (default "${JITSI_INSTANCE_NAME}")`)
-    .option('-c, --config <file>', 'read settings from this ini file (flags win); see the README')
+    .option('-c, --config <file>', 'read settings from this ini file (flags win); see docs/config.md')
     .addHelpText(
       'after',
       '\nExit codes:\n  0  found (Bonjour: SRV, TXT and an address; DHCP: an ACK with option 224), by every method asked\n  1  usage or runtime error\n  2  nothing found before the timeout (by at least one method asked)',

@@ -26,7 +26,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 /** The program with every subcommand, or only `only` when the command line names one. */
 export async function buildProgram(only?: string): Promise<Commander.Command> {
   const program = new Command('provdisc')
-    .description('Advertise, discover and check the Jitsi provisioning URI over mDNS/DNS-SD (Bonjour)')
+    .description('Advertise, discover, check and serve the Jitsi provisioning URI: mDNS/DNS-SD (Bonjour), DHCP option 224, the provisioning server')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

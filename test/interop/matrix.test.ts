@@ -72,7 +72,7 @@ describe(`interop matrix: publishers in a, clients in b${need.note}`, { skip: ne
 
     test('Jitsi-style JmDNS: the URL with every parameter', async () => {
       // as a client started at any moment would: after the announcements and their one-second rule
-      // (JmDNS stops listening about 675 ms after its first question; see README, "Limits")
+      // (JmDNS stops listening about 675 ms after its first question; see docs/wire.md, "The rule that answers JmDNS in time")
       await sleep(announcedAt + 3_100 - Date.now());
       const [found] = await jitsiDiscover(b());
       expectJitsiUrl(found);

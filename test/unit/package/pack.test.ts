@@ -89,7 +89,7 @@ describe('the packed tarball', () => {
   it('provdisc --help lists the commands', () => {
     const out = ok(run(path.join(app, 'node_modules/.bin/provdisc'), ['--help'], app), 'provdisc --help');
     expect(out).toMatch(/^Usage: provdisc /);
-    for (const command of ['advertise', 'discover', 'avahi', 'expand', 'provision']) expect(out).toContain(`\n  ${command} `);
+    for (const command of ['advertise', 'discover', 'avahi', 'dhcp-config', 'expand', 'provision', 'serve', 'passwd']) expect(out).toContain(`\n  ${command} `);
   });
 
   it('provdisc avahi writes the guide\'s service file and hosts line', () => {
