@@ -23,14 +23,14 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   passwd: async () => (await import('./passwd-command.js')).registerPasswdCommand,
 };
 
-/** The program with every subcommand, or only `only` when the command line names one. */
+/** The program with every subcommand, only `only` when the command line names one, none for --version. */
 export async function buildProgram(only?: string): Promise<Commander.Command> {
   const program = new Command('provdisc')
     .description('Advertise, discover, check and serve the Jitsi provisioning URI: mDNS/DNS-SD (Bonjour), DHCP option 224, the provisioning server')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  const names = only === '-V' || only === '--version' ? [] : only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
   for (const name of names) (await COMMANDS[name]!())(program);
   return program;
 }
