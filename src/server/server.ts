@@ -168,9 +168,11 @@ export class ProvisioningServer {
         outcome.reason = 'too many failed logins from this address';
         return reply.code(429).header('Retry-After', String(Math.ceil(wait / 1000))).type('text/plain').send('too many failed logins; try again later\n');
       }
+      const attempt = this.limiter.reserve(req.ip);
       const username = form.get(site.usernameField) ?? '';
-      if (!(await verifyPassword(form.get(site.passwordField) ?? '', site.users.table.get(username)))) {
-        this.limiter.recordFailure(req.ip);
+      if (await verifyPassword(form.get(site.passwordField) ?? '', site.users.table.get(username))) {
+        attempt.release();
+      } else {
         outcome.reason = 'wrong user name or password';
         return reply.code(401).type('text/plain').send('wrong user name or password\n');
       }
