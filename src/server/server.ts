@@ -16,9 +16,9 @@ import { verifyPassword } from './users.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 /** Jitsi's own timeouts are 10 s: a client taking longer than this is not a Jitsi client. */
-export const HEADERS_TIMEOUT_MS = 10_000;
-export const REQUEST_TIMEOUT_MS = 30_000;
-export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const HEALTH_PATH = '/healthz';
 
 /** One line of the request log: never a password. */
