@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { setUserPassword, checkUserName } from '../server/users.js';
 import { UsageError } from '../util/errors.js';
 import { action, EXIT_OK, info } from './common.js';
-import { askTerminal, readStdin } from './expand-command.js';
+import { askTerminal, readStdin } from './terminal.js';
 
 interface PasswdFlags {
   users?: string;

@@ -7,6 +7,7 @@
  */
 import { NULL_VALUE } from '../client/properties.js';
 import { UsageError } from '../util/errors.js';
+import { globMatches } from './glob.js';
 import { FIELD_REFERENCE, type Profile, type Site } from './site.js';
 
 /** Form fields as posted; a missing field counts as empty. */
@@ -44,7 +45,7 @@ export function escapeProperty(text: string, isKey: boolean, atStart = true): st
 }
 
 export function profileMatches(profile: Profile, form: Form): boolean {
-  return profile.match.every((m) => m.regex.test(form.get(m.field) ?? ''));
+  return profile.match.every((m) => globMatches(m.pattern, form.get(m.field) ?? ''));
 }
 
 /** A client's field made a whole value `${null}`: the client would then delete that property tree. */

@@ -1,7 +1,8 @@
 /**
  * Failed logins per client address: the tenth failure within a minute of an address's first one
  * shuts that address out (429) for the rest of that minute; other addresses are not affected. A
- * guessing client is refused before any password hash is computed, so it cannot load the server.
+ * login counts as failed from the moment it is checked until it succeeds, so a guessing client is
+ * refused before any password hash is computed, however many guesses it sends at once.
  */
 export const MAX_FAILURES = 10;
 export const WINDOW_MS = 60_000;
@@ -37,13 +38,25 @@ export class LoginLimiter {
     return w && w.failures >= this.maxFailures ? w.start + this.windowMs - this.now() : 0;
   }
 
-  recordFailure(address: string): void {
-    const w = this.current(address);
+  /**
+   * Counts a login from `address` as failed before its password is checked, so parallel guesses
+   * cannot all pass `blockedFor` while their hashes run; `release()` takes it back on success.
+   */
+  reserve(address: string): { release(): void } {
+    let w = this.current(address);
     if (w) {
       w.failures++;
-      return;
+    } else {
+      if (this.windows.size >= PRUNE_AT) for (const a of [...this.windows.keys()]) this.current(a);
+      w = { start: this.now(), failures: 1 };
+      this.windows.set(address, w);
     }
-    if (this.windows.size >= PRUNE_AT) for (const a of [...this.windows.keys()]) this.current(a);
-    this.windows.set(address, { start: this.now(), failures: 1 });
+    const window = w;
+    // a window ended meanwhile is gone from the map: its count no longer matters
+    return {
+      release: () => {
+        window.failures--;
+      },
+    };
   }
 }

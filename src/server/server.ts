@@ -16,9 +16,9 @@ import { verifyPassword } from './users.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 /** Jitsi's own timeouts are 10 s: a client taking longer than this is not a Jitsi client. */
-export const HEADERS_TIMEOUT_MS = 10_000;
-export const REQUEST_TIMEOUT_MS = 30_000;
-export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const HEALTH_PATH = '/healthz';
 
 /** One line of the request log: never a password. */
@@ -168,9 +168,11 @@ export class ProvisioningServer {
         outcome.reason = 'too many failed logins from this address';
         return reply.code(429).header('Retry-After', String(Math.ceil(wait / 1000))).type('text/plain').send('too many failed logins; try again later\n');
       }
+      const attempt = this.limiter.reserve(req.ip);
       const username = form.get(site.usernameField) ?? '';
-      if (!(await verifyPassword(form.get(site.passwordField) ?? '', site.users.table.get(username)))) {
-        this.limiter.recordFailure(req.ip);
+      if (await verifyPassword(form.get(site.passwordField) ?? '', site.users.table.get(username))) {
+        attempt.release();
+      } else {
         outcome.reason = 'wrong user name or password';
         return reply.code(401).type('text/plain').send('wrong user name or password\n');
       }

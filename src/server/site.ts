@@ -27,7 +27,6 @@ export const FIELD_REFERENCE = /\$\{([^}]*)\}/g;
 export interface FieldMatch {
   readonly field: string;
   readonly pattern: string;
-  readonly regex: RegExp;
 }
 
 export interface Profile {
@@ -86,10 +85,6 @@ function parseListen(text: string, p: Place): Listen {
   return { host, port: m[3] === '0' ? 0 : parsePort(m[3] ?? '', where(p)) };
 }
 
-function toRegex(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
-}
-
 /** UTF-8 when the bytes are UTF-8 (what editors write today), else ISO-8859-1 (what Java writes). */
 function decodePropertiesFile(bytes: Buffer): string {
   try {
@@ -127,7 +122,7 @@ function readProfile(name: string, values: Record<string, unknown>, { file, dir,
       if (field === hwaddrField && /[A-F]/.test(pattern)) {
         warn(`${where(p)}: "${pattern}" has upper-case letters, but Jitsi sends the MAC address in lower case: it never matches; write ${pattern.toLowerCase()}`);
       }
-      match.push({ field, pattern, regex: toRegex(pattern) });
+      match.push({ field, pattern });
     } else {
       throw siteError(p, 'is not a profile setting', 'use properties = FILE and match.FIELD = VALUE (`*` matches anything)');
     }

@@ -8,6 +8,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import { readFileSync } from 'node:fs';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
+import { Semaphore } from '../util/semaphore.js';
 
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
@@ -17,9 +18,18 @@ const HASH = /^\$scrypt\$N=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+={0,2})\$([A-Za
 /** name → hash line, in file order. */
 export type UserTable = ReadonlyMap<string, string>;
 
+/**
+ * scrypt runs on libuv's thread pool (4 threads by default), which file and DNS work share: a flood
+ * of logins waits here, in JavaScript, instead of queueing thousands of hashes in front of that work.
+ */
+export const SCRYPT_AT_ONCE = 4;
+const scryptSlots = new Semaphore(SCRYPT_AT_ONCE);
+
 function derive(password: string, salt: Buffer, options: ScryptOptions, bytes: number): Promise<Buffer> {
   // N=16384, r=8 needs 16 MiB; node's default cap is 32 MiB
-  return new Promise((resolve, reject) => scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N! * options.r! }, (err, key) => (err ? reject(err) : resolve(key))));
+  return scryptSlots.run(
+    () => new Promise((resolve, reject) => scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N! * options.r! }, (err, key) => (err ? reject(err) : resolve(key)))),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {

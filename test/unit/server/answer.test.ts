@@ -69,6 +69,13 @@ describe('profiles', () => {
     expect(read({ osname: 'Linux', hwaddr: '00:16:3e:00:00:01' }).get('net.java.sip.communicator.impl.neomedia.AUDIO_DEVICE')).toBe('desk\u00e9');
   });
 
+  it('a hostile 64 KiB field against a pattern with several stars is answered (no RegExp backtracking)', () => {
+    const { site: file } = writeSite({ 'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile dashes]\nmatch.osname = *-*-*-*x\nproperties = p.properties\n`, 'p.properties': 'a=1\n' });
+    const dashes = loadSite(file);
+    expect(buildAnswer(dashes, form({ osname: '-'.repeat(64 * 1024) })).profiles).toEqual([]);
+    expect(buildAnswer(dashes, form({ osname: `${'-'.repeat(64 * 1024)}x` })).profiles).toEqual(['dashes']);
+  }, 10_000);
+
   it('a profile without match.* matches every client', () => {
     expect(profileMatches(loaded.profiles[0]!, form({ anything: 'x' }))).toBe(true);
   });

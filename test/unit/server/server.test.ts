@@ -68,6 +68,15 @@ describe('provdisc serve (Fastify inject)', () => {
     expect((await post({ username: 'alice', password: 's3cret' }, attacker)).statusCode).toBe(200);
   });
 
+  it('30 wrong logins at once from one address: 10 are checked (401), 20 refused unhashed (429); another address logs in', async () => {
+    const flood = '10.0.0.80';
+    const statuses = (await Promise.all(Array.from({ length: 30 }, (_, i) => post({ username: 'alice', password: `guess${i}` }, flood)))).map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+    expect((await post({ username: 'alice', password: 's3cret' }, '10.0.0.81')).statusCode).toBe(200);
+    now += 60_000; // the flood's minute ends before the next test
+  });
+
   it('9 failures spread so that 10 never fall within one minute are not blocked', async () => {
     const slow = '10.0.0.70';
     for (let i = 0; i < 9; i++) expect((await post({ username: 'alice', password: 'x' }, slow)).statusCode).toBe(401);

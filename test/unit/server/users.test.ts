@@ -62,13 +62,21 @@ describe('login limiter', () => {
   it('blocks an address at its 10th failure within a minute until that minute ends; others are unaffected', () => {
     let now = 0;
     const limiter = new LoginLimiter(() => now);
-    for (let i = 0; i < 9; i++) limiter.recordFailure('a');
+    for (let i = 0; i < 9; i++) limiter.reserve('a');
     expect(limiter.blockedFor('a')).toBe(0);
     now = 30_000;
-    limiter.recordFailure('a');
+    limiter.reserve('a');
     expect(limiter.blockedFor('a')).toBe(30_000);
     expect(limiter.blockedFor('b')).toBe(0);
     now = 60_000;
+    expect(limiter.blockedFor('a')).toBe(0);
+  });
+
+  it('counts a login as failed while it is checked, and not once it succeeds', () => {
+    const limiter = new LoginLimiter(() => 0);
+    const pending = Array.from({ length: 10 }, () => limiter.reserve('a'));
+    expect(limiter.blockedFor('a')).toBe(60_000); // ten checks under way: an eleventh waits
+    pending[0]!.release();
     expect(limiter.blockedFor('a')).toBe(0);
   });
 });
