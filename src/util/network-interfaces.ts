@@ -108,6 +108,17 @@ export function expandIpv6(address: string): number[] | undefined {
   return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
 }
 
+/**
+ * True when IPv4 `address` is the network or broadcast address of `a`'s subnet: no host has it
+ * (a /31 or /32 has neither, RFC 3021).
+ */
+export function isSubnetEdge(address: string, a: InterfaceAddress): boolean {
+  const mask = ipv4ToInt(a.netmask);
+  if (mask >>> 0 >= 0xfffffffe) return false;
+  const host = ipv4ToInt(address) & ~mask;
+  return host === 0 || host === ~mask;
+}
+
 /** True when `address` is on the subnet of the interface address `a`. */
 export function onSubnet(address: string, a: InterfaceAddress): boolean {
   if (a.family === 4) {
