@@ -71,6 +71,15 @@ export type AdvertiseEvent =
       readonly count: number;
       readonly total: number;
     }
+  | {
+      /** Conflicting answers from hosts beyond the first `hosts` told apart, summed up. */
+      readonly event: 'conflict-more';
+      readonly interface: string;
+      readonly hosts: number;
+      readonly count: number;
+      readonly total: number;
+      readonly message: string;
+    }
   | { readonly event: 'conflict-quiet'; readonly from: string; readonly interface: string; readonly total: number; readonly message: string }
   | {
       readonly event: 'query';
@@ -186,6 +195,16 @@ function conflictEvent(notice: ConflictNotice, service: ServiceDefinition): Adve
       interface: notice.interface,
       total: notice.total,
       message: `${notice.from} (on ${notice.interface}) has sent no conflicting answer for ${notice.quietMs / 1000} s (${notice.total} in all)`,
+    };
+  }
+  if (notice.kind === 'more') {
+    return {
+      event: 'conflict-more',
+      interface: notice.interface,
+      hosts: notice.hosts,
+      count: notice.count,
+      total: notice.total,
+      message: `${notice.count} more conflicting answers for "${instanceFullName(service)}" (on ${notice.interface}) from hosts beyond the first ${notice.hosts} told (${notice.total} in all); provdisc re-asserted its own records and keeps advertising`,
     };
   }
   const { conflict, count, total } = notice;

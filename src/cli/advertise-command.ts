@@ -35,6 +35,8 @@ function describe(e: ViaEvent): string {
       return `send error on ${e.interface}: ${e.error}`;
     case 'conflict':
       return e.action === 'stopped' ? `conflict: ${e.message}; stopped advertising` : `conflict: ${e.message}`;
+    case 'conflict-more':
+      return `conflict: ${e.message}`;
     case 'conflict-quiet':
       return `conflict over: ${e.message}`;
     case 'query': {
@@ -85,7 +87,7 @@ export function clientLines(write: (line: string) => void): (e: ViaEvent) => voi
 export function viaEventPrinter(json: boolean): (e: ViaEvent) => void {
   const newClient = clientLines((line) => process.stdout.write(`${line}\n`));
   return (e) => {
-    const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'conflict-quiet' || e.event === 'dhcp-send-error';
+    const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'conflict-more' || e.event === 'conflict-quiet' || e.event === 'dhcp-send-error';
     if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
     if (json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else if (e.event === 'query' || e.event === 'dhcp-inform') newClient(e);
