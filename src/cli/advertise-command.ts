@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { advertiseVia, parseVia, type ViaAdvertisement, type ViaEvent } from '../advertise-via/advertise-via.js';
+import { advertiseVia, type ViaAdvertisement, type ViaEvent } from '../advertise-via/advertise-via.js';
 import { pick } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { newClientLines } from './client-lines.js';
-import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, warn } from './common.js';
+import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, viaOption, warn } from './common.js';
 import { keepYoungGenerationSmall } from './long-running.js';
 
 interface AdvertiseFlags {
@@ -124,7 +124,7 @@ export function registerAdvertiseCommand(program: Command): void {
             "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}', or set template in the --config file",
           );
         }
-        const via = parseVia(flags.via !== undefined ? flags.via.split(',') : (config.via ?? ['bonjour']), flags.via !== undefined ? '--via' : 'the via setting');
+        const via = viaOption(flags.via, config);
         const print = viaEventPrinter(flags.json === true);
         keepYoungGenerationSmall();
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { parseVia, type DiscoveryMethod } from '../advertise-via/advertise-via.js';
+import type { DiscoveryMethod } from '../advertise-via/advertise-via.js';
 import { disagreements, type DiscoveredService } from '../bonjour/discover.js';
 import type { DhcpDiscovered } from '../dhcp/discover.js';
 import { discoverVia, methodDisagreement } from '../discover-via/discover-via.js';
-import type { ProvdiscConfig } from '../config/config-file.js';
 import { pick } from '../config/config-file.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { escapeControls } from '../util/printable.js';
-import { action, collect, EXIT_NOT_FOUND, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
+import { action, collect, EXIT_NOT_FOUND, EXIT_OK, millisecondsFlag, readConfig, viaOption, warn } from './common.js';
 
 interface DiscoverFlags {
   config?: string;
@@ -17,11 +16,6 @@ interface DiscoverFlags {
   interface?: string[];
   name?: string;
   via?: string;
-}
-
-/** --via, else the file's `via`, else Bonjour only. */
-export function viaOption(flag: string | undefined, config: ProvdiscConfig): DiscoveryMethod[] {
-  return flag !== undefined ? parseVia(flag.split(','), '--via') : parseVia(config.via ?? ['bonjour'], 'the via setting');
 }
 
 function describe(s: DiscoveredService): string {

@@ -83,7 +83,8 @@ export function selectInterfaces(names?: readonly string[]): NetInterface[] {
   });
 }
 
-function ipv4ToInt(address: string): number {
+/** A dotted quad as an unsigned 32-bit number. */
+export function ipv4ToInt(address: string): number {
   return address.split('.').reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
 }
 
