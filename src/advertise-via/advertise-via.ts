@@ -115,8 +115,9 @@ export async function advertiseVia(options: AdvertiseViaOptions, onEvent?: (e: V
   if (bonjourResult.status === 'rejected' || dhcpResult.status === 'rejected') {
     if (bonjourResult.status === 'fulfilled') await bonjourResult.value?.close();
     if (dhcpResult.status === 'fulfilled') await dhcpResult.value?.close();
-    const failed = bonjourResult.status === 'rejected' ? bonjourResult : (dhcpResult as PromiseRejectedResult);
-    throw explainBindError(failed.reason, options.dhcpPort ?? JITSI_SERVER_PORT);
+    // the port explanation is the DHCP responder's: a Bonjour failure is thrown as it is
+    if (bonjourResult.status === 'rejected') throw bonjourResult.reason;
+    throw explainBindError((dhcpResult as PromiseRejectedResult).reason, options.dhcpPort ?? JITSI_SERVER_PORT);
   }
   const bonjour = bonjourResult.value;
   const dhcp = dhcpResult.value;

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { checkHostAddress, checkHostName } from '../template/host.js';
 import { UsageError, type WarningSink } from '../util/errors.js';
 import { listInterfaces, selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
+import { escapeControls } from '../util/printable.js';
 import { ConflictWatch, type ConflictNotice } from './conflict-watch.js';
 import { ConflictError, Responder, type AnswerKind, type Conflict, type ConflictPolicy, type QueryReport } from './responder.js';
 import { instanceFullName, type ServiceDefinition } from './service-records.js';
@@ -71,6 +72,15 @@ export type AdvertiseEvent =
       readonly count: number;
       readonly total: number;
     }
+  | {
+      /** Conflicting answers from hosts beyond the first `hosts` told apart, summed up. */
+      readonly event: 'conflict-more';
+      readonly interface: string;
+      readonly hosts: number;
+      readonly count: number;
+      readonly total: number;
+      readonly message: string;
+    }
   | { readonly event: 'conflict-quiet'; readonly from: string; readonly interface: string; readonly total: number; readonly message: string }
   | {
       readonly event: 'query';
@@ -91,7 +101,7 @@ export class NameConflictError extends UsageError {
     service: ServiceDefinition,
   ) {
     super(
-      `"${instanceFullName(service)}" is already advertised by ${conflict.from} (seen on ${conflict.interface}): ${describeRecords(conflict, service)}`,
+      `"${instanceFullName(service)}" is already advertised by ${conflict.from} (seen on ${conflict.interface}): ${escapeControls(describeRecords(conflict, service))}`,
       `stop the other advertiser, or make it advertise the same template; a renamed instance would be invisible to Jitsi, so provdisc does not rename`,
     );
     this.name = 'NameConflictError';
@@ -188,6 +198,16 @@ function conflictEvent(notice: ConflictNotice, service: ServiceDefinition): Adve
       message: `${notice.from} (on ${notice.interface}) has sent no conflicting answer for ${notice.quietMs / 1000} s (${notice.total} in all)`,
     };
   }
+  if (notice.kind === 'more') {
+    return {
+      event: 'conflict-more',
+      interface: notice.interface,
+      hosts: notice.hosts,
+      count: notice.count,
+      total: notice.total,
+      message: `${notice.count} more conflicting answers for "${instanceFullName(service)}" (on ${notice.interface}) from hosts beyond the first ${notice.hosts} told (${notice.total} in all); provdisc re-asserted its own records and keeps advertising`,
+    };
+  }
   const { conflict, count, total } = notice;
   const advertises = describeRecords(conflict, service);
   const times = total === 1 ? '' : ` (${count} conflicting answers since the last report, ${total} in all)`;
@@ -195,7 +215,7 @@ function conflictEvent(notice: ConflictNotice, service: ServiceDefinition): Adve
     event: 'conflict',
     from: conflict.from,
     interface: conflict.interface,
-    message: `${conflict.from} (on ${conflict.interface}) answers for "${instanceFullName(service)}" with ${advertises}${times}; provdisc re-asserted its own records and keeps advertising — find and stop that host`,
+    message: `${conflict.from} (on ${conflict.interface}) answers for "${instanceFullName(service)}" with ${escapeControls(advertises)}${times}; provdisc re-asserted its own records and keeps advertising — find and stop that host`,
     advertises,
     action: 'defended',
     count,

@@ -158,9 +158,8 @@ function nameBytes(name: string): number {
   return labels.reduce((n, l) => n + 1 + Buffer.byteLength(l, 'utf8'), 1);
 }
 
-/** Decodes a packet; throws on anything malformed or truncated. */
 /**
- * Decodes a packet. A plain query (questions only, no known answers: nearly every question a client
+ * Decodes a packet; throws on anything malformed or truncated. A plain query (questions only, no known answers: nearly every question a client
  * asks first) is read here directly; anything else goes through dns-packet. dns-packet's general
  * decoder, never hot at a few queries a second, took ~0.1 ms of each answer's time.
  */

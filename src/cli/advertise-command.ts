@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { advertiseVia, parseVia, type ViaAdvertisement, type ViaEvent } from '../advertise-via/advertise-via.js';
+import { advertiseVia, type ViaAdvertisement, type ViaEvent } from '../advertise-via/advertise-via.js';
 import { pick } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { newClientLines } from './client-lines.js';
-import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, warn } from './common.js';
+import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, viaOption, warn } from './common.js';
 import { keepYoungGenerationSmall } from './long-running.js';
 
 interface AdvertiseFlags {
@@ -35,6 +35,8 @@ function describe(e: ViaEvent): string {
       return `send error on ${e.interface}: ${e.error}`;
     case 'conflict':
       return e.action === 'stopped' ? `conflict: ${e.message}; stopped advertising` : `conflict: ${e.message}`;
+    case 'conflict-more':
+      return `conflict: ${e.message}`;
     case 'conflict-quiet':
       return `conflict over: ${e.message}`;
     case 'query': {
@@ -85,7 +87,7 @@ export function clientLines(write: (line: string) => void): (e: ViaEvent) => voi
 export function viaEventPrinter(json: boolean): (e: ViaEvent) => void {
   const newClient = clientLines((line) => process.stdout.write(`${line}\n`));
   return (e) => {
-    const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'conflict-quiet' || e.event === 'dhcp-send-error';
+    const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'conflict-more' || e.event === 'conflict-quiet' || e.event === 'dhcp-send-error';
     if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
     if (json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else if (e.event === 'query' || e.event === 'dhcp-inform') newClient(e);
@@ -122,7 +124,7 @@ export function registerAdvertiseCommand(program: Command): void {
             "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}', or set template in the --config file",
           );
         }
-        const via = parseVia(flags.via !== undefined ? flags.via.split(',') : (config.via ?? ['bonjour']), flags.via !== undefined ? '--via' : 'the via setting');
+        const via = viaOption(flags.via, config);
         const print = viaEventPrinter(flags.json === true);
         keepYoungGenerationSmall();
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes

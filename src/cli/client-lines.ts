@@ -26,7 +26,11 @@ export function newClientLines<E>(write: (line: string) => void, style: ClientLi
     const key = style.key(e);
     const known = (lastSeen.get(key) ?? -Infinity) > now - CLIENT_MEMORY_MS;
     lastSeen.set(key, now);
-    if (lastSeen.size > CLIENTS_REMEMBERED) for (const [k, t] of lastSeen) if (t < now - CLIENT_MEMORY_MS) lastSeen.delete(k);
+    if (lastSeen.size > CLIENTS_REMEMBERED) {
+      for (const [k, t] of lastSeen) if (t < now - CLIENT_MEMORY_MS) lastSeen.delete(k);
+      // all still fresh (a flood of made-up sources): forget them rather than rescan on every event
+      if (lastSeen.size > CLIENTS_REMEMBERED) lastSeen.clear();
+    }
     if (known) return;
     if (now - windowStart >= WINDOW_MS) {
       if (held > 0) write(style.untold(held, WINDOW_MS / 1000));

@@ -1,4 +1,5 @@
 /** What every subcommand shares: error reporting, warnings, exit codes, reading --config and number flags. */
+import { parseVia, type DiscoveryMethod } from '../advertise-via/advertise-via.js';
 import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config/config-file.js';
 import { readFile } from 'node:fs/promises';
 import type { StagedWrite } from '../util/atomic-write.js';
@@ -100,4 +101,9 @@ export function singleSetting(flag: string | undefined, list: readonly string[] 
   if (flag !== undefined) return flag;
   if (list !== undefined && list.length > 1) throw new UsageError(refuse.problem(list.length), refuse.fix);
   return list?.[0];
+}
+
+/** --via, else the file's `via`, else Bonjour only. */
+export function viaOption(flag: string | undefined, config: ProvdiscConfig): DiscoveryMethod[] {
+  return flag !== undefined ? parseVia(flag.split(','), '--via') : parseVia(config.via ?? ['bonjour'], 'the via setting');
 }

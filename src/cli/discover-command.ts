@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { parseVia, type DiscoveryMethod } from '../advertise-via/advertise-via.js';
+import type { DiscoveryMethod } from '../advertise-via/advertise-via.js';
 import { disagreements, type DiscoveredService } from '../bonjour/discover.js';
 import type { DhcpDiscovered } from '../dhcp/discover.js';
 import { discoverVia, methodDisagreement } from '../discover-via/discover-via.js';
-import type { ProvdiscConfig } from '../config/config-file.js';
 import { pick } from '../config/config-file.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
-import { action, collect, EXIT_NOT_FOUND, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
+import { escapeControls } from '../util/printable.js';
+import { action, collect, EXIT_NOT_FOUND, EXIT_OK, millisecondsFlag, readConfig, viaOption, warn } from './common.js';
 
 interface DiscoverFlags {
   config?: string;
@@ -18,14 +18,9 @@ interface DiscoverFlags {
   via?: string;
 }
 
-/** --via, else the file's `via`, else Bonjour only. */
-export function viaOption(flag: string | undefined, config: ProvdiscConfig): DiscoveryMethod[] {
-  return flag !== undefined ? parseVia(flag.split(','), '--via') : parseVia(config.via ?? ['bonjour'], 'the via setting');
-}
-
 function describe(s: DiscoveredService): string {
   const addresses = s.addresses.length > 0 ? s.addresses.join(', ') : 'no address';
-  return `${s.template}\n  ${s.instance} (${s.type}) from ${s.from} on ${s.interface}: SRV ${s.host}:${s.port} (${addresses})`;
+  return `${escapeControls(s.template)}\n  ${escapeControls(s.instance)} (${s.type}) from ${s.from} on ${s.interface}: SRV ${escapeControls(s.host)}:${s.port} (${addresses})`;
 }
 
 function toJson(s: DiscoveredService) {
@@ -44,7 +39,7 @@ function toJson(s: DiscoveredService) {
 }
 
 function describeDhcp(d: DhcpDiscovered): string {
-  return `${d.uri}\n  DHCP option 224 from ${d.from} to ${d.address} on ${d.interface} (${d.elapsedMs} ms)`;
+  return `${escapeControls(d.uri)}\n  DHCP option 224 from ${d.from} to ${d.address} on ${d.interface} (${d.elapsedMs} ms)`;
 }
 
 const NOTHING: Record<DiscoveryMethod, (name: string) => string> = {
@@ -82,25 +77,25 @@ export function registerDiscoverCommand(program: Command): void {
         const bonjour = found.bonjour ?? [];
         const complete = bonjour.filter((s) => s.complete);
         for (const s of bonjour.filter((x) => !x.complete)) {
-          warn(`${s.from} advertises ${s.template} but no address answered for ${s.host}: a Jitsi client would not resolve it`);
+          warn(`${s.from} advertises ${escapeControls(s.template)} but no address answered for ${escapeControls(s.host)}: a Jitsi client would not resolve it`);
         }
         const bonjourConflicts = disagreements(bonjour);
         if (bonjourConflicts.length > 0) {
-          warn(`${bonjourConflicts.length} advertisers disagree: ${bonjourConflicts.join(' | ')}; a second advertiser on a LAN is a misconfiguration or an attack`);
+          warn(`${bonjourConflicts.length} advertisers disagree: ${escapeControls(bonjourConflicts.join(' | '))}; a second advertiser on a LAN is a misconfiguration or an attack`);
         }
         const dhcpUris = [...new Set((found.dhcp ?? []).map((d) => d.uri))];
         if (dhcpUris.length > 1) {
-          warn(`${dhcpUris.length} DHCP servers disagree: ${dhcpUris.join(' | ')}; a Jitsi client takes whichever answers first`);
+          warn(`${dhcpUris.length} DHCP servers disagree: ${escapeControls(dhcpUris.join(' | '))}; a Jitsi client takes whichever answers first`);
         }
         const between = methodDisagreement(found);
-        if (between) warn(`${between}: the two groups of clients would be provisioned differently`);
+        if (between) warn(`${escapeControls(between)}: the two groups of clients would be provisioned differently`);
 
         const results: Partial<Record<DiscoveryMethod, { json: unknown; lines: string[]; ok: boolean }>> = {};
         if (found.bonjour) {
           const shown = flags.all ? bonjour : complete.slice(0, 1);
           results.bonjour = {
             json: flags.all ? shown.map(toJson) : (shown.map(toJson)[0] ?? null),
-            lines: flags.all ? shown.map(describe) : shown.map((s) => s.template),
+            lines: flags.all ? shown.map(describe) : shown.map((s) => escapeControls(s.template)),
             ok: complete.length > 0,
           };
         }
@@ -108,7 +103,7 @@ export function registerDiscoverCommand(program: Command): void {
           const shown = flags.all ? found.dhcp : found.dhcp.slice(0, 1);
           results.dhcp = {
             json: flags.all ? shown : (shown[0] ?? null),
-            lines: flags.all ? shown.map(describeDhcp) : shown.map((d) => d.uri),
+            lines: flags.all ? shown.map(describeDhcp) : shown.map((d) => escapeControls(d.uri)),
             ok: found.dhcp.length > 0,
           };
         }

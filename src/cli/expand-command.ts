@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
 import { discoverVia, firstTemplates, methodDisagreement } from '../discover-via/discover-via.js';
-import { viaOption } from './discover-command.js';
 import { UsageError } from '../util/errors.js';
 import {
   asksForCredentials,
@@ -21,7 +20,7 @@ import {
   type ProvisioningRequest,
 } from '../client/placeholders.js';
 import { JITSI_INSTANCE_NAME, parseTemplate } from '../template/template.js';
-import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, warn } from './common.js';
+import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, viaOption, warn } from './common.js';
 import { askTerminal, readStdin } from './terminal.js';
 
 export interface ClientFlags {

@@ -115,14 +115,19 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
   let sends = 0;
   return await new Promise<DhcpDiscovered[]>((resolve, reject) => {
     const timers: NodeJS.Timeout[] = [];
+    // a send callback can still arrive after a reply or the timeout ended the run, and closing a
+    // closed socket throws
+    let done = false;
     const finish = (error?: Error) => {
+      if (done) return;
+      done = true;
       timers.forEach(clearTimeout);
       for (const a of askers) a.socket.close();
       if (error) reject(error);
       else resolve(found);
     };
     for (const a of askers) {
-      a.socket.on('message', (buf) => {
+      a.socket.on('message', (buf, rinfo) => {
         let m: DhcpMessage;
         try {
           m = decodeDhcp(buf);
@@ -135,7 +140,7 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
         const from = ipOf(m.options.get(Option.SERVER_ID));
         const result: DhcpDiscovered = {
           uri: uri.toString('utf8'),
-          from: from ?? a.address,
+          from: from ?? rinfo.address,
           serverId: from,
           interface: a.iface.name,
           address: a.address,

@@ -11,14 +11,13 @@
  */
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { interfaceForSource, listInterfaces, onSubnet, type NetInterface } from '../util/network-interfaces.js';
+import { interfaceForSource, isSubnetEdge, listInterfaces, onSubnet, type InterfaceAddress, type NetInterface } from '../util/network-interfaces.js';
 import {
   BOOTREPLY,
   BOOTREQUEST,
   decodeDhcp,
   encodeDhcp,
   hardwareAddress,
-  JITSI_CLIENT_PORT,
   JITSI_SERVER_PORT,
   MessageType,
   messageType,
@@ -58,10 +57,14 @@ export interface DhcpStats {
   malformed: number;
   /** Decoded but not ours to answer: replies, DISCOVER/REQUEST…, INFORMs not asking for 224. */
   ignored: number;
-  /** From a client on none of our interfaces' subnets, or with no address to answer to. */
+  /**
+   * From a client on none of our interfaces' subnets, or with no address to answer to (none, or the
+   * subnet's network or broadcast address: the kernel refuses a unicast there).
+   */
   offLink: number;
   /** Over the per-client rate: dropped unanswered. */
   limited: number;
+  /** Every failed send; a `send-error` is emitted for at most one per address per 10 s. */
   sendErrors: number;
 }
 
@@ -76,6 +79,10 @@ const PER_CLIENT_REFILL_PER_S = 10;
 /** How long a (client, xid) is remembered so that its retransmissions do not count as new clients. */
 const SEEN_MS = 60_000;
 const INTERFACE_POLL_MS = 2000;
+/** One send-error report per address in this time: a client that cannot be answered sends on. */
+const SEND_ERROR_REPORT_MS = 10_000;
+/** Bound of every per-address map: beyond it the map is emptied, so a flood cannot grow it. */
+const MAP_CAP = 4096;
 
 /** Header bytes an ACK copies from its INFORM (RFC 2131 §4.3.5): htype+hlen, xid, flags+ciaddr, giaddr+chaddr. */
 const COPIED_FROM_INFORM: readonly (readonly [number, number])[] = [
@@ -92,6 +99,12 @@ const COPIED_FROM_INFORM: readonly (readonly [number, number])[] = [
  */
 function literalAddress(address: string, _options: unknown, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
   callback(null, address, 4);
+}
+
+interface Route {
+  readonly iface: NetInterface;
+  /** Our address on the client's (or relay's) subnet. */
+  readonly own: InterfaceAddress;
 }
 
 function xidHex(xid: number): string {
@@ -139,7 +152,8 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
   readonly stats: DhcpStats = { received: 0, answered: 0, malformed: 0, ignored: 0, offLink: 0, limited: 0, sendErrors: 0 };
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly seen = new Map<string, number>();
-  private readonly routes = new Map<string, { iface: NetInterface; serverId: string } | undefined>();
+  private readonly routes = new Map<string, Route | undefined>();
+  private readonly sendErrorReported = new Map<string, number>();
   private readonly ackTemplates = new Map<string, Buffer>();
   private readonly poll: NodeJS.Timeout;
   private closed = false;
@@ -221,7 +235,7 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
     const client = m.ciaddr !== '0.0.0.0' ? m.ciaddr : rinfo.address;
     // a relayed INFORM is answered on whichever link reaches the relay
     const route = this.routeFor(relayed ? rinfo.address : client, relayed);
-    if (!route || client === '0.0.0.0') {
+    if (!route || client === '0.0.0.0' || (!relayed && isSubnetEdge(client, route.own))) {
       this.stats.offLink++;
       return;
     }
@@ -229,7 +243,7 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
       this.stats.limited++;
       return;
     }
-    const ack = this.ackFor(raw, route.serverId);
+    const ack = this.ackFor(raw, route.own.address);
     // §4.3.5: straight to ciaddr, relayed or not, as ISC dhcpd does. Sent back through the relay
     // (§4.1), the ACK never reaches Jitsi: dhcrelay forwards a reply without the broadcast flag to
     // yiaddr, which is 0.0.0.0 in an answer to an INFORM (seen in the lab, see docs/dhcp.md).
@@ -245,7 +259,11 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
       const now = Date.now();
       const fresh = (this.seen.get(key) ?? 0) < now;
       this.seen.set(key, now + SEEN_MS);
-      if (this.seen.size > 4096) for (const [k, until] of this.seen) if (until < now) this.seen.delete(k);
+      if (this.seen.size > MAP_CAP) {
+        for (const [k, until] of this.seen) if (until < now) this.seen.delete(k);
+        // still full of live keys (a flood of fresh xids): start over rather than rescan per packet
+        if (this.seen.size > MAP_CAP) this.seen.clear();
+      }
       if (fresh) {
         this.emit('inform', {
           event: 'dhcp-inform',
@@ -263,13 +281,13 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
    * The interface and our address there for a client (or relay) address; cached until the interfaces
    * are read again, since every INFORM of a client asks the same.
    */
-  private routeFor(address: string, relayed: boolean): { iface: NetInterface; serverId: string } | undefined {
+  private routeFor(address: string, relayed: boolean): Route | undefined {
     const key = `${relayed ? 'r' : 'c'}${address}`;
     if (this.routes.has(key)) return this.routes.get(key);
     const iface = interfaceForSource(this.interfaces, address) ?? (relayed ? this.interfaces.find((i) => i.ipv4.length > 0) : undefined);
-    const serverId = iface?.ipv4.find((a) => onSubnet(address, a)) ?? iface?.ipv4[0];
-    const route = iface && serverId ? { iface, serverId: serverId.address } : undefined;
-    if (this.routes.size > 4096) this.routes.clear();
+    const own = iface?.ipv4.find((a) => onSubnet(address, a)) ?? iface?.ipv4[0];
+    const route = iface && own ? { iface, own } : undefined;
+    if (this.routes.size > MAP_CAP) this.routes.clear();
     this.routes.set(key, route);
     return route;
   }
@@ -295,7 +313,7 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
   /** A token bucket per client: a flood from one host costs a decode, not an answer. */
   private allow(client: string): boolean {
     const b = this.refilled(client);
-    if (this.buckets.size > 4096 && !this.buckets.has(client)) this.buckets.clear();
+    if (this.buckets.size > MAP_CAP && !this.buckets.has(client)) this.buckets.clear();
     this.buckets.set(client, b);
     if (b.tokens < 1) return false;
     b.tokens--;
@@ -319,6 +337,10 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
   private reportSendError(address: string, err: Error): void {
     if (this.closed) return;
     this.stats.sendErrors++;
+    const now = Date.now();
+    if ((this.sendErrorReported.get(address) ?? -Infinity) > now - SEND_ERROR_REPORT_MS) return;
+    if (this.sendErrorReported.size > MAP_CAP) this.sendErrorReported.clear();
+    this.sendErrorReported.set(address, now);
     this.emit('send-error', { address, error: err.message });
   }
 }

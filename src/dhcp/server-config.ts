@@ -5,6 +5,7 @@
  * of 67/68, no address pool). Pure: text in, text out.
  */
 import { UsageError } from '../util/errors.js';
+import { ipv4ToInt } from '../util/network-interfaces.js';
 import { JITSI_CLIENT_PORT, JITSI_SERVER_PORT } from './codec.js';
 import { uriOptionBytes } from './uri-option.js';
 
@@ -29,10 +30,6 @@ export interface DhcpConfigOptions {
 /** The option's name in ISC's and Kea's files (the guide's `sc-pserv`). */
 export const ISC_OPTION_NAME = 'sc-pserv';
 
-function toInt(address: string): number {
-  return address.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-}
-
 function toAddress(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }
@@ -46,7 +43,7 @@ export function parseSubnet(text: string, what = '--subnet'): Ipv4Subnet {
     throw new UsageError(`${what} is "${text}", not an IPv4 subnet`, 'write it as NETWORK/PREFIX, e.g. 192.168.0.0/24');
   }
   const mask = (~0 << (32 - prefix)) >>> 0;
-  const address = toInt(m[1]!);
+  const address = ipv4ToInt(m[1]!);
   const network = (address & mask) >>> 0;
   if (network !== address) {
     throw new UsageError(`${what} "${text}" has host bits set`, `the network is ${toAddress(network)}/${prefix}`);

@@ -83,7 +83,8 @@ export function selectInterfaces(names?: readonly string[]): NetInterface[] {
   });
 }
 
-function ipv4ToInt(address: string): number {
+/** A dotted quad as an unsigned 32-bit number. */
+export function ipv4ToInt(address: string): number {
   return address.split('.').reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
 }
 
@@ -106,6 +107,17 @@ export function expandIpv6(address: string): number[] | undefined {
   if (tail === undefined) return left;
   const right = groups(tail);
   return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * True when IPv4 `address` is the network or broadcast address of `a`'s subnet: no host has it
+ * (a /31 or /32 has neither, RFC 3021).
+ */
+export function isSubnetEdge(address: string, a: InterfaceAddress): boolean {
+  const mask = ipv4ToInt(a.netmask);
+  if (mask >>> 0 >= 0xfffffffe) return false;
+  const host = ipv4ToInt(address) & ~mask;
+  return host === 0 || host === ~mask;
 }
 
 /** True when `address` is on the subnet of the interface address `a`. */

@@ -17,7 +17,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const summary = () => told.map((n) => (n.kind === 'conflict' ? `conflict ${n.conflict.from} ${n.count}/${n.total}` : `quiet ${n.from} ${n.total}`));
+const summary = () =>
+  told.map((n) => (n.kind === 'conflict' ? `conflict ${n.conflict.from} ${n.count}/${n.total}` : n.kind === 'more' ? `more ${n.count}/${n.total}` : `quiet ${n.from} ${n.total}`));
 
 describe('telling conflicts after announcing', () => {
   it('tells the first conflicting answer at once, then at most every 30 s with the count, then that the host went quiet', async () => {
@@ -50,5 +51,19 @@ describe('telling conflicts after announcing', () => {
     watch.seen(rogue());
     await vi.advanceTimersByTimeAsync(30_000);
     expect(summary()).toEqual(['conflict 198.51.100.66 1/1', 'conflict 198.51.100.66 1/2', 'quiet 198.51.100.66 2']);
+  });
+
+  it('tells 64 hosts apart and sums up the answers of any further host in one report', async () => {
+    // a rogue spoofing 1000 sources, each answering once, then again 2 s later
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 1000; i++) watch.seen(rogue(`2001:db8::${i.toString(16)}`));
+      await vi.advanceTimersByTimeAsync(2_000);
+    }
+    expect(told.filter((n) => n.kind === 'conflict')).toHaveLength(64);
+    expect(summary().slice(64)).toEqual(['more 1/1']);
+    await vi.advanceTimersByTimeAsync(30_000);
+    // per told host: its second answer, then quiet; the rest: one sum of what was left, no quiet
+    expect(told.filter((n) => n.kind === 'quiet')).toHaveLength(64);
+    expect(summary().filter((l) => l.startsWith('more'))).toEqual(['more 1/1', `more ${2 * 936 - 1}/${2 * 936}`]);
   });
 });

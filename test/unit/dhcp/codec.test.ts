@@ -71,6 +71,13 @@ describe('DHCP codec', () => {
     expect(decodeDhcp(buf).options.get(224)).toEqual(long);
   });
 
+  it('joins an option split into many instances in order, empty instances included', () => {
+    const instances = Array.from({ length: 500 }, (_, i) => (i % 7 === 0 ? [224, 0] : [224, 1, 0x41 + (i % 26)]));
+    const b = Buffer.concat([jitsiInformBytes(1, [0, 0, 0, 0], [0]).subarray(0, 240), Buffer.from(instances.flat()), Buffer.from([255])]);
+    const expected = instances.filter((x) => x[1] === 1).map((x) => String.fromCharCode(x[2]!)).join('');
+    expect(decodeDhcp(b).options.get(224)?.toString('latin1')).toBe(expected);
+  });
+
   it('reads options that run to the end of the packet without an end option', () => {
     const b = jitsiInformBytes(1, [10, 0, 0, 9], [1, 2, 3, 4, 5, 6]).subarray(0, 246);
     expect(messageType(decodeDhcp(b))).toBe(MessageType.INFORM);

@@ -104,6 +104,32 @@ describe('DhcpResponder', () => {
     expect(responder.stats).toMatchObject({ offLink: 1, answered: 0 });
   });
 
+  it("drops an INFORM from its subnet's network or broadcast address as off-link: no send, no error", async () => {
+    const errors: unknown[] = [];
+    responder.on('send-error', (e) => errors.push(e));
+    await send(buildInform(4, '127.255.255.255', ''));
+    await send(buildInform(5, '127.0.0.0', ''));
+    await settle();
+    expect(responder.stats).toMatchObject({ offLink: 2, answered: 0, sendErrors: 0 });
+    expect(errors).toEqual([]);
+  });
+
+  it('reports a failing address once, however often it asks, and counts every failure', async () => {
+    // a /32 has no broadcast address to drop, so the ACK to 127.255.255.255 is sent and refused (EACCES)
+    const edge: NetInterface = { ...LOOP, name: 'lo-edge', ipv4: [{ ...LOOP.ipv4[0]!, address: '127.255.255.255', netmask: '255.255.255.255' }] };
+    const other = await DhcpResponder.open({ uri: URI, interfaces: [edge], wanted: ['lo-edge'], port: port + 2, bindAddress: '127.0.0.1' });
+    try {
+      const errors: { address: string }[] = [];
+      other.on('send-error', (e) => errors.push(e));
+      for (let xid = 10; xid < 15; xid++) await new Promise<void>((resolve) => client.send(buildInform(xid, '127.255.255.255', ''), port + 2, '127.0.0.1', () => resolve()));
+      await settle();
+      expect(other.stats).toMatchObject({ received: 5, answered: 0, sendErrors: 5 });
+      expect(errors).toMatchObject([{ address: '127.255.255.255' }]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers a flood from one client at a bounded rate', async () => {
     for (let i = 0; i < 200; i++) await send(buildInform(i, '127.0.0.2', '02:00:00:00:00:09'));
     await settle();

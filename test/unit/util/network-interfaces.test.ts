@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandIpv6, interfaceForSource, selectInterfaces, type NetInterface } from '../../../src/util/network-interfaces.js';
+import { expandIpv6, interfaceForSource, ipv4ToInt, isSubnetEdge, selectInterfaces, type NetInterface } from '../../../src/util/network-interfaces.js';
 import { UsageError } from '../../../src/util/errors.js';
 
 const lan: NetInterface = {
@@ -48,6 +48,24 @@ describe('which interface a packet came in on', () => {
     expect(interfaceForSource([lan, globalFirst], 'fe80::99%5')?.name).toBe('wan0');
     expect(interfaceForSource([lan, globalFirst], 'fe80::99%2')?.name).toBe('lan0');
     expect(interfaceForSource([lan, globalFirst], 'fe80::99%0')).toBeUndefined();
+  });
+});
+
+describe('IPv4 arithmetic', () => {
+  it('reads a dotted quad as an unsigned number', () => {
+    expect(ipv4ToInt('255.255.255.255')).toBe(0xffffffff);
+    expect(ipv4ToInt('192.168.0.1')).toBe(0xc0a80001);
+    expect(ipv4ToInt('0.0.0.0')).toBe(0);
+  });
+
+  it("knows a subnet's network and broadcast addresses, of which a /31 and a /32 have none", () => {
+    const on = (address: string, netmask: string) => ({ address, netmask, family: 4 as const, scopeid: 0 });
+    const lan24 = on('198.51.100.1', '255.255.255.0');
+    expect(['198.51.100.0', '198.51.100.255'].map((a) => isSubnetEdge(a, lan24))).toEqual([true, true]);
+    expect(['198.51.100.1', '198.51.100.254', '198.51.100.128'].map((a) => isSubnetEdge(a, lan24))).toEqual([false, false, false]);
+    expect(isSubnetEdge('10.255.255.255', on('10.0.0.1', '255.0.0.0'))).toBe(true);
+    expect(['192.0.2.0', '192.0.2.1'].map((a) => isSubnetEdge(a, on('192.0.2.0', '255.255.255.254')))).toEqual([false, false]);
+    expect(isSubnetEdge('192.0.2.7', on('192.0.2.7', '255.255.255.255'))).toBe(false);
   });
 });
 

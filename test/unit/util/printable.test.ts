@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { NameConflictError } from '../../../src/bonjour/advertise.js';
+import { escapeControls } from '../../../src/util/printable.js';
+
+describe('escapeControls', () => {
+  it('shows C0, DEL and C1 controls as \\xNN and leaves the rest, non-ASCII included', () => {
+    expect(escapeControls('a\x1b[2Jb\r\n\x00\x7f\x85\x9fé€ ~')).toBe('a\\x1b[2Jb\\x0d\\x0a\\x00\\x7f\\x85\\x9fé€ ~');
+  });
+
+  it("is applied to a rogue's TXT in the conflict message", () => {
+    const service = { instance: 'Provisioning URL', type: '_https._tcp', host: 'me.local', port: 443, txt: ['path=/p'], addresses: 'none' as const };
+    const records = [
+      { name: 'Provisioning URL._https._tcp.local', ttl: 120, flush: true, type: 'SRV' as const, data: { target: 'evil.local', port: 443, priority: 0, weight: 0 } },
+      { name: 'Provisioning URL._https._tcp.local', ttl: 120, flush: true, type: 'TXT' as const, data: ['path=/x\x1b[2J\rok'] },
+    ];
+    const err = new NameConflictError({ from: '198.51.100.66', interface: 'eth0', records }, service);
+    expect(err.message).toContain('/x\\x1b[2J\\x0dok');
+    expect(err.message).not.toMatch(/[\x00-\x1f]/);
+  });
+});
