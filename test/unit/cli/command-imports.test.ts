@@ -21,7 +21,6 @@ describe('src/cli commands', () => {
     expect(commandImports()).toEqual({
       // provision is expand plus the POST: it builds the same request from the same options
       'provision-command.ts': ['expand-command.ts'],
-      'expand-command.ts': ['discover-command.ts'], // --discover takes discover's --via
       'serve-command.ts': ['advertise-command.ts'], // serve --via prints advertise's events
     });
   });
