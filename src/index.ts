@@ -29,16 +29,8 @@ export * from './client/encrypted-password.js';
 export * from './client/provision.js';
 export * from './client/environment.js';
 export * from './client/uuid-state.js';
-export {
-  advertiseVia,
-  parseVia,
-  ViaAdvertisement,
-  DISCOVERY_METHODS,
-  type AdvertiseViaOptions,
-  type DiscoveryMethod,
-  type ViaAnnounced,
-  type ViaEvent,
-} from './advertise-via/advertise-via.js';
+export { parseVia, DISCOVERY_METHODS, type DiscoveryMethod } from './template/discovery-methods.js';
+export { advertiseVia, ViaAdvertisement, type AdvertiseViaOptions, type ViaAnnounced, type ViaEvent } from './advertise-via/advertise-via.js';
 export { DhcpResponder, buildAck, asksForUri, type DhcpInform, type DhcpStats, type DhcpResponderOptions } from './dhcp/responder.js';
 export * from './dhcp/codec.js';
 export { uriOptionBytes, DHCP_OPTION_MAX_BYTES } from './dhcp/uri-option.js';

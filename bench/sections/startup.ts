@@ -31,7 +31,7 @@ export const startupSection: BenchSection<StartupResult> = {
   async run(ctx) {
     const commands = [
       { label: FLOOR, argv: [process.execPath, '-e', ''] },
-      { label: 'provdisc --version (loading every command, no socket)', argv: [process.execPath, BIN, '--version'] },
+      { label: 'provdisc --version (commander and the entry, no command, no socket)', argv: [process.execPath, BIN, '--version'] },
       {
         label: 'import dist/bonjour/discover.js (the library, as tsc builds it)',
         argv: [process.execPath, '--input-type=module', '-e', `await import(${JSON.stringify(path.join(REPO_ROOT, 'dist/bonjour/discover.js'))})`],

@@ -9,10 +9,8 @@ import { JITSI_SERVER_PORT } from '../dhcp/codec.js';
 import { DhcpResponder, type DhcpInform, type DhcpStats } from '../dhcp/responder.js';
 import { uriOptionBytes } from '../dhcp/uri-option.js';
 import { UsageError } from '../util/errors.js';
+import { parseVia, type DiscoveryMethod } from '../template/discovery-methods.js';
 import { selectInterfaces } from '../util/network-interfaces.js';
-
-export const DISCOVERY_METHODS = ['bonjour', 'dhcp'] as const;
-export type DiscoveryMethod = (typeof DISCOVERY_METHODS)[number];
 
 export interface AdvertiseViaOptions extends AdvertiseOptions {
   /** The methods to advertise by; at least one. */
@@ -41,15 +39,6 @@ export type ViaEvent =
 
 export interface ViaAdvertisementEvents {
   event: [ViaEvent];
-}
-
-/** Checks and normalises a --via list: known names, no repeats, at least one. */
-export function parseVia(list: readonly string[], where = '--via'): DiscoveryMethod[] {
-  const names = list.map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const bad = names.find((n) => !(DISCOVERY_METHODS as readonly string[]).includes(n));
-  if (bad !== undefined) throw new UsageError(`${where} names "${bad}", which is no discovery method`, `use ${DISCOVERY_METHODS.join(', ')}, or both: bonjour,dhcp`);
-  if (names.length === 0) throw new UsageError(`${where} is empty`, 'use bonjour, dhcp, or bonjour,dhcp');
-  return [...new Set(names)] as DiscoveryMethod[];
 }
 
 /** A running advertisement by one or more methods; `finished` settles when it stops. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { DiscoveryMethod } from '../advertise-via/advertise-via.js';
+import type { DiscoveryMethod } from '../template/discovery-methods.js';
 import { disagreements, type DiscoveredService } from '../bonjour/discover.js';
 import type { DhcpDiscovered } from '../dhcp/discover.js';
 import { discoverVia, methodDisagreement } from '../discover-via/discover-via.js';
