@@ -24,6 +24,7 @@ import {
 } from './service-records.js';
 import type { PacketChannel, PacketSource } from './transport.js';
 import { decodeMessage, encodeMessage, MDNS_PORT, sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from './wire.js';
+import { TokenBuckets } from '../util/token-buckets.js';
 
 const PROBE_INTERVAL_MS = 250;
 const PROBE_COUNT = 3;
@@ -91,7 +92,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
   private state: State = 'idle';
   private rehearsed = false;
   private readonly lastMulticast = new Map<string, Map<string, number>>();
-  private readonly unicastBudget = new Map<string, { tokens: number; at: number }>();
+  private readonly unicastBudget = new TokenBuckets(UNICAST_BURST, UNICAST_PER_SECOND, 1024);
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sleepers = new Set<() => void>();
   /** Per interface: answers held back by the one-second rule, by record key, with when they were asked for. */
@@ -420,7 +421,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
 
   /** False when the asker has spent its unicast budget. */
   private unicastTo(source: PacketSource, answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[]): boolean {
-    if (!this.spendUnicast(source.address)) return false;
+    if (!this.unicastBudget.spend(source.address)) return false;
     void this.transport.send({ response: true, authoritative: true, answers, additionals }, source.interface, {
       address: source.address,
       port: source.port,
@@ -492,7 +493,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
 
   /** §6.7: a legacy resolver gets a plain DNS answer: its ID and question, short TTLs, no flush bit. */
   private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): AnswerKind {
-    if (!this.spendUnicast(source.address)) return 'rate-limited';
+    if (!this.unicastBudget.spend(source.address)) return 'rate-limited';
     const legacy = (r: MdnsRecord): MdnsRecord => ({ ...r, ttl: Math.min(r.ttl, LEGACY_TTL), flush: false });
     void this.transport.send(
       {
@@ -507,18 +508,6 @@ export class Responder extends EventEmitter<ResponderEvents> {
       { address: source.address, port: source.port },
     );
     return 'legacy';
-  }
-
-  private spendUnicast(address: string): boolean {
-    const now = Date.now();
-    const b = this.unicastBudget.get(address) ?? { tokens: UNICAST_BURST, at: now };
-    b.tokens = Math.min(UNICAST_BURST, b.tokens + ((now - b.at) / 1000) * UNICAST_PER_SECOND);
-    b.at = now;
-    this.unicastBudget.set(address, b);
-    if (this.unicastBudget.size > 1024) this.unicastBudget.clear();
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
   }
 
   private multicastWithin(iface: NetInterface, r: MdnsRecord, ms: number): boolean {

@@ -12,6 +12,7 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { interfaceForSource, isSubnetEdge, listInterfaces, onSubnet, type InterfaceAddress, type NetInterface } from '../util/network-interfaces.js';
+import { TokenBuckets } from '../util/token-buckets.js';
 import {
   BOOTREPLY,
   BOOTREQUEST,
@@ -150,7 +151,7 @@ function unrelayedClient(buf: Buffer, source: string): string | undefined {
 
 export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
   readonly stats: DhcpStats = { received: 0, answered: 0, malformed: 0, ignored: 0, offLink: 0, limited: 0, sendErrors: 0 };
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly budgets = new TokenBuckets(PER_CLIENT_BURST, PER_CLIENT_REFILL_PER_S, MAP_CAP);
   private readonly seen = new Map<string, number>();
   private readonly routes = new Map<string, Route | undefined>();
   private readonly sendErrorReported = new Map<string, number>();
@@ -207,7 +208,7 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
     // queue overflows, and every microsecond saved here is a better chance for other clients'
     // INFORMs to be read at all (decoding every flood packet halved what the responder could read).
     const client = unrelayedClient(buf, rinfo.address);
-    if (client !== undefined && this.exhausted(client)) {
+    if (client !== undefined && this.budgets.exhausted(client)) {
       this.stats.limited++;
       return;
     }
@@ -239,7 +240,7 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
       this.stats.offLink++;
       return;
     }
-    if (!this.allow(client)) {
+    if (!this.budgets.spend(client)) {
       this.stats.limited++;
       return;
     }
@@ -311,29 +312,6 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
   }
 
   /** A token bucket per client: a flood from one host costs a decode, not an answer. */
-  private allow(client: string): boolean {
-    const b = this.refilled(client);
-    if (this.buckets.size > MAP_CAP && !this.buckets.has(client)) this.buckets.clear();
-    this.buckets.set(client, b);
-    if (b.tokens < 1) return false;
-    b.tokens--;
-    return true;
-  }
-
-  /** True when `client` has no answer left in its budget now (nothing is spent). */
-  private exhausted(client: string): boolean {
-    const b = this.buckets.get(client);
-    return b !== undefined && this.refilled(client).tokens < 1;
-  }
-
-  private refilled(client: string): { tokens: number; at: number } {
-    const now = Date.now();
-    const b = this.buckets.get(client) ?? { tokens: PER_CLIENT_BURST, at: now };
-    b.tokens = Math.min(PER_CLIENT_BURST, b.tokens + ((now - b.at) / 1000) * PER_CLIENT_REFILL_PER_S);
-    b.at = now;
-    return b;
-  }
-
   private reportSendError(address: string, err: Error): void {
     if (this.closed) return;
     this.stats.sendErrors++;
