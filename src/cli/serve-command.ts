@@ -7,9 +7,10 @@ import { advertiseVia, type ViaAdvertisement } from '../advertise-via/advertise-
 import { PASSWORD_MASK } from '../client/placeholders.js';
 import { applyAnswer, lintAnswer, parseProperties } from '../client/properties.js';
 import { buildAnswer } from '../server/answer.js';
-import { ProvisioningServer, type RequestRecord } from '../server/server.js';
+import { ProvisioningServer, type HandshakeFailure, type RequestRecord } from '../server/server.js';
 import { loadSite, type Site } from '../server/site.js';
 import { UsageError } from '../util/errors.js';
+import { escapeControls, jsonLine } from '../util/printable.js';
 import { viaEventPrinter } from './advertise-command.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, info, reportError, warn } from './common.js';
 
@@ -23,7 +24,8 @@ interface ServeFlags {
 function summary(site: Site): string {
   const users = site.users ? `, ${site.users.table.size} user(s) from ${site.users.file}` : ', no login';
   const via = site.via.length > 0 ? `, advertised via ${site.via.join(' and ')}` : '';
-  return `${site.profiles.length} profile(s) (${site.profiles.map((p) => p.name).join(', ')})${users}${via}`;
+  const expires = site.tls ? `, certificate valid until ${site.tls.certificate.notAfter}` : '';
+  return `${site.profiles.length} profile(s) (${site.profiles.map((p) => p.name).join(', ')})${users}${via}${expires}`;
 }
 
 function siteJson(site: Site) {
@@ -34,15 +36,22 @@ function siteJson(site: Site) {
     template: site.template,
     path: site.path,
     users: site.users ? site.users.table.size : null,
+    certificate: site.tls ? { subject: site.tls.certificate.subject, names: site.tls.certificate.names, notAfter: site.tls.certificate.notAfter } : null,
     via: site.via,
     profiles: site.profiles.map((p) => ({ name: p.name, match: Object.fromEntries(p.match.map((m) => [m.field, m.pattern])), properties: p.file })),
   };
 }
 
+/** One log line; every value a client chose (path, fields, the reason quoting them) is escaped, so none can forge a line. */
 function describeRequest(r: RequestRecord): string {
   const who = [r.username, r.osname, r.hwaddr].filter((v) => v !== null && v !== '').join(' ');
   const what = r.status === 200 && r.profiles.length > 0 ? ` [${r.profiles.join(', ')}]` : r.reason ? ` (${r.reason})` : '';
-  return `${r.time} ${r.client} ${r.method} ${r.path}${who ? ` ${who}` : ''} → ${r.status}${what} ${r.ms} ms`;
+  const request = r.method === null ? '(unread request)' : `${r.method} ${r.path ?? ''}`;
+  return escapeControls(`${r.time} ${r.client} ${request}${who ? ` ${who}` : ''} → ${r.status}${what} ${r.ms} ms`);
+}
+
+function describeHandshakeFailure(f: HandshakeFailure): string {
+  return escapeControls(`${f.time} ${f.client} TLS handshake failed (${f.reason})`);
 }
 
 /** `--set NAME=VALUE` as the posted form: the fields a client would send. */
@@ -67,7 +76,7 @@ function check(file: string, flags: ServeFlags): number {
   const shown = Object.fromEntries([...form].map(([k, v]) => [k, k === site.passwordField && v !== '' ? PASSWORD_MASK : v]));
   const lints = lintAnswer(answer.text, applyAnswer(new Map(), parseProperties(answer.text)), { answerInClear: site.scheme === 'http' });
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ site: siteJson(site), form: shown, profiles: answer.profiles, answer: answer.text, lints })}\n`);
+    process.stdout.write(jsonLine({ site: siteJson(site), form: shown, profiles: answer.profiles, answer: answer.text, lints }));
   } else {
     info(`${site.file}: OK; ${site.scheme} on ${site.listen.host}:${site.listen.port}, clients post to ${site.path}; ${summary(site)}`);
     info(`a client posting ${form.size === 0 ? 'no field' : Object.entries(shown).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}${site.users ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`);
@@ -80,9 +89,12 @@ function check(file: string, flags: ServeFlags): number {
 async function serve(file: string, flags: ServeFlags): Promise<number> {
   const site = loadSite(file, warn);
   const print = (event: Record<string, unknown>, human: string) => {
-    process.stdout.write(flags.json ? `${JSON.stringify(event)}\n` : `${human}\n`);
+    process.stdout.write(flags.json ? jsonLine(event) : `${human}\n`);
   };
-  const server = new ProvisioningServer(site, { onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)) });
+  const server = new ProvisioningServer(site, {
+    onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)),
+    onHandshakeFailure: (f) => print({ event: 'tls-failed', ...f }, describeHandshakeFailure(f)),
+  });
   // handlers go in before anything listens: a signal during start-up still closes cleanly
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
@@ -122,7 +134,8 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     await server.close();
     await ad?.close();
     const counts = Object.fromEntries([...server.counts].sort(([a], [b]) => a - b));
-    print({ event: 'stopped', requests: counts }, `stopped; requests by status: ${JSON.stringify(counts)}`);
+    const tls = site.tls ? `; failed TLS handshakes: ${server.handshakeFailures}` : '';
+    print({ event: 'stopped', requests: counts, ...(site.tls ? { tlsFailed: server.handshakeFailures } : {}) }, `stopped; requests by status: ${JSON.stringify(counts)}${tls}`);
     return EXIT_OK;
   } finally {
     process.off('SIGINT', stop);

@@ -4,11 +4,20 @@
  * first act first, as the Jitsi guide says). `${field}` in a value becomes that form field. Every
  * key and value is written as Java's Properties.store writes it, so whatever a client posts stays
  * inside its one value: it cannot end the line, start a property, or change a key.
+ *
+ * What one request may cost is bounded: each field at most FIELD_LIMIT characters (checked before any
+ * matching or login), the answer at most ANSWER_LIMIT_BYTES (building stops at the first piece that
+ * passes it; a piece is at most one escaped field), and building is one pass over the answer, each
+ * field escaped once however often the site repeats it.
  */
 import { NULL_VALUE } from '../client/properties.js';
 import { UsageError } from '../util/errors.js';
 import { globMatches } from './glob.js';
-import { FIELD_REFERENCE, type Profile, type Site } from './site.js';
+import type { Profile, Site } from './site.js';
+
+import { escapeProperty } from './property-lines.js';
+
+export { escapeProperty };
 
 /** Form fields as posted; a missing field counts as empty. */
 export type Form = ReadonlyMap<string, string>;
@@ -23,26 +32,16 @@ export interface Answer {
 export const ANSWER_CONTENT_TYPE = 'text/plain; charset=ISO-8859-1';
 
 /**
- * Java's Properties.saveConvert: `\`, tab, line breaks, form feed, `=`, `:`, `#`, `!` escaped; a
- * leading space (any space, in a key) escaped; anything outside 0x20–0x7E as \uXXXX (UTF-16 units,
- * as Java's chars). `atStart`: whether `text` begins the value (a piece of a longer one may not).
+ * The longest form field answered. Jitsi's longest values are paths (`${home.location}`: Linux's
+ * PATH_MAX is 4096) and environment variables; a uuid is 36, a MAC 17, a host name at most 253.
  */
-export function escapeProperty(text: string, isKey: boolean, atStart = true): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const ch = text[i] ?? '';
-    if (ch === ' ') out += (i === 0 && atStart) || isKey ? '\\ ' : ' ';
-    else if (ch === '\\' || ch === '=' || ch === ':' || ch === '#' || ch === '!') out += `\\${ch}`;
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\f') out += '\\f';
-    else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).toUpperCase().padStart(4, '0')}`;
-    else out += ch;
-  }
-  return out;
-}
+export const FIELD_LIMIT = 4096;
+
+/**
+ * The largest answer sent. A whole Jitsi configuration with accounts and lockdown keys is some tens
+ * of KiB; a client that makes its answer grow past this (a long field repeated by the site) is refused.
+ */
+export const ANSWER_LIMIT_BYTES = 256 * 1024;
 
 export function profileMatches(profile: Profile, form: Form): boolean {
   return profile.match.every((m) => globMatches(m.pattern, form.get(m.field) ?? ''));
@@ -51,69 +50,67 @@ export function profileMatches(profile: Profile, form: Form): boolean {
 /** A client's field made a whole value `${null}`: the client would then delete that property tree. */
 export class HostileFieldError extends UsageError {}
 
-/** A piece of a value: text of the site (escaped both ways once), or a form field to fill in. */
-type Part = { readonly text: string; readonly atStart: string; readonly inside: string } | { readonly field: string };
+/** A request that would cost more than its bounds: a field over FIELD_LIMIT or an answer over ANSWER_LIMIT_BYTES. */
+export class OversizeRequestError extends UsageError {}
 
-/** One property of a profile, escaped once: a whole line, or its key and the pieces of its value. */
-interface CompiledLine {
-  readonly key: string;
-  readonly escapedKey: string;
-  /** The whole line, when the value holds no field. */
-  readonly line: string | undefined;
-  readonly parts: readonly Part[];
+/** Refuses a form with a field longer than FIELD_LIMIT, naming the field. */
+export function checkFieldLengths(form: Form): void {
+  for (const [name, value] of form) {
+    if (value.length > FIELD_LIMIT) {
+      throw new OversizeRequestError(`the form field "${name}" has ${value.length} characters; at most ${FIELD_LIMIT} are answered`, 'no Jitsi client posts such a value: the request is refused');
+    }
+  }
 }
 
-const compiled = new WeakMap<Profile, readonly CompiledLine[]>();
+/** Each posted field escaped at most once per request, both ways (beginning a value, or inside one). */
+class EscapedFields {
+  private readonly cache = new Map<string, { start?: string; inside?: string }>();
 
-/** Escaping the site's own text once per loaded profile leaves only the posted values to escape per request. */
-function compile(profile: Profile): readonly CompiledLine[] {
-  let lines = compiled.get(profile);
-  if (!lines) {
-    lines = profile.lines.map(({ key, value }) => {
-      const parts: Part[] = [];
-      let at = 0;
-      const text = (t: string) => t !== '' && parts.push({ text: t, atStart: escapeProperty(t, false, true), inside: escapeProperty(t, false, false) });
-      for (const m of value.matchAll(FIELD_REFERENCE)) {
-        if (m[1] === 'null') continue; // ${null} stays as text
-        text(value.slice(at, m.index));
-        parts.push({ field: m[1] ?? '' });
-        at = (m.index ?? 0) + m[0].length;
-      }
-      text(value.slice(at));
-      const escapedKey = escapeProperty(key, true);
-      const line = parts.every((p) => 'text' in p) ? `${escapedKey}=${escapeProperty(value, false)}\n` : undefined;
-      return { key, escapedKey, line, parts };
-    });
-    compiled.set(profile, lines);
+  constructor(private readonly form: Form) {}
+
+  get(field: string, atStart: boolean): string {
+    let entry = this.cache.get(field);
+    if (!entry) this.cache.set(field, (entry = {}));
+    const value = this.form.get(field) ?? '';
+    if (atStart) return (entry.start ??= escapeProperty(value, false, true));
+    return (entry.inside ??= escapeProperty(value, false, false));
   }
-  return lines;
 }
 
 export function buildAnswer(site: Pick<Site, 'profiles'>, form: Form): Answer {
   const profiles = site.profiles.filter((p) => profileMatches(p, form));
+  const fields = new EscapedFields(form);
   const out: string[] = [];
+  let bytes = 0;
+  const add = (piece: string) => {
+    bytes += piece.length;
+    if (bytes > ANSWER_LIMIT_BYTES) {
+      throw new OversizeRequestError(`the answer would be over ${ANSWER_LIMIT_BYTES / 1024} KiB with the posted fields`, 'the request is refused; the fields the site repeats are too long');
+    }
+    out.push(piece);
+  };
   for (const profile of profiles) {
-    for (const line of compile(profile)) {
+    for (const line of profile.compiled) {
       if (line.line !== undefined) {
-        out.push(line.line);
+        add(line.line);
         continue;
       }
+      add(line.escapedKey);
+      add('=');
+      // the raw value matters only while it could still be exactly `${null}`
+      let rawLength = 0;
       let raw = '';
-      let escaped = '';
       for (const part of line.parts) {
-        if ('field' in part) {
-          const v = form.get(part.field) ?? '';
-          escaped += escapeProperty(v, false, raw === '');
-          raw += v;
-        } else {
-          escaped += raw === '' ? part.atStart : part.inside;
-          raw += part.text;
-        }
+        const text = 'field' in part ? (form.get(part.field) ?? '') : part.text;
+        if ('field' in part) add(fields.get(part.field, rawLength === 0));
+        else add(rawLength === 0 ? part.atStart : part.inside);
+        rawLength += text.length;
+        if (rawLength <= NULL_VALUE.length) raw += text;
       }
-      if (raw === NULL_VALUE) {
+      if (rawLength === NULL_VALUE.length && raw === NULL_VALUE) {
         throw new HostileFieldError(`a posted field turns ${line.key} (profile ${profile.name}) into ${NULL_VALUE}, which would delete it on the client`, 'the request is refused');
       }
-      out.push(`${line.escapedKey}=${escaped}\n`);
+      add('\n');
     }
   }
   const text = out.join('');

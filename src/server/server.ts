@@ -4,18 +4,23 @@
  * - POST on the template's path: the answer (401 on bad credentials, 429 after too many failures
  *   from one address, 400 for a form that would turn a value into `${null}`);
  * - any other method there: 405 with a hint; `GET /healthz`: 200;
- * - a body over 64 KiB: 413; slow headers or a slow request: the connection is closed.
+ * - a body over 64 KiB, a field over FIELD_LIMIT or an answer over ANSWER_LIMIT_BYTES: 413;
+ * - slow headers, a slow request or a stalled TLS handshake: the connection is closed.
+ * Requests refused before routing (unparsable, timed out, headers too large, an Expect it cannot
+ * meet) and failed TLS handshakes are reported and counted like every other request.
  * The site can be replaced while serving (reload): requests already running finish with the old one.
  */
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ANSWER_CONTENT_TYPE, buildAnswer, HostileFieldError, type Form } from './answer.js';
+import type { Socket } from 'node:net';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ANSWER_CONTENT_TYPE, buildAnswer, checkFieldLengths, HostileFieldError, OversizeRequestError, type Form } from './answer.js';
 import { LoginLimiter } from './login-limiter.js';
 import type { Site } from './site.js';
 import { verifyPassword } from './users.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
-/** Jitsi's own timeouts are 10 s: a client taking longer than this is not a Jitsi client. */
+/** Jitsi's own timeouts are 10 s: a client taking longer than this (headers, or the TLS handshake) is not a Jitsi client. */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
@@ -25,8 +30,9 @@ export const HEALTH_PATH = '/healthz';
 export interface RequestRecord {
   readonly time: string;
   readonly client: string;
-  readonly method: string;
-  readonly path: string;
+  /** null when the request was refused before it could be read (400, 408, 431). */
+  readonly method: string | null;
+  readonly path: string | null;
   readonly username: string | null;
   readonly osname: string | null;
   readonly hwaddr: string | null;
@@ -38,10 +44,18 @@ export interface RequestRecord {
   readonly reason?: string | undefined;
 }
 
+/** A TLS connection that never became a request: no ClientHello in time, a client refusing the certificate… */
+export interface HandshakeFailure {
+  readonly time: string;
+  readonly client: string;
+  readonly reason: string;
+}
+
 export interface ServerOptions {
   readonly onRequest?: ((record: RequestRecord) => void) | undefined;
+  readonly onHandshakeFailure?: ((failure: HandshakeFailure) => void) | undefined;
   readonly limiter?: LoginLimiter | undefined;
-  /** Defaults HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS; shorter ones for tests. */
+  /** Defaults HEADERS_TIMEOUT_MS (headers and TLS handshake) and REQUEST_TIMEOUT_MS; shorter ones for tests. */
   readonly timeouts?: { readonly headersMs: number; readonly requestMs: number } | undefined;
 }
 
@@ -72,8 +86,11 @@ export class ProvisioningServer {
   private site: Site;
   private readonly limiter: LoginLimiter;
   private readonly outcomes = new WeakMap<FastifyRequest, Outcome>();
-  /** Requests answered, by status. */
+  /** Requests answered, by status, those refused before routing included. */
   readonly counts = new Map<number, number>();
+  /** TLS connections that failed before any request. */
+  handshakeFailures = 0;
+  private readonly handshakeFailed = new WeakSet<Socket>();
 
   constructor(site: Site, private readonly options: ServerOptions = {}) {
     this.site = site;
@@ -89,9 +106,55 @@ export class ProvisioningServer {
       // close() ends idle keep-alive connections at once and lets running requests finish
       forceCloseConnections: 'idle',
       return503OnClosing: true,
-      ...(site.tls ? { https: { cert: site.tls.cert, key: site.tls.key, ...timeouts } } : { http: timeouts }),
+      ...(site.tls ? { https: { cert: site.tls.cert, key: site.tls.key, handshakeTimeout: headersMs, ...timeouts } } : { http: timeouts }),
+      clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => this.refuseUnread(err, socket),
     } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+    // node answers an Expect other than 100-continue with 417 itself, unseen, unless someone listens
+    this.app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+      this.recordUnread(req.socket, 417, `cannot meet "Expect: ${req.headers.expect ?? ''}"`);
+      res.writeHead(417, { 'Content-Type': 'text/plain', Connection: 'close' }).end('only Expect: 100-continue is supported\n');
+    });
+    // https passes a failed handshake on as a clientError, which destroys the socket and its address:
+    // this runs first, and the clientError handler then knows it is no HTTP request
+    this.app.server.prependListener('tlsClientError', (err: Error, socket: Socket) => {
+      this.handshakeFailed.add(socket);
+      this.handshakeFailures++;
+      this.options.onHandshakeFailure?.({ time: new Date().toISOString(), client: socket.remoteAddress ?? '', reason: err.message });
+    });
     this.routes();
+  }
+
+  /** What node's HTTP parser refused (as Fastify's default handler answers it), counted and reported. */
+  private refuseUnread(err: NodeJS.ErrnoException, socket: Socket): void {
+    // a reset connection is gone, and was no request; a failed handshake is reported as such
+    if (this.handshakeFailed.has(socket)) return void socket.destroy();
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const reason = status === 408 ? 'the request did not arrive in time' : status === 431 ? 'request headers too large' : `malformed request (${err.code ?? err.message})`;
+    this.recordUnread(socket, status, reason);
+    if (socket.writable) {
+      const body = `${reason}\n`;
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    }
+    socket.destroy();
+  }
+
+  private recordUnread(socket: Socket, status: number, reason: string): void {
+    this.counts.set(status, (this.counts.get(status) ?? 0) + 1);
+    this.options.onRequest?.({
+      time: new Date().toISOString(),
+      client: socket.remoteAddress ?? '',
+      method: null,
+      path: null,
+      username: null,
+      osname: null,
+      hwaddr: null,
+      uuid: null,
+      profiles: [],
+      status,
+      ms: 0,
+      reason,
+    });
   }
 
   /** Serves `site` from now on. Listening address and via are fixed at start; TLS files are reloaded. */
@@ -162,6 +225,12 @@ export class ProvisioningServer {
     const form = toForm(req.body);
     const outcome: Outcome = { form, profiles: [] };
     this.outcomes.set(req, outcome);
+    try {
+      // before the login and the matching, which both read the fields
+      checkFieldLengths(form);
+    } catch (err) {
+      return this.refuse(reply, outcome, 413, err as OversizeRequestError);
+    }
     if (site.users && site.usernameField && site.passwordField) {
       const wait = this.limiter.blockedFor(req.ip);
       if (wait > 0) {
@@ -182,10 +251,17 @@ export class ProvisioningServer {
       outcome.profiles = answer.profiles;
       return reply.code(200).type(ANSWER_CONTENT_TYPE).send(answer.body);
     } catch (err) {
-      if (!(err instanceof HostileFieldError)) throw err;
-      outcome.reason = err.message;
-      return reply.code(400).type('text/plain').send(`${err.message}\n`);
+      if (err instanceof OversizeRequestError) return this.refuse(reply, outcome, 413, err);
+      if (err instanceof HostileFieldError) return this.refuse(reply, outcome, 400, err);
+      throw err;
     }
+  }
+
+  private refuse(reply: FastifyReply, outcome: Outcome, status: 400 | 413, err: Error): FastifyReply {
+    outcome.reason = err.message;
+    // an oversized field is not logged: only which field and its length, in the reason
+    if (status === 413) outcome.form = new Map();
+    return reply.code(status).type('text/plain').send(`${err.message}\n`);
   }
 
   private record(req: FastifyRequest, reply: FastifyReply): void {

@@ -15,13 +15,14 @@ import { parseProperties, type PropertyLine } from '../client/properties.js';
 import { defaultPortFor, parseTemplate, type ProvisioningTemplate, type Scheme } from '../template/template.js';
 import { UsageError, type WarningSink } from '../util/errors.js';
 import { parsePort } from '../util/numbers.js';
+import { ANSWER_LIMIT_BYTES } from './answer.js';
+import { checkCertificate, type CertificateReport } from './certificate.js';
+import { compileLines, FIELD_REFERENCE, staticBytes, type CompiledLine } from './property-lines.js';
 import { readUsers, type UserTable } from './users.js';
 
 const SERVE_KEYS = ['listen', 'tls-cert', 'tls-key', 'template', 'users', 'via'] as const;
 const PROFILE_PREFIX = 'profile ';
 const MATCH_PREFIX = 'match.';
-/** `${name}` in a profile's value: replaced with the client's form field `name` (`${null}` stays). */
-export const FIELD_REFERENCE = /\$\{([^}]*)\}/g;
 
 /** One `match.FIELD = pattern`; `*` matches any run of characters (none included). */
 export interface FieldMatch {
@@ -36,6 +37,10 @@ export interface Profile {
   readonly file: string;
   /** The file's properties in file order, escapes decoded. */
   readonly lines: readonly PropertyLine[];
+  /** The same, written as the answer writes them (escaped once, at load). */
+  readonly compiled: readonly CompiledLine[];
+  /** Bytes of the profile's own text in an answer (every field empty). */
+  readonly bytes: number;
 }
 
 export interface Listen {
@@ -56,7 +61,9 @@ export interface Site {
   readonly fieldOf: ReadonlyMap<string, string>;
   readonly usernameField: string | undefined;
   readonly passwordField: string | undefined;
-  readonly tls: { readonly cert: Buffer; readonly key: Buffer; readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly tls:
+    | { readonly cert: Buffer; readonly key: Buffer; readonly certFile: string; readonly keyFile: string; readonly certificate: CertificateReport }
+    | undefined;
   readonly users: { readonly file: string; readonly table: UserTable } | undefined;
   /** How the template is also advertised (`advertise --via`); none: not advertised. */
   readonly via: readonly DiscoveryMethod[];
@@ -92,6 +99,27 @@ function decodePropertiesFile(bytes: Buffer): string {
   } catch {
     return bytes.toString('latin1');
   }
+}
+
+/**
+ * The certificate and key, usable together and acceptable to a client: refused when out of its dates
+ * (so a reload keeps the old pair), warned about when the client would doubt it.
+ */
+function loadTls(certFile: string, keyFile: string, host: string, { at, warn }: { at: (key: string) => Place; warn: WarningSink }): NonNullable<Site['tls']> {
+  const cert = readBytes(certFile, at('tls-cert'), 'the certificate');
+  const key = readBytes(keyFile, at('tls-key'), 'the key');
+  let certificate: CertificateReport;
+  try {
+    createSecureContext({ cert, key });
+    certificate = checkCertificate(cert, host);
+  } catch (err) {
+    throw siteError(at('tls-cert'), `${certFile} and ${keyFile} are not a usable certificate and key: ${(err as Error).message}`, 'give the PEM certificate (chain) and its own private key, unencrypted');
+  }
+  for (const f of certificate.findings) {
+    if (f.level === 'error') throw siteError(at('tls-cert'), `${certFile}: ${f.message}`, f.hint);
+    warn(`${where(at('tls-cert'))}: ${certFile}: ${f.message}; ${f.hint}`);
+  }
+  return { cert, key, certFile, keyFile, certificate };
 }
 
 /** What a profile's checks need from the rest of the site. */
@@ -141,7 +169,12 @@ function readProfile(name: string, values: Record<string, unknown>, { file, dir,
       }
     }
   }
-  return { name, match, file: propertiesFile, lines };
+  const compiled = compileLines(lines);
+  const bytes = staticBytes(compiled);
+  if (bytes > ANSWER_LIMIT_BYTES) {
+    throw siteError(p, `${path.basename(propertiesFile)} makes an answer of ${bytes} bytes; answers over ${ANSWER_LIMIT_BYTES / 1024} KiB are refused`, 'split it, or move what not every client needs into profiles of its own');
+  }
+  return { name, match, file: propertiesFile, lines, compiled, bytes };
 }
 
 /** Loads and checks a site file; throws UsageError naming file, section and key. */
@@ -164,10 +197,11 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   if (serve.template === undefined) throw siteError(at('template'), 'is missing', 'write the URI template clients use: template = https://host:8443/prov?osname=${osname}');
   const template = asString(serve.template, at('template'));
   let scheme: Scheme;
+  let host: string;
   let port: number | undefined;
   let params: ProvisioningTemplate['params'];
   try {
-    ({ scheme, port, params } = parseTemplate(template, warn));
+    ({ scheme, host, port, params } = parseTemplate(template, warn));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     throw siteError(at('template'), err.message, err.hint ?? 'fix the template');
@@ -185,14 +219,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     const missing = certFile === undefined ? 'tls-cert' : 'tls-key';
     throw siteError(at(missing), 'is missing', 'give both tls-cert and tls-key (PEM files), or neither to serve http');
   }
-  const tls = certFile && keyFile ? { cert: readBytes(certFile, at('tls-cert'), 'the certificate'), key: readBytes(keyFile, at('tls-key'), 'the key'), certFile, keyFile } : undefined;
-  if (tls) {
-    try {
-      createSecureContext({ cert: tls.cert, key: tls.key });
-    } catch (err) {
-      throw siteError(at('tls-cert'), `${tls.certFile} and ${tls.keyFile} are not a usable certificate and key: ${(err as Error).message}`, 'give the PEM certificate (chain) and its own private key, unencrypted');
-    }
-  }
+  const tls = certFile && keyFile ? loadTls(certFile, keyFile, host, { at, warn }) : undefined;
   if (tls && scheme === 'http') throw siteError(at('template'), 'is http:// but the site has tls-cert and tls-key', 'make the template https://, or drop tls-cert and tls-key');
   if (!tls && scheme === 'https') {
     throw siteError(at('template'), 'is https:// but the site has no tls-cert and tls-key', 'give tls-cert and tls-key (PEM), or make the template http:// (passwords then travel in clear)');
@@ -220,6 +247,10 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     .filter(([key]) => key.startsWith(PROFILE_PREFIX))
     .map(([key, values]) => readProfile(key.slice(PROFILE_PREFIX.length).trim(), values as Record<string, unknown>, { file, dir, fields, hwaddrField: fieldOf.get('hwaddr'), warn }));
   if (profiles.length === 0) warn(`${file} has no [profile NAME] section: every client gets an empty answer`);
+  const allBytes = profiles.reduce((n, p) => n + p.bytes, 0);
+  if (allBytes > ANSWER_LIMIT_BYTES) {
+    warn(`${file}: a client matching every profile would get ${allBytes} bytes, over the ${ANSWER_LIMIT_BYTES / 1024} KiB answers are limited to (it is refused with 413); make the largest profiles exclusive of each other`);
+  }
 
   return {
     file,

@@ -15,6 +15,14 @@ const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 const HASH = /^\$scrypt\$N=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
 
+/**
+ * The scrypt parameters a users file may hold. Below N=2^10 a hash is cheap to brute-force; above
+ * 128 MiB (128·N·r bytes) or 8 times today's work (N·r·p), one login takes seconds and hundreds of
+ * MB (N=2^20 measured 3.7 s and 1.18 GB), which a few guesses would turn against the server.
+ * N must be a power of two (scrypt refuses anything else); the key 16 to 64 bytes.
+ */
+export const SCRYPT_LIMITS = { minN: 2 ** 10, maxMemoryBytes: 128 * 2 ** 20, maxWork: 8 * SCRYPT.N * SCRYPT.r * SCRYPT.p, keyBytes: [16, 64] } as const;
+
 /** name → hash line, in file order. */
 export type UserTable = ReadonlyMap<string, string>;
 
@@ -50,25 +58,52 @@ export async function verifyPassword(password: string, hash: string | undefined)
   return hash !== undefined && timingSafeEqual(key, expected);
 }
 
+/**
+ * What is wrong with a user name, or undefined. Whitespace (a leading space looks like none), `:`
+ * (the file's separator) and control characters make names nobody can see or type the same way twice.
+ */
+function userNameProblem(name: string): string | undefined {
+  if (name === '') return 'is empty';
+  if (/[\s\p{Cc}]/u.test(name)) return 'holds whitespace or a control character';
+  if (name.includes(':')) return "holds ':'";
+  return undefined;
+}
+
 /** A user name Jitsi can send and the file can hold. */
 export function checkUserName(name: string): void {
-  if (name === '' || /[:\r\n]/.test(name)) {
-    throw new UsageError(`the user name "${name}" is empty or holds ':' or a line break`, 'choose a name without them (it is what users type in Jitsi)');
-  }
+  const problem = userNameProblem(name);
+  if (problem) throw new UsageError(`the user name ${JSON.stringify(name)} ${problem}`, 'choose a name without spaces, control characters or \':\' (it is what users type in Jitsi)');
+}
+
+/** What is wrong with a hash's scrypt parameters, or undefined (see SCRYPT_LIMITS). */
+function scryptProblem(m: RegExpExecArray): string | undefined {
+  const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const keyBytes = Buffer.from(m[5] ?? '', 'base64').length;
+  if (N < SCRYPT_LIMITS.minN || (N & (N - 1)) !== 0) return `N=${N} is not a power of two of at least ${SCRYPT_LIMITS.minN}`;
+  if (r < 1 || p < 1) return 'r and p must be at least 1';
+  if (128 * N * r > SCRYPT_LIMITS.maxMemoryBytes) return `N=${N}, r=${r} needs ${(128 * N * r) / 2 ** 20} MiB a login (at most ${SCRYPT_LIMITS.maxMemoryBytes / 2 ** 20})`;
+  if (N * r * p > SCRYPT_LIMITS.maxWork) return `N=${N}, r=${r}, p=${p} is over ${SCRYPT_LIMITS.maxWork / (SCRYPT.N * SCRYPT.r * SCRYPT.p)} times the work of provdisc's own hashes`;
+  if (keyBytes < SCRYPT_LIMITS.keyBytes[0] || keyBytes > SCRYPT_LIMITS.keyBytes[1]) return `its key has ${keyBytes} bytes (${SCRYPT_LIMITS.keyBytes.join(' to ')})`;
+  return undefined;
 }
 
 function parseUsers(text: string, file: string): Map<string, string> {
   const users = new Map<string, string>();
-  text.split(/\r?\n/).forEach((line, i) => {
+  const fix = 'write users with provdisc passwd NAME --users FILE, not by hand';
+  // an editor's byte-order mark would otherwise become part of the first name
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
+    const at = `${file}, line ${i + 1}`;
     const colon = line.lastIndexOf(':');
     const name = line.slice(0, colon);
-    const hash = line.slice(colon + 1);
-    if (colon <= 0 || !HASH.test(hash)) {
-      throw new UsageError(`${file}, line ${i + 1} is not name:hash`, 'write users with provdisc passwd NAME --users FILE, not by hand');
-    }
-    if (users.has(name)) throw new UsageError(`${file}, line ${i + 1}: "${name}" is given twice`, 'keep one line per user');
-    users.set(name, hash);
+    const m = HASH.exec(line.slice(colon + 1));
+    if (colon <= 0 || !m) throw new UsageError(`${at} is not name:hash`, fix);
+    const nameProblem = userNameProblem(name);
+    if (nameProblem) throw new UsageError(`${at}: the user name ${JSON.stringify(name)} ${nameProblem}`, `rename the user (remove the line and run provdisc passwd NAME --users ${file})`);
+    const hashProblem = scryptProblem(m);
+    if (hashProblem) throw new UsageError(`${at}: the hash of "${name}" is refused: ${hashProblem}`, `set the password again with provdisc passwd ${name} --users ${file}`);
+    if (users.has(name)) throw new UsageError(`${at}: "${name}" is given twice`, 'keep one line per user');
+    users.set(name, m[0]);
   });
   return users;
 }

@@ -1,8 +1,21 @@
 /**
- * Text from the network (a rogue's TXT, a DHCP server's option 224) shown to a person: C0 and C1
- * control characters and DEL would move the cursor, clear the screen or forge lines on a terminal,
- * so they are shown as \xNN. JSON output needs none of this (JSON.stringify escapes what it must).
+ * Text from the network (a rogue's TXT, a DHCP server's option 224, a client's form field) shown to
+ * a person or written to a log. C0 and C1 control characters and DEL would move the cursor, clear
+ * the screen or forge lines on a terminal, so they are shown as \xNN; U+2028 and U+2029 end a line
+ * for editors, log viewers and JavaScript tooling, so they are shown as \u2028 and \u2029.
  */
 export function escapeControls(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+}
+
+/**
+ * One JSON record per line. JSON.stringify escapes C0 controls but leaves U+2028 and U+2029 raw (JSON
+ * allows them), and line-splitting tools then cut one record in two: they are written as escapes,
+ * which every JSON parser reads back as the same character.
+ */
+export function jsonLine(value: unknown): string {
+  return `${JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)}\n`;
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface TestCertificates {
@@ -27,4 +27,42 @@ export function makeCertificates(dir: string, ips: readonly string[] = []): Test
   const file = (f: string) => path.join(dir, f);
   const read = (f: string) => readFileSync(file(f), 'utf8');
   return { ca: read('ca.pem'), key: read('server.key'), cert: read('server.pem'), caFile: file('ca.pem'), keyFile: file('server.key'), certFile: file('server.pem') };
+}
+
+export interface DatedCertificateOptions {
+  /** openssl's -newkey argument: 'rsa:1024', 'ec' (P-256)… */
+  readonly key: string;
+  readonly subjectAltName: string;
+  /** openssl's ASN.1 times, e.g. 20200101000000Z. */
+  readonly start: string;
+  readonly end: string;
+}
+
+/** A self-signed pair with chosen dates, key and names (openssl ca: `req -x509` cannot set dates). */
+export function makeDatedCertificate(dir: string, name: string, o: DatedCertificateOptions): { certFile: string; keyFile: string } {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const db = `${name}-db`;
+  run(['req', '-newkey', ...(o.key === 'ec' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] : [o.key]), '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+  mkdirSync(path.join(dir, db), { recursive: true });
+  writeFileSync(path.join(dir, db, 'index'), '');
+  writeFileSync(path.join(dir, db, 'serial'), '01\n');
+  const config = [
+    '[ca]',
+    'default_ca = d',
+    '[d]',
+    `database = ${db}/index`,
+    `new_certs_dir = ${db}`,
+    `serial = ${db}/serial`,
+    'default_md = sha256',
+    'policy = p',
+    'unique_subject = no',
+    '[p]',
+    'commonName = supplied',
+    '[ext]',
+    `subjectAltName = ${o.subjectAltName}`,
+    '',
+  ].join('\n');
+  writeFileSync(path.join(dir, `${name}.cnf`), config);
+  run(['ca', '-batch', '-config', `${name}.cnf`, '-selfsign', '-keyfile', `${name}.key`, '-in', `${name}.csr`, '-out', `${name}.pem`, '-startdate', o.start, '-enddate', o.end, '-extensions', 'ext', '-notext']);
+  return { certFile: path.join(dir, `${name}.pem`), keyFile: path.join(dir, `${name}.key`) };
 }

@@ -85,10 +85,14 @@ describe('provdisc serve (Fastify inject)', () => {
     expect((await post({ username: 'alice', password: 's3cret' }, slow)).statusCode).toBe(200);
   });
 
-  it('413 for a body over 64 KiB', async () => {
+  it('413 for a body over 64 KiB, or a field over 4096 characters (before the password is checked)', async () => {
     const res = await post({ username: 'alice', password: 's3cret', osname: 'x'.repeat(64 * 1024) });
     expect(res.statusCode).toBe(413);
-    expect((await post({ username: 'alice', password: 's3cret', osname: 'x'.repeat(60 * 1024) })).statusCode).toBe(200);
+    const manyFields = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`extra${i}`, 'x'.repeat(4096)]));
+    expect((await post({ username: 'alice', password: 's3cret', ...manyFields })).statusCode).toBe(200);
+    const long = await post({ username: 'alice', password: 'wrong', osname: 'x'.repeat(4097) }, '10.0.0.90');
+    expect(long.statusCode).toBe(413);
+    expect(log.at(-1)).toMatchObject({ status: 413, reason: 'the form field "osname" has 4097 characters; at most 4096 are answered' });
   });
 
   it('405 with a hint for a GET on the path; 200 on /healthz; 404 elsewhere', async () => {
