@@ -39,7 +39,8 @@ export { discoverVia, firstTemplates, methodDisagreement, type DiscoverViaOption
 export * from './dhcp/server-config.js';
 export { checkIscConfig, type IscCheck } from './dhcp/isc-check.js';
 export { loadSite, type Site, type Profile, type FieldMatch, type Listen } from './server/site.js';
-export { buildAnswer, escapeProperty, profileMatches, HostileFieldError, ANSWER_CONTENT_TYPE, type Answer, type Form } from './server/answer.js';
-export { ProvisioningServer, type RequestRecord, type ServerOptions, BODY_LIMIT_BYTES, HEALTH_PATH } from './server/server.js';
+export { buildAnswer, escapeProperty, profileMatches, checkFieldLengths, HostileFieldError, OversizeRequestError, ANSWER_CONTENT_TYPE, FIELD_LIMIT, ANSWER_LIMIT_BYTES, type Answer, type Form } from './server/answer.js';
+export { checkCertificate, type CertificateReport, type CertificateFinding } from './server/certificate.js';
+export { ProvisioningServer, type RequestRecord, type HandshakeFailure, type ServerOptions, BODY_LIMIT_BYTES, HEALTH_PATH } from './server/server.js';
 export { LoginLimiter, MAX_FAILURES, WINDOW_MS } from './server/login-limiter.js';
 export { hashPassword, verifyPassword, readUsers, setUserPassword, type UserTable } from './server/users.js';
