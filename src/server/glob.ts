@@ -1,30 +1,23 @@
 /**
  * `*` matches any run of characters (none included); every other character only itself, case as
- * written. Patterns come from the site, text from the client (up to the body limit): a RegExp of
- * `.*` backtracks polynomially on patterns like `*-*x`, this two-pointer walk with one resume point
- * (the last star) stays within O(text × pattern) and needs no stack.
+ * written. Patterns come from the site, text from the client: the pattern is cut at its stars into
+ * literal pieces; the first must begin the text, the last end it, and each one between is taken at
+ * its leftmost place after the one before (leftmost is always right when `*` is the only wildcard).
+ * So no backtracking: a few `indexOf` scans (V8's Boyer-Moore), about linear in the text in practice
+ * and never over text × pattern.
  */
 export function globMatches(pattern: string, text: string): boolean {
-  let p = 0;
-  let t = 0;
-  /** The last star seen, and where in the text its run would grow on a mismatch. */
-  let star = -1;
-  let resume = 0;
-  while (t < text.length) {
-    const c = pattern[p];
-    if (c === '*') {
-      star = p++;
-      resume = t;
-    } else if (c !== undefined && c === text[t]) {
-      p++;
-      t++;
-    } else if (star >= 0) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
+  const pieces = pattern.split('*');
+  const first = pieces[0] ?? '';
+  if (pieces.length === 1) return text === first;
+  const last = pieces[pieces.length - 1] ?? '';
+  const end = text.length - last.length;
+  if (end < first.length || !text.startsWith(first) || !text.endsWith(last)) return false;
+  let at = first.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = text.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) return false;
+    at = found + piece.length;
   }
-  while (pattern[p] === '*') p++;
-  return p === pattern.length;
+  return true;
 }

@@ -30,4 +30,12 @@ describe('globMatches: `*` is any run of characters, everything else itself', ()
     expect(globMatches('*-*-*-*x', dashes)).toBe(false);
     expect(globMatches('*-*-*-*x', `${dashes}x`)).toBe(true);
   }, 10_000);
+
+  it("the adversarial run's pattern (a star, 250 `a`, ` b`) on 65 000 characters: the right answer both ways", () => {
+    const pattern = `*${'a'.repeat(250)} b`;
+    expect(globMatches(pattern, 'a'.repeat(65_000))).toBe(false);
+    expect(globMatches(pattern, `${'a'.repeat(65_000)} b`)).toBe(true);
+    expect(globMatches(`a*${'a'.repeat(250)}*b`, `${'a'.repeat(251)}b`)).toBe(true); // the pieces may meet
+    expect(globMatches(`a*${'a'.repeat(250)}*b`, `${'a'.repeat(250)}b`)).toBe(false); // but not overlap
+  });
 });
