@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { DiscoveryMethod } from '../template/discovery-methods.js';
+import type { DiscoveryMethod } from '../via/methods.js';
 import { disagreements, type DiscoveredService } from '../bonjour/discover.js';
 import type { DhcpDiscovered } from '../dhcp/discover.js';
-import { discoverVia, methodDisagreement } from '../discover-via/discover-via.js';
+import { discoverVia, methodDisagreement } from '../via/discover-via.js';
 import { pick } from '../config/config-file.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { escapeControls } from '../util/printable.js';

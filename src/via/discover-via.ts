@@ -2,7 +2,7 @@
  * `discover --via bonjour,dhcp`: asks by every method at once, as clients set to Bonjour and clients
  * set to DHCP would, and says when they would be provisioned from different URIs.
  */
-import { parseVia, type DiscoveryMethod } from '../template/discovery-methods.js';
+import { parseVia, type DiscoveryMethod } from './methods.js';
 import { discover, type DiscoveredService, type DiscoverOptions } from '../bonjour/discover.js';
 import { discoverDhcp, type DhcpDiscovered } from '../dhcp/discover.js';
 
