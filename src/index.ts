@@ -35,7 +35,8 @@ export { DhcpResponder, buildAck, asksForUri, type DhcpInform, type DhcpStats, t
 export * from './dhcp/codec.js';
 export { uriOptionBytes, DHCP_OPTION_MAX_BYTES } from './dhcp/uri-option.js';
 export { discoverDhcp, buildInform, type DhcpDiscoverOptions, type DhcpDiscovered } from './dhcp/discover.js';
-export { discoverVia, firstTemplates, methodDisagreement, type DiscoverViaOptions, type ViaFindings } from './via/discover-via.js';
+export { discoverVia, firstTemplates, type DiscoverViaOptions, type ViaFindings } from './via/discover-via.js';
+export { viaDisagreements, methodDisagreement, type ViaDisagreements } from './via/disagreement.js';
 export * from './dhcp/server-config.js';
 export { checkIscConfig, type IscCheck } from './dhcp/isc-check.js';
 export { loadSite, type Site, type Profile, type FieldMatch, type Listen } from './server/site.js';
