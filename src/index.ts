@@ -21,6 +21,7 @@ export type { TransportStats } from './bonjour/transport.js';
 export type { AnswerKind } from './bonjour/responder.js';
 export * from './avahi/service-file.js';
 export * from './avahi/hosts-file.js';
+export { isOwnAddress, srvTarget, addHostsLine, checkHostNames, type SrvTarget } from './avahi/srv-target.js';
 export * from './util/atomic-write.js';
 export * from './config/config-file.js';
 export * from './client/placeholders.js';
