@@ -3,8 +3,6 @@
  * the way avahi-daemon's static-hosts.c reads it: a line with a missing name or extra words stops the
  * daemon from reading the rest of the file.
  */
-import os from 'node:os';
-import { expandIpv6 } from '../util/network-interfaces.js';
 
 /** The comment the Jitsi provisioning guide puts above the line; a new file starts with it. */
 export const HOSTS_FILE_HEADER = '# enter the IP address of the provisioning server\n';
@@ -69,15 +67,4 @@ export function upsertHostsLine(text: string | undefined, address: string, name:
   });
   if (replaced) return out.join('\n');
   return `${text}${text.endsWith('\n') ? '' : '\n'}${line}\n`;
-}
-
-/** One spelling per address, so fd00:0::2 and FD00::2 compare equal. */
-function canonical(address: string): string {
-  return expandIpv6(address)?.join(':') ?? address;
-}
-
-/** True when `address` is one of this machine's own (non-loopback) addresses. */
-export function isOwnAddress(address: string, interfaces = os.networkInterfaces()): boolean {
-  const wanted = canonical(address);
-  return Object.values(interfaces).some((list) => (list ?? []).some((a) => !a.internal && canonical(a.address) === wanted));
 }

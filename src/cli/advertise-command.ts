@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { advertiseVia, type ViaAdvertisement, type ViaEvent } from '../advertise-via/advertise-via.js';
+import { advertiseVia, type ViaAdvertisement, type ViaEvent } from '../via/advertise-via.js';
 import { pick } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';

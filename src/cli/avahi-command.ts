@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
 import { checkHostAddress, checkHostName } from '../template/host.js';
-import {
-  hostsLine,
-  isOwnAddress,
-  lookupHost,
-  parseHostsFile,
-  upsertHostsLine,
-} from '../avahi/hosts-file.js';
+import { hostsLine } from '../avahi/hosts-file.js';
+import { addHostsLine, checkHostNames, srvTarget } from '../avahi/srv-target.js';
 import { checkServiceFile, renderServiceFile } from '../avahi/service-file.js';
 import { writeFilesAtomically, type WriteOptions } from '../util/atomic-write.js';
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
@@ -35,7 +30,7 @@ async function generate(templateArg: string | undefined, flags: AvahiFlags, conf
   checkInstanceName(name);
   if (name !== JITSI_INSTANCE_NAME) warn(`the service is named "${name}": a Jitsi client only looks for "${JITSI_INSTANCE_NAME}" and will not see it`);
   const port = pick(portFlag(flags.port), config.port) ?? template.port ?? defaultPortFor(template.scheme);
-  let host = pick(flags.host, config.host);
+  const host = pick(flags.host, config.host);
   const address = singleSetting(flags.address, config.address, {
     problem: (n) => `the configuration gives ${n} addresses; an Avahi hosts line takes one`,
     fix: 'keep one address in [avahi], or pass --address',
@@ -50,34 +45,18 @@ async function generate(templateArg: string | undefined, flags: AvahiFlags, conf
   if (hostsFile !== undefined && address === undefined) {
     throw new UsageError('--hosts-file needs --host and --address to know which line to write', 'add --host NAME --address IP');
   }
-  let entry: { address: string; name: string } | undefined;
-  if (host !== undefined && address !== undefined) {
-    if (isOwnAddress(address)) {
-      info(
-        `${address} is an address of this machine: Avahi would refuse the hosts line "${hostsLine(address, host)}" ("Local name collision") and the service would never resolve; ` +
-          'leaving <host-name> out, so the SRV record points at this machine\'s own Avahi name, and writing no hosts line',
-      );
-      host = undefined;
-    } else {
-      entry = { address, name: host };
-    }
-  } else if (host !== undefined) {
+  if (host !== undefined && address === undefined) {
     warn(`no --address given: make sure /etc/avahi/hosts has a line "ADDRESS ${host}", or the service never resolves`);
   }
-  const xml = renderServiceFile({ name, hostName: host, type: serviceTypeFor(template.scheme), port, txt: toTxt(template) });
+  const target = srvTarget(host, address);
+  if (target.note !== undefined) info(target.note);
+  const entry = target.hostsEntry;
+  const xml = renderServiceFile({ name, hostName: target.hostName, type: serviceTypeFor(template.scheme), port, txt: toTxt(template) });
 
   const writes: { file: string; content: string; options: WriteOptions }[] = [];
   if (output !== undefined) writes.push({ file: output, content: xml, options: { backup: true } });
   if (entry !== undefined && hostsFile !== undefined) {
-    const updated = upsertHostsLine(await readText(hostsFile, 'hosts file'), entry.address, entry.name);
-    const parsed = parseHostsFile(updated);
-    if (parsed.stop && !lookupHost(parsed, entry.name)) {
-      throw new UsageError(
-        `${hostsFile} line ${parsed.stop.line} has ${parsed.stop.reason}: Avahi stops reading there and would never see the line for ${entry.name}`,
-        `correct line ${parsed.stop.line} to "ADDRESS NAME" (or make it a # comment), then run again`,
-      );
-    }
-    writes.push({ file: hostsFile, content: updated, options: { backup: true } });
+    writes.push({ file: hostsFile, content: addHostsLine(await readText(hostsFile, 'hosts file'), entry, hostsFile), options: { backup: true } });
   }
   for (const w of await writeFilesAtomically(writes)) info(describeWrite(w));
 
@@ -97,23 +76,7 @@ async function check(file: string, hostsFile: string | undefined): Promise<numbe
   const result = checkServiceFile(xml);
   const problems = [...result.problems];
   if (hostsFile !== undefined && result.hostNames.length > 0) {
-    const text = await readText(hostsFile, 'hosts file');
-    const hosts = parseHostsFile(text ?? '');
-    for (const name of result.hostNames) {
-      const entry = lookupHost(hosts, name);
-      if (!entry) {
-        const stopped = hosts.stop ? ` (Avahi stops reading it at line ${hosts.stop.line}: ${hosts.stop.reason})` : '';
-        problems.push({
-          message: `${hostsFile} has no line for the host-name ${name}${text === undefined ? ' (the file does not exist)' : stopped}; the SRV target never gets an address`,
-          fix: hosts.stop ? `correct line ${hosts.stop.line} to "ADDRESS NAME"` : `add a line "ADDRESS ${name}", e.g. with provdisc avahi … --host ${name} --address IP --hosts-file ${hostsFile}`,
-        });
-      } else if (isOwnAddress(entry.address)) {
-        problems.push({
-          message: `${hostsFile} line ${entry.line} gives ${name} this machine's own address ${entry.address}; Avahi refuses it ("Local name collision")`,
-          fix: `remove that line and the <host-name> element: the SRV record then points at this machine's own name`,
-        });
-      }
-    }
+    problems.push(...checkHostNames(result.hostNames, await readText(hostsFile, 'hosts file'), hostsFile));
   }
   for (const t of result.templates) process.stdout.write(`${t}\n`);
   for (const w of result.warnings) warn(w);

@@ -1,5 +1,5 @@
 /** What every subcommand shares: error reporting, warnings, exit codes, reading --config and number flags. */
-import { parseVia, type DiscoveryMethod } from '../template/discovery-methods.js';
+import { parseVia, type DiscoveryMethod } from '../via/methods.js';
 import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config/config-file.js';
 import { readFile } from 'node:fs/promises';
 import type { StagedWrite } from '../util/atomic-write.js';

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import type { DiscoveryMethod } from '../template/discovery-methods.js';
-import { disagreements, type DiscoveredService } from '../bonjour/discover.js';
+import type { DiscoveryMethod } from '../via/methods.js';
+import type { DiscoveredService } from '../bonjour/discover.js';
 import type { DhcpDiscovered } from '../dhcp/discover.js';
-import { discoverVia, methodDisagreement } from '../discover-via/discover-via.js';
+import { viaDisagreements } from '../via/disagreement.js';
+import { discoverVia } from '../via/discover-via.js';
 import { pick } from '../config/config-file.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { escapeControls } from '../util/printable.js';
@@ -79,16 +80,14 @@ export function registerDiscoverCommand(program: Command): void {
         for (const s of bonjour.filter((x) => !x.complete)) {
           warn(`${s.from} advertises ${escapeControls(s.template)} but no address answered for ${escapeControls(s.host)}: a Jitsi client would not resolve it`);
         }
-        const bonjourConflicts = disagreements(bonjour);
-        if (bonjourConflicts.length > 0) {
-          warn(`${bonjourConflicts.length} advertisers disagree: ${escapeControls(bonjourConflicts.join(' | '))}; a second advertiser on a LAN is a misconfiguration or an attack`);
+        const disagree = viaDisagreements(found);
+        if (disagree.bonjour.length > 0) {
+          warn(`${disagree.bonjour.length} advertisers disagree: ${escapeControls(disagree.bonjour.join(' | '))}; a second advertiser on a LAN is a misconfiguration or an attack`);
         }
-        const dhcpUris = [...new Set((found.dhcp ?? []).map((d) => d.uri))];
-        if (dhcpUris.length > 1) {
-          warn(`${dhcpUris.length} DHCP servers disagree: ${escapeControls(dhcpUris.join(' | '))}; a Jitsi client takes whichever answers first`);
+        if (disagree.dhcp.length > 0) {
+          warn(`${disagree.dhcp.length} DHCP servers disagree: ${escapeControls(disagree.dhcp.join(' | '))}; a Jitsi client takes whichever answers first`);
         }
-        const between = methodDisagreement(found);
-        if (between) warn(`${escapeControls(between)}: the two groups of clients would be provisioned differently`);
+        if (disagree.between) warn(`${escapeControls(disagree.between)}: the two groups of clients would be provisioned differently`);
 
         const results: Partial<Record<DiscoveryMethod, { json: unknown; lines: string[]; ok: boolean }>> = {};
         if (found.bonjour) {

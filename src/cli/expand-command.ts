@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
-import { discoverVia, firstTemplates, methodDisagreement } from '../discover-via/discover-via.js';
+import { methodDisagreement } from '../via/disagreement.js';
+import { discoverVia, firstTemplates } from '../via/discover-via.js';
 import { UsageError } from '../util/errors.js';
 import {
   asksForCredentials,

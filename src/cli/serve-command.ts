@@ -3,7 +3,7 @@
  * `serve --check`: the site checked, and the answer a client with given fields would get.
  */
 import type { Command } from 'commander';
-import { advertiseVia, type ViaAdvertisement } from '../advertise-via/advertise-via.js';
+import { advertiseVia, type ViaAdvertisement } from '../via/advertise-via.js';
 import { PASSWORD_MASK } from '../client/placeholders.js';
 import { applyAnswer, lintAnswer, parseProperties } from '../client/properties.js';
 import { buildAnswer } from '../server/answer.js';

@@ -13,7 +13,7 @@
  */
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import type { DiscoverOptions } from '../bonjour/discover.js';
+import type { MethodDiscoverOptions } from '../template/discover-options.js';
 import { UsageError } from '../util/errors.js';
 import { selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
 import {
@@ -27,8 +27,8 @@ import {
   type DhcpMessage,
 } from './codec.js';
 
-/** The Bonjour discoverer's options that mean the same here, plus the server port. */
-export interface DhcpDiscoverOptions extends Pick<DiscoverOptions, 'timeoutMs' | 'interfaces' | 'all'> {
+/** The settings every method takes, plus the server port. */
+export interface DhcpDiscoverOptions extends MethodDiscoverOptions {
   /** Server port; default 6767; we listen on port + 1. */
   readonly port?: number | undefined;
 }

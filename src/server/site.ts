@@ -9,7 +9,7 @@ import net from 'node:net';
 import { createSecureContext } from 'node:tls';
 import path from 'node:path';
 import { asString, asStrings, isSection, readIniFile, where, type Place } from '../config/config-file.js';
-import { parseVia, type DiscoveryMethod } from '../template/discovery-methods.js';
+import { parseVia, type DiscoveryMethod } from '../via/methods.js';
 import { buildRequest } from '../client/placeholders.js';
 import { parseProperties, type PropertyLine } from '../client/properties.js';
 import { defaultPortFor, parseTemplate, type ProvisioningTemplate, type Scheme } from '../template/template.js';

@@ -1,9 +1,7 @@
-import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
   HOSTS_FILE_HEADER,
   hostsLine,
-  isOwnAddress,
   lookupHost,
   parseHostsFile,
   upsertHostsLine,
@@ -61,25 +59,5 @@ describe('upsertHostsLine', () => {
 
   it('leaves a commented-out line for the name alone', () => {
     expect(upsertHostsLine('# 10.0.0.1 p.local\n', '10.0.0.2', 'p.local')).toBe('# 10.0.0.1 p.local\n10.0.0.2 p.local\n');
-  });
-});
-
-describe('isOwnAddress', () => {
-  const interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = {
-    lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
-    eth0: [
-      { address: '192.0.2.2', netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr: '192.0.2.2/24' },
-      { address: 'fd00::2', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:00:00:00:00:01', internal: false, cidr: 'fd00::2/64', scopeid: 0 },
-    ],
-  };
-
-  it('finds the machine\'s addresses, however IPv6 is spelled', () => {
-    expect(isOwnAddress('192.0.2.2', interfaces)).toBe(true);
-    expect(isOwnAddress('FD00:0:0::2', interfaces)).toBe(true);
-    expect(isOwnAddress('192.0.2.3', interfaces)).toBe(false);
-  });
-
-  it('ignores loopback: Avahi does not publish it', () => {
-    expect(isOwnAddress('127.0.0.1', interfaces)).toBe(false);
   });
 });

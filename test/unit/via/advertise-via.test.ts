@@ -6,7 +6,7 @@ vi.mock('../../../src/bonjour/advertise.js', async (importOriginal) => ({
   advertise: () => Promise.reject(Object.assign(new Error('bind EADDRINUSE 0.0.0.0:5353'), { code: 'EADDRINUSE' })),
 }));
 
-const { advertiseVia } = await import('../../../src/advertise-via/advertise-via.js');
+const { advertiseVia } = await import('../../../src/via/advertise-via.js');
 
 describe('advertiseVia', () => {
   it("throws a Bonjour bind failure as it is, not as DHCP port 6767's", async () => {

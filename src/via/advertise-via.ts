@@ -9,7 +9,7 @@ import { JITSI_SERVER_PORT } from '../dhcp/codec.js';
 import { DhcpResponder, type DhcpInform, type DhcpStats } from '../dhcp/responder.js';
 import { uriOptionBytes } from '../dhcp/uri-option.js';
 import { UsageError } from '../util/errors.js';
-import { parseVia, type DiscoveryMethod } from '../template/discovery-methods.js';
+import { parseVia, type DiscoveryMethod } from './methods.js';
 import { selectInterfaces } from '../util/network-interfaces.js';
 
 export interface AdvertiseViaOptions extends AdvertiseOptions {

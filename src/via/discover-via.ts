@@ -1,8 +1,8 @@
 /**
  * `discover --via bonjour,dhcp`: asks by every method at once, as clients set to Bonjour and clients
- * set to DHCP would, and says when they would be provisioned from different URIs.
+ * set to DHCP would; disagreement.ts says when they would be provisioned from different URIs.
  */
-import { parseVia, type DiscoveryMethod } from '../template/discovery-methods.js';
+import { parseVia, type DiscoveryMethod } from './methods.js';
 import { discover, type DiscoveredService, type DiscoverOptions } from '../bonjour/discover.js';
 import { discoverDhcp, type DhcpDiscovered } from '../dhcp/discover.js';
 
@@ -32,11 +32,4 @@ export function firstTemplates(found: ViaFindings): Partial<Record<DiscoveryMeth
   const bonjour = found.bonjour?.find((s) => s.complete)?.template;
   const dhcp = found.dhcp?.[0]?.uri;
   return { ...(bonjour !== undefined ? { bonjour } : {}), ...(dhcp !== undefined ? { dhcp } : {}) };
-}
-
-/** A warning when both methods answered with different URIs; undefined when they agree or one is silent. */
-export function methodDisagreement(found: ViaFindings): string | undefined {
-  const t = firstTemplates(found);
-  if (t.bonjour === undefined || t.dhcp === undefined || t.bonjour === t.dhcp) return undefined;
-  return `Bonjour and DHCP disagree: clients set to Bonjour would use ${t.bonjour}, clients set to DHCP ${t.dhcp}`;
 }

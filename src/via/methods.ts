@@ -1,7 +1,7 @@
 /**
- * The ways a Jitsi client can be set to find its provisioning URI. Apart from the advertiser and
- * the discoverer that use them, so that checking a `via` setting loads neither (every command's
- * start-up pays for what src/cli/common.ts imports).
+ * The ways a Jitsi client can be set to find its provisioning URI, and the `via` setting naming them.
+ * A module apart from the advertiser and the discoverer that use them, so that checking a `via`
+ * setting loads neither (every command's start-up pays for what src/cli/common.ts imports).
  */
 import { UsageError } from '../util/errors.js';
 
