@@ -18,7 +18,7 @@ export { discover, browse, disagreements, DEFAULT_TIMEOUT_MS, type DiscoverOptio
 export { listInterfaces, selectInterfaces, type NetInterface, type InterfaceAddress } from './util/network-interfaces.js';
 export type { ServiceDefinition } from './bonjour/service-records.js';
 export type { TransportStats } from './bonjour/transport.js';
-export type { AnswerKind } from './bonjour/responder.js';
+export type { AnswerKind } from './bonjour/answer.js';
 export * from './avahi/service-file.js';
 export * from './avahi/hosts-file.js';
 export * from './util/atomic-write.js';

@@ -9,7 +9,8 @@ import { UsageError, type WarningSink } from '../util/errors.js';
 import { listInterfaces, selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
 import { escapeControls } from '../util/printable.js';
 import { ConflictWatch, type ConflictNotice } from './conflict-watch.js';
-import { ConflictError, Responder, type AnswerKind, type Conflict, type ConflictPolicy, type QueryReport } from './responder.js';
+import type { AnswerKind } from './answer.js';
+import { ConflictError, Responder, type Conflict, type ConflictPolicy, type QueryReport } from './responder.js';
 import { instanceFullName, type ServiceDefinition } from './service-records.js';
 import { MdnsTransport, type TransportStats } from './transport.js';
 import {
