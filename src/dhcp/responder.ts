@@ -13,18 +13,8 @@ import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { interfaceForSource, isSubnetEdge, listInterfaces, onSubnet, type InterfaceAddress, type NetInterface } from '../util/network-interfaces.js';
 import { TokenBuckets } from '../util/token-buckets.js';
-import {
-  BOOTREPLY,
-  BOOTREQUEST,
-  decodeDhcp,
-  encodeDhcp,
-  hardwareAddress,
-  JITSI_SERVER_PORT,
-  MessageType,
-  messageType,
-  Option,
-  type DhcpMessage,
-} from './codec.js';
+import { AckTemplates } from './ack.js';
+import { BOOTREQUEST, decodeDhcp, hardwareAddress, JITSI_SERVER_PORT, MessageType, messageType, Option, type DhcpMessage } from './codec.js';
 
 export interface DhcpResponderOptions {
   /** Option 224's bytes (see uriOptionBytes). */
@@ -85,14 +75,6 @@ const SEND_ERROR_REPORT_MS = 10_000;
 /** Bound of every per-address map: beyond it the map is emptied, so a flood cannot grow it. */
 const MAP_CAP = 4096;
 
-/** Header bytes an ACK copies from its INFORM (RFC 2131 §4.3.5): htype+hlen, xid, flags+ciaddr, giaddr+chaddr. */
-const COPIED_FROM_INFORM: readonly (readonly [number, number])[] = [
-  [1, 3],
-  [4, 8],
-  [10, 16],
-  [24, 44],
-];
-
 /**
  * Every answer goes to an IPv4 literal read from a packet. dgram would still pass it through
  * dns.lookup, which defers the send by a tick and cost ~0.1 ms of the turnaround (measured in the
@@ -120,25 +102,6 @@ export function asksForUri(m: DhcpMessage): boolean {
   return false;
 }
 
-/** The DHCPACK of RFC 2131 §4.3.5 for `inform`, from `serverId`. */
-export function buildAck(inform: Pick<DhcpMessage, 'htype' | 'hlen' | 'xid' | 'flags' | 'ciaddr' | 'giaddr' | 'chaddr'>, uri: Buffer, serverId: string): Buffer {
-  return encodeDhcp({
-    op: BOOTREPLY,
-    htype: inform.htype,
-    hlen: inform.hlen,
-    xid: inform.xid,
-    flags: inform.flags,
-    ciaddr: inform.ciaddr,
-    giaddr: inform.giaddr,
-    chaddr: inform.chaddr,
-    options: [
-      [Option.MESSAGE_TYPE, Buffer.from([MessageType.ACK])],
-      [Option.SERVER_ID, Buffer.from(serverId.split('.').map(Number))],
-      [Option.PROVISIONING_URI, uri],
-    ],
-  });
-}
-
 /**
  * The client an INFORM's answer budget is kept for (`answer` uses the same key: ciaddr, else the
  * source), read from the raw header; undefined for a relayed or too short packet, which are left to
@@ -155,18 +118,19 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
   private readonly seen = new Map<string, number>();
   private readonly routes = new Map<string, Route | undefined>();
   private readonly sendErrorReported = new Map<string, number>();
-  private readonly ackTemplates = new Map<string, Buffer>();
+  private readonly acks: AckTemplates;
   private readonly poll: NodeJS.Timeout;
   private closed = false;
 
   private constructor(
     private readonly socket: dgram.Socket,
-    private readonly uri: Buffer,
+    uri: Buffer,
     private interfaces: readonly NetInterface[],
     private readonly wanted: readonly string[] | undefined,
     readonly port: number,
   ) {
     super();
+    this.acks = new AckTemplates(uri);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', (err) => this.reportSendError('0.0.0.0', err));
     this.poll = setInterval(() => {
@@ -244,7 +208,7 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
       this.stats.limited++;
       return;
     }
-    const ack = this.ackFor(raw, route.own.address);
+    const ack = this.acks.ackFor(raw, route.own.address);
     // §4.3.5: straight to ciaddr, relayed or not, as ISC dhcpd does. Sent back through the relay
     // (§4.1), the ACK never reaches Jitsi: dhcrelay forwards a reply without the broadcast flag to
     // yiaddr, which is 0.0.0.0 in an answer to an INFORM (seen in the lab, see docs/dhcp.md).
@@ -291,24 +255,6 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
     if (this.routes.size > MAP_CAP) this.routes.clear();
     this.routes.set(key, route);
     return route;
-  }
-
-  /**
-   * buildAck's bytes without building them: the codec writes the parts every answer from `serverId`
-   * shares once, and each answer copies in the INFORM's own header fields. Measured in the lab, the
-   * allocations of a full encode were most of the responder's turnaround.
-   */
-  private ackFor(inform: Buffer, serverId: string): Buffer {
-    let template = this.ackTemplates.get(serverId);
-    if (!template) {
-      const zero = { htype: 0, hlen: 0, xid: 0, flags: 0, ciaddr: '0.0.0.0', giaddr: '0.0.0.0', chaddr: Buffer.alloc(16) };
-      template = buildAck(zero, this.uri, serverId);
-      this.ackTemplates.set(serverId, template);
-    }
-    const ack = Buffer.allocUnsafe(template.length);
-    ack.set(template);
-    for (const [from, to] of COPIED_FROM_INFORM) for (let i = from; i < to; i++) ack[i] = inform[i]!;
-    return ack;
   }
 
   /** A token bucket per client: a flood from one host costs a decode, not an answer. */

@@ -6,7 +6,8 @@ import dgram from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOOTREPLY, decodeDhcp, encodeDhcp, MessageType, Option } from '../../../src/dhcp/codec.js';
 import { buildInform } from '../../../src/dhcp/discover.js';
-import { buildAck, DhcpResponder, type DhcpInform } from '../../../src/dhcp/responder.js';
+import { buildAck } from '../../../src/dhcp/ack.js';
+import { DhcpResponder, type DhcpInform } from '../../../src/dhcp/responder.js';
 import type { NetInterface } from '../../../src/util/network-interfaces.js';
 
 const LOOP: NetInterface = { name: 'lo-test', mac: '00:00:00:00:00:00', ipv4: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 4, scopeid: 0 }], ipv6: [] };
