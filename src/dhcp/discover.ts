@@ -14,7 +14,7 @@
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { DiscoverOptions } from '../bonjour/discover.js';
-import { UsageError } from '../util/errors.js';
+import { UsageError, type WarningSink } from '../util/errors.js';
 import { selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
 import {
   BOOTREQUEST,
@@ -31,6 +31,8 @@ import {
 export interface DhcpDiscoverOptions extends Pick<DiscoverOptions, 'timeoutMs' | 'interfaces' | 'all'> {
   /** Server port; default 6767; we listen on port + 1. */
   readonly port?: number | undefined;
+  /** Told when an address could not ask (a send refused, an error on its socket) while others could. */
+  readonly warn?: WarningSink | undefined;
 }
 
 export interface DhcpDiscovered {
@@ -91,8 +93,9 @@ function ipOf(buf: Buffer | undefined): string | undefined {
 }
 
 /**
- * Asks every IPv4 address of the chosen interfaces; `[]` when no server answered in time. Send
- * errors do not stop the others; when every send failed, the last error is thrown.
+ * Asks every IPv4 address of the chosen interfaces; `[]` when no server answered in time. A socket
+ * error does not stop the others: it goes to `warn`, once per address and error; when every send
+ * failed, the last error is thrown instead.
  */
 export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<DhcpDiscovered[]> {
   const port = options.port ?? JITSI_SERVER_PORT;
@@ -111,8 +114,9 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
   }
   const started = performance.now();
   const found: DhcpDiscovered[] = [];
-  const sendErrors: Error[] = [];
   let sends = 0;
+  let failures = 0;
+  const told = new Set<string>();
   return await new Promise<DhcpDiscovered[]>((resolve, reject) => {
     const timers: NodeJS.Timeout[] = [];
     // a send callback can still arrive after a reply or the timeout ended the run, and closing a
@@ -125,6 +129,12 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
       for (const a of askers) a.socket.close();
       if (error) reject(error);
       else resolve(found);
+    };
+    const tell = (a: Asker, err: Error) => {
+      const key = `${a.address} ${err.message}`;
+      if (done || told.has(key)) return;
+      told.add(key);
+      options.warn?.(`asking from ${a.address} (${a.iface.name}): ${err.message}`);
     };
     for (const a of askers) {
       a.socket.on('message', (buf, rinfo) => {
@@ -151,15 +161,19 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
         found.push(result);
         if (!options.all) finish();
       });
-      a.socket.on('error', () => undefined);
+      a.socket.on('error', (err) => tell(a, err));
     }
     const sendAll = () => {
       let pending = askers.length;
+      const failed: [Asker, Error][] = [];
       for (const a of askers) {
         a.socket.send(a.packet, port, '255.255.255.255', (err) => {
           sends++;
-          if (err) sendErrors.push(err);
-          if (--pending === 0 && sendErrors.length === sends) finish(sendErrors.at(-1));
+          if (err) failed.push([a, err]);
+          if (--pending > 0) return;
+          failures += failed.length;
+          if (failures === sends) finish(failed.at(-1)![1]);
+          else for (const [asker, e] of failed) tell(asker, e);
         });
       }
     };
