@@ -61,6 +61,8 @@ export type AdvertiseEvent =
       readonly answered: readonly AnswerKind[];
     }
   | { readonly event: 'send-error'; readonly interface: string; readonly error: string }
+  /** A packet from `from` that provdisc failed to handle (a fault of its own, not the sender's); it keeps advertising. */
+  | { readonly event: 'error'; readonly from: string; readonly interface: string; readonly error: string }
   | { readonly event: 'interfaces-changed'; readonly interfaces: readonly AdvertisedInterface[] }
   | { readonly event: 'goodbye'; readonly instance: string; readonly packets: TransportStats };
 

@@ -10,7 +10,7 @@ import { conflictEvent, describeInterfaces, NameConflictError, queryEvent, stopp
 import { ConflictWatch } from './conflict-watch.js';
 import { ConflictError, Responder, type ConflictPolicy } from './responder.js';
 import type { ServiceDefinition } from './service-records.js';
-import { MdnsTransport, type TransportStats } from './transport.js';
+import { addPackets, MdnsTransport, noPackets, type TransportStats } from './transport.js';
 
 // the advertising API in one import, as the library and advertise-via use it
 export { localHostName, planAdvertisement, type AdvertiseOptions } from './advertise-plan.js';
@@ -44,6 +44,7 @@ async function startSession(
   const transport = await MdnsTransport.open(interfaces);
   const responder = new Responder(transport, service, Math.random, policy);
   responder.on('send-error', (iface, err) => emit({ event: 'send-error', interface: iface.name, error: err.message }));
+  transport.on('fault', (err, source) => emit({ event: 'error', from: source.address, interface: source.interface.name, error: err.message }));
   try {
     await responder.start(probe);
   } catch (err) {
@@ -66,7 +67,7 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
   private readonly poll: NodeJS.Timeout;
   private switching: Promise<void> = Promise.resolve();
   /** Packet counts of the sessions already ended; the live one adds its own. */
-  private readonly pastStats: TransportStats = { received: 0, sent: 0, malformed: 0, offLink: 0, echoes: 0 };
+  private readonly pastStats = noPackets();
   /** Outlives the sessions: a rogue is the same rogue after an interface change. */
   private readonly conflicts = new ConflictWatch((notice) => this.emit('event', conflictEvent(notice, this.service)));
 
@@ -117,11 +118,10 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
     })();
   }
 
-  /** Packets received, sent and dropped (malformed, off-link, our own echoes) since the start. */
+  /** Packets received, sent and dropped (malformed, off-link, our own echoes, faults) since the start. */
   packetStats(): TransportStats {
-    const live = this.session?.transport.stats;
     const sum = { ...this.pastStats };
-    if (live) for (const k of Object.keys(sum) as (keyof TransportStats)[]) sum[k] += live[k];
+    if (this.session) addPackets(sum, this.session.transport.stats);
     return sum;
   }
 
@@ -130,7 +130,7 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
     if (!s) return;
     await s.responder.stop(goodbye);
     await s.transport.close();
-    for (const k of Object.keys(this.pastStats) as (keyof TransportStats)[]) this.pastStats[k] += s.transport.stats[k];
+    addPackets(this.pastStats, s.transport.stats);
     this.session = undefined;
   }
 

@@ -131,6 +131,20 @@ describe('DhcpResponder', () => {
     }
   });
 
+  it("tells an 'inform' listener's exception as a fault, counts it apart from malformed packets, and keeps answering", async () => {
+    const faults: { address: string; error: string }[] = [];
+    responder.on('fault', (e) => faults.push(e));
+    responder.prependListener('inform', () => {
+      throw new Error('the listener broke');
+    });
+    await send(buildInform(20, '127.0.0.2', '02:00:00:00:00:0a'));
+    await send(buildInform(21, '127.0.0.2', '02:00:00:00:00:0a'));
+    await settle();
+    expect(faults).toEqual([{ address: '127.0.0.2', error: 'the listener broke' }]);
+    expect(responder.stats).toMatchObject({ received: 2, answered: 2, malformed: 0, faults: 2 });
+    expect(replies).toHaveLength(2);
+  });
+
   it('answers a flood from one client at a bounded rate', async () => {
     for (let i = 0; i < 200; i++) await send(buildInform(i, '127.0.0.2', '02:00:00:00:00:09'));
     await settle();
