@@ -92,6 +92,41 @@ function ipOf(buf: Buffer | undefined): string | undefined {
   return buf?.length === 4 ? [...buf].join('.') : undefined;
 }
 
+/** A socket and an INFORM per target; none left open when one cannot bind. */
+async function openAskers(targets: readonly { iface: NetInterface; address: string }[], port: number, xid: number): Promise<Asker[]> {
+  const askers: Asker[] = [];
+  try {
+    for (const t of targets) askers.push({ ...t, socket: await openSocket(t.address, port + 1), packet: buildInform(xid, t.address, t.iface.mac) });
+  } catch (err) {
+    for (const a of askers) a.socket.close();
+    throw err;
+  }
+  return askers;
+}
+
+/** What `a` found in a packet from `source`; undefined when it is not an answer to our INFORMs. */
+function replyTo(a: Asker, xid: number, buf: Buffer, source: string, started: number): DhcpDiscovered | undefined {
+  let m: DhcpMessage;
+  try {
+    m = decodeDhcp(buf);
+  } catch {
+    return undefined;
+  }
+  const uri = m.options.get(Option.PROVISIONING_URI);
+  // like Jitsi: any packet with our xid and option 224 will do
+  if (m.xid !== xid || !uri) return undefined;
+  const from = ipOf(m.options.get(Option.SERVER_ID));
+  return {
+    uri: uri.toString('utf8'),
+    from: from ?? source,
+    serverId: from,
+    interface: a.iface.name,
+    address: a.address,
+    xid: xid.toString(16).padStart(8, '0'),
+    elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
+  };
+}
+
 /**
  * Asks every IPv4 address of the chosen interfaces; `[]` when no server answered in time. A socket
  * error does not stop the others: it goes to `warn`, once per address and error; when every send
@@ -105,13 +140,7 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
   if (targets.length === 0) {
     throw new UsageError('no IPv4 address on the chosen interfaces: a DHCPINFORM is sent from one', 'choose an interface with an IPv4 address (--interface), or use --via bonjour');
   }
-  const askers: Asker[] = [];
-  try {
-    for (const t of targets) askers.push({ ...t, socket: await openSocket(t.address, port + 1), packet: buildInform(xid, t.address, t.iface.mac) });
-  } catch (err) {
-    for (const a of askers) a.socket.close();
-    throw err;
-  }
+  const askers = await openAskers(targets, port, xid);
   const started = performance.now();
   const found: DhcpDiscovered[] = [];
   let sends = 0;
@@ -138,25 +167,8 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
     };
     for (const a of askers) {
       a.socket.on('message', (buf, rinfo) => {
-        let m: DhcpMessage;
-        try {
-          m = decodeDhcp(buf);
-        } catch {
-          return;
-        }
-        const uri = m.options.get(Option.PROVISIONING_URI);
-        // like Jitsi: any packet with our xid and option 224 will do
-        if (m.xid !== xid || !uri) return;
-        const from = ipOf(m.options.get(Option.SERVER_ID));
-        const result: DhcpDiscovered = {
-          uri: uri.toString('utf8'),
-          from: from ?? rinfo.address,
-          serverId: from,
-          interface: a.iface.name,
-          address: a.address,
-          xid: xid.toString(16).padStart(8, '0'),
-          elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
-        };
+        const result = replyTo(a, xid, buf, rinfo.address, started);
+        if (!result) return;
         if (found.some((f) => f.uri === result.uri && f.serverId === result.serverId && f.interface === result.interface)) return;
         found.push(result);
         if (!options.all) finish();
