@@ -18,7 +18,7 @@ export { discover, browse, disagreements, DEFAULT_TIMEOUT_MS, type DiscoverOptio
 export { listInterfaces, selectInterfaces, type NetInterface, type InterfaceAddress } from './util/network-interfaces.js';
 export type { ServiceDefinition } from './bonjour/service-records.js';
 export type { TransportStats } from './bonjour/transport.js';
-export type { AnswerKind } from './bonjour/responder.js';
+export type { AnswerKind } from './bonjour/answer.js';
 export * from './avahi/service-file.js';
 export * from './avahi/hosts-file.js';
 export { isOwnAddress, srvTarget, addHostsLine, checkHostNames, type SrvTarget } from './avahi/srv-target.js';
@@ -32,7 +32,8 @@ export * from './client/environment.js';
 export * from './client/uuid-state.js';
 export { parseVia, DISCOVERY_METHODS, type DiscoveryMethod } from './via/methods.js';
 export { advertiseVia, ViaAdvertisement, type AdvertiseViaOptions, type ViaAnnounced, type ViaEvent } from './via/advertise-via.js';
-export { DhcpResponder, buildAck, asksForUri, type DhcpInform, type DhcpStats, type DhcpResponderOptions } from './dhcp/responder.js';
+export { DhcpResponder, asksForUri, type DhcpInform, type DhcpStats, type DhcpResponderOptions } from './dhcp/responder.js';
+export { buildAck } from './dhcp/ack.js';
 export * from './dhcp/codec.js';
 export { uriOptionBytes, DHCP_OPTION_MAX_BYTES } from './dhcp/uri-option.js';
 export { discoverDhcp, buildInform, type DhcpDiscoverOptions, type DhcpDiscovered } from './dhcp/discover.js';

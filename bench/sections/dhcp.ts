@@ -69,7 +69,7 @@ async function captureDhcp(host: LabHost, iface: string) {
  */
 function nodeFloorScript(serverId: string): string {
   const dist = (m: string) => JSON.stringify(path.join(REPO_ROOT, 'dist/dhcp', m));
-  return `const { buildAck } = await import(${dist('responder.js')});
+  return `const { buildAck } = await import(${dist('ack.js')});
 const { decodeDhcp } = await import(${dist('codec.js')});
 const s = (await import('node:dgram')).createSocket('udp4');
 const uri = Buffer.from(${JSON.stringify(TEMPLATE)});

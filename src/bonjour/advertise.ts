@@ -1,167 +1,20 @@
 /**
- * `advertise`: the template, validated, published as the `Provisioning URL` service on the chosen
- * interfaces until closed.
+ * `advertise`: the template, validated (advertise-plan.ts), published as the `Provisioning URL`
+ * service on the chosen interfaces until closed, and told as events (advertise-events.ts). On every
+ * interface change the sockets and the responder — a session — are replaced whole.
  */
 import { EventEmitter } from 'node:events';
-import os from 'node:os';
-import { checkHostAddress, checkHostName } from '../template/host.js';
-import { UsageError, type WarningSink } from '../util/errors.js';
 import { listInterfaces, selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
-import { escapeControls } from '../util/printable.js';
-import { ConflictWatch, type ConflictNotice } from './conflict-watch.js';
-import { ConflictError, Responder, type AnswerKind, type Conflict, type ConflictPolicy, type QueryReport } from './responder.js';
-import { instanceFullName, type ServiceDefinition } from './service-records.js';
-import { MdnsTransport, type TransportStats } from './transport.js';
-import {
-  checkInstanceName,
-  defaultPortFor,
-  fromTxt,
-  JITSI_INSTANCE_NAME,
-  parseTemplate,
-  serviceTypeFor,
-  toTxt,
-} from '../template/template.js';
+import { planAdvertisement, type AdvertiseOptions } from './advertise-plan.js';
+import { conflictEvent, describeInterfaces, NameConflictError, queryEvent, stoppedBy, type AdvertiseEvent } from './advertise-events.js';
+import { ConflictWatch } from './conflict-watch.js';
+import { ConflictError, Responder, type ConflictPolicy } from './responder.js';
+import type { ServiceDefinition } from './service-records.js';
+import { addPackets, MdnsTransport, noPackets, type TransportStats } from './transport.js';
 
-export interface AdvertiseOptions {
-  /** The provisioning URI template. */
-  readonly template: string;
-  /** Instance name; Jitsi only looks for `Provisioning URL`. */
-  readonly name?: string | undefined;
-  /** SRV target; default `<this machine's hostname>.local`. */
-  readonly host?: string | undefined;
-  /** SRV port; default the template's port, else 443/80. */
-  readonly port?: number | undefined;
-  /** Addresses to publish for `host` when it names another machine. */
-  readonly addresses?: readonly string[] | undefined;
-  /** Interface names; default every usable one. */
-  readonly interfaces?: readonly string[] | undefined;
-  /**
-   * Stop (and settle `finished` with the conflict) when another host answers for the name after the
-   * announcement. Default false: provdisc re-asserts its records and keeps advertising.
-   */
-  readonly exitOnConflict?: boolean | undefined;
-  readonly warn?: WarningSink | undefined;
-}
-
-export interface AdvertisedInterface {
-  readonly name: string;
-  readonly addresses: readonly string[];
-}
-
-export type AdvertiseEvent =
-  | {
-      readonly event: 'announced';
-      readonly instance: string;
-      readonly type: string;
-      readonly template: string;
-      readonly host: string;
-      readonly port: number;
-      readonly txt: readonly string[];
-      readonly interfaces: readonly AdvertisedInterface[];
-    }
-  | {
-      readonly event: 'conflict';
-      readonly from: string;
-      readonly interface: string;
-      readonly message: string;
-      /** What the other host advertises under the name: the template rebuilt from its records. */
-      readonly advertises: string;
-      /** 'defended': records re-asserted, still advertising; 'stopped': the advertisement ended. */
-      readonly action: 'defended' | 'stopped';
-      /** Conflicting answers from that host since its last report (reports come at most every 30 s). */
-      readonly count: number;
-      readonly total: number;
-    }
-  | {
-      /** Conflicting answers from hosts beyond the first `hosts` told apart, summed up. */
-      readonly event: 'conflict-more';
-      readonly interface: string;
-      readonly hosts: number;
-      readonly count: number;
-      readonly total: number;
-      readonly message: string;
-    }
-  | { readonly event: 'conflict-quiet'; readonly from: string; readonly interface: string; readonly total: number; readonly message: string }
-  | {
-      readonly event: 'query';
-      readonly from: string;
-      readonly port: number;
-      readonly interface: string;
-      readonly questions: readonly { readonly name: string; readonly type: string; readonly qu: boolean }[];
-      readonly answered: readonly AnswerKind[];
-    }
-  | { readonly event: 'send-error'; readonly interface: string; readonly error: string }
-  | { readonly event: 'interfaces-changed'; readonly interfaces: readonly AdvertisedInterface[] }
-  | { readonly event: 'goodbye'; readonly instance: string; readonly packets: TransportStats };
-
-/** The name is held by another host with other data; the advertisement stopped (never renamed). */
-export class NameConflictError extends UsageError {
-  constructor(
-    readonly conflict: Conflict,
-    service: ServiceDefinition,
-  ) {
-    super(
-      `"${instanceFullName(service)}" is already advertised by ${conflict.from} (seen on ${conflict.interface}): ${escapeControls(describeRecords(conflict, service))}`,
-      `stop the other advertiser, or make it advertise the same template; a renamed instance would be invisible to Jitsi, so provdisc does not rename`,
-    );
-    this.name = 'NameConflictError';
-  }
-}
-
-/** What the other host advertises under the name, as a template when its TXT says so. */
-export function describeRecords(conflict: Conflict, service: ServiceDefinition): string {
-  const srv = conflict.records.find((r) => r.type === 'SRV');
-  const txt = conflict.records.find((r) => r.type === 'TXT');
-  if (txt?.type === 'TXT') {
-    const port = srv?.type === 'SRV' ? srv.data.port : undefined;
-    const host = srv?.type === 'SRV' ? srv.data.target : undefined;
-    return fromTxt({ type: service.type, txt: txt.data, host, port, addresses: [] });
-  }
-  if (srv?.type === 'SRV') return `a service on ${srv.data.target}:${srv.data.port}`;
-  return 'different records';
-}
-
-/** This machine's mDNS name: the first label of its hostname under `.local`. */
-export function localHostName(): string {
-  return `${os.hostname().split('.')[0]}.local`;
-}
-
-/** Validates everything before any socket opens: the service to publish, and advice for the user. */
-export function planAdvertisement(options: AdvertiseOptions): ServiceDefinition {
-  const warn = options.warn ?? (() => {});
-  const template = parseTemplate(options.template, warn);
-  const instance = options.name ?? JITSI_INSTANCE_NAME;
-  checkInstanceName(instance);
-  if (instance !== JITSI_INSTANCE_NAME) {
-    warn(`the instance is named "${instance}": Jitsi clients only look for "${JITSI_INSTANCE_NAME}" and will not find it`);
-  }
-  const own = localHostName();
-  const host = (options.host ?? own).replace(/\.$/, '');
-  checkHostName(host, warn);
-  // a zone only says which link the admin typed the address for: the address record has none
-  const addresses = (options.addresses ?? []).map((a) => a.replace(/%.*$/, ''));
-  for (const a of addresses) checkHostAddress(a);
-  const isOwnName = host.toLowerCase() === own.toLowerCase();
-  if (addresses.length > 0 && isOwnName) {
-    throw new UsageError(
-      `--address only applies when --host names another machine; "${host}" is this machine`,
-      'add --host NAME.local for the provisioning server, or drop --address',
-    );
-  }
-  if (!isOwnName && addresses.length === 0) {
-    warn(
-      `no --address for ${host}: provdisc publishes no address for it, so that machine must publish its own (or Jitsi cannot resolve the service)`,
-    );
-  }
-  return {
-    instance,
-    type: serviceTypeFor(template.scheme),
-    host,
-    port: options.port ?? template.port ?? defaultPortFor(template.scheme),
-    txt: toTxt(template),
-    addresses: isOwnName ? 'interface' : addresses.length > 0 ? addresses : 'none',
-  };
-}
+// the advertising API in one import, as the library and advertise-via use it
+export { localHostName, planAdvertisement, type AdvertiseOptions } from './advertise-plan.js';
+export { describeInterfaces, describeRecords, NameConflictError, type AdvertisedInterface, type AdvertiseEvent } from './advertise-events.js';
 
 export interface AdvertisementEvents {
   event: [AdvertiseEvent];
@@ -175,57 +28,6 @@ interface Session {
   readonly interfaces: readonly NetInterface[];
   readonly transport: MdnsTransport;
   readonly responder: Responder;
-}
-
-function queryEvent(q: QueryReport): AdvertiseEvent & { event: 'query' } {
-  return {
-    event: 'query',
-    from: q.from,
-    port: q.port,
-    interface: q.interface,
-    questions: q.questions.map((x) => ({ name: x.name, type: x.type, qu: x.unicastResponse })),
-    answered: q.answered,
-  };
-}
-
-function conflictEvent(notice: ConflictNotice, service: ServiceDefinition): AdvertiseEvent {
-  if (notice.kind === 'quiet') {
-    return {
-      event: 'conflict-quiet',
-      from: notice.from,
-      interface: notice.interface,
-      total: notice.total,
-      message: `${notice.from} (on ${notice.interface}) has sent no conflicting answer for ${notice.quietMs / 1000} s (${notice.total} in all)`,
-    };
-  }
-  if (notice.kind === 'more') {
-    return {
-      event: 'conflict-more',
-      interface: notice.interface,
-      hosts: notice.hosts,
-      count: notice.count,
-      total: notice.total,
-      message: `${notice.count} more conflicting answers for "${instanceFullName(service)}" (on ${notice.interface}) from hosts beyond the first ${notice.hosts} told (${notice.total} in all); provdisc re-asserted its own records and keeps advertising`,
-    };
-  }
-  const { conflict, count, total } = notice;
-  const advertises = describeRecords(conflict, service);
-  const times = total === 1 ? '' : ` (${count} conflicting answers since the last report, ${total} in all)`;
-  return {
-    event: 'conflict',
-    from: conflict.from,
-    interface: conflict.interface,
-    message: `${conflict.from} (on ${conflict.interface}) answers for "${instanceFullName(service)}" with ${escapeControls(advertises)}${times}; provdisc re-asserted its own records and keeps advertising — find and stop that host`,
-    advertises,
-    action: 'defended',
-    count,
-    total,
-  };
-}
-
-/** Interfaces as events show them: name and every address. */
-export function describeInterfaces(interfaces: readonly NetInterface[]): AdvertisedInterface[] {
-  return interfaces.map((i) => ({ name: i.name, addresses: [...i.ipv4, ...i.ipv6].map((a) => a.address) }));
 }
 
 function fingerprint(interfaces: readonly NetInterface[]): string {
@@ -242,6 +44,7 @@ async function startSession(
   const transport = await MdnsTransport.open(interfaces);
   const responder = new Responder(transport, service, Math.random, policy);
   responder.on('send-error', (iface, err) => emit({ event: 'send-error', interface: iface.name, error: err.message }));
+  transport.on('fault', (err, source) => emit({ event: 'error', from: source.address, interface: source.interface.name, error: err.message }));
   try {
     await responder.start(probe);
   } catch (err) {
@@ -264,7 +67,7 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
   private readonly poll: NodeJS.Timeout;
   private switching: Promise<void> = Promise.resolve();
   /** Packet counts of the sessions already ended; the live one adds its own. */
-  private readonly pastStats: TransportStats = { received: 0, sent: 0, malformed: 0, offLink: 0, echoes: 0 };
+  private readonly pastStats = noPackets();
   /** Outlives the sessions: a rogue is the same rogue after an interface change. */
   private readonly conflicts = new ConflictWatch((notice) => this.emit('event', conflictEvent(notice, this.service)));
 
@@ -315,11 +118,10 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
     })();
   }
 
-  /** Packets received, sent and dropped (malformed, off-link, our own echoes) since the start. */
+  /** Packets received, sent and dropped (malformed, off-link, our own echoes, faults) since the start. */
   packetStats(): TransportStats {
-    const live = this.session?.transport.stats;
     const sum = { ...this.pastStats };
-    if (live) for (const k of Object.keys(sum) as (keyof TransportStats)[]) sum[k] += live[k];
+    if (this.session) addPackets(sum, this.session.transport.stats);
     return sum;
   }
 
@@ -328,7 +130,7 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
     if (!s) return;
     await s.responder.stop(goodbye);
     await s.transport.close();
-    for (const k of Object.keys(this.pastStats) as (keyof TransportStats)[]) this.pastStats[k] += s.transport.stats[k];
+    addPackets(this.pastStats, s.transport.stats);
     this.session = undefined;
   }
 
@@ -364,19 +166,6 @@ export class Advertisement extends EventEmitter<AdvertisementEvents> {
       }
     }
   }
-}
-
-function stoppedBy(conflict: Conflict, service: ServiceDefinition): AdvertiseEvent & { event: 'conflict' } {
-  return {
-    event: 'conflict',
-    from: conflict.from,
-    interface: conflict.interface,
-    message: new NameConflictError(conflict, service).message,
-    advertises: describeRecords(conflict, service),
-    action: 'stopped',
-    count: 1,
-    total: 1,
-  };
 }
 
 /**

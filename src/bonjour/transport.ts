@@ -7,6 +7,7 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { interfaceForSource, isLinkLocalIpv6, type NetInterface } from '../util/network-interfaces.js';
+import { TokenBuckets } from '../util/token-buckets.js';
 import { decodeMessage, encodeMessage, MDNS_IPV4_GROUP, MDNS_IPV6_GROUP, MDNS_PORT, type MdnsMessage, type OutgoingMessage } from './wire.js';
 
 export interface PacketSource {
@@ -18,12 +19,23 @@ export interface PacketSource {
 export interface TransportStats {
   received: number;
   sent: number;
-  /** Packets that did not decode, or that a listener could not handle: dropped. */
+  /** Packets that did not decode: dropped. */
   malformed: number;
   /** Packets from a source on no subnet of ours (RFC 6762 §11): dropped. */
   offLink: number;
   /** Our own multicasts looped back to us: dropped. */
   echoes: number;
+  /** Packets a listener threw on: a fault of ours, not the sender's; told as 'fault' (see receive()). */
+  faults: number;
+}
+
+export function noPackets(): TransportStats {
+  return { received: 0, sent: 0, malformed: 0, offLink: 0, echoes: 0, faults: 0 };
+}
+
+/** Adds `more`'s counts to `into`'s. */
+export function addPackets(into: TransportStats, more: Readonly<TransportStats>): void {
+  for (const k of Object.keys(into) as (keyof TransportStats)[]) into[k] += more[k];
 }
 
 export interface TransportEvents {
@@ -31,12 +43,22 @@ export interface TransportEvents {
   'send-error': [iface: NetInterface, error: Error];
 }
 
-/** What the responder and the browser need of a transport (tests give them a fake one). */
+interface MdnsTransportEvents extends TransportEvents {
+  /** A 'message' listener threw on the packet from `source`; at most one a source per FAULT_REPORT_MS. */
+  fault: [error: Error, source: PacketSource];
+}
+
+/**
+ * What the responder and the browser need of a transport (tests give them a fake one): the events
+ * they listen to, one by one, so that a transport may tell more (MdnsTransport's 'fault').
+ */
 export interface PacketChannel {
   readonly interfaces: readonly NetInterface[];
   send(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): Promise<void>;
-  on<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): unknown;
-  off<E extends keyof TransportEvents>(event: E, listener: (...args: TransportEvents[E]) => void): unknown;
+  on(event: 'message', listener: (...args: TransportEvents['message']) => void): unknown;
+  on(event: 'send-error', listener: (...args: TransportEvents['send-error']) => void): unknown;
+  off(event: 'message', listener: (...args: TransportEvents['message']) => void): unknown;
+  off(event: 'send-error', listener: (...args: TransportEvents['send-error']) => void): unknown;
 }
 
 interface InterfaceSockets {
@@ -47,9 +69,12 @@ interface InterfaceSockets {
 
 /** How long a sent packet is remembered to recognise its multicast echo. */
 const ECHO_MEMORY_MS = 2000;
+/** One fault told per source in this time: a packet that trips a bug is likely to come again. */
+const FAULT_REPORT_MS = 10_000;
 
-export class MdnsTransport extends EventEmitter<TransportEvents> implements PacketChannel {
-  readonly stats: TransportStats = { received: 0, sent: 0, malformed: 0, offLink: 0, echoes: 0 };
+export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements PacketChannel {
+  readonly stats = noPackets();
+  private readonly faultReports = new TokenBuckets(1, 1000 / FAULT_REPORT_MS, 1024);
   private readonly recent = new Map<string, number>();
   /** Our own addresses (zone dropped): only a packet from one of them can be our echo. */
   private readonly ownAddresses: ReadonlySet<string>;
@@ -195,12 +220,14 @@ export class MdnsTransport extends EventEmitter<TransportEvents> implements Pack
       this.stats.malformed++;
       return;
     }
+    const source = { address: rinfo.address, port: rinfo.port, interface: iface };
     try {
-      this.emit('message', message, { address: rinfo.address, port: rinfo.port, interface: iface });
-    } catch {
-      // a packet that decodes yet trips a listener must not end the advertisement: it is the sender's
-      // packet, and the next one may be fine
-      this.stats.malformed++;
+      this.emit('message', message, source);
+    } catch (err) {
+      // a packet that decodes is well-formed: a listener that throws on it has a bug, which is told
+      // (not counted as the sender's fault) and must not end the advertisement for the next packets
+      this.stats.faults++;
+      if (this.faultReports.spend(rinfo.address)) this.emit('fault', err instanceof Error ? err : new Error(String(err)), source);
     }
   }
 }

@@ -33,6 +33,8 @@ function describe(e: ViaEvent): string {
     }
     case 'send-error':
       return `send error on ${e.interface}: ${e.error}`;
+    case 'error':
+      return `error: could not handle a packet from ${e.from} on ${e.interface}: ${e.error}; still advertising`;
     case 'conflict':
       return e.action === 'stopped' ? `conflict: ${e.message}; stopped advertising` : `conflict: ${e.message}`;
     case 'conflict-more':
@@ -49,15 +51,17 @@ function describe(e: ViaEvent): string {
         : `interfaces changed; probed and announced again on ${where(e.interfaces)}`;
     case 'goodbye': {
       const p = e.packets;
-      return `goodbye sent for "${e.instance}"; stopped (${p.received} packets received, ${p.sent} sent; dropped: ${p.malformed} malformed, ${p.offLink} off-link)`;
+      return `goodbye sent for "${e.instance}"; stopped (${p.received} packets received, ${p.sent} sent; dropped: ${p.malformed} malformed, ${p.offLink} off-link; ${p.faults} faults)`;
     }
     case 'dhcp-inform':
       return `DHCP: answered ${e.mac} at ${e.address} on ${e.interface}${e.relay ? ` through the relay ${e.relay}` : ''}`;
     case 'dhcp-send-error':
       return `DHCP send error to ${e.address}: ${e.error}`;
+    case 'dhcp-error':
+      return `error: DHCP: could not handle a packet from ${e.address}: ${e.error}; still answering`;
     case 'dhcp-closed': {
       const p = e.packets;
-      return `DHCP stopped (${p.received} packets received, ${p.answered} answered; dropped: ${p.malformed} malformed, ${p.ignored} not an INFORM for option 224, ${p.offLink} off-link, ${p.limited} over the per-client rate)`;
+      return `DHCP stopped (${p.received} packets received, ${p.answered} answered; dropped: ${p.malformed} malformed, ${p.ignored} not an INFORM for option 224, ${p.offLink} off-link, ${p.limited} over the per-client rate; ${p.faults} faults)`;
     }
   }
 }
@@ -80,6 +84,9 @@ export function clientLines(write: (line: string) => void): (e: ViaEvent) => voi
   };
 }
 
+/** Events printed on stderr whatever the mode. */
+const TROUBLE: ReadonlySet<ViaEvent['event']> = new Set(['send-error', 'error', 'conflict', 'conflict-more', 'conflict-quiet', 'dhcp-send-error', 'dhcp-error']);
+
 /**
  * How advertise and serve (with `via`) print what the advertisement does: JSON lines, or a line per
  * event with clients rate-limited; trouble always on stderr too, since a --json reader may not be a person.
@@ -87,7 +94,7 @@ export function clientLines(write: (line: string) => void): (e: ViaEvent) => voi
 export function viaEventPrinter(json: boolean): (e: ViaEvent) => void {
   const newClient = clientLines((line) => process.stdout.write(`${line}\n`));
   return (e) => {
-    const trouble = e.event === 'send-error' || e.event === 'conflict' || e.event === 'conflict-more' || e.event === 'conflict-quiet' || e.event === 'dhcp-send-error';
+    const trouble = TROUBLE.has(e.event);
     if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
     if (json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else if (e.event === 'query' || e.event === 'dhcp-inform') newClient(e);

@@ -74,6 +74,7 @@ export function registerDiscoverCommand(program: Command): void {
           all: flags.all,
           interfaces: pick(flags.interface, config.interface),
           name,
+          warn,
         });
         const bonjour = found.bonjour ?? [];
         const complete = bonjour.filter((s) => s.complete);

@@ -14,7 +14,7 @@
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { MethodDiscoverOptions } from '../template/discover-options.js';
-import { UsageError } from '../util/errors.js';
+import { UsageError, type WarningSink } from '../util/errors.js';
 import { selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
 import {
   BOOTREQUEST,
@@ -31,6 +31,8 @@ import {
 export interface DhcpDiscoverOptions extends MethodDiscoverOptions {
   /** Server port; default 6767; we listen on port + 1. */
   readonly port?: number | undefined;
+  /** Told when an address could not ask (a send refused, an error on its socket) while others could. */
+  readonly warn?: WarningSink | undefined;
 }
 
 export interface DhcpDiscovered {
@@ -90,9 +92,45 @@ function ipOf(buf: Buffer | undefined): string | undefined {
   return buf?.length === 4 ? [...buf].join('.') : undefined;
 }
 
+/** A socket and an INFORM per target; none left open when one cannot bind. */
+async function openAskers(targets: readonly { iface: NetInterface; address: string }[], port: number, xid: number): Promise<Asker[]> {
+  const askers: Asker[] = [];
+  try {
+    for (const t of targets) askers.push({ ...t, socket: await openSocket(t.address, port + 1), packet: buildInform(xid, t.address, t.iface.mac) });
+  } catch (err) {
+    for (const a of askers) a.socket.close();
+    throw err;
+  }
+  return askers;
+}
+
+/** What `a` found in a packet from `source`; undefined when it is not an answer to our INFORMs. */
+function replyTo(a: Asker, xid: number, buf: Buffer, source: string, started: number): DhcpDiscovered | undefined {
+  let m: DhcpMessage;
+  try {
+    m = decodeDhcp(buf);
+  } catch {
+    return undefined;
+  }
+  const uri = m.options.get(Option.PROVISIONING_URI);
+  // like Jitsi: any packet with our xid and option 224 will do
+  if (m.xid !== xid || !uri) return undefined;
+  const from = ipOf(m.options.get(Option.SERVER_ID));
+  return {
+    uri: uri.toString('utf8'),
+    from: from ?? source,
+    serverId: from,
+    interface: a.iface.name,
+    address: a.address,
+    xid: xid.toString(16).padStart(8, '0'),
+    elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
+  };
+}
+
 /**
- * Asks every IPv4 address of the chosen interfaces; `[]` when no server answered in time. Send
- * errors do not stop the others; when every send failed, the last error is thrown.
+ * Asks every IPv4 address of the chosen interfaces; `[]` when no server answered in time. A socket
+ * error does not stop the others: it goes to `warn`, once per address and error; when every send
+ * failed, the last error is thrown instead.
  */
 export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<DhcpDiscovered[]> {
   const port = options.port ?? JITSI_SERVER_PORT;
@@ -102,17 +140,12 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
   if (targets.length === 0) {
     throw new UsageError('no IPv4 address on the chosen interfaces: a DHCPINFORM is sent from one', 'choose an interface with an IPv4 address (--interface), or use --via bonjour');
   }
-  const askers: Asker[] = [];
-  try {
-    for (const t of targets) askers.push({ ...t, socket: await openSocket(t.address, port + 1), packet: buildInform(xid, t.address, t.iface.mac) });
-  } catch (err) {
-    for (const a of askers) a.socket.close();
-    throw err;
-  }
+  const askers = await openAskers(targets, port, xid);
   const started = performance.now();
   const found: DhcpDiscovered[] = [];
-  const sendErrors: Error[] = [];
   let sends = 0;
+  let failures = 0;
+  const told = new Set<string>();
   return await new Promise<DhcpDiscovered[]>((resolve, reject) => {
     const timers: NodeJS.Timeout[] = [];
     // a send callback can still arrive after a reply or the timeout ended the run, and closing a
@@ -126,40 +159,33 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
       if (error) reject(error);
       else resolve(found);
     };
+    const tell = (a: Asker, err: Error) => {
+      const key = `${a.address} ${err.message}`;
+      if (done || told.has(key)) return;
+      told.add(key);
+      options.warn?.(`asking from ${a.address} (${a.iface.name}): ${err.message}`);
+    };
     for (const a of askers) {
       a.socket.on('message', (buf, rinfo) => {
-        let m: DhcpMessage;
-        try {
-          m = decodeDhcp(buf);
-        } catch {
-          return;
-        }
-        const uri = m.options.get(Option.PROVISIONING_URI);
-        // like Jitsi: any packet with our xid and option 224 will do
-        if (m.xid !== xid || !uri) return;
-        const from = ipOf(m.options.get(Option.SERVER_ID));
-        const result: DhcpDiscovered = {
-          uri: uri.toString('utf8'),
-          from: from ?? rinfo.address,
-          serverId: from,
-          interface: a.iface.name,
-          address: a.address,
-          xid: xid.toString(16).padStart(8, '0'),
-          elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,
-        };
+        const result = replyTo(a, xid, buf, rinfo.address, started);
+        if (!result) return;
         if (found.some((f) => f.uri === result.uri && f.serverId === result.serverId && f.interface === result.interface)) return;
         found.push(result);
         if (!options.all) finish();
       });
-      a.socket.on('error', () => undefined);
+      a.socket.on('error', (err) => tell(a, err));
     }
     const sendAll = () => {
       let pending = askers.length;
+      const failed: [Asker, Error][] = [];
       for (const a of askers) {
         a.socket.send(a.packet, port, '255.255.255.255', (err) => {
           sends++;
-          if (err) sendErrors.push(err);
-          if (--pending === 0 && sendErrors.length === sends) finish(sendErrors.at(-1));
+          if (err) failed.push([a, err]);
+          if (--pending > 0) return;
+          failures += failed.length;
+          if (failures === sends) finish(failed.at(-1)![1]);
+          else for (const [asker, e] of failed) tell(asker, e);
         });
       }
     };

@@ -13,18 +13,8 @@ import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { interfaceForSource, isSubnetEdge, listInterfaces, onSubnet, type InterfaceAddress, type NetInterface } from '../util/network-interfaces.js';
 import { TokenBuckets } from '../util/token-buckets.js';
-import {
-  BOOTREPLY,
-  BOOTREQUEST,
-  decodeDhcp,
-  encodeDhcp,
-  hardwareAddress,
-  JITSI_SERVER_PORT,
-  MessageType,
-  messageType,
-  Option,
-  type DhcpMessage,
-} from './codec.js';
+import { AckTemplates } from './ack.js';
+import { BOOTREQUEST, decodeDhcp, hardwareAddress, JITSI_SERVER_PORT, MessageType, messageType, Option, type DhcpMessage } from './codec.js';
 
 export interface DhcpResponderOptions {
   /** Option 224's bytes (see uriOptionBytes). */
@@ -67,11 +57,21 @@ export interface DhcpStats {
   limited: number;
   /** Every failed send; a `send-error` is emitted for at most one per address per 10 s. */
   sendErrors: number;
+  /** Packets the responder failed on (a fault of its own, or of an `inform` listener); a `fault` is emitted as for `sendErrors`. */
+  faults: number;
+}
+
+/** What went wrong with a packet from, or an answer to, `address`. */
+export interface DhcpTrouble {
+  readonly address: string;
+  readonly error: string;
 }
 
 export interface DhcpResponderEvents {
   inform: [DhcpInform];
-  'send-error': [{ readonly address: string; readonly error: string }];
+  'send-error': [DhcpTrouble];
+  /** The responder threw handling a packet from `address` (a bug); it goes on answering. */
+  fault: [DhcpTrouble];
 }
 
 /** Jitsi sends 3 INFORMs per discovery; a client far above this is a flood, not a Jitsi. */
@@ -80,18 +80,10 @@ const PER_CLIENT_REFILL_PER_S = 10;
 /** How long a (client, xid) is remembered so that its retransmissions do not count as new clients. */
 const SEEN_MS = 60_000;
 const INTERFACE_POLL_MS = 2000;
-/** One send-error report per address in this time: a client that cannot be answered sends on. */
-const SEND_ERROR_REPORT_MS = 10_000;
+/** One send-error (or fault) report per address in this time: a client that cannot be answered sends on. */
+const REPORT_MS = 10_000;
 /** Bound of every per-address map: beyond it the map is emptied, so a flood cannot grow it. */
 const MAP_CAP = 4096;
-
-/** Header bytes an ACK copies from its INFORM (RFC 2131 §4.3.5): htype+hlen, xid, flags+ciaddr, giaddr+chaddr. */
-const COPIED_FROM_INFORM: readonly (readonly [number, number])[] = [
-  [1, 3],
-  [4, 8],
-  [10, 16],
-  [24, 44],
-];
 
 /**
  * Every answer goes to an IPv4 literal read from a packet. dgram would still pass it through
@@ -120,25 +112,6 @@ export function asksForUri(m: DhcpMessage): boolean {
   return false;
 }
 
-/** The DHCPACK of RFC 2131 §4.3.5 for `inform`, from `serverId`. */
-export function buildAck(inform: Pick<DhcpMessage, 'htype' | 'hlen' | 'xid' | 'flags' | 'ciaddr' | 'giaddr' | 'chaddr'>, uri: Buffer, serverId: string): Buffer {
-  return encodeDhcp({
-    op: BOOTREPLY,
-    htype: inform.htype,
-    hlen: inform.hlen,
-    xid: inform.xid,
-    flags: inform.flags,
-    ciaddr: inform.ciaddr,
-    giaddr: inform.giaddr,
-    chaddr: inform.chaddr,
-    options: [
-      [Option.MESSAGE_TYPE, Buffer.from([MessageType.ACK])],
-      [Option.SERVER_ID, Buffer.from(serverId.split('.').map(Number))],
-      [Option.PROVISIONING_URI, uri],
-    ],
-  });
-}
-
 /**
  * The client an INFORM's answer budget is kept for (`answer` uses the same key: ciaddr, else the
  * source), read from the raw header; undefined for a relayed or too short packet, which are left to
@@ -150,25 +123,26 @@ function unrelayedClient(buf: Buffer, source: string): string | undefined {
 }
 
 export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
-  readonly stats: DhcpStats = { received: 0, answered: 0, malformed: 0, ignored: 0, offLink: 0, limited: 0, sendErrors: 0 };
+  readonly stats: DhcpStats = { received: 0, answered: 0, malformed: 0, ignored: 0, offLink: 0, limited: 0, sendErrors: 0, faults: 0 };
   private readonly budgets = new TokenBuckets(PER_CLIENT_BURST, PER_CLIENT_REFILL_PER_S, MAP_CAP);
   private readonly seen = new Map<string, number>();
   private readonly routes = new Map<string, Route | undefined>();
-  private readonly sendErrorReported = new Map<string, number>();
-  private readonly ackTemplates = new Map<string, Buffer>();
+  private readonly reports = { 'send-error': new TokenBuckets(1, 1000 / REPORT_MS, MAP_CAP), fault: new TokenBuckets(1, 1000 / REPORT_MS, MAP_CAP) };
+  private readonly acks: AckTemplates;
   private readonly poll: NodeJS.Timeout;
   private closed = false;
 
   private constructor(
     private readonly socket: dgram.Socket,
-    private readonly uri: Buffer,
+    uri: Buffer,
     private interfaces: readonly NetInterface[],
     private readonly wanted: readonly string[] | undefined,
     readonly port: number,
   ) {
     super();
+    this.acks = new AckTemplates(uri);
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
-    socket.on('error', (err) => this.reportSendError('0.0.0.0', err));
+    socket.on('error', (err) => this.report('send-error', '0.0.0.0', err));
     this.poll = setInterval(() => {
       this.interfaces = listInterfaces().filter((i) => !this.wanted || this.wanted.includes(i.name));
       this.routes.clear();
@@ -221,9 +195,10 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
     }
     try {
       this.answer(m, buf, rinfo);
-    } catch {
-      // a packet that decodes yet cannot be answered (an hlen over 16…) is the sender's, not ours
-      this.stats.malformed++;
+    } catch (err) {
+      // a packet that decodes is the sender's to send: an exception is a fault of ours, told and
+      // counted apart from malformed packets, and the others are still answered
+      this.report('fault', rinfo.address, err);
     }
   }
 
@@ -244,38 +219,48 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
       this.stats.limited++;
       return;
     }
-    const ack = this.ackFor(raw, route.own.address);
+    const ack = this.acks.ackFor(raw, route.own.address);
     // §4.3.5: straight to ciaddr, relayed or not, as ISC dhcpd does. Sent back through the relay
     // (§4.1), the ACK never reaches Jitsi: dhcrelay forwards a reply without the broadcast flag to
     // yiaddr, which is 0.0.0.0 in an answer to an INFORM (seen in the lab, see docs/dhcp.md).
     const to = m.ciaddr !== '0.0.0.0' || !relayed ? { address: client, port: this.port + 1 } : { address: m.giaddr, port: this.port };
     this.socket.send(ack, to.port, to.address, (err) => {
       if (err) {
-        this.reportSendError(to.address, err);
+        this.report('send-error', to.address, err);
         return;
       }
-      this.stats.answered++;
-      const mac = hardwareAddress(m);
-      const key = `${mac}/${client}/${m.xid}`;
-      const now = Date.now();
-      const fresh = (this.seen.get(key) ?? 0) < now;
-      this.seen.set(key, now + SEEN_MS);
-      if (this.seen.size > MAP_CAP) {
-        for (const [k, until] of this.seen) if (until < now) this.seen.delete(k);
-        // still full of live keys (a flood of fresh xids): start over rather than rescan per packet
-        if (this.seen.size > MAP_CAP) this.seen.clear();
-      }
-      if (fresh) {
-        this.emit('inform', {
-          event: 'dhcp-inform',
-          address: client,
-          mac,
-          xid: xidHex(m.xid),
-          interface: route.iface.name,
-          ...(relayed ? { relay: m.giaddr } : {}),
-        });
+      try {
+        this.answered(m, client, route.iface, relayed);
+      } catch (e) {
+        // an `inform` listener's: thrown from a socket callback it would end the process
+        this.report('fault', client, e);
       }
     });
+  }
+
+  /** Counts the ACK sent and tells a client not seen in this transaction yet. */
+  private answered(m: DhcpMessage, client: string, iface: NetInterface, relayed: boolean): void {
+    this.stats.answered++;
+    const mac = hardwareAddress(m);
+    const key = `${mac}/${client}/${m.xid}`;
+    const now = Date.now();
+    const fresh = (this.seen.get(key) ?? 0) < now;
+    this.seen.set(key, now + SEEN_MS);
+    if (this.seen.size > MAP_CAP) {
+      for (const [k, until] of this.seen) if (until < now) this.seen.delete(k);
+      // still full of live keys (a flood of fresh xids): start over rather than rescan per packet
+      if (this.seen.size > MAP_CAP) this.seen.clear();
+    }
+    if (fresh) {
+      this.emit('inform', {
+        event: 'dhcp-inform',
+        address: client,
+        mac,
+        xid: xidHex(m.xid),
+        interface: iface.name,
+        ...(relayed ? { relay: m.giaddr } : {}),
+      });
+    }
   }
 
   /**
@@ -293,32 +278,11 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
     return route;
   }
 
-  /**
-   * buildAck's bytes without building them: the codec writes the parts every answer from `serverId`
-   * shares once, and each answer copies in the INFORM's own header fields. Measured in the lab, the
-   * allocations of a full encode were most of the responder's turnaround.
-   */
-  private ackFor(inform: Buffer, serverId: string): Buffer {
-    let template = this.ackTemplates.get(serverId);
-    if (!template) {
-      const zero = { htype: 0, hlen: 0, xid: 0, flags: 0, ciaddr: '0.0.0.0', giaddr: '0.0.0.0', chaddr: Buffer.alloc(16) };
-      template = buildAck(zero, this.uri, serverId);
-      this.ackTemplates.set(serverId, template);
-    }
-    const ack = Buffer.allocUnsafe(template.length);
-    ack.set(template);
-    for (const [from, to] of COPIED_FROM_INFORM) for (let i = from; i < to; i++) ack[i] = inform[i]!;
-    return ack;
-  }
-
-  /** A token bucket per client: a flood from one host costs a decode, not an answer. */
-  private reportSendError(address: string, err: Error): void {
+  /** Counts every one; tells at most one per address per REPORT_MS, since a client that fails asks again. */
+  private report(kind: 'send-error' | 'fault', address: string, err: unknown): void {
     if (this.closed) return;
-    this.stats.sendErrors++;
-    const now = Date.now();
-    if ((this.sendErrorReported.get(address) ?? -Infinity) > now - SEND_ERROR_REPORT_MS) return;
-    if (this.sendErrorReported.size > MAP_CAP) this.sendErrorReported.clear();
-    this.sendErrorReported.set(address, now);
-    this.emit('send-error', { address, error: err.message });
+    if (kind === 'fault') this.stats.faults++;
+    else this.stats.sendErrors++;
+    if (this.reports[kind].spend(address)) this.emit(kind, { address, error: err instanceof Error ? err.message : String(err) });
   }
 }

@@ -35,6 +35,7 @@ export type ViaEvent =
   | (AdvertiseEvent & { event: 'goodbye' })
   | DhcpInform
   | { readonly event: 'dhcp-send-error'; readonly address: string; readonly error: string }
+  | { readonly event: 'dhcp-error'; readonly address: string; readonly error: string }
   | { readonly event: 'dhcp-closed'; readonly packets: DhcpStats };
 
 export interface ViaAdvertisementEvents {
@@ -120,6 +121,7 @@ export async function advertiseVia(options: AdvertiseViaOptions, onEvent?: (e: V
   emit = (e) => ad.emit('event', e);
   dhcp?.on('inform', (e) => emit(e));
   dhcp?.on('send-error', (e) => emit({ event: 'dhcp-send-error', ...e }));
+  dhcp?.on('fault', (e) => emit({ event: 'dhcp-error', ...e }));
   if (onEvent) ad.on('event', onEvent);
   onEvent?.(announced);
   return ad;

@@ -5,11 +5,14 @@
 import { parseVia, type DiscoveryMethod } from './methods.js';
 import { discover, type DiscoveredService, type DiscoverOptions } from '../bonjour/discover.js';
 import { discoverDhcp, type DhcpDiscovered } from '../dhcp/discover.js';
+import type { WarningSink } from '../util/errors.js';
 
 export interface DiscoverViaOptions extends DiscoverOptions {
   readonly via: readonly DiscoveryMethod[];
   /** DHCP server port (default 6767). */
   readonly dhcpPort?: number | undefined;
+  /** Told of an address DHCP could not ask from while others could (a send refused, a socket error). */
+  readonly warn?: WarningSink | undefined;
 }
 
 /** What each asked method found; a method not asked is absent, one that found nothing is `[]`. */
@@ -22,7 +25,7 @@ export async function discoverVia(options: DiscoverViaOptions): Promise<ViaFindi
   const via = parseVia(options.via);
   const [bonjour, dhcp] = await Promise.all([
     via.includes('bonjour') ? discover(options) : undefined,
-    via.includes('dhcp') ? discoverDhcp({ timeoutMs: options.timeoutMs, interfaces: options.interfaces, all: options.all, port: options.dhcpPort }) : undefined,
+    via.includes('dhcp') ? discoverDhcp({ timeoutMs: options.timeoutMs, interfaces: options.interfaces, all: options.all, port: options.dhcpPort, warn: options.warn }) : undefined,
   ]);
   return { ...(bonjour ? { bonjour } : {}), ...(dhcp ? { dhcp } : {}) };
 }

@@ -11,7 +11,8 @@ import {
   Option,
 } from '../../../src/dhcp/codec.js';
 import { buildInform } from '../../../src/dhcp/discover.js';
-import { asksForUri, buildAck } from '../../../src/dhcp/responder.js';
+import { buildAck } from '../../../src/dhcp/ack.js';
+import { asksForUri } from '../../../src/dhcp/responder.js';
 
 /** Jitsi's INFORM written out byte by byte from RFC 2131 figure 1, not with the codec. */
 function jitsiInformBytes(xid: number, ciaddr: number[], mac: number[]): Buffer {

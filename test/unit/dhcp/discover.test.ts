@@ -31,9 +31,13 @@ class FakeSocket extends EventEmitter {
 }
 
 vi.mock('node:dgram', () => ({ default: { createSocket: () => new FakeSocket() } }));
+/** The IPv4 addresses of the one interface; a discovery asks from each. */
+const net = vi.hoisted(() => ({ addresses: ['10.9.0.5'] }));
 vi.mock('../../../src/util/network-interfaces.js', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../../src/util/network-interfaces.js')>()),
-  selectInterfaces: () => [{ name: 'eth-test', mac: '02:00:00:00:00:01', ipv4: [{ address: '10.9.0.5', netmask: '255.255.255.0', family: 4, scopeid: 0 }], ipv6: [] }],
+  selectInterfaces: () => [
+    { name: 'eth-test', mac: '02:00:00:00:00:01', ipv4: net.addresses.map((address) => ({ address, netmask: '255.255.255.0', family: 4, scopeid: 0 })), ipv6: [] },
+  ],
 }));
 
 const { discoverDhcp } = await import('../../../src/dhcp/discover.js');
@@ -53,5 +57,40 @@ describe('discoverDhcp', () => {
     const found = await run;
     expect(found).toMatchObject([{ uri: 'https://p.example/', from: '10.9.0.1', serverId: undefined, address: '10.9.0.5' }]);
     expect(() => socket.sends[0]!.cb(new Error('EACCES'))).not.toThrow();
+  });
+
+  it('tells an error on a socket through warn, once, and goes on asking', async () => {
+    FakeSocket.all.length = 0;
+    const warnings: string[] = [];
+    const run = discoverDhcp({ timeoutMs: 500, warn: (w) => warnings.push(w) });
+    await vi.waitFor(() => expect(FakeSocket.all[0]?.sends).toHaveLength(1));
+    const socket = FakeSocket.all[0]!;
+    socket.emit('error', new Error('ENOBUFS'));
+    socket.emit('error', new Error('ENOBUFS'));
+    socket.sends[0]!.cb(null);
+    expect(warnings).toEqual(['asking from 10.9.0.5 (eth-test): ENOBUFS']);
+    await expect(run).resolves.toEqual([]);
+  });
+
+  it('tells a send refused on one address through warn while the others ask, and throws when every send failed', async () => {
+    net.addresses = ['10.9.0.5', '10.9.0.6'];
+    try {
+      FakeSocket.all.length = 0;
+      const warnings: string[] = [];
+      const run = discoverDhcp({ timeoutMs: 500, warn: (w) => warnings.push(w) });
+      await vi.waitFor(() => expect(FakeSocket.all.map((s) => s.sends.length)).toEqual([1, 1]));
+      FakeSocket.all[0]!.sends[0]!.cb(new Error('EACCES'));
+      FakeSocket.all[1]!.sends[0]!.cb(null);
+      expect(warnings).toEqual(['asking from 10.9.0.5 (eth-test): EACCES']);
+      await expect(run).resolves.toEqual([]);
+
+      FakeSocket.all.length = 0;
+      const failing = discoverDhcp({ timeoutMs: 500, warn: (w) => warnings.push(w) });
+      await vi.waitFor(() => expect(FakeSocket.all.map((s) => s.sends.length)).toEqual([1, 1]));
+      for (const s of FakeSocket.all) s.sends[0]!.cb(new Error('ENETUNREACH'));
+      await expect(failing).rejects.toThrow('ENETUNREACH');
+    } finally {
+      net.addresses = ['10.9.0.5'];
+    }
   });
 });

@@ -6,7 +6,8 @@ import dgram from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOOTREPLY, decodeDhcp, encodeDhcp, MessageType, Option } from '../../../src/dhcp/codec.js';
 import { buildInform } from '../../../src/dhcp/discover.js';
-import { buildAck, DhcpResponder, type DhcpInform } from '../../../src/dhcp/responder.js';
+import { buildAck } from '../../../src/dhcp/ack.js';
+import { DhcpResponder, type DhcpInform } from '../../../src/dhcp/responder.js';
 import type { NetInterface } from '../../../src/util/network-interfaces.js';
 
 const LOOP: NetInterface = { name: 'lo-test', mac: '00:00:00:00:00:00', ipv4: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 4, scopeid: 0 }], ipv6: [] };
@@ -128,6 +129,20 @@ describe('DhcpResponder', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("tells an 'inform' listener's exception as a fault, counts it apart from malformed packets, and keeps answering", async () => {
+    const faults: { address: string; error: string }[] = [];
+    responder.on('fault', (e) => faults.push(e));
+    responder.prependListener('inform', () => {
+      throw new Error('the listener broke');
+    });
+    await send(buildInform(20, '127.0.0.2', '02:00:00:00:00:0a'));
+    await send(buildInform(21, '127.0.0.2', '02:00:00:00:00:0a'));
+    await settle();
+    expect(faults).toEqual([{ address: '127.0.0.2', error: 'the listener broke' }]);
+    expect(responder.stats).toMatchObject({ received: 2, answered: 2, malformed: 0, faults: 2 });
+    expect(replies).toHaveLength(2);
   });
 
   it('answers a flood from one client at a bounded rate', async () => {
