@@ -10,23 +10,9 @@ import { JITSI_APPLICATION_NAME, JITSI_BUILD } from '../client/environment.js';
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { buildRequest, expandTemplate } from '../client/placeholders.js';
-import {
-  applyAnswer,
-  decodeAnswer,
-  diffConfigurations,
-  formatProperties,
-  lintAnswer,
-  LOCALE_PROPERTIES,
-  maskValue,
-  parseProperties,
-  toConfiguration,
-  UUID_PROPERTY,
-  withClientState,
-  type Application,
-  type Configuration,
-  type DiffEntry,
-  type Lint,
-} from '../client/properties.js';
+import { decodeAnswer, formatProperties, maskValue, parseProperties, toConfiguration, type Configuration } from '../client/properties-file.js';
+import { applyAnswer, diffConfigurations, LOCALE_PROPERTIES, UUID_PROPERTY, withClientState, type Application, type DiffEntry } from '../client/jitsi-rules.js';
+import { lintAnswer, type Lint } from '../client/answer-lints.js';
 import { REQUEST_TIMEOUT_MS, provision, type ProvisionResult, type RequestBuilder } from '../client/provision.js';
 import { loadOrCreateUuid, uuidStatePath } from '../client/uuid-state.js';
 import { encryptJitsiPassword, jitsiCredentialsKey, JITSI_DEFAULT_MASTER_PASSWORD } from '../client/encrypted-password.js';

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRequest, type Credentials } from '../../../src/client/placeholders.js';
 import { encryptJitsiPassword, jitsiCredentialsKey } from '../../../src/client/encrypted-password.js';
-import { applyAnswer, decodeAnswer, parseProperties, toConfiguration } from '../../../src/client/properties.js';
+import { decodeAnswer, parseProperties, toConfiguration } from '../../../src/client/properties-file.js';
+import { applyAnswer } from '../../../src/client/jitsi-rules.js';
 import { UsageError } from '../../../src/util/errors.js';
 import { provision, type AuthPrompt } from '../../../src/client/provision.js';
 import { makeCertificates } from '../certificates.js';
@@ -99,7 +100,7 @@ let ca = '';
 const bin = path.join(root, 'bin/provdisc');
 
 beforeAll(async () => {
-  const stale = ['client/placeholders', 'client/properties', 'client/provision', 'client/environment', 'client/uuid-state', 'cli/expand-command', 'cli/provision-command'].filter((m) => {
+  const stale = ['client/placeholders', 'client/properties-file', 'client/jitsi-rules', 'client/answer-lints', 'client/provision', 'client/environment', 'client/uuid-state', 'cli/expand-command', 'cli/provision-command'].filter((m) => {
     const js = path.join(root, 'dist', `${m}.js`);
     return !existsSync(js) || statSync(js).mtimeMs < statSync(path.join(root, 'src', `${m}.ts`)).mtimeMs;
   });
