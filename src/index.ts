@@ -24,6 +24,8 @@ export * from './avahi/hosts-file.js';
 export * from './util/atomic-write.js';
 export * from './config/config-file.js';
 export * from './client/placeholders.js';
+export * from './client/post-form.js';
+export * from './client/expansion.js';
 export * from './client/properties-file.js';
 export * from './client/jitsi-rules.js';
 export * from './client/answer-lints.js';

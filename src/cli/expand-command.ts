@@ -7,18 +7,9 @@ import type { Command } from 'commander';
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
 import { discoverVia, firstTemplates, methodDisagreement } from '../discover-via/discover-via.js';
 import { UsageError } from '../util/errors.js';
-import {
-  asksForCredentials,
-  buildRequest,
-  displayUrl,
-  expandTemplate,
-  maskField,
-  parseAssignment,
-  type Credentials,
-  type ExpansionContext,
-  type Expansion,
-  type ProvisioningRequest,
-} from '../client/placeholders.js';
+import { parseAssignment } from '../client/placeholders.js';
+import { asksForCredentials, buildRequest, displayUrl, maskField, type Credentials, type ProvisioningRequest } from '../client/post-form.js';
+import { expandTemplate, type ExpansionContext, type Expansion } from '../client/expansion.js';
 import { JITSI_INSTANCE_NAME, parseTemplate } from '../template/template.js';
 import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, viaOption, warn } from './common.js';
 import { askTerminal, readStdin } from './terminal.js';

@@ -6,7 +6,7 @@
 import type * as DotProperties from 'dot-properties';
 import type { Node, Pair } from 'dot-properties';
 import { requireCjs } from '../util/cjs.js';
-import { PASSWORD_MASK } from './placeholders.js';
+import { PASSWORD_MASK } from './post-form.js';
 
 /** Only `provision` reads .properties: the parser is loaded on first use. */
 function dotProperties(): typeof DotProperties {
