@@ -100,7 +100,12 @@ let ca = '';
 const bin = path.join(root, 'bin/provdisc');
 
 beforeAll(async () => {
-  const stale = ['client/placeholders', 'client/post-form', 'client/expansion', 'client/properties-file', 'client/jitsi-rules', 'client/answer-lints', 'client/provision', 'client/environment', 'client/uuid-state', 'cli/expand-command', 'cli/provision-command'].filter((m) => {
+  const modules = [
+    'client/placeholders', 'client/post-form', 'client/expansion', 'client/client-request', 'client/discovered-template',
+    'client/simulate', 'client/properties-file', 'client/jitsi-rules', 'client/answer-lints', 'client/provision',
+    'client/environment', 'client/uuid-state', 'cli/expand-command', 'cli/provision-command',
+  ];
+  const stale = modules.filter((m) => {
     const js = path.join(root, 'dist', `${m}.js`);
     return !existsSync(js) || statSync(js).mtimeMs < statSync(path.join(root, 'src', `${m}.ts`)).mtimeMs;
   });
