@@ -25,9 +25,16 @@ export { isOwnAddress, srvTarget, addHostsLine, checkHostNames, type SrvTarget }
 export * from './util/atomic-write.js';
 export * from './config/config-file.js';
 export * from './client/placeholders.js';
-export * from './client/properties.js';
+export * from './client/post-form.js';
+export * from './client/expansion.js';
+export * from './client/properties-file.js';
+export * from './client/jitsi-rules.js';
+export * from './client/answer-lints.js';
 export * from './client/encrypted-password.js';
 export * from './client/provision.js';
+export * from './client/discovered-template.js';
+export * from './client/client-request.js';
+export * from './client/simulate.js';
 export * from './client/environment.js';
 export * from './client/uuid-state.js';
 export { parseVia, DISCOVERY_METHODS, type DiscoveryMethod } from './via/methods.js';

@@ -5,22 +5,12 @@
  */
 import type { Command } from 'commander';
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
-import { methodDisagreement } from '../via/disagreement.js';
-import { discoverVia, firstTemplates } from '../via/discover-via.js';
 import { UsageError } from '../util/errors.js';
-import {
-  asksForCredentials,
-  buildRequest,
-  displayUrl,
-  expandTemplate,
-  maskField,
-  parseAssignment,
-  type Credentials,
-  type ExpansionContext,
-  type Expansion,
-  type ProvisioningRequest,
-} from '../client/placeholders.js';
-import { JITSI_INSTANCE_NAME, parseTemplate } from '../template/template.js';
+import { parseAssignment } from '../client/placeholders.js';
+import { displayUrl, maskField, type Credentials, type ProvisioningRequest } from '../client/post-form.js';
+import type { ExpansionContext } from '../client/expansion.js';
+import { expandForClient, type ClientRequestOptions, type CredentialPrompt } from '../client/client-request.js';
+import type { FoundTemplate, TemplateDiscovery } from '../client/discovered-template.js';
 import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, viaOption, warn } from './common.js';
 import { askTerminal, readStdin } from './terminal.js';
 
@@ -55,46 +45,30 @@ export function addClientOptions(command: Command): Command {
     .option('--json', 'print one JSON object');
 }
 
-/**
- * The template from the argument, else the configuration file, else mDNS discovery; checked as
- * `advertise` checks one, so a bad port or host is named here rather than failing later as a URL.
- */
-async function resolveTemplate(argument: string | undefined, flags: ClientFlags, config: ProvdiscConfig): Promise<string> {
+/** The template from the argument, else the configuration file, else the discovery methods to find it by. */
+function templateSource(argument: string | undefined, flags: ClientFlags, config: ProvdiscConfig): string | TemplateDiscovery {
   if (flags.discover && argument !== undefined) throw new UsageError('both a template and --discover given', 'use one of them');
-  const template = flags.discover ? await discoverTemplate(flags, config) : (argument ?? config.template);
+  if (flags.discover) {
+    const timeoutMs = pick(millisecondsFlag('--timeout', flags.timeout), config.timeout);
+    return { via: viaOption(flags.via, config), timeoutMs, interfaces: pick(flags.interface, config.interface) };
+  }
+  const template = argument ?? config.template;
   if (template === undefined) {
     throw new UsageError('no URI template given', "pass one (provdisc expand 'https://host/prov.php?os=${osname}'), set template in --config FILE, or use --discover");
   }
-  parseTemplate(template);
   return template;
 }
 
-async function discoverTemplate(flags: ClientFlags, config: ProvdiscConfig): Promise<string> {
-  const timeoutMs = pick(millisecondsFlag('--timeout', flags.timeout), config.timeout);
-  const via = viaOption(flags.via, config);
-  const found = await discoverVia({ via, timeoutMs, interfaces: pick(flags.interface, config.interface) });
-  const between = methodDisagreement(found);
-  if (between) warn(between);
-  const templates = firstTemplates(found);
-  const method = via.find((m) => templates[m] !== undefined);
-  if (!method) {
-    const asked = via.map((m) => (m === 'bonjour' ? `no "${JITSI_INSTANCE_NAME}" service answered over mDNS` : 'no DHCP server answered with option 224'));
-    throw new UsageError(asked.join('; '), 'check that the advertiser runs on this link, or pass the template');
-  }
-  if (method === 'bonjour') {
-    const first = found.bonjour!.find((s) => s.complete)!;
-    info(`found ${first.template} (${first.type} from ${first.from} on ${first.interface}); anyone on the link can advertise one`);
-  } else {
-    const first = found.dhcp![0]!;
-    info(`found ${first.uri} (DHCP option 224 from ${first.from} on ${first.interface}); anyone on the link can answer a DHCPINFORM`);
-  }
-  return templates[method]!;
+function describeFound(found: FoundTemplate): string {
+  return found.method === 'bonjour'
+    ? `found ${found.template} (${found.service.type} from ${found.service.from} on ${found.service.interface}); anyone on the link can advertise one`
+    : `found ${found.template} (DHCP option 224 from ${found.answer.from} on ${found.answer.interface}); anyone on the link can answer a DHCPINFORM`;
 }
 
 /** `--set` values from the configuration file, then from the flags (which win, name by name). */
-function expansionContext(flags: ClientFlags, config: ProvdiscConfig, client: Partial<ExpansionContext> = {}): ExpansionContext {
+function expansionContext(flags: ClientFlags, config: ProvdiscConfig): ExpansionContext {
   const overrides = new Map([...(config.set ?? []), ...(flags.set ?? [])].map(parseAssignment));
-  return { ...client, overrides, allowEnv: pick(flags.allowEnv, config.allowEnv), uuidFile: pick(flags.uuidFile, config.uuidFile) };
+  return { overrides, allowEnv: pick(flags.allowEnv, config.allowEnv), uuidFile: pick(flags.uuidFile, config.uuidFile) };
 }
 
 /** Whether credentials can still be asked for: a terminal, not already used up by --password-stdin. */
@@ -113,63 +87,30 @@ export async function askCredentials(host: string, suggested: string | undefined
   return { username, password };
 }
 
-/**
- * The credentials the client would send at first: only asked for when the template has both a user
- * name and a password field (Jitsi asks only then), from the options, else from the terminal.
- */
-async function initialCredentials(
-  request: ProvisioningRequest,
-  template: string,
-  flags: ClientFlags,
-  config: ProvdiscConfig,
-): Promise<Credentials | undefined> {
-  const username = pick(flags.username, config.username);
-  const password = flags.passwordStdin ? (await readStdin()).split(/\r?\n/)[0] ?? '' : undefined;
-  const fields = request.fields.filter((f) => f.credential !== undefined).map((f) => f.credential);
-  for (const f of request.fields.filter((x) => x.credential !== undefined && x.value !== '')) {
-    warn(`the field "${f.name}" holds more than \${${f.credential}}: the client replaces its whole value with the typed ${f.credential === 'username' ? 'user name' : 'password'}`);
-  }
-  if (!asksForCredentials(request)) {
-    if (fields.length > 0) {
-      warn(`the template has \${${fields[0]}} without \${${fields[0] === 'username' ? 'password' : 'username'}}: Jitsi never asks then, and sends it empty`);
-    }
-    if (username !== undefined || password !== undefined) warn('--username / --password-stdin are not used: the template asks for no credentials');
-    return undefined;
-  }
-  const host = new URL(request.postUrl).host;
-  if (username !== undefined && password !== undefined) return { username, password };
+/** The credentials the template wants and the options did not both give, from the terminal. */
+async function askMissingCredentials(prompt: CredentialPrompt, flags: ClientFlags): Promise<Credentials> {
   if (!canAsk(flags)) {
     throw new UsageError(
       `the template asks for \${username} and \${password}, and stdin is not a terminal to ask on`,
       `give --username NAME and the password on stdin with --password-stdin (echo "$PASSWORD" | provdisc … --password-stdin)`,
     );
   }
-  if (username !== undefined) return { username, password: await askTerminal(`password for ${username}@${host}: `, true) };
-  if (/^http:/i.test(template)) warn('the password you type goes over http, in clear text');
-  return askCredentials(host, undefined);
+  if (prompt.username !== undefined) return { username: prompt.username, password: await askTerminal(`password for ${prompt.username}@${prompt.host}: `, true) };
+  if (prompt.inClear) warn('the password you type goes over http, in clear text');
+  return askCredentials(prompt.host, undefined);
 }
 
-/** Everything up to the request: template, expansion, credentials. */
-interface PreparedRequest {
-  readonly template: string;
-  readonly context: ExpansionContext;
-  readonly expansion: Expansion;
-  readonly credentials: Credentials | undefined;
-  readonly request: ProvisioningRequest;
-}
-
-export async function prepareRequest(
-  argument: string | undefined,
-  flags: ClientFlags,
-  config: ProvdiscConfig,
-  client: Partial<ExpansionContext> = {},
-): Promise<PreparedRequest> {
-  const template = await resolveTemplate(argument, flags, config);
-  const context = expansionContext(flags, config, client);
-  const expansion = await expandTemplate(template, context);
-  for (const w of expansion.warnings) warn(w);
-  const credentials = await initialCredentials(buildRequest(expansion.url), template, flags, config);
-  return { template, context, expansion, credentials, request: buildRequest(expansion.url, credentials) };
+/** What `expand` and `provision` give the library from their flags and the configuration file. */
+export function clientRequestOptions(argument: string | undefined, flags: ClientFlags, config: ProvdiscConfig): ClientRequestOptions {
+  return {
+    template: templateSource(argument, flags, config),
+    context: expansionContext(flags, config),
+    username: pick(flags.username, config.username),
+    readPassword: flags.passwordStdin ? async () => (await readStdin()).split(/\r?\n/)[0] ?? '' : undefined,
+    askCredentials: (prompt) => askMissingCredentials(prompt, flags),
+    onWarning: warn,
+    onFound: (found) => info(describeFound(found)),
+  };
 }
 
 export function requestJson(request: ProvisioningRequest) {
@@ -207,11 +148,8 @@ export function registerExpandCommand(program: Command): void {
     .action(
       action(async (templateArg: string | undefined, flags: ClientFlags) => {
         const config = readConfig(flags.config, 'expand');
-        const prepared = await prepareRequest(templateArg, flags, config);
+        const prepared = await expandForClient(clientRequestOptions(templateArg, flags, config));
         const { request, expansion } = prepared;
-        if (/^http:/i.test(request.postUrl) && request.fields.some((f) => f.credential === 'password')) {
-          warn('the template uses http: the password field would travel in clear text; use https');
-        }
         if (flags.json) {
           const values = Object.fromEntries([...expansion.values].map(([k, v]) => [k, v]));
           process.stdout.write(`${JSON.stringify({ template: prepared.template, ...requestJson(request), values, unresolved: expansion.unresolved, warnings: expansion.warnings })}\n`);

@@ -1,44 +1,18 @@
 /**
- * `provision`: plays the Jitsi client end to end: expands the template, posts the form, follows the
- * server, applies the .properties answer to a configuration with the client's rules and shows the
- * result and what changed. Writes nothing unless asked (--write).
+ * `provision`: plays the Jitsi client end to end (simulateClient, src/client/simulate.ts): expands the
+ * template, posts the form, follows the server, applies the .properties answer to a configuration
+ * with the client's rules and shows the result and what changed. Writes nothing unless asked (--write).
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { writeFileAtomically } from '../util/atomic-write.js';
-import { JITSI_APPLICATION_NAME, JITSI_BUILD } from '../client/environment.js';
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
-import { buildRequest, expandTemplate } from '../client/placeholders.js';
-import {
-  applyAnswer,
-  decodeAnswer,
-  diffConfigurations,
-  formatProperties,
-  lintAnswer,
-  LOCALE_PROPERTIES,
-  maskValue,
-  parseProperties,
-  toConfiguration,
-  UUID_PROPERTY,
-  withClientState,
-  type Application,
-  type Configuration,
-  type DiffEntry,
-  type Lint,
-} from '../client/properties.js';
-import { REQUEST_TIMEOUT_MS, provision, type ProvisionResult, type RequestBuilder } from '../client/provision.js';
-import { loadOrCreateUuid, uuidStatePath } from '../client/uuid-state.js';
-import { encryptJitsiPassword, jitsiCredentialsKey, JITSI_DEFAULT_MASTER_PASSWORD } from '../client/encrypted-password.js';
+import { formatProperties, maskValue, parseProperties, toConfiguration, type Configuration } from '../client/properties-file.js';
+import type { DiffEntry } from '../client/jitsi-rules.js';
+import { REQUEST_TIMEOUT_MS } from '../client/provision.js';
+import { simulateClient, type ClientSimulation } from '../client/simulate.js';
 import { action, EXIT_ERROR, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
-import {
-  addClientOptions,
-  askCredentials,
-  canAsk,
-  prepareRequest,
-  requestJson,
-  type ClientFlags,
-} from './expand-command.js';
+import { addClientOptions, askCredentials, canAsk, clientRequestOptions, requestJson, type ClientFlags } from './expand-command.js';
 
 interface ProvisionFlags extends ClientFlags {
   configFile?: string;
@@ -58,8 +32,8 @@ function readFile(file: string, what: string, hint: string): string {
 }
 
 /** The first line of the file; Jitsi refuses an empty master password, so an empty file is a mistake. */
-function masterPassword(file: string | undefined): string {
-  if (file === undefined) return JITSI_DEFAULT_MASTER_PASSWORD;
+function masterPassword(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -97,10 +71,11 @@ function describeDiff(d: DiffEntry): string {
   }
 }
 
-function report(result: ProvisionResult, application: Application, diff: DiffEntry[], lints: Lint[], startedFrom: string): string {
+function report(simulation: ClientSimulation, startedFrom: string): string {
+  const { exchange, application, diff, lints } = simulation;
   const out: string[] = [];
-  for (const e of result.exchanges) out.push(`${e.method} ${e.url} → ${e.status}${e.location ? ` (Location: ${e.location})` : ''}`);
-  out.push(`answer: ${result.body.length} bytes${result.contentType ? `, ${result.contentType}` : ''}, ${application.steps.length} properties`, '');
+  for (const e of exchange.exchanges) out.push(`${e.method} ${e.url} → ${e.status}${e.location ? ` (Location: ${e.location})` : ''}`);
+  out.push(`answer: ${exchange.body.length} bytes${exchange.contentType ? `, ${exchange.contentType}` : ''}, ${application.steps.length} properties`, '');
   out.push(`Resulting configuration (${startedFrom}):`);
   const text = formatProperties(application.after, true);
   out.push(text === '' ? '  (empty)' : text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'), '');
@@ -115,6 +90,26 @@ function report(result: ProvisionResult, application: Application, diff: DiffEnt
     for (const l of lints) out.push(`  ${l.level}: ${l.line !== undefined ? `line ${l.line}: ` : ''}${l.message}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** `--json`: every value a clear password could be in, masked. */
+function simulationJson(simulation: ClientSimulation) {
+  const { prepared, exchange, application, diff, lints, written } = simulation;
+  const masked = (m: ReadonlyMap<string, string>) => Object.fromEntries([...m].map(([k, v]) => [k, maskValue(k, v)]));
+  const maskDiff = (d: DiffEntry) => ({ ...d, before: d.before === undefined ? undefined : maskValue(d.key, d.before), after: d.after === undefined ? undefined : maskValue(d.key, d.after) });
+  return {
+    template: prepared.template,
+    request: requestJson(exchange.request),
+    exchanges: exchange.exchanges,
+    status: exchange.status,
+    contentType: exchange.contentType ?? null,
+    steps: application.steps.map((s) => ({ ...s, value: maskValue(s.key, s.value) })),
+    configuration: masked(application.after),
+    system: masked(application.system),
+    diff: diff.map(maskDiff),
+    lints,
+    written: written ?? null,
+  };
 }
 
 export function registerProvisionCommand(program: Command): void {
@@ -146,81 +141,32 @@ export function registerProvisionCommand(program: Command): void {
         const config = readConfig(flags.config, 'provision');
         const timeoutMs = pick(millisecondsFlag('--request-timeout', flags.requestTimeout), config.requestTimeout);
         const configFile = flags.configFile ?? config.configFile;
-        const start = startingConfiguration(configFile);
-        const target = writeTarget(flags, config, configFile);
+        const configuration = startingConfiguration(configFile);
+        const writeTo = writeTarget(flags, config, configFile);
         const caFile = flags.caFile ?? config.caFile;
         const insecure = flags.insecure ?? config.insecure ?? false;
         if (insecure) warn('--insecure: the server certificate is not checked; anyone on the path can answer in its place');
         const ca = caFile === undefined ? undefined : readFile(caFile, 'the CA file', 'give a PEM file with --ca-file');
-        const clientLocale = LOCALE_PROPERTIES.map((k) => start.get(k)).find((v) => v !== undefined);
-        const prepared = await prepareRequest(templateArg, flags, config, { clientUuid: start.get(UUID_PROPERTY) || undefined, clientLocale });
-        if (/^http:/i.test(prepared.request.postUrl)) warn('the template uses http: the form and the answer travel in clear text; use https');
-
-        const builderFor = (url: string): RequestBuilder => (credentials) => buildRequest(url, credentials);
-        const result = await provision({
-          build: builderFor(prepared.expansion.url),
-          credentials: prepared.credentials,
-          askCredentials: canAsk(flags)
-            ? (p) => askCredentials(new URL(p.url).host, p.previous?.username, `${new URL(p.url).host} answered ${p.status}${p.realm ? ` (realm "${p.realm}")` : ''}: try again (${p.attempt})`)
-            : undefined,
-          expandLocation: async (location) => {
-            const expansion = await expandTemplate(location, prepared.context);
-            for (const w of expansion.warnings) warn(w);
-            return builderFor(expansion.url);
-          },
+        const simulation = await simulateClient({
+          ...clientRequestOptions(templateArg, flags, config),
+          configuration,
+          masterPassword: masterPassword(flags.masterPasswordFile ?? config.masterPasswordFile),
+          writeTo,
           tls: { ca, insecure },
           timeoutMs,
-          userAgent: `${JITSI_APPLICATION_NAME}/${prepared.context.overrides?.get('build') ?? JITSI_BUILD}`,
+          askAgain: canAsk(flags)
+            ? (p) => askCredentials(new URL(p.url).host, p.previous?.username, `${new URL(p.url).host} answered ${p.status}${p.realm ? ` (realm "${p.realm}")` : ''}: try again (${p.attempt})`)
+            : undefined,
         });
-        for (const w of result.warnings) warn(w);
-
-        const text = decodeAnswer(result.body);
-        // the client always has a UUID (it makes one at first start) and keeps the URL it used
-        const uuid =
-          prepared.expansion.values.get('uuid') || start.get(UUID_PROPERTY) || (await loadOrCreateUuid(uuidStatePath(prepared.context.uuidFile))).uuid;
-        const before = withClientState(start, { template: prepared.template, uuid });
-        const key = jitsiCredentialsKey(masterPassword(flags.masterPasswordFile ?? config.masterPasswordFile));
-        const application = applyAnswer(before, parseProperties(text), { encryptPassword: (password) => encryptJitsiPassword(password, key) });
-        const diff = diffConfigurations(start, application.after);
-        const lints = lintAnswer(text, application, {
-          contentType: result.contentType,
-          passwordSentInClear: result.passwordSentInClear,
-          answerInClear: result.url.startsWith('http:'),
-        });
-        const failed = lints.some((l) => l.level === 'error');
-        const startedFrom = configFile === undefined ? 'the answer applied to an empty configuration' : `the answer applied to ${configFile}`;
-
-        let written: string | undefined;
-        if (target !== undefined) {
-          if (failed) {
-            warn(`not writing ${target}: the answer has errors (see Findings)`);
-          } else {
-            await writeFileAtomically(target, formatProperties(application.after), { mode: 0o600 });
-            written = target;
-          }
-        }
+        if (simulation.failed && writeTo !== undefined) warn(`not writing ${writeTo}: the answer has errors (see Findings)`);
         if (flags.json) {
-          const masked = (m: ReadonlyMap<string, string>) => Object.fromEntries([...m].map(([k, v]) => [k, maskValue(k, v)]));
-          process.stdout.write(
-            `${JSON.stringify({
-              template: prepared.template,
-              request: requestJson(result.request),
-              exchanges: result.exchanges,
-              status: result.status,
-              contentType: result.contentType ?? null,
-              steps: application.steps.map((s) => ({ ...s, value: maskValue(s.key, s.value) })),
-              configuration: masked(application.after),
-              system: masked(application.system),
-              diff: diff.map((d) => ({ ...d, before: d.before === undefined ? undefined : maskValue(d.key, d.before), after: d.after === undefined ? undefined : maskValue(d.key, d.after) })),
-              lints,
-              written: written ?? null,
-            })}\n`,
-          );
+          process.stdout.write(`${JSON.stringify(simulationJson(simulation))}\n`);
         } else {
-          process.stdout.write(report(result, application, diff, lints, startedFrom));
-          if (written) process.stdout.write(`\nwrote ${written}\n`);
+          const startedFrom = configFile === undefined ? 'the answer applied to an empty configuration' : `the answer applied to ${configFile}`;
+          process.stdout.write(report(simulation, startedFrom));
+          if (simulation.written) process.stdout.write(`\nwrote ${simulation.written}\n`);
         }
-        return failed ? EXIT_ERROR : EXIT_OK;
+        return simulation.failed ? EXIT_ERROR : EXIT_OK;
       }),
     );
 }

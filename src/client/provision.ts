@@ -14,7 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { UsageError } from '../util/errors.js';
-import { formBody, type Credentials, type ProvisioningRequest } from './placeholders.js';
+import { formBody, type Credentials, type ProvisioningRequest } from './post-form.js';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const MAX_REDIRECTS = 10;

@@ -30,9 +30,24 @@ export async function discoverVia(options: DiscoverViaOptions): Promise<ViaFindi
   return { ...(bonjour ? { bonjour } : {}), ...(dhcp ? { dhcp } : {}) };
 }
 
-/** The URI a client set to each method would use: the first complete Bonjour answer, the first DHCP one. */
+/** The answer a client set to one method takes its template from: anyone on the link can advertise or answer one. */
+export type FoundTemplate =
+  | { readonly method: 'bonjour'; readonly template: string; readonly service: DiscoveredService }
+  | { readonly method: 'dhcp'; readonly template: string; readonly answer: DhcpDiscovered };
+
+/** What a client set to `method` uses: the first complete Bonjour answer, the first DHCP one. */
+export function firstAnswer(found: ViaFindings, method: DiscoveryMethod): FoundTemplate | undefined {
+  if (method === 'bonjour') {
+    const service = found.bonjour?.find((s) => s.complete);
+    return service && { method, template: service.template, service };
+  }
+  const answer = found.dhcp?.[0];
+  return answer && { method, template: answer.uri, answer };
+}
+
+/** The URI a client set to each method would use. */
 export function firstTemplates(found: ViaFindings): Partial<Record<DiscoveryMethod, string>> {
-  const bonjour = found.bonjour?.find((s) => s.complete)?.template;
-  const dhcp = found.dhcp?.[0]?.uri;
+  const bonjour = firstAnswer(found, 'bonjour')?.template;
+  const dhcp = firstAnswer(found, 'dhcp')?.template;
   return { ...(bonjour !== undefined ? { bonjour } : {}), ...(dhcp !== undefined ? { dhcp } : {}) };
 }

@@ -10,9 +10,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest, type Credentials } from '../../../src/client/placeholders.js';
+import { buildRequest, type Credentials } from '../../../src/client/post-form.js';
 import { encryptJitsiPassword, jitsiCredentialsKey } from '../../../src/client/encrypted-password.js';
-import { applyAnswer, decodeAnswer, parseProperties, toConfiguration } from '../../../src/client/properties.js';
+import { decodeAnswer, parseProperties, toConfiguration } from '../../../src/client/properties-file.js';
+import { applyAnswer } from '../../../src/client/jitsi-rules.js';
 import { UsageError } from '../../../src/util/errors.js';
 import { provision, type AuthPrompt } from '../../../src/client/provision.js';
 import { makeCertificates } from '../certificates.js';
@@ -99,7 +100,12 @@ let ca = '';
 const bin = path.join(root, 'bin/provdisc');
 
 beforeAll(async () => {
-  const stale = ['client/placeholders', 'client/properties', 'client/provision', 'client/environment', 'client/uuid-state', 'cli/expand-command', 'cli/provision-command'].filter((m) => {
+  const modules = [
+    'client/placeholders', 'client/post-form', 'client/expansion', 'client/client-request', 'client/discovered-template',
+    'client/simulate', 'client/properties-file', 'client/jitsi-rules', 'client/answer-lints', 'client/provision',
+    'client/environment', 'client/uuid-state', 'cli/expand-command', 'cli/provision-command',
+  ];
+  const stale = modules.filter((m) => {
     const js = path.join(root, 'dist', `${m}.js`);
     return !existsSync(js) || statSync(js).mtimeMs < statSync(path.join(root, 'src', `${m}.ts`)).mtimeMs;
   });

@@ -3,19 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   applyAnswer,
-  decodeAnswer,
   diffConfigurations,
-  formatProperties,
-  lintAnswer,
-  maskValue,
-  parseProperties,
   PROVISIONING_URL_PROPERTY,
   splitPrefixes,
-  toConfiguration,
   UUID_PROPERTY,
   withClientState,
-  type Lint,
-} from '../../../src/client/properties.js';
+} from '../../../src/client/jitsi-rules.js';
+import { parseProperties, toConfiguration } from '../../../src/client/properties-file.js';
+import { lintAnswer, type Lint } from '../../../src/client/answer-lints.js';
 import { encryptJitsiPassword } from '../../../src/client/encrypted-password.js';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, '../../fixtures/provisioning', name), 'latin1');
@@ -23,50 +18,6 @@ const config = (entries: Record<string, string>) => new Map(Object.entries(entri
 const apply = (start: Record<string, string>, answer: string) => applyAnswer(config(start), parseProperties(answer));
 const codes = (lints: Lint[]) => lints.map((l) => l.code);
 const MF = 'net.java.sip.communicator.impl.gui.main.MainFrame';
-
-describe('parseProperties (Java .properties syntax)', () => {
-  it('decodes escapes, \\uXXXX, continuations, every separator and both comment marks, with line numbers', () => {
-    const text = [
-      '# comment',
-      '! also a comment',
-      'a=1',
-      'b:2',
-      'c 3',
-      '  d   =   spaced  ',
-      'e=first\\',
-      '    second',
-      'f=caf\\u00e9',
-      'key\\ with\\ space=x',
-      'g=tab\\there',
-      'h',
-      '',
-    ].join('\n');
-    expect(parseProperties(text)).toEqual([
-      { key: 'a', value: '1', line: 3 },
-      { key: 'b', value: '2', line: 4 },
-      { key: 'c', value: '3', line: 5 },
-      { key: 'd', value: 'spaced  ', line: 6 },
-      { key: 'e', value: 'firstsecond', line: 7 },
-      { key: 'f', value: 'café', line: 9 },
-      { key: 'key with space', value: 'x', line: 10 },
-      { key: 'g', value: 'tab\there', line: 11 },
-      { key: 'h', value: '', line: 12 },
-    ]);
-  });
-
-  it('keeps repeated keys in order; loading keeps the first place and the last value, as Java does', () => {
-    const lines = parseProperties('x=1\ny=2\nx=3\n');
-    expect(lines.map((l) => `${l.key}=${l.value}@${l.line}`)).toEqual(['x=1@1', 'y=2@2', 'x=3@3']);
-    expect([...toConfiguration(lines)]).toEqual([
-      ['x', '3'],
-      ['y', '2'],
-    ]);
-  });
-
-  it('reads the bytes as ISO-8859-1, as Properties.load(InputStream) does', () => {
-    expect(decodeAnswer(Buffer.from('k=café\n', 'utf8'))).toBe('k=cafÃ©\n');
-  });
-});
 
 describe('splitPrefixes (Java String.split("\\\\|"))', () => {
   it('drops trailing empty parts but keeps inner and leading ones; an empty value is one empty prefix', () => {
@@ -221,11 +172,6 @@ describe('passwords, system properties, empty keys, duplicates', () => {
     expect(mine.after.get(`${acc}.ENCRYPTED_PASSWORD`)).toMatch(/^enc\(correct horse/);
   });
 
-  it('masks clear passwords but shows ENCRYPTED_PASSWORD, which is what the client file holds', () => {
-    expect(maskValue(`${acc}.PASSWORD`, 'x')).toBe('********');
-    expect(maskValue(`${acc}.ENCRYPTED_PASSWORD`, 'abc=')).toBe('abc=');
-  });
-
   it('applies ${system}. keys as Java system properties, outside the configuration', () => {
     expect([...result.system]).toEqual([['net.java.sip.communicator.packetlogging.PACKET_LOGGING_ENABLED', 'false']]);
     expect([...result.after.keys()].some((k) => k.includes('PACKET_LOGGING'))).toBe(false);
@@ -251,49 +197,11 @@ describe('passwords, system properties, empty keys, duplicates', () => {
   });
 });
 
-describe('lints', () => {
-  it('an HTML error page is an error, whatever its status', () => {
-    const html = fixture('error-page.html');
-    const lints = lintAnswer(html, applyAnswer(new Map(), parseProperties(html)));
-    expect(lints.find((l) => l.code === 'not-properties')?.level).toBe('error');
-  });
-
-  it('a text/html or JSON answer is an error too; a plain properties answer is not', () => {
-    const plain = 'a.b=1\n';
-    const r = applyAnswer(new Map(), parseProperties(plain));
-    expect(codes(lintAnswer(plain, r, { contentType: 'text/html; charset=utf-8' }))).toContain('not-properties');
-    expect(codes(lintAnswer('{"a": 1}', applyAnswer(new Map(), parseProperties('{"a": 1}'))))).toContain('not-properties');
-    expect(codes(lintAnswer(plain, r, { contentType: 'text/plain' }))).not.toContain('not-properties');
-  });
-
-  it('passwords over http: a password field posted, or passwords in the answer', () => {
-    const answer = fixture('account.properties');
-    const r = applyAnswer(new Map(), parseProperties(answer));
-    expect(lintAnswer(answer, r, { passwordSentInClear: true }).filter((l) => l.code === 'password-over-http')).toHaveLength(1);
-    expect(lintAnswer(answer, r, { answerInClear: true }).filter((l) => l.code === 'password-over-http')).toHaveLength(1);
-    expect(codes(lintAnswer(answer, r, {}))).not.toContain('password-over-http');
-  });
-
-  it('non-ASCII bytes and an empty answer', () => {
-    const text = decodeAnswer(Buffer.from('name=José\n', 'utf8'));
-    expect(codes(lintAnswer(text, applyAnswer(new Map(), parseProperties(text))))).toContain('not-ascii');
-    expect(codes(lintAnswer('# nothing\n', applyAnswer(new Map(), [])))).toContain('empty-answer');
-  });
-});
-
-describe('client state, output and diff', () => {
+describe('client state and diff', () => {
   it('the client stores the URL it used, and keeps its own UUID', () => {
     const next = withClientState(config({ [UUID_PROPERTY]: 'mine' }), { template: 'https://p/?u=${uuid}', uuid: 'other' });
     expect(next.get(UUID_PROPERTY)).toBe('mine');
     expect(next.get(PROVISIONING_URL_PROPERTY)).toBe('https://p/?u=${uuid}');
     expect(withClientState(new Map(), { template: 't', uuid: 'new' }).get(UUID_PROPERTY)).toBe('new');
-  });
-
-  it('formats a .properties text Java reads back, masking clear passwords only when asked (issue 10: ENCRYPTED_PASSWORD is shown)', () => {
-    const c = config({ 'a.PASSWORD': 'secret', 'b.ENCRYPTED_PASSWORD': 'x5ElAB', 'c': 'é€ x' });
-    const text = formatProperties(c);
-    expect(text).toBe('a.PASSWORD=secret\nb.ENCRYPTED_PASSWORD=x5ElAB\nc=é\\u20ac x\n');
-    expect([...toConfiguration(parseProperties(text))]).toEqual([...c]);
-    expect(formatProperties(c, true)).toBe('a.PASSWORD=********\nb.ENCRYPTED_PASSWORD=x5ElAB\nc=é\\u20ac x\n');
   });
 });
