@@ -6,6 +6,7 @@ import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { newClientLines } from './client-lines.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, viaOption, warn } from './common.js';
 import { keepYoungGenerationSmall } from './long-running.js';
+import { escapeControls, jsonLine } from '../util/printable.js';
 
 interface AdvertiseFlags {
   config?: string;
@@ -23,7 +24,12 @@ function where(interfaces: readonly { name: string; addresses: readonly string[]
   return interfaces.map((i) => `${i.name} (${i.addresses.join(', ')})`).join('; ');
 }
 
+/** One human line; what came from the network in it (names, TXT, error texts) cannot move the cursor or start a line. */
 function describe(e: ViaEvent): string {
+  return escapeControls(describeEvent(e));
+}
+
+function describeEvent(e: ViaEvent): string {
   switch (e.event) {
     case 'announced': {
       const parts = [];
@@ -96,7 +102,7 @@ export function viaEventPrinter(json: boolean): (e: ViaEvent) => void {
   return (e) => {
     const trouble = TROUBLE.has(e.event);
     if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
-    if (json) process.stdout.write(`${JSON.stringify(e)}\n`);
+    if (json) process.stdout.write(jsonLine(e));
     else if (e.event === 'query' || e.event === 'dhcp-inform') newClient(e);
     else if (!trouble) process.stdout.write(`${describe(e)}\n`);
   };

@@ -6,7 +6,7 @@ import { viaDisagreements } from '../via/disagreement.js';
 import { discoverVia } from '../via/discover-via.js';
 import { pick } from '../config/config-file.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
-import { escapeControls } from '../util/printable.js';
+import { escapeControls, jsonLine } from '../util/printable.js';
 import { action, collect, EXIT_NOT_FOUND, EXIT_OK, millisecondsFlag, readConfig, viaOption, warn } from './common.js';
 
 interface DiscoverFlags {
@@ -110,7 +110,7 @@ export function registerDiscoverCommand(program: Command): void {
         const both = via.length > 1;
         if (flags.json) {
           const out = both ? Object.fromEntries(via.map((m) => [m, results[m]!.json])) : results[via[0]!]!.json;
-          process.stdout.write(`${JSON.stringify(out)}\n`);
+          process.stdout.write(jsonLine(out));
         } else {
           for (const m of via) for (const line of results[m]!.lines) process.stdout.write(`${both ? `${m}: ` : ''}${line}\n`);
         }

@@ -13,6 +13,7 @@ import { expandForClient, type ClientRequestOptions, type CredentialPrompt } fro
 import type { FoundTemplate, TemplateDiscovery } from '../client/discovered-template.js';
 import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, viaOption, warn } from './common.js';
 import { askTerminal, readStdin } from './terminal.js';
+import { jsonLine } from '../util/printable.js';
 
 export interface ClientFlags {
   config?: string;
@@ -152,7 +153,7 @@ export function registerExpandCommand(program: Command): void {
         const { request, expansion } = prepared;
         if (flags.json) {
           const values = Object.fromEntries([...expansion.values].map(([k, v]) => [k, v]));
-          process.stdout.write(`${JSON.stringify({ template: prepared.template, ...requestJson(request), values, unresolved: expansion.unresolved, warnings: expansion.warnings })}\n`);
+          process.stdout.write(jsonLine({ template: prepared.template, ...requestJson(request), values, unresolved: expansion.unresolved, warnings: expansion.warnings }));
         } else {
           process.stdout.write(describeRequest(request));
         }

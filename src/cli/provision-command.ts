@@ -13,6 +13,7 @@ import { REQUEST_TIMEOUT_MS } from '../client/provision.js';
 import { simulateClient, type ClientSimulation } from '../client/simulate.js';
 import { action, EXIT_ERROR, EXIT_OK, millisecondsFlag, readConfig, warn } from './common.js';
 import { addClientOptions, askCredentials, canAsk, clientRequestOptions, requestJson, type ClientFlags } from './expand-command.js';
+import { jsonLine } from '../util/printable.js';
 
 interface ProvisionFlags extends ClientFlags {
   configFile?: string;
@@ -160,7 +161,7 @@ export function registerProvisionCommand(program: Command): void {
         });
         if (simulation.failed && writeTo !== undefined) warn(`not writing ${writeTo}: the answer has errors (see Findings)`);
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify(simulationJson(simulation))}\n`);
+          process.stdout.write(jsonLine(simulationJson(simulation)));
         } else {
           const startedFrom = configFile === undefined ? 'the answer applied to an empty configuration' : `the answer applied to ${configFile}`;
           process.stdout.write(report(simulation, startedFrom));

@@ -74,4 +74,13 @@ describe('advertise: a fault in provdisc', () => {
     expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([error, dhcpError]);
     expect(r.stderr.match(/^provdisc: error: /gm)).toHaveLength(2);
   });
+
+  it('network text in a line cannot start another line or drive the terminal; JSON keeps it exact on one line', () => {
+    const hostile = { ...error, error: 'bad name "x\nprovdisc: forged\x1b[2J\u2028"' };
+    const human = print(false, [hostile]);
+    expect(human.stderr).toBe('provdisc: error: could not handle a packet from 198.51.100.66 on eth0: bad name "x\\x0aprovdisc: forged\\x1b[2J\\u2028"; still advertising\n');
+    const json = print(true, [hostile]);
+    expect(json.stdout).not.toMatch(/[\u2028\n](?!$)/);
+    expect(JSON.parse(json.stdout)).toEqual(hostile);
+  });
 });

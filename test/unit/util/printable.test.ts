@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { NameConflictError } from '../../../src/bonjour/advertise.js';
-import { escapeControls } from '../../../src/util/printable.js';
+import { escapeControls, jsonLine } from '../../../src/util/printable.js';
 
 describe('escapeControls', () => {
   it('shows C0, DEL and C1 controls as \\xNN and leaves the rest, non-ASCII included', () => {
     expect(escapeControls('a\x1b[2Jb\r\n\x00\x7f\x85\x9fé€ ~')).toBe('a\\x1b[2Jb\\x0d\\x0a\\x00\\x7f\\x85\\x9fé€ ~');
+  });
+
+  it('shows the line and paragraph separators U+2028 and U+2029 as \\u2028 and \\u2029', () => {
+    expect(escapeControls('a\u2028b\u2029c')).toBe('a\\u2028b\\u2029c');
   });
 
   it("is applied to a rogue's TXT in the conflict message", () => {
@@ -16,5 +20,15 @@ describe('escapeControls', () => {
     const err = new NameConflictError({ from: '198.51.100.66', interface: 'eth0', records }, service);
     expect(err.message).toContain('/x\\x1b[2J\\x0dok');
     expect(err.message).not.toMatch(/[\x00-\x1f]/);
+  });
+});
+
+describe('jsonLine', () => {
+  it('is one line whatever the text holds, and parses back to the same value', () => {
+    const value = { text: 'a\u2028b\u2029c\nd\x1b' };
+    const line = jsonLine(value);
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.slice(0, -1)).not.toMatch(/[\n\r\u2028\u2029]/);
+    expect(JSON.parse(line)).toEqual(value);
   });
 });
