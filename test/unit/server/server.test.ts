@@ -157,6 +157,11 @@ describe('slow clients (header and request timeouts), on a real socket', () => {
     const ok = await trickle('POST /prov HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nosname=Linux');
     expect(ok.answer).toMatch(/^HTTP\/1\.1 200 [\s\S]*height=250\n$/);
   });
+
+  it('both 408s are counted with the other answers', () => {
+    expect(slowServer.counts.get(408)).toBe(2);
+    expect(slowServer.counts.get(200)).toBe(1);
+  });
 });
 
 describe('graceful stop', () => {
