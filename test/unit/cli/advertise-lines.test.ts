@@ -26,6 +26,17 @@ describe('advertise --via dhcp, human lines', () => {
     expect(lines).toHaveLength(2);
   });
 
+  it('remembers at most 10 000 clients: a flood of new ones makes the oldest new again, not the recent ones', () => {
+    const lines: string[] = [];
+    const line = clientLines((l) => lines.push(l));
+    for (let n = 1; n <= 10_001; n++) line(inform(n));
+    vi.advanceTimersByTime(10_000);
+    lines.length = 0;
+    line(inform(10_001));
+    line(inform(1));
+    expect(lines).toEqual(['DHCP: 9991 more new client(s) answered in the last 10 s (not listed)', 'DHCP: answered 02:00:00:00:00:01 at 10.0.0.1 on eth0']);
+  });
+
   it('prints at most 10 lines per 10 s and sums up the rest in the next window', () => {
     const lines: string[] = [];
     const line = clientLines((l) => lines.push(l));
