@@ -7,6 +7,7 @@ import { newClientLines } from './client-lines.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, viaOption, warn } from './common.js';
 import { keepYoungGenerationSmall } from './long-running.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
+import { withoutZone } from '../util/network-interfaces.js';
 
 interface AdvertiseFlags {
   config?: string;
@@ -75,7 +76,7 @@ function describeEvent(e: ViaEvent): string {
 /** Human mode: a line per new client (Bonjour asker or DHCP client), rate-limited. */
 export function clientLines(write: (line: string) => void): (e: ViaEvent) => void {
   const bonjour = newClientLines<ViaEvent & { event: 'query' }>(write, {
-    key: (e) => `${e.interface}|${e.from.replace(/%.*$/, '')}`,
+    key: (e) => `${e.interface}|${withoutZone(e.from)}`,
     line: describe,
     untold: (n, s) => `Bonjour: ${n} more new client(s) asked in the last ${s} s (not listed)`,
   });
