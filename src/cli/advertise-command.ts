@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { advertiseVia, type ViaAdvertisement, type ViaEvent } from '../via/advertise-via.js';
 import { pick } from '../config/config-file.js';
-import { UsageError } from '../util/errors.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { newClientLines } from './client-lines.js';
-import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, viaOption, warn } from './common.js';
+import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, templateSetting, viaOption, warn } from './common.js';
 import { keepYoungGenerationSmall } from './long-running.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
 import { withoutZone } from '../util/network-interfaces.js';
@@ -131,13 +130,7 @@ export function registerAdvertiseCommand(program: Command): void {
     .action(
       action(async (templateArg: string | undefined, flags: AdvertiseFlags) => {
         const config = readConfig(flags.config, 'advertise');
-        const template = pick(templateArg, config.template);
-        if (!template) {
-          throw new UsageError(
-            'no URI template given',
-            "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}', or set template in the --config file",
-          );
-        }
+        const template = templateSetting(templateArg, config, "advertise 'https://host/provisioning.php?username=${username}'");
         const via = viaOption(flags.via, config);
         const print = viaEventPrinter(flags.json === true);
         keepYoungGenerationSmall();

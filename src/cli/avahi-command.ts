@@ -7,7 +7,7 @@ import { writeFilesAtomically, type WriteOptions } from '../util/atomic-write.js
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template/template.js';
-import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, portFlag, printProblem, readConfig, readText, singleSetting, warn } from './common.js';
+import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, portFlag, printProblem, readConfig, readText, singleSetting, templateSetting, warn } from './common.js';
 
 interface AvahiFlags {
   config?: string;
@@ -21,11 +21,7 @@ interface AvahiFlags {
 }
 
 async function generate(templateArg: string | undefined, flags: AvahiFlags, config: ProvdiscConfig): Promise<number> {
-  const text = pick(templateArg, config.template);
-  if (text === undefined) {
-    throw new UsageError('no URI template given', "pass one: provdisc avahi 'https://host/provisioning.php?username=${username}', or set template in the --config file");
-  }
-  const template = parseTemplate(text, warn);
+  const template = parseTemplate(templateSetting(templateArg, config, "avahi 'https://host/provisioning.php?username=${username}'"), warn);
   const name = pick(flags.name, config.name) ?? JITSI_INSTANCE_NAME;
   checkInstanceName(name);
   if (name !== JITSI_INSTANCE_NAME) warn(`the service is named "${name}": a Jitsi client only looks for "${JITSI_INSTANCE_NAME}" and will not see it`);

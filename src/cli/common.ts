@@ -96,6 +96,17 @@ export function printProblem(p: Problem): void {
   process.stderr.write(`provdisc: problem: ${p.message}\n  fix: ${p.fix}\n`);
 }
 
+/**
+ * The URI template from the command line, else from the --config file; none is the user's mistake.
+ * `example` is the command line the hint shows, `orElse` another way the command has to find one.
+ */
+export function templateSetting(argument: string | undefined, config: ProvdiscConfig, example: string, orElse?: string): string {
+  const template = argument ?? config.template;
+  if (template !== undefined) return template;
+  const ways = [`pass one: provdisc ${example}`, 'set template in the --config file', ...(orElse === undefined ? [] : [orElse])];
+  throw new UsageError('no URI template given', `${ways.slice(0, -1).join(', ')}, or ${ways.at(-1)!}`);
+}
+
 /** A flag that takes one value whose config key is a list: the flag wins, else the list's only value. */
 export function singleSetting(flag: string | undefined, list: readonly string[] | undefined, refuse: { problem: (count: number) => string; fix: string }): string | undefined {
   if (flag !== undefined) return flag;

@@ -4,7 +4,7 @@ import { checkIscConfig } from '../dhcp/isc-check.js';
 import { parseFormat, parseSubnet, renderDhcpConfig } from '../dhcp/server-config.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
-import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, printProblem, readConfig, readText, singleSetting, warn } from './common.js';
+import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, printProblem, readConfig, readText, singleSetting, templateSetting, warn } from './common.js';
 
 interface DhcpConfigFlags {
   config?: string;
@@ -16,10 +16,7 @@ interface DhcpConfigFlags {
 }
 
 async function generate(templateArg: string | undefined, flags: DhcpConfigFlags, config: ProvdiscConfig): Promise<number> {
-  const template = pick(templateArg, config.template);
-  if (template === undefined) {
-    throw new UsageError('no URI template given', "pass one: provdisc dhcp-config 'https://host/provisioning.php?username=${username}' --subnet 192.168.0.0/24");
-  }
+  const template = templateSetting(templateArg, config, "dhcp-config 'https://host/provisioning.php?username=${username}' --subnet 192.168.0.0/24");
   const subnetText = pick(flags.subnet, config.subnet);
   if (subnetText === undefined) {
     throw new UsageError('no --subnet given: the server answers the clients of one subnet', 'add --subnet NETWORK/PREFIX for the clients\' subnet, e.g. --subnet 192.168.0.0/24');
