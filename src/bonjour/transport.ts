@@ -6,7 +6,8 @@
  */
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { interfaceForSource, isLinkLocalIpv6, literalLookup, withoutZone, type NetInterface } from '../util/network-interfaces.js';
+import { decodeThenHandle, literalLookup } from '../util/datagram.js';
+import { interfaceForSource, isLinkLocalIpv6, withoutZone, type NetInterface } from '../util/network-interfaces.js';
 import { TokenBuckets } from '../util/token-buckets.js';
 import { decodeMessage, encodeMessage, MDNS_IPV4_GROUP, MDNS_IPV6_GROUP, MDNS_PORT, type MdnsMessage, type OutgoingMessage } from './wire.js';
 
@@ -213,22 +214,11 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
       this.stats.echoes++;
       return;
     }
-    let message: MdnsMessage;
-    try {
-      message = decodeMessage(buf);
-    } catch {
-      this.stats.malformed++;
-      return;
-    }
     const source = { address: rinfo.address, port: rinfo.port, interface: iface };
-    try {
-      this.emit('message', message, source);
-    } catch (err) {
-      // a packet that decodes is well-formed: a listener that throws on it has a bug, which is told
-      // (not counted as the sender's fault) and must not end the advertisement for the next packets
+    decodeThenHandle(buf, decodeMessage, this.stats, (message) => this.emit('message', message, source), (err) => {
       this.stats.faults++;
       if (this.faultReports.spend(rinfo.address)) this.emit('fault', err instanceof Error ? err : new Error(String(err)), source);
-    }
+    });
   }
 }
 

@@ -12,7 +12,8 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import QuickLRU from 'quick-lru';
-import { interfaceForSource, isSubnetEdge, listInterfaces, literalLookup, onSubnet, type InterfaceAddress, type NetInterface } from '../util/network-interfaces.js';
+import { decodeThenHandle, literalLookup } from '../util/datagram.js';
+import { interfaceForSource, isSubnetEdge, listInterfaces, onSubnet, type InterfaceAddress, type NetInterface } from '../util/network-interfaces.js';
 import { TokenBuckets } from '../util/token-buckets.js';
 import { AckTemplates } from './ack.js';
 import { BOOTREQUEST, decodeDhcp, hardwareAddress, JITSI_SERVER_PORT, MessageType, messageType, Option, type DhcpMessage } from './codec.js';
@@ -179,20 +180,7 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
       this.stats.limited++;
       return;
     }
-    let m: DhcpMessage;
-    try {
-      m = decodeDhcp(buf);
-    } catch {
-      this.stats.malformed++;
-      return;
-    }
-    try {
-      this.answer(m, buf, rinfo);
-    } catch (err) {
-      // a packet that decodes is the sender's to send: an exception is a fault of ours, told and
-      // counted apart from malformed packets, and the others are still answered
-      this.report('fault', rinfo.address, err);
-    }
+    decodeThenHandle(buf, decodeDhcp, this.stats, (m) => this.answer(m, buf, rinfo), (err) => this.report('fault', rinfo.address, err));
   }
 
   private answer(m: DhcpMessage, raw: Buffer, rinfo: dgram.RemoteInfo): void {

@@ -3,7 +3,6 @@
  * receiving interface is found from the source address: RFC 6762 §11 only accepts packets from a
  * directly connected subnet anyway, and an IPv6 link-local source carries its interface as a zone.
  */
-import type dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -89,16 +88,6 @@ export function withoutZone(address: string): string {
   const at = address.indexOf('%');
   return at === -1 ? address : address.slice(0, at);
 }
-
-/**
- * dgram's `lookup` for sockets that only bind and send to literals (an interface's own address, a
- * multicast group, an address read from a packet). dgram would still pass each through dns.lookup,
- * which loads node:dns (some 6 ms of every `provdisc discover` before its first question) and defers
- * every send by a tick (~0.1 ms of the DHCP turnaround, measured in the lab); this hands the literal
- * straight back.
- */
-export const literalLookup: NonNullable<dgram.SocketOptions['lookup']> = (address, _options, callback) =>
-  callback(null, address, address.includes(':') ? 6 : 4);
 
 /** A dotted quad as an unsigned 32-bit number. */
 export function ipv4ToInt(address: string): number {
