@@ -1,16 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ViaEvent } from '../../../src/via/advertise-via.js';
 import { clientLines, viaEventPrinter } from '../../../src/cli/advertise-command.js';
+import { useFakeClock } from '../fake-clock.js';
 
 const inform = (n: number) => ({ event: 'dhcp-inform' as const, address: `10.0.0.${n}`, mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`, xid: '00000001', interface: 'eth0' });
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('advertise --via dhcp, human lines', () => {
   it('prints a line per new client, not per retransmission or repeat within a minute', () => {
