@@ -49,6 +49,24 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
   };
 }
 
+/**
+ * The action of a command that writes a file from a template or, with `--check FILE`, checks one
+ * (`checked` names what it reads, for the error when a template is given too).
+ */
+export function writeOrCheck<F extends { config?: string; check?: string }>(
+  command: ConfigSection,
+  checked: string,
+  write: (templateArg: string | undefined, flags: F, config: ProvdiscConfig) => Promise<number>,
+  check: (file: string, flags: F, config: ProvdiscConfig) => Promise<number>,
+) {
+  return action(async (templateArg: string | undefined, flags: F) => {
+    const config = readConfig(flags.config, command);
+    if (flags.check === undefined) return write(templateArg, flags, config);
+    if (templateArg !== undefined) throw new UsageError(`--check reads ${checked} and takes no template`, 'drop the template, or drop --check to write a file');
+    return check(flags.check, flags, config);
+  });
+}
+
 /** Collects a repeatable option into an array. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
