@@ -5,7 +5,7 @@
 import type { LabHost } from '../test/lab/host.js';
 import { jitsiDiscover, zeroconfResolve } from '../test/lab/peers.js';
 import { jsonLines, runInHost } from './in-host.js';
-import { SEED_TXT, TEMPLATE } from './seed.js';
+import { SEED_TXT, TEMPLATE } from '../test/fixtures/seed.js';
 import { epochNow, sleep } from './stats.js';
 
 export interface Sample {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { REPO_ROOT, type LabHost } from '../test/lab/host.js';
 import type { SpawnedProcess } from '../test/lab/process.js';
 import { spawnInHost } from './in-host.js';
-import { SEED_AVAHI_SERVICE, SEED_TXT, TEMPLATE } from './seed.js';
+import { SEED_AVAHI_SERVICE, SEED_TXT, TEMPLATE } from '../test/fixtures/seed.js';
 import { epochNow } from './stats.js';
 
 export interface RunningResponder {

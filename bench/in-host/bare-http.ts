@@ -5,11 +5,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
-import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { inHostOptions } from '../../test/lab/guard.js';
 
-assertPrivateNetns();
-const { values } = parseArgs({ options: { answer: { type: 'string', default: '' }, port: { type: 'string', default: '0' } } });
+const values = inHostOptions({ answer: { type: 'string', default: '' }, port: { type: 'string', default: '0' } });
 const answer = Buffer.from(values.answer ?? '', 'base64');
 const server = http.createServer((req, res) => {
   req.resume();

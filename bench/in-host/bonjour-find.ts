@@ -2,14 +2,10 @@
  * Runs inside a lab host: one bonjour-service `find` for _https._tcp, timed from creating the
  * client to the first `up` of "Provisioning URL". Prints one JSON line, then exits.
  */
-import { parseArgs } from 'node:util';
 import Bonjour from 'bonjour-service';
-import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { inHostOptions } from '../../test/lab/guard.js';
 
-assertPrivateNetns();
-const { values } = parseArgs({
-  options: { address: { type: 'string' }, 'timeout-ms': { type: 'string', default: '5000' } },
-});
+const values = inHostOptions({ address: { type: 'string' }, 'timeout-ms': { type: 'string', default: '5000' } });
 if (!values.address) throw new Error('--address (this host\'s IPv4) is required');
 
 const started = performance.now();

@@ -3,12 +3,10 @@
  * target os.hostname(), addresses of every interface). Prints `{"event":"published"}` once up,
  * unpublishes on SIGTERM.
  */
-import { parseArgs } from 'node:util';
 import Bonjour from 'bonjour-service';
-import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { inHostOptions } from '../../test/lab/guard.js';
 
-assertPrivateNetns();
-const { values } = parseArgs({ options: { address: { type: 'string' }, txt: { type: 'string', multiple: true, default: [] } } });
+const values = inHostOptions({ address: { type: 'string' }, txt: { type: 'string', multiple: true, default: [] } });
 if (!values.address) throw new Error('--address (this host\'s IPv4) is required');
 
 const txt = Object.fromEntries(values.txt.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));

@@ -6,19 +6,15 @@
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { DiscoveredService } from '../../src/bonjour/discover.js';
-import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { inHostOptions } from '../../test/lab/guard.js';
 
-assertPrivateNetns();
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '2' },
-    'gap-ms': { type: 'string', default: '300' },
-    'timeout-ms': { type: 'string', default: '3000' },
-    phases: { type: 'boolean', default: false },
-  },
+const values = inHostOptions({
+  runs: { type: 'string', default: '20' },
+  warmup: { type: 'string', default: '2' },
+  'gap-ms': { type: 'string', default: '300' },
+  'timeout-ms': { type: 'string', default: '3000' },
+  phases: { type: 'boolean', default: false },
 });
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // the built library, as a user gets it; typed from its source

@@ -6,19 +6,15 @@
  */
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
-import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { inHostOptions } from '../../test/lab/guard.js';
 
-assertPrivateNetns();
-const { values } = parseArgs({
-  options: {
-    address: { type: 'string' },
-    target: { type: 'string' },
-    count: { type: 'string', default: '10000' },
-    rate: { type: 'string', default: '2000' },
-    'max-ms': { type: 'string', default: '30000' },
-  },
+const values = inHostOptions({
+  address: { type: 'string' },
+  target: { type: 'string' },
+  count: { type: 'string', default: '10000' },
+  rate: { type: 'string', default: '2000' },
+  'max-ms': { type: 'string', default: '30000' },
 });
 if (!values.address || !values.target) throw new Error('--address (this host) and --target (the responder) are required');
 const MDNS = { address: '224.0.0.251', port: 5353 };

@@ -4,19 +4,15 @@
  * body. Prints one JSON line: requests, errors, wall time, requests per second, latency quantiles.
  */
 import http from 'node:http';
-import { parseArgs } from 'node:util';
-import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { inHostOptions } from '../../test/lab/guard.js';
 import { summarize } from '../stats.js';
 
-assertPrivateNetns();
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    form: { type: 'string', default: '' },
-    expect: { type: 'string', default: '' },
-    concurrency: { type: 'string', default: '64' },
-    requests: { type: 'string', default: '4000' },
-  },
+const values = inHostOptions({
+  url: { type: 'string' },
+  form: { type: 'string', default: '' },
+  expect: { type: 'string', default: '' },
+  concurrency: { type: 'string', default: '64' },
+  requests: { type: 'string', default: '4000' },
 });
 const url = new URL(values.url ?? '');
 const total = Number(values.requests);

@@ -10,18 +10,14 @@
  * One JSON line per offset: {offsetMs, found, srv, txt, address, answeredAfterMs | null}.
  */
 import dgram from 'node:dgram';
-import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
-import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { inHostOptions } from '../../test/lab/guard.js';
 
-assertPrivateNetns();
-const { values } = parseArgs({
-  options: {
-    address: { type: 'string' },
-    name: { type: 'string', default: 'Provisioning URL._https._tcp.local' },
-    offsets: { type: 'string', default: '0,60,120,180,240,300,360,420,480,540,600,660,720,780,840,900' },
-    'quiet-ms': { type: 'string', default: '1500' },
-  },
+const values = inHostOptions({
+  address: { type: 'string' },
+  name: { type: 'string', default: 'Provisioning URL._https._tcp.local' },
+  offsets: { type: 'string', default: '0,60,120,180,240,300,360,420,480,540,600,660,720,780,840,900' },
+  'quiet-ms': { type: 'string', default: '1500' },
 });
 if (!values.address) throw new Error("--address (this host's IPv4) is required");
 const address = values.address;

@@ -4,17 +4,13 @@
  * orchestrator can line it up with the moment it spawned an advertiser in another host.
  */
 import dgram from 'node:dgram';
-import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
-import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { inHostOptions } from '../../test/lab/guard.js';
 
-assertPrivateNetns();
-const { values } = parseArgs({
-  options: {
-    address: { type: 'string' },
-    name: { type: 'string', default: 'Provisioning URL._https._tcp.local' },
-    'max-ms': { type: 'string', default: '120000' },
-  },
+const values = inHostOptions({
+  address: { type: 'string' },
+  name: { type: 'string', default: 'Provisioning URL._https._tcp.local' },
+  'max-ms': { type: 'string', default: '120000' },
 });
 if (!values.address) throw new Error('--address (this host\'s IPv4) is required');
 const wanted = values.name.toLowerCase();

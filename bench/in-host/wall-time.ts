@@ -4,17 +4,13 @@
  * One JSON line per run; the first `--warmup` rounds (disk cache) are marked.
  */
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
-import { assertPrivateNetns } from '../../test/lab/guard.js';
+import { inHostOptions } from '../../test/lab/guard.js';
 
-assertPrivateNetns();
-const { values } = parseArgs({
-  options: {
-    spec: { type: 'string' },
-    runs: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '2' },
-    'gap-ms': { type: 'string', default: '300' },
-  },
+const values = inHostOptions({
+  spec: { type: 'string' },
+  runs: { type: 'string', default: '20' },
+  warmup: { type: 'string', default: '2' },
+  'gap-ms': { type: 'string', default: '300' },
 });
 const commands = JSON.parse(values.spec ?? '[]') as { label: string; argv: [string, ...string[]] }[];
 

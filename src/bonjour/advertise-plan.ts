@@ -6,6 +6,7 @@ import os from 'node:os';
 import { checkHostAddress, checkHostName } from '../template/host.js';
 import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template/template.js';
 import { UsageError, type WarningSink } from '../util/errors.js';
+import { withoutZone } from '../util/network-interfaces.js';
 import type { ServiceDefinition } from './service-records.js';
 
 export interface AdvertiseOptions {
@@ -47,7 +48,7 @@ export function planAdvertisement(options: AdvertiseOptions): ServiceDefinition 
   const host = (options.host ?? own).replace(/\.$/, '');
   checkHostName(host, warn);
   // a zone only says which link the admin typed the address for: the address record has none
-  const addresses = (options.addresses ?? []).map((a) => a.replace(/%.*$/, ''));
+  const addresses = (options.addresses ?? []).map(withoutZone);
   for (const a of addresses) checkHostAddress(a);
   const isOwnName = host.toLowerCase() === own.toLowerCase();
   if (addresses.length > 0 && isOwnName) {

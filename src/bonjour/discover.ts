@@ -2,7 +2,7 @@
  * `discover`: find the provisioning service as a Jitsi client would (SRV and TXT of the instance,
  * asked directly, plus a PTR browse), and rebuild its URI template in wire order.
  */
-import { selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
+import { selectInterfaces, withoutZone, type NetInterface } from '../util/network-interfaces.js';
 import { instanceFullName, serviceTypeName } from './service-records.js';
 import { MdnsTransport, type PacketChannel, type PacketSource } from './transport.js';
 import { sameName, type MdnsMessage, type MdnsQuestion, type MdnsRecord, type SrvData } from './wire.js';
@@ -133,7 +133,7 @@ class Browser {
 
   private receive(message: MdnsMessage, source: PacketSource): void {
     if (!message.response) return;
-    const from = source.address.replace(/%.*$/, '');
+    const from = withoutZone(source.address);
     const key = `${source.interface.name}|${from}`;
     let cache = this.sources.get(key);
     const records = [...message.answers, ...message.additionals];

@@ -2,7 +2,7 @@
  * The DNS-SD records of one advertised service (RFC 6763 §4–§6, TTLs from RFC 6762 §10), and the
  * order RFC 6762 §8.2 uses to break a tie between simultaneous probes.
  */
-import type { NetInterface } from '../util/network-interfaces.js';
+import { withoutZone, type NetInterface } from '../util/network-interfaces.js';
 import { rdataBytes, sameName, typeCode, type MdnsRecord } from './wire.js';
 
 /** RFC 6762 §10: records naming a host get 120 s, the others 75 minutes. */
@@ -54,7 +54,7 @@ export function txtRecord(def: ServiceDefinition, ttl = OTHER_TTL): MdnsRecord {
 export function addressRecords(def: ServiceDefinition, iface: NetInterface, ttl = HOST_TTL): MdnsRecord[] {
   const addresses =
     def.addresses === 'interface'
-      ? [...iface.ipv4.map((a) => a.address), ...iface.ipv6.map((a) => a.address.replace(/%.*$/, ''))]
+      ? [...iface.ipv4.map((a) => a.address), ...iface.ipv6.map((a) => withoutZone(a.address))]
       : def.addresses === 'none'
         ? []
         : def.addresses;

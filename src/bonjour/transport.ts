@@ -6,7 +6,8 @@
  */
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { interfaceForSource, isLinkLocalIpv6, type NetInterface } from '../util/network-interfaces.js';
+import { decodeThenHandle, literalLookup } from '../util/datagram.js';
+import { interfaceForSource, isLinkLocalIpv6, withoutZone, type NetInterface } from '../util/network-interfaces.js';
 import { TokenBuckets } from '../util/token-buckets.js';
 import { decodeMessage, encodeMessage, MDNS_IPV4_GROUP, MDNS_IPV6_GROUP, MDNS_PORT, type MdnsMessage, type OutgoingMessage } from './wire.js';
 
@@ -88,7 +89,7 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
     private readonly senders: readonly InterfaceSockets[],
   ) {
     super();
-    this.ownAddresses = new Set(interfaces.flatMap((i) => [...i.ipv4, ...i.ipv6].map((a) => a.address.replace(/%.*$/, ''))));
+    this.ownAddresses = new Set(interfaces.flatMap((i) => [...i.ipv4, ...i.ipv6].map((a) => withoutZone(a.address))));
   }
 
   static async open(interfaces: readonly NetInterface[]): Promise<MdnsTransport> {
@@ -114,7 +115,7 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
         const addr6 = iface.ipv6.find((a) => isLinkLocalIpv6(a.address))?.address;
         const v4 = addr4 ? track(await bindSocket('udp4', addr4)) : undefined;
         v4?.setMulticastInterface(addr4!);
-        const v6 = addr6 ? track(await bindSocket('udp6', `${addr6.replace(/%.*$/, '')}%${iface.name}`)) : undefined;
+        const v6 = addr6 ? track(await bindSocket('udp6', `${withoutZone(addr6)}%${iface.name}`)) : undefined;
         v6?.setMulticastInterface(`::%${iface.name}`);
         senders.push({ iface, v4, v6 });
       }
@@ -186,7 +187,7 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
 
   private isEcho(buf: Buffer, rinfo: dgram.RemoteInfo): boolean {
     if (rinfo.port !== MDNS_PORT) return false;
-    if (!this.ownAddresses.has(rinfo.address.replace(/%.*$/, ''))) return false;
+    if (!this.ownAddresses.has(withoutZone(rinfo.address))) return false;
     const expiry = this.recent.get(buf.toString('base64'));
     return expiry !== undefined && expiry >= Date.now();
   }
@@ -213,36 +214,17 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
       this.stats.echoes++;
       return;
     }
-    let message: MdnsMessage;
-    try {
-      message = decodeMessage(buf);
-    } catch {
-      this.stats.malformed++;
-      return;
-    }
     const source = { address: rinfo.address, port: rinfo.port, interface: iface };
-    try {
-      this.emit('message', message, source);
-    } catch (err) {
-      // a packet that decodes is well-formed: a listener that throws on it has a bug, which is told
-      // (not counted as the sender's fault) and must not end the advertisement for the next packets
+    decodeThenHandle(buf, decodeMessage, this.stats, (message) => this.emit('message', message, source), (err) => {
       this.stats.faults++;
       if (this.faultReports.spend(rinfo.address)) this.emit('fault', err instanceof Error ? err : new Error(String(err)), source);
-    }
+    });
   }
 }
 
-/**
- * Every address a transport binds or sends to is a literal (an interface's own, or a group), so
- * dgram's default name lookup has nothing to do; it would still load node:dns and compile
- * net.isIPv6's pattern, some 6 ms of every `provdisc discover` before the first question.
- */
-const literalAddress: NonNullable<dgram.SocketOptions['lookup']> = (address, _family, callback) =>
-  process.nextTick(callback, null, address, address.includes(':') ? 6 : 4);
-
 function bindSocket(type: 'udp4' | 'udp6', address: string): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type, reuseAddr: true, lookup: literalAddress, ...(type === 'udp6' ? { ipv6Only: true } : {}) });
+    const socket = dgram.createSocket({ type, reuseAddr: true, lookup: literalLookup, ...(type === 'udp6' ? { ipv6Only: true } : {}) });
     const onError = (err: Error) => {
       socket.close();
       reject(err);

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { advertiseVia, type ViaAdvertisement, type ViaEvent } from '../via/advertise-via.js';
 import { pick } from '../config/config-file.js';
-import { UsageError } from '../util/errors.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { newClientLines } from './client-lines.js';
-import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, viaOption, warn } from './common.js';
+import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, templateSetting, viaOption, warn } from './common.js';
 import { keepYoungGenerationSmall } from './long-running.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
+import { withoutZone } from '../util/network-interfaces.js';
 
 interface AdvertiseFlags {
   config?: string;
@@ -75,7 +75,7 @@ function describeEvent(e: ViaEvent): string {
 /** Human mode: a line per new client (Bonjour asker or DHCP client), rate-limited. */
 export function clientLines(write: (line: string) => void): (e: ViaEvent) => void {
   const bonjour = newClientLines<ViaEvent & { event: 'query' }>(write, {
-    key: (e) => `${e.interface}|${e.from.replace(/%.*$/, '')}`,
+    key: (e) => `${e.interface}|${withoutZone(e.from)}`,
     line: describe,
     untold: (n, s) => `Bonjour: ${n} more new client(s) asked in the last ${s} s (not listed)`,
   });
@@ -130,13 +130,7 @@ export function registerAdvertiseCommand(program: Command): void {
     .action(
       action(async (templateArg: string | undefined, flags: AdvertiseFlags) => {
         const config = readConfig(flags.config, 'advertise');
-        const template = pick(templateArg, config.template);
-        if (!template) {
-          throw new UsageError(
-            'no URI template given',
-            "pass one: provdisc advertise 'https://host/provisioning.php?username=${username}', or set template in the --config file",
-          );
-        }
+        const template = templateSetting(templateArg, config, "advertise 'https://host/provisioning.php?username=${username}'");
         const via = viaOption(flags.via, config);
         const print = viaEventPrinter(flags.json === true);
         keepYoungGenerationSmall();

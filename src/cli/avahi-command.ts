@@ -7,7 +7,7 @@ import { writeFilesAtomically, type WriteOptions } from '../util/atomic-write.js
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template/template.js';
-import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, portFlag, printProblem, readConfig, readText, singleSetting, warn } from './common.js';
+import { describeWrite, EXIT_ERROR, EXIT_OK, info, portFlag, printProblem, readText, singleSetting, templateSetting, warn, writeOrCheck } from './common.js';
 
 interface AvahiFlags {
   config?: string;
@@ -21,11 +21,7 @@ interface AvahiFlags {
 }
 
 async function generate(templateArg: string | undefined, flags: AvahiFlags, config: ProvdiscConfig): Promise<number> {
-  const text = pick(templateArg, config.template);
-  if (text === undefined) {
-    throw new UsageError('no URI template given', "pass one: provdisc avahi 'https://host/provisioning.php?username=${username}', or set template in the --config file");
-  }
-  const template = parseTemplate(text, warn);
+  const template = parseTemplate(templateSetting(templateArg, config, "avahi 'https://host/provisioning.php?username=${username}'"), warn);
   const name = pick(flags.name, config.name) ?? JITSI_INSTANCE_NAME;
   checkInstanceName(name);
   if (name !== JITSI_INSTANCE_NAME) warn(`the service is named "${name}": a Jitsi client only looks for "${JITSI_INSTANCE_NAME}" and will not see it`);
@@ -98,14 +94,5 @@ export function registerAvahiCommand(program: Command): void {
     .option('--hosts-file <file>', 'add or update the line for --host in this hosts file (created if missing); with --check: look the host-name up in it')
     .option('--check <file>', 'check an existing service file: print the URI a Jitsi client would build, list what would stop it')
     .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
-    .action(
-      action(async (templateArg: string | undefined, flags: AvahiFlags) => {
-        const config = readConfig(flags.config, 'avahi');
-        if (flags.check !== undefined) {
-          if (templateArg !== undefined) throw new UsageError('--check reads a service file and takes no template', 'drop the template, or drop --check to write a file');
-          return check(flags.check, pick(flags.hostsFile, config.hostsFile));
-        }
-        return generate(templateArg, flags, config);
-      }),
-    );
+    .action(writeOrCheck('avahi', 'a service file', generate, (file, flags: AvahiFlags, config) => check(file, pick(flags.hostsFile, config.hostsFile))));
 }

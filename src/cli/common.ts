@@ -49,6 +49,24 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
   };
 }
 
+/**
+ * The action of a command that writes a file from a template or, with `--check FILE`, checks one
+ * (`checked` names what it reads, for the error when a template is given too).
+ */
+export function writeOrCheck<F extends { config?: string; check?: string }>(
+  command: ConfigSection,
+  checked: string,
+  write: (templateArg: string | undefined, flags: F, config: ProvdiscConfig) => Promise<number>,
+  check: (file: string, flags: F, config: ProvdiscConfig) => Promise<number>,
+) {
+  return action(async (templateArg: string | undefined, flags: F) => {
+    const config = readConfig(flags.config, command);
+    if (flags.check === undefined) return write(templateArg, flags, config);
+    if (templateArg !== undefined) throw new UsageError(`--check reads ${checked} and takes no template`, 'drop the template, or drop --check to write a file');
+    return check(flags.check, flags, config);
+  });
+}
+
 /** Collects a repeatable option into an array. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -94,6 +112,17 @@ export function describeWrite(w: StagedWrite): string {
 /** A problem a --check found: what, then how to fix it. */
 export function printProblem(p: Problem): void {
   process.stderr.write(`provdisc: problem: ${p.message}\n  fix: ${p.fix}\n`);
+}
+
+/**
+ * The URI template from the command line, else from the --config file; none is the user's mistake.
+ * `example` is the command line the hint shows, `orElse` another way the command has to find one.
+ */
+export function templateSetting(argument: string | undefined, config: ProvdiscConfig, example: string, orElse?: string): string {
+  const template = argument ?? config.template;
+  if (template !== undefined) return template;
+  const ways = [`pass one: provdisc ${example}`, 'set template in the --config file', ...(orElse === undefined ? [] : [orElse])];
+  throw new UsageError('no URI template given', `${ways.slice(0, -1).join(', ')}, or ${ways.at(-1)!}`);
 }
 
 /** A flag that takes one value whose config key is a list: the flag wins, else the list's only value. */

@@ -4,7 +4,7 @@ import { checkIscConfig } from '../dhcp/isc-check.js';
 import { parseFormat, parseSubnet, renderDhcpConfig } from '../dhcp/server-config.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
-import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, printProblem, readConfig, readText, singleSetting, warn } from './common.js';
+import { describeWrite, EXIT_ERROR, EXIT_OK, info, printProblem, readText, singleSetting, templateSetting, warn, writeOrCheck } from './common.js';
 
 interface DhcpConfigFlags {
   config?: string;
@@ -16,10 +16,7 @@ interface DhcpConfigFlags {
 }
 
 async function generate(templateArg: string | undefined, flags: DhcpConfigFlags, config: ProvdiscConfig): Promise<number> {
-  const template = pick(templateArg, config.template);
-  if (template === undefined) {
-    throw new UsageError('no URI template given', "pass one: provdisc dhcp-config 'https://host/provisioning.php?username=${username}' --subnet 192.168.0.0/24");
-  }
+  const template = templateSetting(templateArg, config, "dhcp-config 'https://host/provisioning.php?username=${username}' --subnet 192.168.0.0/24");
   const subnetText = pick(flags.subnet, config.subnet);
   if (subnetText === undefined) {
     throw new UsageError('no --subnet given: the server answers the clients of one subnet', 'add --subnet NETWORK/PREFIX for the clients\' subnet, e.g. --subnet 192.168.0.0/24');
@@ -65,14 +62,5 @@ export function registerDhcpConfigCommand(program: Command): void {
     .option('--check <file>', 'check an ISC dhcpd.conf: print the URI a Jitsi client would get, list what would stop it')
     .option('-c, --config <file>', 'read settings from this ini file (flags win); see docs/config.md')
     .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
-    .action(
-      action(async (templateArg: string | undefined, flags: DhcpConfigFlags) => {
-        const config = readConfig(flags.config, 'dhcp-config');
-        if (flags.check !== undefined) {
-          if (templateArg !== undefined) throw new UsageError('--check reads a dhcpd.conf and takes no template', 'drop the template, or drop --check to write a file');
-          return check(flags.check, flags.format);
-        }
-        return generate(templateArg, flags, config);
-      }),
-    );
+    .action(writeOrCheck('dhcp-config', 'a dhcpd.conf', generate, (file, flags: DhcpConfigFlags) => check(file, flags.format)));
 }

@@ -11,7 +11,7 @@ import { displayUrl, maskField, type Credentials, type ProvisioningRequest } fro
 import type { ExpansionContext } from '../client/expansion.js';
 import { expandForClient, type ClientRequestOptions, type CredentialPrompt } from '../client/client-request.js';
 import type { FoundTemplate, TemplateDiscovery } from '../client/discovered-template.js';
-import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, viaOption, warn } from './common.js';
+import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, templateSetting, viaOption, warn } from './common.js';
 import { askTerminal, readStdin } from './terminal.js';
 import { jsonLine } from '../util/printable.js';
 
@@ -53,11 +53,7 @@ function templateSource(argument: string | undefined, flags: ClientFlags, config
     const timeoutMs = pick(millisecondsFlag('--timeout', flags.timeout), config.timeout);
     return { via: viaOption(flags.via, config), timeoutMs, interfaces: pick(flags.interface, config.interface) };
   }
-  const template = argument ?? config.template;
-  if (template === undefined) {
-    throw new UsageError('no URI template given', "pass one (provdisc expand 'https://host/prov.php?os=${osname}'), set template in --config FILE, or use --discover");
-  }
-  return template;
+  return templateSetting(argument, config, "expand 'https://host/prov.php?os=${osname}'", 'use --discover');
 }
 
 function describeFound(found: FoundTemplate): string {

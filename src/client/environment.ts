@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { expandIpv6 } from '../util/network-interfaces.js';
+import { expandIpv6, withoutZone } from '../util/network-interfaces.js';
 
 /** The Jitsi desktop release whose version a client reports as `${build}` unless told otherwise. */
 export const JITSI_BUILD = '2.10.5550';
@@ -207,7 +207,7 @@ export function interfaceOwning(
   address: string,
   interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
 ): { name: string; mac: string | undefined } | undefined {
-  const bare = address.replace(/%.*$/, '');
+  const bare = withoutZone(address);
   for (const [name, addrs] of Object.entries(interfaces)) {
     const hit = addrs?.find((a) => a.address === bare);
     if (hit) return { name, mac: /^(00:){5}00$/.test(hit.mac) ? undefined : hit.mac.toLowerCase() };
@@ -231,8 +231,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
 export async function javaHostName(localAddress: string, timeoutMs = 3000): Promise<string> {
   if (process.platform === 'win32') return process.env.COMPUTERNAME ?? os.hostname();
   const literal = javaHostAddress(localAddress);
-  const reverse = await withTimeout(dns.lookupService(localAddress.replace(/%.*$/, ''), 0), timeoutMs);
+  const reverse = await withTimeout(dns.lookupService(withoutZone(localAddress), 0), timeoutMs);
   if (!reverse) return literal;
   const forward = await withTimeout(dns.lookup(reverse.hostname, { all: true }), timeoutMs);
-  return forward?.some((a) => a.address === localAddress.replace(/%.*$/, '')) ? reverse.hostname : literal;
+  return forward?.some((a) => a.address === withoutZone(localAddress)) ? reverse.hostname : literal;
 }

@@ -6,9 +6,9 @@
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { limitFunction } from 'p-limit';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
-import { Semaphore } from '../util/semaphore.js';
 
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
@@ -31,14 +31,13 @@ export type UserTable = ReadonlyMap<string, string>;
  * of logins waits here, in JavaScript, instead of queueing thousands of hashes in front of that work.
  */
 export const SCRYPT_AT_ONCE = 4;
-const scryptSlots = new Semaphore(SCRYPT_AT_ONCE);
 
-function derive(password: string, salt: Buffer, options: ScryptOptions, bytes: number): Promise<Buffer> {
-  // N=16384, r=8 needs 16 MiB; node's default cap is 32 MiB
-  return scryptSlots.run(
-    () => new Promise((resolve, reject) => scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N! * options.r! }, (err, key) => (err ? reject(err) : resolve(key)))),
-  );
-}
+const derive = limitFunction(
+  (password: string, salt: Buffer, options: ScryptOptions, bytes: number) =>
+    // N=16384, r=8 needs 16 MiB; node's default cap is 32 MiB
+    new Promise<Buffer>((resolve, reject) => scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N! * options.r! }, (err, key) => (err ? reject(err) : resolve(key)))),
+  { concurrency: SCRYPT_AT_ONCE },
+);
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);

@@ -3,6 +3,7 @@
  * what a Jitsi client rebuilds from it. Pure: no network, no files.
  */
 import { UsageError, type WarningSink } from '../util/errors.js';
+import { withoutZone } from '../util/network-interfaces.js';
 import { checkTxtSize } from './txt.js';
 
 export type Scheme = 'http' | 'https';
@@ -254,5 +255,5 @@ function pickAddress(addresses: readonly string[] | undefined): string | undefin
 
 function urlHost(address: string): string {
   if (!address.includes(':')) return address;
-  return `[${address.replace(/%.*$/, '')}]`; // a zone index cannot stand raw in a URL
+  return `[${withoutZone(address)}]`; // a zone index cannot stand raw in a URL
 }

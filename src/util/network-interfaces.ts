@@ -83,6 +83,12 @@ export function selectInterfaces(names?: readonly string[]): NetInterface[] {
   });
 }
 
+/** `address` without its IPv6 zone (`fe80::1%eth0` → `fe80::1`): an address record, a URL or a comparison takes none. */
+export function withoutZone(address: string): string {
+  const at = address.indexOf('%');
+  return at === -1 ? address : address.slice(0, at);
+}
+
 /** A dotted quad as an unsigned 32-bit number. */
 export function ipv4ToInt(address: string): number {
   return address.split('.').reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
@@ -98,7 +104,7 @@ function ipv4ToGroups(address: string): number[] {
  * into two groups; a zone is ignored. Undefined when it is not an IPv6 address.
  */
 export function expandIpv6(address: string): number[] | undefined {
-  const plain = address.replace(/%.*$/, '');
+  const plain = withoutZone(address);
   if (!net.isIPv6(plain)) return undefined;
   const groups = (part: string | undefined): number[] =>
     part ? part.split(':').flatMap((g) => (g.includes('.') ? ipv4ToGroups(g) : [Number.parseInt(g, 16)])) : [];

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 function netnsInode(pid: number | 'self'): number | undefined {
   try {
@@ -50,4 +51,13 @@ export function assertPrivateNetns(): void {
         'run it inside a lab host (ip netns exec) instead',
     );
   }
+}
+
+/**
+ * The options of a script that runs inside a lab host (bench/in-host/), read once it is sure to be
+ * there, so that no script can touch the network before the check.
+ */
+export function inHostOptions<const O extends NonNullable<ParseArgsConfig['options']>>(options: O): ReturnType<typeof parseArgs<{ options: O }>>['values'] {
+  assertPrivateNetns();
+  return parseArgs({ options }).values;
 }

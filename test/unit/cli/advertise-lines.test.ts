@@ -1,16 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ViaEvent } from '../../../src/via/advertise-via.js';
 import { clientLines, viaEventPrinter } from '../../../src/cli/advertise-command.js';
+import { useFakeClock } from '../fake-clock.js';
 
 const inform = (n: number) => ({ event: 'dhcp-inform' as const, address: `10.0.0.${n}`, mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`, xid: '00000001', interface: 'eth0' });
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('advertise --via dhcp, human lines', () => {
   it('prints a line per new client, not per retransmission or repeat within a minute', () => {
@@ -24,6 +19,17 @@ describe('advertise --via dhcp, human lines', () => {
     vi.advanceTimersByTime(61_000);
     line(inform(1));
     expect(lines).toHaveLength(2);
+  });
+
+  it('remembers at most 10 000 clients: a flood of new ones makes the oldest new again, not the recent ones', () => {
+    const lines: string[] = [];
+    const line = clientLines((l) => lines.push(l));
+    for (let n = 1; n <= 10_001; n++) line(inform(n));
+    vi.advanceTimersByTime(10_000);
+    lines.length = 0;
+    line(inform(10_001));
+    line(inform(1));
+    expect(lines).toEqual(['DHCP: 9991 more new client(s) answered in the last 10 s (not listed)', 'DHCP: answered 02:00:00:00:00:01 at 10.0.0.1 on eth0']);
   });
 
   it('prints at most 10 lines per 10 s and sums up the rest in the next window', () => {

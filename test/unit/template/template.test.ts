@@ -11,11 +11,8 @@ import {
   urlAuthority,
 } from '../../../src/template/template.js';
 import { checkTxtSize, decodeTxt, encodeTxt, txtRecordBytes } from '../../../src/template/txt.js';
+import { SEED_TXT, TEMPLATE as SEED } from '../../fixtures/seed.js';
 import { usageError } from '../usage-error.js';
-
-const SEED =
-  'https://www.example.org/provisioning.php?username=${username}&password=${password}&osname=${osname}&build=${build}&ipaddr=${ipaddr}&hwaddr=${hwaddr}&uuid=${uuid}&arch=${arch}';
-
 
 function warningsOf(fn: (warn: (m: string) => void) => unknown): string[] {
   const seen: string[] = [];
@@ -25,17 +22,7 @@ function warningsOf(fn: (warn: (m: string) => void) => unknown): string[] {
 
 describe('the seed example', () => {
   it('gives the TXT strings of the guide\'s Avahi file, path first, in template order', () => {
-    expect(toTxt(parseTemplate(SEED))).toEqual([
-      'path=https://www.example.org/provisioning.php',
-      'username=${username}',
-      'password=${password}',
-      'osname=${osname}',
-      'build=${build}',
-      'ipaddr=${ipaddr}',
-      'hwaddr=${hwaddr}',
-      'uuid=${uuid}',
-      'arch=${arch}',
-    ]);
+    expect(toTxt(parseTemplate(SEED))).toEqual(SEED_TXT);
   });
 
   it('parses scheme, host and the absent port', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandIpv6, interfaceForSource, ipv4ToInt, isSubnetEdge, selectInterfaces, type NetInterface } from '../../../src/util/network-interfaces.js';
+import { expandIpv6, interfaceForSource, ipv4ToInt, isSubnetEdge, selectInterfaces, withoutZone, type NetInterface } from '../../../src/util/network-interfaces.js';
 import { UsageError } from '../../../src/util/errors.js';
 
 const lan: NetInterface = {
@@ -83,6 +83,12 @@ describe('expandIpv6', () => {
     expect(expandIpv6('192.0.2.7')).toBeUndefined();
     expect(expandIpv6('1::2::3')).toBeUndefined();
     expect(expandIpv6('provisioning.local')).toBeUndefined();
+  });
+});
+
+describe('withoutZone', () => {
+  it('drops an IPv6 zone, whatever it names, and leaves an address without one as it is', () => {
+    expect(['fe80::1%eth0', 'fe80::1%2', '2001:db8::1', '192.0.2.7'].map(withoutZone)).toEqual(['fe80::1', 'fe80::1', '2001:db8::1', '192.0.2.7']);
   });
 });
 
