@@ -1,56 +1,67 @@
-/** The provdisc library: everything the CLI does, as typed functions. */
-export { UsageError, type WarningSink } from './util/errors.js';
-export * from './template/template.js';
-export * from './template/txt.js';
-export * from './template/host.js';
-export {
-  advertise,
-  planAdvertisement,
-  localHostName,
-  Advertisement,
-  NameConflictError,
-  describeRecords,
-  type AdvertiseOptions,
-  type AdvertiseEvent,
-  type AdvertisedInterface,
-} from './bonjour/advertise.js';
-export { discover, browse, disagreements, DEFAULT_TIMEOUT_MS, type DiscoverOptions, type DiscoveredService } from './bonjour/discover.js';
-export { listInterfaces, selectInterfaces, type NetInterface, type InterfaceAddress } from './util/network-interfaces.js';
-export type { ServiceDefinition } from './bonjour/service-records.js';
-export type { TransportStats } from './bonjour/transport.js';
-export type { AnswerKind } from './bonjour/answer.js';
-export * from './avahi/service-file.js';
-export * from './avahi/hosts-file.js';
-export { isOwnAddress, srvTarget, addHostsLine, checkHostNames, type SrvTarget } from './avahi/srv-target.js';
-export * from './util/atomic-write.js';
-export * from './config/config-file.js';
-export * from './client/placeholders.js';
-export * from './client/post-form.js';
-export * from './client/expansion.js';
-export * from './client/properties-file.js';
-export * from './client/jitsi-rules.js';
-export * from './client/answer-lints.js';
-export * from './client/encrypted-password.js';
-export * from './client/provision.js';
-export * from './client/discovered-template.js';
-export * from './client/client-request.js';
-export * from './client/simulate.js';
-export * from './client/environment.js';
-export * from './client/uuid-state.js';
-export { parseVia, DISCOVERY_METHODS, type DiscoveryMethod } from './via/methods.js';
-export { advertiseVia, ViaAdvertisement, type AdvertiseViaOptions, type ViaAnnounced, type ViaEvent } from './via/advertise-via.js';
-export { DhcpResponder, asksForUri, type DhcpInform, type DhcpStats, type DhcpResponderOptions } from './dhcp/responder.js';
-export { buildAck } from './dhcp/ack.js';
-export * from './dhcp/codec.js';
-export { uriOptionBytes, DHCP_OPTION_MAX_BYTES } from './dhcp/uri-option.js';
-export { discoverDhcp, buildInform, type DhcpDiscoverOptions, type DhcpDiscovered } from './dhcp/discover.js';
-export { discoverVia, firstTemplates, type DiscoverViaOptions, type ViaFindings } from './via/discover-via.js';
-export { viaDisagreements, methodDisagreement, type ViaDisagreements } from './via/disagreement.js';
-export * from './dhcp/server-config.js';
-export { checkIscConfig, type IscCheck } from './dhcp/isc-check.js';
-export { loadSite, type Site, type Profile, type FieldMatch, type Listen } from './server/site.js';
-export { buildAnswer, escapeProperty, profileMatches, checkFieldLengths, HostileFieldError, OversizeRequestError, ANSWER_CONTENT_TYPE, FIELD_LIMIT, ANSWER_LIMIT_BYTES, type Answer, type Form } from './server/answer.js';
-export { checkCertificate, type CertificateReport, type CertificateFinding } from './server/certificate.js';
-export { ProvisioningServer, type RequestRecord, type HandshakeFailure, type ServerOptions, BODY_LIMIT_BYTES, HEALTH_PATH } from './server/server.js';
-export { LoginLimiter, MAX_FAILURES, WINDOW_MS } from './server/login-limiter.js';
-export { hashPassword, verifyPassword, readUsers, setUserPassword, type UserTable } from './server/users.js';
+/**
+ * The provdisc library: what a program needs to do what the commands do, by name. Everything else in
+ * src/ is internal and may change; `package.json` exports this module only. The list is pinned by
+ * test/unit/package/public-api.test.ts and documented name by name in docs/library.md.
+ */
+
+// errors
+export { ProvdiscError, UsageError, NetworkError, ProtocolError } from './util/errors.js';
+export type { ProvdiscErrorOptions, UsageErrorCode, NetworkErrorCode, ProtocolErrorCode, Problem, WarningSink } from './util/errors.js';
+
+// the template model
+export { parseTemplate, formatTemplate, toTxt, fromTxt, serviceTypeFor, defaultPortFor, checkInstanceName, JITSI_INSTANCE_NAME } from './template/template.js';
+export type { ProvisioningTemplate, TemplateParam, Scheme, ResolvedTxt } from './template/template.js';
+export { checkHostName, checkHostAddress } from './template/host.js';
+
+// Bonjour: advertise and discover
+export { advertise, Advertisement, NameConflictError } from './bonjour/advertise.js';
+export type { AdvertiseOptions, AdvertiseEvent, AdvertisedInterface } from './bonjour/advertise.js';
+export { discover } from './bonjour/discover.js';
+export type { DiscoverOptions, DiscoveredService } from './bonjour/discover.js';
+
+// every discovery method at once
+export { parseVia, DISCOVERY_METHODS } from './via/methods.js';
+export type { DiscoveryMethod } from './via/methods.js';
+export { advertiseVia, ViaAdvertisement } from './via/advertise-via.js';
+export type { AdvertiseViaOptions, ViaAnnounced, ViaEvent } from './via/advertise-via.js';
+export { discoverVia, firstTemplates } from './via/discover-via.js';
+export type { DiscoverViaOptions, ViaFindings } from './via/discover-via.js';
+export type { DhcpDiscovered } from './dhcp/discover.js';
+export { viaDisagreements } from './via/disagreement.js';
+export type { ViaDisagreements } from './via/disagreement.js';
+
+// Avahi's files
+export { renderServiceFile, checkServiceFile } from './avahi/service-file.js';
+export type { ServiceFileSpec, ServiceCheck } from './avahi/service-file.js';
+export { hostsLine } from './avahi/hosts-file.js';
+export { srvTarget, addHostsLine, checkHostNames } from './avahi/srv-target.js';
+export type { SrvTarget } from './avahi/srv-target.js';
+
+// DHCP servers' files
+export { renderDhcpConfig, parseSubnet, DHCP_CONFIG_FORMATS } from './dhcp/server-config.js';
+export type { DhcpConfigOptions, DhcpConfigFormat, Ipv4Subnet } from './dhcp/server-config.js';
+export { checkIscConfig } from './dhcp/isc-check.js';
+export type { IscCheck } from './dhcp/isc-check.js';
+
+// the client: expand and provision
+export { expandForClient } from './client/client-request.js';
+export type { ClientRequestOptions, ClientRequest, CredentialPrompt } from './client/client-request.js';
+export { simulateClient } from './client/simulate.js';
+export type { SimulateClientOptions, ClientSimulation } from './client/simulate.js';
+export { discoverTemplate } from './client/discovered-template.js';
+export type { TemplateDiscovery, FoundTemplate } from './client/discovered-template.js';
+export type { ExpansionContext } from './client/expansion.js';
+export type { Credentials } from './client/post-form.js';
+export type { TlsSettings } from './client/provision.js';
+export type { Lint } from './client/answer-lints.js';
+export type { DiffEntry } from './client/jitsi-rules.js';
+
+// the provisioning server and its users file
+export { loadSite } from './server/site.js';
+export type { Site, Profile } from './server/site.js';
+export { ProvisioningServer } from './server/server.js';
+export type { ServerOptions, RequestRecord, HandshakeFailure } from './server/server.js';
+export { buildAnswer, HostileFieldError, OversizeRequestError } from './server/answer.js';
+export type { Answer, Form } from './server/answer.js';
+export { readUsers, setUserPassword } from './server/users.js';
+export type { UserTable } from './server/users.js';

@@ -5,7 +5,7 @@
  * publishes this machine's name.
  */
 import os from 'node:os';
-import { UsageError, type Problem } from '../util/errors.js';
+import { setting, UsageError, type Problem } from '../util/errors.js';
 import { expandIpv6 } from '../util/network-interfaces.js';
 import { hostsLine, lookupHost, parseHostsFile, upsertHostsLine } from './hosts-file.js';
 
@@ -55,6 +55,7 @@ export function addHostsLine(text: string | undefined, entry: { readonly address
     throw new UsageError(
       `${file} line ${parsed.stop.line} has ${parsed.stop.reason}: Avahi stops reading there and would never see the line for ${entry.name}`,
       `correct line ${parsed.stop.line} to "ADDRESS NAME" (or make it a # comment), then run again`,
+      'invalid-file',
     );
   }
   return updated;
@@ -73,7 +74,7 @@ export function checkHostNames(hostNames: readonly string[], text: string | unde
       return [
         {
           message: `${file} has no line for the host-name ${name}${text === undefined ? ' (the file does not exist)' : stopped}; the SRV target never gets an address`,
-          fix: hosts.stop ? `correct line ${hosts.stop.line} to "ADDRESS NAME"` : `add a line "ADDRESS ${name}", e.g. with provdisc avahi … --host ${name} --address IP --hosts-file ${file}`,
+          fix: hosts.stop ? `correct line ${hosts.stop.line} to "ADDRESS NAME"` : `add a line "ADDRESS ${name}" to ${file}, e.g. by giving ${setting('host')} ${name} with ${setting('address')} IP`,
         },
       ];
     }

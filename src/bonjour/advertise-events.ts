@@ -3,7 +3,7 @@
  * prints them, each with the English `message` a log line needs; and the error for a name another
  * host holds.
  */
-import { UsageError } from '../util/errors.js';
+import { ProvdiscError } from '../util/errors.js';
 import type { NetInterface } from '../util/network-interfaces.js';
 import { escapeControls } from '../util/printable.js';
 import { fromTxt } from '../template/template.js';
@@ -67,16 +67,19 @@ export type AdvertiseEvent =
   | { readonly event: 'goodbye'; readonly instance: string; readonly packets: TransportStats };
 
 /** The name is held by another host with other data; the advertisement stopped (never renamed). */
-export class NameConflictError extends UsageError {
+export class NameConflictError extends ProvdiscError<'name-conflict'> {
+  override name = 'NameConflictError';
   constructor(
     readonly conflict: Conflict,
     service: ServiceDefinition,
   ) {
     super(
       `"${instanceFullName(service)}" is already advertised by ${conflict.from} (seen on ${conflict.interface}): ${escapeControls(describeRecords(conflict, service))}`,
-      `stop the other advertiser, or make it advertise the same template; a renamed instance would be invisible to Jitsi, so provdisc does not rename`,
+      {
+        code: 'name-conflict',
+        hint: 'stop the other advertiser, or make it advertise the same template; a renamed instance would be invisible to Jitsi, so provdisc does not rename',
+      },
     );
-    this.name = 'NameConflictError';
   }
 }
 

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { checkHostAddress, checkHostName } from '../template/host.js';
 import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template/template.js';
-import { UsageError, type WarningSink } from '../util/errors.js';
+import { setting, UsageError, type WarningSink } from '../util/errors.js';
 import { withoutZone } from '../util/network-interfaces.js';
 import type { ServiceDefinition } from './service-records.js';
 
@@ -53,13 +53,14 @@ export function planAdvertisement(options: AdvertiseOptions): ServiceDefinition 
   const isOwnName = host.toLowerCase() === own.toLowerCase();
   if (addresses.length > 0 && isOwnName) {
     throw new UsageError(
-      `--address only applies when --host names another machine; "${host}" is this machine`,
-      'add --host NAME.local for the provisioning server, or drop --address',
+      `${setting('address')} only applies when ${setting('host')} names another machine; "${host}" is this machine`,
+      `add ${setting('host')} NAME.local for the provisioning server, or drop ${setting('address')}`,
+      'invalid-setting',
     );
   }
   if (!isOwnName && addresses.length === 0) {
     warn(
-      `no --address for ${host}: provdisc publishes no address for it, so that machine must publish its own (or Jitsi cannot resolve the service)`,
+      `no ${setting('address')} for ${host}: provdisc publishes no address for it, so that machine must publish its own (or Jitsi cannot resolve the service)`,
     );
   }
   return {

@@ -3,7 +3,7 @@ import { parseVia, type DiscoveryMethod } from '../via/methods.js';
 import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config/config-file.js';
 import { readFile } from 'node:fs/promises';
 import type { StagedWrite } from '../util/atomic-write.js';
-import { UsageError, type Problem } from '../util/errors.js';
+import { ProvdiscError, UsageError, type Problem } from '../util/errors.js';
 import { parseMilliseconds, parsePort } from '../util/numbers.js';
 
 export const EXIT_OK = 0;
@@ -12,19 +12,51 @@ export const EXIT_ERROR = 1;
 /** `discover`: nothing found before the timeout. */
 export const EXIT_NOT_FOUND = 2;
 
+/**
+ * The library names its settings in backquotes (`setting()` in util/errors.ts); the command line says
+ * how its user gives each one. A setting maps to one flag in every command.
+ */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  name: '--name',
+  host: '--host',
+  address: '--address',
+  via: '--via',
+  interfaces: '--interface',
+  subnet: '--subnet',
+  format: '--format',
+  config: '--config',
+  overrides: '--set',
+  allowEnv: '--allow-env',
+  uuidFile: '--uuid-file',
+  configuration: '--config-file',
+  username: '--username',
+  readPassword: '--password-stdin',
+  askCredentials: 'run it in a terminal to be asked',
+  askAgain: 'run it in a terminal to be asked',
+  'tls.ca': '--ca-file FILE',
+  'tls.insecure': '--insecure',
+  // only provision's request timeout is named in a message; discover's `timeoutMs` never is
+  timeoutMs: '--request-timeout',
+};
+
+/** A library text with each setting it names said as the command line's flag. */
+export function inFlags(text: string): string {
+  return text.replace(/`([\w.]+)`/g, (whole, name: string) => FLAG_OF[name] ?? whole);
+}
+
 export function warn(message: string): void {
-  process.stderr.write(`provdisc: warning: ${message}\n`);
+  process.stderr.write(`provdisc: warning: ${inFlags(message)}\n`);
 }
 
 export function info(message: string): void {
-  process.stderr.write(`provdisc: ${message}\n`);
+  process.stderr.write(`provdisc: ${inFlags(message)}\n`);
 }
 
 /** Prints an error the way a user should see it: the problem, then how to fix it, no stack trace. */
 export function reportError(err: unknown): void {
-  if (err instanceof UsageError) {
-    process.stderr.write(`provdisc: error: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  fix: ${err.hint}\n`);
+  if (err instanceof ProvdiscError) {
+    process.stderr.write(`provdisc: error: ${inFlags(err.message)}\n`);
+    if (err.hint) process.stderr.write(`  fix: ${inFlags(err.hint)}\n`);
     return;
   }
   const e = err as NodeJS.ErrnoException;
@@ -111,7 +143,7 @@ export function describeWrite(w: StagedWrite): string {
 
 /** A problem a --check found: what, then how to fix it. */
 export function printProblem(p: Problem): void {
-  process.stderr.write(`provdisc: problem: ${p.message}\n  fix: ${p.fix}\n`);
+  process.stderr.write(`provdisc: problem: ${inFlags(p.message)}\n  fix: ${inFlags(p.fix)}\n`);
 }
 
 /**

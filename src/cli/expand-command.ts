@@ -11,7 +11,7 @@ import { displayUrl, maskField, type Credentials, type ProvisioningRequest } fro
 import type { ExpansionContext } from '../client/expansion.js';
 import { expandForClient, type ClientRequestOptions, type CredentialPrompt } from '../client/client-request.js';
 import type { FoundTemplate, TemplateDiscovery } from '../client/discovered-template.js';
-import { action, collect, EXIT_OK, info, millisecondsFlag, readConfig, templateSetting, viaOption, warn } from './common.js';
+import { action, collect, EXIT_OK, info, inFlags, millisecondsFlag, readConfig, templateSetting, viaOption, warn } from './common.js';
 import { askTerminal, readStdin } from './terminal.js';
 import { jsonLine } from '../util/printable.js';
 
@@ -149,7 +149,7 @@ export function registerExpandCommand(program: Command): void {
         const { request, expansion } = prepared;
         if (flags.json) {
           const values = Object.fromEntries([...expansion.values].map(([k, v]) => [k, v]));
-          process.stdout.write(jsonLine({ template: prepared.template, ...requestJson(request), values, unresolved: expansion.unresolved, warnings: expansion.warnings }));
+          process.stdout.write(jsonLine({ template: prepared.template, ...requestJson(request), values, unresolved: expansion.unresolved, warnings: expansion.warnings.map(inFlags) }));
         } else {
           process.stdout.write(describeRequest(request));
         }

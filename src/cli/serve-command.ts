@@ -12,7 +12,7 @@ import { loadSite, type Site } from '../server/site.js';
 import { UsageError } from '../util/errors.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
 import { viaEventPrinter } from './advertise-command.js';
-import { action, collect, EXIT_ERROR, EXIT_OK, info, reportError, warn } from './common.js';
+import { action, collect, EXIT_ERROR, EXIT_OK, info, inFlags, reportError, warn } from './common.js';
 
 interface ServeFlags {
   config?: string;
@@ -108,7 +108,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     } catch (err) {
       reportError(err);
       warn(`reload failed: still serving the previous site from ${file}`);
-      if (flags.json) print({ event: 'reload-failed', file, error: (err as Error).message }, '');
+      if (flags.json) print({ event: 'reload-failed', file, error: inFlags((err as Error).message) }, '');
     }
   };
   process.once('SIGINT', stop);

@@ -5,7 +5,7 @@
  * the whole value of that field.
  */
 import { parseTemplate } from '../template/template.js';
-import { UsageError, type WarningSink } from '../util/errors.js';
+import { setting, UsageError, type WarningSink } from '../util/errors.js';
 import { discoverTemplate, type FoundTemplate, type TemplateDiscovery } from './discovered-template.js';
 import { expandTemplate, type Expansion, type ExpansionContext } from './expansion.js';
 import { asksForCredentials, buildRequest, type Credentials, type ProvisioningRequest } from './post-form.js';
@@ -95,13 +95,17 @@ async function initialCredentials(
     if (fields.length > 0) {
       warn(`the template has \${${fields[0]}} without \${${fields[0] === 'username' ? 'password' : 'username'}}: Jitsi never asks then, and sends it empty`);
     }
-    if (username !== undefined || password !== undefined) warn('--username / --password-stdin are not used: the template asks for no credentials');
+    if (username !== undefined || password !== undefined) warn(`${setting('username')} / ${setting('readPassword')} are not used: the template asks for no credentials`);
     return undefined;
   }
   const host = new URL(request.postUrl).host;
   if (username !== undefined && password !== undefined) return { username, password };
   if (!options.askCredentials) {
-    throw new UsageError('the template asks for ${username} and ${password}, and they cannot be asked for', 'give username and readPassword, or askCredentials');
+    throw new UsageError(
+      'the template asks for ${username} and ${password}, and they cannot be asked for',
+      `give ${setting('username')} and ${setting('readPassword')}, or ${setting('askCredentials')}`,
+      'credentials-missing',
+    );
   }
   return options.askCredentials({ host, username, inClear: /^http:/i.test(template) });
 }

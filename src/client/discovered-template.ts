@@ -6,7 +6,7 @@ import { discoverVia, firstAnswer, type FoundTemplate } from '../via/discover-vi
 import { methodDisagreement } from '../via/disagreement.js';
 import type { DiscoveryMethod } from '../via/methods.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
-import { UsageError, type WarningSink } from '../util/errors.js';
+import { NetworkError, type WarningSink } from '../util/errors.js';
 
 export type { FoundTemplate };
 
@@ -27,5 +27,5 @@ export async function discoverTemplate(options: TemplateDiscovery, onWarning?: W
     if (first) return first;
   }
   const asked = options.via.map((m) => (m === 'bonjour' ? `no "${JITSI_INSTANCE_NAME}" service answered over mDNS` : 'no DHCP server answered with option 224'));
-  throw new UsageError(asked.join('; '), 'check that the advertiser runs on this link, or pass the template');
+  throw new NetworkError(asked.join('; '), { code: 'no-answer', hint: 'check that the advertiser runs on this link, or pass the template' });
 }

@@ -4,7 +4,7 @@
  * Where provdisc differs on purpose: `${env.NAME}` is only filled for names the user allows (a
  * template found by multicast can come from anyone), and a substituted value is never expanded again.
  */
-import { UsageError } from '../util/errors.js';
+import { NetworkError, setting, UsageError } from '../util/errors.js';
 import {
   interfaceOwning,
   javaHostAddress,
@@ -28,7 +28,7 @@ const PROPERTY_OF = {
 
 /** What a template needs to be expanded on this machine. */
 export interface ExpansionContext {
-  /** `--set name=value`: wins over everything this machine would say. */
+  /** Placeholder values (`--set name=value`): win over everything this machine would say. */
   readonly overrides?: ReadonlyMap<string, string> | undefined;
   /** Environment variable names `${env.NAME}` may read. */
   readonly allowEnv?: readonly string[] | undefined;
@@ -73,6 +73,7 @@ export async function expandTemplate(template: string, context: ExpansionContext
     throw new UsageError(
       `the expanded URL "${base}" holds "${bad[0]}", which Java's URI parser refuses: the client would fail before sending anything`,
       'keep placeholders out of the host and path, or percent-encode that character in the template',
+      'invalid-template',
     );
   }
   return { url, values, unresolved: placeholdersIn(url).filter((n) => kindOf(n) !== 'credential'), warnings };
@@ -107,7 +108,7 @@ class MachineValues {
         return this.envValue(name);
       case 'system': {
         const value = this.systemProperty(name.slice('system.'.length));
-        if (value === undefined) this.warnings.push(`\${${name}}: no such Java system property here, so the client sends the placeholder as typed (--set ${name}=… gives one)`);
+        if (value === undefined) this.warnings.push(`\${${name}}: no such Java system property here, so the client sends the placeholder as typed (${setting('overrides')} ${name}=… gives one)`);
         return value;
       }
       case 'client':
@@ -126,7 +127,7 @@ class MachineValues {
       case 'uuid':
         return this.context.clientUuid ?? (await loadOrCreateUuid(uuidStatePath(this.context.uuidFile, this.env))).uuid;
       case 'locale':
-        if (this.context.clientLocale === undefined) this.warnings.push('${locale} is empty: Jitsi sends the language chosen in its settings, and none is known here (--set locale=fr, or --config-file)');
+        if (this.context.clientLocale === undefined) this.warnings.push(`\${locale} is empty: Jitsi sends the language chosen in its settings, and none is known here (${setting('overrides')} locale=fr, or ${setting('configuration')})`);
         return this.context.clientLocale ?? '';
       case 'ipaddr':
         return javaHostAddress(await this.localAddress());
@@ -143,7 +144,7 @@ class MachineValues {
   private envValue(name: string): string | undefined {
     const variable = name.slice('env.'.length);
     if (!this.allowEnv.has(variable)) {
-      this.warnings.push(`\${${name}} left empty: a template may only read environment variables you allow (--allow-env ${variable}); Jitsi would send its value`);
+      this.warnings.push(`\${${name}} left empty: a template may only read environment variables you allow (${setting('allowEnv')} ${variable}); Jitsi would send its value`);
       return '';
     }
     if (this.env[variable] === undefined) this.warnings.push(`\${${name}}: ${variable} is not set, so the client sends the placeholder as typed`);
@@ -177,7 +178,7 @@ class MachineValues {
   private screenValue(name: 'resx' | 'resy'): string {
     if (this.screen === null) {
       this.screen = screenSize();
-      if (this.screen === undefined) this.warnings.push('${resx}/${resy} are empty: no display found (give --set resx=1920 --set resy=1080)');
+      if (this.screen === undefined) this.warnings.push(`\${resx}/\${resy} are empty: no display found (give ${setting('overrides')} resx=1920 ${setting('overrides')} resy=1080)`);
       else if (this.screen.displays > 1) this.warnings.push(`${this.screen.displays} displays: \${resx}/\${resy} are those of the first one`);
     }
     return this.screen === undefined ? '' : String(name === 'resx' ? this.screen.width : this.screen.height);
@@ -188,16 +189,18 @@ class MachineValues {
 async function reachableFrom(template: string): Promise<{ remote: string; local: string }> {
   const authority = urlAuthority(template);
   if (!authority || (authority.scheme !== 'http' && authority.scheme !== 'https') || authority.host === '') {
-    throw new UsageError(`cannot find the host in "${template}"`, 'a template starts with https://host/');
+    throw new UsageError(`cannot find the host in "${template}"`, 'a template starts with https://host/', 'invalid-template');
   }
   const { scheme, host } = authority;
   const port = authority.port ? Number(authority.port) : defaultPortFor(scheme);
   try {
     return await localAddressFor(host, port);
   } catch (err) {
-    throw new UsageError(
-      `cannot find the local address used to reach ${host}: ${(err as Error).message}`,
-      'check the host name and this machine\'s routes, or give --set ipaddr=ADDRESS (and --set hwaddr=…, --set hostname=…)',
-    );
+    const overrides = setting('overrides');
+    throw new NetworkError(`cannot find the local address used to reach ${host}: ${(err as Error).message}`, {
+      code: 'no-route',
+      hint: `check the host name and this machine's routes, or give ${overrides} ipaddr=ADDRESS (and ${overrides} hwaddr=…, ${overrides} hostname=…)`,
+      cause: err,
+    });
   }
 }

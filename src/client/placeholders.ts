@@ -3,7 +3,7 @@
  * knows is replaced in the whole URL before the URL is cut into the form (post-form.ts); the values
  * this machine gives are gathered in expansion.ts.
  */
-import { UsageError } from '../util/errors.js';
+import { setting, UsageError } from '../util/errors.js';
 
 // server/site.ts and `serve` take these from here
 export { buildRequest, PASSWORD_MASK } from './post-form.js';
@@ -51,19 +51,31 @@ export function substitute(template: string, values: ReadonlyMap<string, string>
   return template.replace(PLACEHOLDER, (whole, name: string) => values.get(name) ?? whole);
 }
 
-/** Checks one `--set name=value` and splits it. */
+/** Checks one override `name=value` (the `overrides` setting, as text) and splits it. */
 export function parseAssignment(text: string): [string, string] {
   const eq = text.indexOf('=');
   const name = eq < 0 ? text : text.slice(0, eq).replace(/^\$\{(.*)\}$/, '$1');
   if (eq < 0 || name === '') {
-    throw new UsageError(`--set "${text}" is not name=value`, 'write it as --set osname=Windows 11 (the placeholder name without ${})');
+    throw new UsageError(
+      `${setting('overrides')} "${text}" is not name=value`,
+      `write it as ${setting('overrides')} osname=Windows 11 (the placeholder name without \${})`,
+      'invalid-setting',
+    );
   }
   const kind = kindOf(name);
   if (kind === 'credential') {
-    throw new UsageError(`--set cannot give ${name}`, name === 'username' ? 'use --username' : 'use --password-stdin (a password on the command line is visible to other users)');
+    throw new UsageError(
+      `${setting('overrides')} cannot give ${name}`,
+      name === 'username' ? `use ${setting('username')}` : `use ${setting('readPassword')} (a password on the command line is visible to other users)`,
+      'invalid-setting',
+    );
   }
   if (kind === 'unknown') {
-    throw new UsageError(`--set "${name}": the Jitsi client has no placeholder \${${name}}`, `use one of ${CLIENT_PLACEHOLDERS.join(', ')}, system.NAME or env.NAME`);
+    throw new UsageError(
+      `${setting('overrides')} "${name}": the Jitsi client has no placeholder \${${name}}`,
+      `use one of ${CLIENT_PLACEHOLDERS.join(', ')}, system.NAME or env.NAME`,
+      'invalid-setting',
+    );
   }
   return [name, text.slice(eq + 1)];
 }

@@ -13,7 +13,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import { UsageError } from '../util/errors.js';
+import { NetworkError, ProtocolError, ProvdiscError, setting, UsageError } from '../util/errors.js';
 import { formBody, type Credentials, type ProvisioningRequest } from './post-form.js';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -107,7 +107,7 @@ function send(method: 'POST' | 'GET', url: URL, body: string | undefined, header
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_BODY_BYTES) {
-          req.destroy(new UsageError(`the answer from ${url.href} is over ${MAX_BODY_BYTES / 1024 / 1024} MiB: not a provisioning file`, 'check the URL'));
+          req.destroy(new ProtocolError(`the answer from ${url.href} is over ${MAX_BODY_BYTES / 1024 / 1024} MiB: not a provisioning file`, { code: 'answer-too-large', hint: 'check the URL' }));
           return;
         }
         chunks.push(chunk);
@@ -115,24 +115,36 @@ function send(method: 'POST' | 'GET', url: URL, body: string | undefined, header
       res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new UsageError(`no answer from ${url.host} within ${timeoutMs} ms`, 'check that the server is up, or allow more time with --request-timeout')));
+    req.on('timeout', () =>
+      req.destroy(
+        new NetworkError(`no answer from ${url.host} within ${timeoutMs} ms`, {
+          code: 'timeout',
+          hint: `check that the server is up, or allow more time with ${setting('timeoutMs')}`,
+        }),
+      ),
+    );
     req.on('error', (err: NodeJS.ErrnoException) => reject(explain(err, url)));
     req.end(body);
   });
 }
 
-function explain(err: NodeJS.ErrnoException, url: URL): Error {
-  if (err instanceof UsageError) return err;
+function explain(err: NodeJS.ErrnoException, url: URL): ProvdiscError {
+  if (err instanceof ProvdiscError) return err;
   const code = err.code ?? '';
   if (TLS_ERRORS.test(code)) {
-    return new UsageError(
-      `the certificate of ${url.host} was rejected (${code}: ${err.message})`,
-      'trust the CA that signed it with --ca-file FILE (PEM); --insecure skips the check, for tests only',
-    );
+    return new NetworkError(`the certificate of ${url.host} was rejected (${code}: ${err.message})`, {
+      code: 'tls-rejected',
+      hint: `trust the CA that signed it with ${setting('tls.ca')} (PEM); ${setting('tls.insecure')} skips the check, for tests only`,
+      cause: err,
+    });
   }
-  if (code === 'ECONNREFUSED') return new UsageError(`${url.host} refused the connection`, 'check the host and port, and that the server runs');
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`cannot resolve ${url.hostname}`, 'check the host name and DNS');
-  return new UsageError(`request to ${url.href} failed: ${err.message}`, 'check the URL and the network');
+  if (code === 'ECONNREFUSED') {
+    return new NetworkError(`${url.host} refused the connection`, { code: 'connection-refused', hint: 'check the host and port, and that the server runs', cause: err });
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new NetworkError(`cannot resolve ${url.hostname}`, { code: 'host-not-found', hint: 'check the host name and DNS', cause: err });
+  }
+  return new NetworkError(`request to ${url.href} failed: ${err.message}`, { code: 'request-failed', hint: 'check the URL and the network', cause: err });
 }
 
 function basicRealm(headers: http.IncomingHttpHeaders): { basic: boolean; realm: string | undefined } {
@@ -163,7 +175,7 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
     try {
       url = new URL(request.postUrl);
     } catch {
-      throw new UsageError(`"${request.postUrl}" is not a URL the client can post to`, 'check the template');
+      throw new UsageError(`"${request.postUrl}" is not a URL the client can post to`, 'check the template', 'invalid-template');
     }
     const authHeader = (target: URL): Record<string, string> =>
       credentials && basicFor === target.origin
@@ -189,9 +201,9 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
       try {
         next = new URL(location, url);
       } catch {
-        throw new UsageError(
+        throw new ProtocolError(
           `${url.href} answered ${answer.status} ${answer.statusText} to the ${method} with the Location "${location}", which is not a URL`,
-          'the provisioning server sent a bad redirect: fix the Location it sends (a URL, or a path on the same server)',
+          { code: 'bad-redirect', hint: 'the provisioning server sent a bad redirect: fix the Location it sends (a URL, or a path on the same server)' },
         );
       }
       if (url.protocol === 'https:' && next.protocol === 'http:') warnings.push(`${url.host} redirects to ${next.href}: from there on nothing is encrypted`);
@@ -211,7 +223,8 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
       const giveUp = (why: string) =>
         new UsageError(
           `${url.host} answered ${answer.status} ${answer.statusText}${refusals > 1 ? ` ${refusals} times` : ''}: ${why}`,
-          'give the right credentials with --username and --password-stdin (or run it in a terminal to be asked)',
+          `give the right credentials with ${setting('username')} and ${setting('readPassword')} (or ${setting('askAgain')})`,
+          'credentials-refused',
         );
       if (refusals > maxAuth) throw giveUp(`still refused after ${maxAuth} new credentials`);
       if (!options.askCredentials) throw giveUp('the credentials are missing or wrong, and there is no terminal to ask for new ones');
@@ -227,7 +240,7 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
           : REDIRECT_AFTER_GET.has(answer.status) && redirects >= MAX_REDIRECTS
             ? `the client stops after ${MAX_REDIRECTS} redirects: check for a redirect loop`
             : 'the client only uses a 200 answer; check the server log';
-      throw new UsageError(`${url.href} answered ${answer.status} ${answer.statusText} to the ${method}`, hint);
+      throw new ProtocolError(`${url.href} answered ${answer.status} ${answer.statusText} to the ${method}`, { code: 'unexpected-status', hint });
     }
     return {
       status: answer.status,

@@ -7,14 +7,14 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomically } from '../util/atomic-write.js';
-import { UsageError } from '../util/errors.js';
+import { setting, UsageError } from '../util/errors.js';
 
-/** Overrides the state file's location (the `--uuid-file` option wins over it). */
+/** Overrides the state file's location (the `uuidFile` setting wins over it). */
 export const UUID_FILE_ENV = 'PROVDISC_UUID_FILE';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** `--uuid-file`, else $PROVDISC_UUID_FILE, else `$XDG_STATE_HOME/provdisc/uuid`, else `~/.local/state/provdisc/uuid`. */
+/** `uuidFile`, else $PROVDISC_UUID_FILE, else `$XDG_STATE_HOME/provdisc/uuid`, else `~/.local/state/provdisc/uuid`. */
 export function uuidStatePath(override: string | undefined, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
   if (override) return path.resolve(override);
   if (env[UUID_FILE_ENV]) return path.resolve(env[UUID_FILE_ENV]);
@@ -29,13 +29,13 @@ export async function loadOrCreateUuid(file: string): Promise<{ uuid: string; cr
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new UsageError(`cannot read the UUID file ${file}: ${(err as Error).message}`, `fix its permissions, or choose another with --uuid-file or ${UUID_FILE_ENV}`);
+      throw new UsageError(`cannot read the UUID file ${file}: ${(err as Error).message}`, `fix its permissions, or choose another with ${setting('uuidFile')} or ${UUID_FILE_ENV}`, 'invalid-file');
     }
   }
   if (text !== undefined) {
     const uuid = text.trim();
     if (!UUID.test(uuid)) {
-      throw new UsageError(`the UUID file ${file} holds "${uuid.slice(0, 40)}", not a UUID`, 'delete the file to get a new UUID, or write one such as 123e4567-e89b-42d3-a456-426614174000');
+      throw new UsageError(`the UUID file ${file} holds "${uuid.slice(0, 40)}", not a UUID`, 'delete the file to get a new UUID, or write one such as 123e4567-e89b-42d3-a456-426614174000', 'invalid-file');
     }
     return { uuid: uuid.toLowerCase(), created: false };
   }
@@ -44,7 +44,7 @@ export async function loadOrCreateUuid(file: string): Promise<{ uuid: string; cr
     await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     await writeFileAtomically(file, `${uuid}\n`, { mode: 0o600 });
   } catch (err) {
-    throw new UsageError(`cannot keep the UUID in ${file}: ${(err as Error).message}`, `choose a writable place with --uuid-file or ${UUID_FILE_ENV}`);
+    throw new UsageError(`cannot keep the UUID in ${file}: ${(err as Error).message}`, `choose a writable place with ${setting('uuidFile')} or ${UUID_FILE_ENV}`, 'invalid-file');
   }
   return { uuid, created: true };
 }

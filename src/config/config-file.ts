@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type * as Ini from 'ini';
 import { requireCjs } from '../util/cjs.js';
-import { UsageError } from '../util/errors.js';
+import { setting, UsageError } from '../util/errors.js';
 import { parseMilliseconds, parsePort } from '../util/numbers.js';
 import { parseTemplate } from '../template/template.js';
 
@@ -92,14 +92,14 @@ export function where(p: Place): string {
 export function asStrings(raw: unknown, p: Place): string[] {
   const items = Array.isArray(raw) ? raw : [raw];
   return items.flatMap((item) => {
-    if (typeof item !== 'string') throw new UsageError(`${where(p)} has no value`, `write ${p.key} = value`);
+    if (typeof item !== 'string') throw new UsageError(`${where(p)} has no value`, `write ${p.key} = value`, 'invalid-file');
     return item.split(',').map((s) => s.trim()).filter((s) => s !== '');
   });
 }
 
 export function asString(raw: unknown, p: Place): string {
-  if (Array.isArray(raw)) throw new UsageError(`${where(p)} is given as a list`, `write it once, as ${p.key} = value`);
-  if (typeof raw !== 'string' || raw === '') throw new UsageError(`${where(p)} has no value`, `write ${p.key} = value`);
+  if (Array.isArray(raw)) throw new UsageError(`${where(p)} is given as a list`, `write it once, as ${p.key} = value`, 'invalid-file');
+  if (typeof raw !== 'string' || raw === '') throw new UsageError(`${where(p)} has no value`, `write ${p.key} = value`, 'invalid-file');
   return raw;
 }
 
@@ -115,7 +115,7 @@ function convert(kind: Kind, raw: unknown, p: Place, dir: string): ProvdiscConfi
         parseTemplate(t);
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
-        throw new UsageError(`${where(p)}: ${err.message}`, err.hint);
+        throw new UsageError(`${where(p)}: ${err.message}`, err.hint, err.code);
       }
       return t;
     }
@@ -128,20 +128,20 @@ function convert(kind: Kind, raw: unknown, p: Place, dir: string): ProvdiscConfi
     case 'addresses': {
       const list = asStrings(raw, p);
       const bad = list.find((a) => net.isIP(a) === 0);
-      if (bad !== undefined) throw new UsageError(`${where(p)} holds "${bad}", not an IPv4 or IPv6 address`, 'write an address such as 192.168.0.254 or fd00::1');
+      if (bad !== undefined) throw new UsageError(`${where(p)} holds "${bad}", not an IPv4 or IPv6 address`, 'write an address such as 192.168.0.254 or fd00::1', 'invalid-setting');
       return list;
     }
     case 'assignments': {
       // a value may hold commas, so only the key[] form gives several
       const list = (Array.isArray(raw) ? raw : [raw]).map((r) => asString(r, p));
       const bad = list.find((a) => !/^[^=]+=/.test(a));
-      if (bad !== undefined) throw new UsageError(`${where(p)} holds "${bad}", not name=value`, `write one per line: ${p.key}[] = name=value`);
+      if (bad !== undefined) throw new UsageError(`${where(p)} holds "${bad}", not name=value`, `write one per line: ${p.key}[] = name=value`, 'invalid-setting');
       return list;
     }
     case 'bool': {
       if (raw === true || raw === 'true') return true;
       if (raw === false || raw === 'false') return false;
-      throw new UsageError(`${where(p)} is "${String(raw)}", not true or false`, `write ${p.key} = true or ${p.key} = false`);
+      throw new UsageError(`${where(p)} is "${String(raw)}", not true or false`, `write ${p.key} = true or ${p.key} = false`, 'invalid-setting');
     }
   }
 }
@@ -152,7 +152,7 @@ function readSection(values: Record<string, unknown>, file: string, section: str
     const p = { file, section, key };
     const spec = KEYS[key];
     if (!spec) {
-      throw new UsageError(`${where(p)} is not a provdisc setting`, `use one of: ${Object.keys(KEYS).join(', ')}`);
+      throw new UsageError(`${where(p)} is not a provdisc setting`, `use one of: ${Object.keys(KEYS).join(', ')}`, 'invalid-file');
     }
     (config as Record<string, unknown>)[spec.field] = convert(spec.kind, raw, p, dir);
   }
@@ -182,11 +182,12 @@ function checkRawLines(text: string, file: string): void {
       throw new UsageError(
         `${at}: the value of "${key}" holds ';' or '#', which the ini format reads as the start of a comment`,
         `put the value in double quotes: ${key} = "${value}" (and comments on their own line)`,
+        'invalid-file',
       );
     }
     const id = `${section ?? ''}\0${key}`;
     if (!key.endsWith('[]') && seen.has(id)) {
-      throw new UsageError(`${at}: "${key}" is set twice${section === undefined ? '' : ` in [${section}]`}`, `keep one, or write ${key}[] = … for a list`);
+      throw new UsageError(`${at}: "${key}" is set twice${section === undefined ? '' : ` in [${section}]`}`, `keep one, or write ${key}[] = … for a list`, 'invalid-file');
     }
     seen.add(id);
   });
@@ -205,6 +206,7 @@ export function readIniFile(file: string, what: string, hint: string): { parsed:
     throw new UsageError(
       code === 'ENOENT' ? `the ${what} ${file} does not exist` : `cannot read the ${what} ${file}: ${(err as Error).message}`,
       code === 'ENOENT' ? hint : 'check its permissions',
+      'invalid-file',
     );
   }
   checkRawLines(text, file);
@@ -221,7 +223,7 @@ export function isSection(value: unknown): value is Record<string, unknown> {
  * section and the key for anything it cannot use.
  */
 export function loadConfig(file: string, command?: ConfigSection): ProvdiscConfig {
-  const { parsed, dir } = readIniFile(file, 'configuration file', 'check the path given to --config');
+  const { parsed, dir } = readIniFile(file, 'configuration file', `check the path given to ${setting('config')}`);
   const top: Record<string, unknown> = {};
   const sections: Partial<Record<ConfigSection, ProvdiscConfig>> = {};
   for (const [key, value] of Object.entries(parsed)) {
@@ -230,7 +232,7 @@ export function loadConfig(file: string, command?: ConfigSection): ProvdiscConfi
     } else if ((CONFIG_SECTIONS as readonly string[]).includes(key) && Object.values(value).every((v) => !isSection(v))) {
       sections[key as ConfigSection] = readSection(value, file, key, dir);
     } else {
-      throw new UsageError(`${file}: there is no section [${key}]`, `use top-level keys, or one of the sections ${CONFIG_SECTIONS.map((s) => `[${s}]`).join(', ')}`);
+      throw new UsageError(`${file}: there is no section [${key}]`, `use top-level keys, or one of the sections ${CONFIG_SECTIONS.map((s) => `[${s}]`).join(', ')}`, 'invalid-file');
     }
   }
   return { ...readSection(top, file, undefined, dir), ...(command ? sections[command] : {}) };

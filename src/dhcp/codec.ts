@@ -5,6 +5,7 @@
  * malformed packet becomes a MalformedDhcpError and nothing else. Writing pads to the 300 bytes
  * BOOTP relays and old clients expect.
  */
+import { ProtocolError } from '../util/errors.js';
 
 export const BOOTREQUEST = 1;
 export const BOOTREPLY = 2;
@@ -61,8 +62,12 @@ export interface DhcpMessage {
   options: Map<number, Buffer>;
 }
 
-export class MalformedDhcpError extends Error {
-  override readonly name = 'MalformedDhcpError';
+/** A packet that is no DHCP message: the sender broke the protocol. */
+export class MalformedDhcpError extends ProtocolError {
+  override name = 'MalformedDhcpError';
+  constructor(message: string) {
+    super(message, { code: 'malformed-packet' });
+  }
 }
 
 type FieldKind = 'u8' | 'u16' | 'u32' | 'ip' | 'bytes';

@@ -14,7 +14,7 @@
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { MethodDiscoverOptions } from '../template/discover-options.js';
-import { UsageError, type WarningSink } from '../util/errors.js';
+import { NetworkError, setting, UsageError, type WarningSink } from '../util/errors.js';
 import { selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
 import {
   BOOTREQUEST,
@@ -127,10 +127,15 @@ function replyTo(a: Asker, xid: number, buf: Buffer, source: string, started: nu
   };
 }
 
+/** Every send failed: the last socket error, as the network's. */
+function sendFailed(err: Error): NetworkError {
+  return new NetworkError(err.message, { code: 'send-failed', cause: err });
+}
+
 /**
  * Asks every IPv4 address of the chosen interfaces; `[]` when no server answered in time. A socket
  * error does not stop the others: it goes to `warn`, once per address and error; when every send
- * failed, the last error is thrown instead.
+ * failed, the last error is thrown instead (a NetworkError, code `send-failed`).
  */
 export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<DhcpDiscovered[]> {
   const port = options.port ?? JITSI_SERVER_PORT;
@@ -138,7 +143,11 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
   const xid = randomInt(0, 2 ** 32);
   const targets = selectInterfaces(options.interfaces).flatMap((iface) => iface.ipv4.map((a) => ({ iface, address: a.address })));
   if (targets.length === 0) {
-    throw new UsageError('no IPv4 address on the chosen interfaces: a DHCPINFORM is sent from one', 'choose an interface with an IPv4 address (--interface), or use --via bonjour');
+    throw new UsageError(
+      'no IPv4 address on the chosen interfaces: a DHCPINFORM is sent from one',
+      `choose an interface with an IPv4 address (${setting('interfaces')}), or use ${setting('via')} bonjour`,
+      'no-interface',
+    );
   }
   const askers = await openAskers(targets, port, xid);
   const started = performance.now();
@@ -184,7 +193,7 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
           if (err) failed.push([a, err]);
           if (--pending > 0) return;
           failures += failed.length;
-          if (failures === sends) finish(failed.at(-1)![1]);
+          if (failures === sends) finish(sendFailed(failed.at(-1)![1]));
           else for (const [asker, e] of failed) tell(asker, e);
         });
       }

@@ -4,7 +4,7 @@
  * dnsmasq. Each file says how to run it beside the site's own DHCP server (ports 6767/6768 instead
  * of 67/68, no address pool). Pure: text in, text out.
  */
-import { UsageError } from '../util/errors.js';
+import { setting, UsageError } from '../util/errors.js';
 import { ipv4ToInt } from '../util/network-interfaces.js';
 import { JITSI_CLIENT_PORT, JITSI_SERVER_PORT } from './codec.js';
 import { uriOptionBytes } from './uri-option.js';
@@ -35,18 +35,18 @@ function toAddress(n: number): string {
 }
 
 /** `192.168.0.0/24` checked: a dotted-quad network whose host bits are zero, prefix 1–32. */
-export function parseSubnet(text: string, what = '--subnet'): Ipv4Subnet {
+export function parseSubnet(text: string, what = setting('subnet')): Ipv4Subnet {
   const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(text.trim());
   const parts = m?.[1]!.split('.').map(Number);
   const prefix = Number(m?.[2]);
   if (!m || parts!.some((p) => p > 255) || prefix < 1 || prefix > 32) {
-    throw new UsageError(`${what} is "${text}", not an IPv4 subnet`, 'write it as NETWORK/PREFIX, e.g. 192.168.0.0/24');
+    throw new UsageError(`${what} is "${text}", not an IPv4 subnet`, 'write it as NETWORK/PREFIX, e.g. 192.168.0.0/24', 'invalid-setting');
   }
   const mask = (~0 << (32 - prefix)) >>> 0;
   const address = ipv4ToInt(m[1]!);
   const network = (address & mask) >>> 0;
   if (network !== address) {
-    throw new UsageError(`${what} "${text}" has host bits set`, `the network is ${toAddress(network)}/${prefix}`);
+    throw new UsageError(`${what} "${text}" has host bits set`, `the network is ${toAddress(network)}/${prefix}`, 'invalid-setting');
   }
   return { network: toAddress(network), prefixLength: prefix, netmask: toAddress(mask) };
 }
@@ -175,7 +175,7 @@ export function renderDhcpConfig(o: DhcpConfigOptions, warn?: (m: string) => voi
 export function parseFormat(text: string): DhcpConfigFormat {
   const f = text.trim().toLowerCase();
   if (!(DHCP_CONFIG_FORMATS as readonly string[]).includes(f)) {
-    throw new UsageError(`--format is "${text}", not a format provdisc writes`, `use one of: ${DHCP_CONFIG_FORMATS.join(', ')}`);
+    throw new UsageError(`${setting('format')} is "${text}", not a format provdisc writes`, `use one of: ${DHCP_CONFIG_FORMATS.join(', ')}`, 'invalid-setting');
   }
   return f as DhcpConfigFormat;
 }

@@ -4,7 +4,7 @@
  * a value too. Hence one hard limit, checked before any socket opens or file is written.
  */
 import { parseTemplate } from '../template/template.js';
-import { UsageError, type WarningSink } from '../util/errors.js';
+import { setting, UsageError, type WarningSink } from '../util/errors.js';
 
 export const DHCP_OPTION_MAX_BYTES = 255;
 
@@ -14,7 +14,8 @@ export function uriOptionBytes(template: string, warn?: WarningSink): Buffer {
   if (bytes.length > DHCP_OPTION_MAX_BYTES) {
     throw new UsageError(
       `the URI template is ${bytes.length} bytes; DHCP option 224 holds at most ${DHCP_OPTION_MAX_BYTES} and Jitsi cannot join an option split in parts`,
-      `shorten it by ${bytes.length - DHCP_OPTION_MAX_BYTES} bytes (fewer or shorter parameters, a shorter host or path); Bonjour has no such limit (--via bonjour)`,
+      `shorten it by ${bytes.length - DHCP_OPTION_MAX_BYTES} bytes (fewer or shorter parameters, a shorter host or path); Bonjour has no such limit (${setting('via')} bonjour)`,
+      'template-too-long',
     );
   }
   parseTemplate(template, warn, { txt: false });

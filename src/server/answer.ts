@@ -48,10 +48,20 @@ export function profileMatches(profile: Profile, form: Form): boolean {
 }
 
 /** A client's field made a whole value `${null}`: the client would then delete that property tree. */
-export class HostileFieldError extends UsageError {}
+export class HostileFieldError extends UsageError {
+  override name = 'HostileFieldError';
+  constructor(message: string, hint?: string) {
+    super(message, hint, 'hostile-field');
+  }
+}
 
 /** A request that would cost more than its bounds: a field over FIELD_LIMIT or an answer over ANSWER_LIMIT_BYTES. */
-export class OversizeRequestError extends UsageError {}
+export class OversizeRequestError extends UsageError {
+  override name = 'OversizeRequestError';
+  constructor(message: string, hint?: string) {
+    super(message, hint, 'oversize-request');
+  }
+}
 
 /** Refuses a form with a field longer than FIELD_LIMIT, naming the field. */
 export function checkFieldLengths(form: Form): void {

@@ -13,7 +13,7 @@ import { parseVia, type DiscoveryMethod } from '../via/methods.js';
 import { buildRequest } from '../client/placeholders.js';
 import { parseProperties, type PropertyLine } from '../client/properties.js';
 import { defaultPortFor, parseTemplate, type ProvisioningTemplate, type Scheme } from '../template/template.js';
-import { UsageError, type WarningSink } from '../util/errors.js';
+import { setting, UsageError, type UsageErrorCode, type WarningSink } from '../util/errors.js';
 import { parsePort } from '../util/numbers.js';
 import { ANSWER_LIMIT_BYTES } from './answer.js';
 import { checkCertificate, type CertificateReport } from './certificate.js';
@@ -70,8 +70,8 @@ export interface Site {
   readonly profiles: readonly Profile[];
 }
 
-function siteError(p: Place, message: string, hint: string): UsageError {
-  return new UsageError(`${where(p)}: ${message}`, hint);
+function siteError(p: Place, message: string, hint: string, code: UsageErrorCode = 'invalid-file'): UsageError {
+  return new UsageError(`${where(p)}: ${message}`, hint, code);
 }
 
 function readBytes(file: string, p: Place, what: string): Buffer {
@@ -179,15 +179,15 @@ function readProfile(name: string, values: Record<string, unknown>, { file, dir,
 
 /** Loads and checks a site file; throws UsageError naming file, section and key. */
 export function loadSite(file: string, warn: WarningSink = () => {}): Site {
-  const { parsed, dir } = readIniFile(file, 'site file', 'give the site file with --config (see docs/serve.md)');
+  const { parsed, dir } = readIniFile(file, 'site file', `give the site file with ${setting('config')} (see docs/serve.md)`);
   const serve = parsed.serve;
   if (!isSection(serve)) {
-    throw new UsageError(`${file}: there is no [serve] section`, 'start the file with [serve] and at least template = https://…');
+    throw new UsageError(`${file}: there is no [serve] section`, 'start the file with [serve] and at least template = https://…', 'invalid-file');
   }
   for (const [key, value] of Object.entries(parsed)) {
-    if (!isSection(value)) throw new UsageError(`${file}: key "${key}" is outside any section`, 'put it under [serve] or a [profile NAME]');
+    if (!isSection(value)) throw new UsageError(`${file}: key "${key}" is outside any section`, 'put it under [serve] or a [profile NAME]', 'invalid-file');
     if (key !== 'serve' && !key.startsWith(PROFILE_PREFIX)) {
-      throw new UsageError(`${file}: there is no section [${key}]`, 'use [serve] and [profile NAME] sections');
+      throw new UsageError(`${file}: there is no section [${key}]`, 'use [serve] and [profile NAME] sections', 'invalid-file');
     }
   }
   const at = (key: string): Place => ({ file, section: 'serve', key });
@@ -204,7 +204,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     ({ scheme, host, port, params } = parseTemplate(template, warn));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    throw siteError(at('template'), err.message, err.hint ?? 'fix the template');
+    throw siteError(at('template'), err.message, err.hint ?? 'fix the template', err.code);
   }
   const request = buildRequest(template);
   const postPath = new URL(request.postUrl.replace(/\$\{[^}]*\}/g, 'x')).pathname;
@@ -237,7 +237,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
       users = { file: usersFile, table: readUsers(usersFile) };
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      throw siteError(at('users'), err.message, err.hint ?? 'write it with provdisc passwd');
+      throw siteError(at('users'), err.message, err.hint ?? 'write it with provdisc passwd', err.code);
     }
   }
 

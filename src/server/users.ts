@@ -96,12 +96,12 @@ function parseUsers(text: string, file: string): Map<string, string> {
     const colon = line.lastIndexOf(':');
     const name = line.slice(0, colon);
     const m = HASH.exec(line.slice(colon + 1));
-    if (colon <= 0 || !m) throw new UsageError(`${at} is not name:hash`, fix);
+    if (colon <= 0 || !m) throw new UsageError(`${at} is not name:hash`, fix, 'invalid-file');
     const nameProblem = userNameProblem(name);
-    if (nameProblem) throw new UsageError(`${at}: the user name ${JSON.stringify(name)} ${nameProblem}`, `rename the user (remove the line and run provdisc passwd NAME --users ${file})`);
+    if (nameProblem) throw new UsageError(`${at}: the user name ${JSON.stringify(name)} ${nameProblem}`, `rename the user (remove the line and run provdisc passwd NAME --users ${file})`, 'invalid-file');
     const hashProblem = scryptProblem(m);
-    if (hashProblem) throw new UsageError(`${at}: the hash of "${name}" is refused: ${hashProblem}`, `set the password again with provdisc passwd ${name} --users ${file}`);
-    if (users.has(name)) throw new UsageError(`${at}: "${name}" is given twice`, 'keep one line per user');
+    if (hashProblem) throw new UsageError(`${at}: the hash of "${name}" is refused: ${hashProblem}`, `set the password again with provdisc passwd ${name} --users ${file}`, 'invalid-file');
+    if (users.has(name)) throw new UsageError(`${at}: "${name}" is given twice`, 'keep one line per user', 'invalid-file');
     users.set(name, m[0]);
   });
   return users;
@@ -112,7 +112,7 @@ export function readUsers(file: string): Map<string, string> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`, 'create it with provdisc passwd NAME --users FILE');
+    throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`, 'create it with provdisc passwd NAME --users FILE', 'invalid-file');
   }
   return parseUsers(text, file);
 }
@@ -125,7 +125,7 @@ export async function setUserPassword(file: string, name: string, password: stri
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`, 'check its permissions');
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`, 'check its permissions', 'invalid-file');
   }
   const users = parseUsers(text, file);
   const outcome = users.has(name) ? 'changed' : 'added';

@@ -2,11 +2,15 @@
  * The provisioning URI template: what an administrator types, what goes into the TXT record, and
  * what a Jitsi client rebuilds from it. Pure: no network, no files.
  */
-import { UsageError, type WarningSink } from '../util/errors.js';
+import { setting, UsageError, type WarningSink } from '../util/errors.js';
 import { withoutZone } from '../util/network-interfaces.js';
 import { checkTxtSize } from './txt.js';
 
 export type Scheme = 'http' | 'https';
+
+function templateError(message: string, hint: string): UsageError {
+  return new UsageError(message, hint, 'invalid-template');
+}
 
 /** One query parameter; `value` is undefined for a bare name (a DNS-SD boolean attribute). */
 export interface TemplateParam {
@@ -34,10 +38,10 @@ export const JITSI_INSTANCE_NAME = 'Provisioning URL';
 export function checkInstanceName(name: string): void {
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes === 0 || bytes > 63) {
-    throw new UsageError(`--name "${name}" is ${bytes} bytes; an instance name has 1 to 63`, `use "${JITSI_INSTANCE_NAME}"`);
+    throw new UsageError(`${setting('name')} "${name}" is ${bytes} bytes; an instance name has 1 to 63`, `use "${JITSI_INSTANCE_NAME}"`, 'invalid-setting');
   }
   if (/[.\x00-\x1F\x7F]/.test(name)) {
-    throw new UsageError(`--name "${name}" holds a dot or a control character`, `use "${JITSI_INSTANCE_NAME}"`);
+    throw new UsageError(`${setting('name')} "${name}" holds a dot or a control character`, `use "${JITSI_INSTANCE_NAME}"`, 'invalid-setting');
   }
 }
 
@@ -80,16 +84,16 @@ export function urlAuthority(url: string): UrlAuthority | undefined {
 /**
  * Parses and validates a template such as
  * `https://host/provisioning.php?username=${username}&osname=${osname}`.
- * Throws UsageError naming what is wrong and how to fix it; calls `warn` for risky but valid input.
+ * Throws a UsageError (code `invalid-template`) naming what is wrong and how to fix it; calls `warn` for risky but valid input.
  * `txt: false` leaves out the TXT size limits, which only bind Bonjour (DHCP has its own).
  */
 export function parseTemplate(uri: string, warn?: WarningSink, options: { txt?: boolean } = {}): ProvisioningTemplate {
   if (uri.length === 0) {
-    throw new UsageError('the URI template is empty', "give one such as 'https://host/provisioning.php?username=${username}'");
+    throw templateError('the URI template is empty', "give one such as 'https://host/provisioning.php?username=${username}'");
   }
   const bad = /[\s\x00-\x1F\x7F]/.exec(uri);
   if (bad) {
-    throw new UsageError(
+    throw templateError(
       `the URI template has a space or control character at position ${bad.index + 1}`,
       'remove it, or percent-encode it (a space is %20); quote the template in the shell',
     );
@@ -97,14 +101,14 @@ export function parseTemplate(uri: string, warn?: WarningSink, options: { txt?: 
   const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
   const scheme = schemeMatch?.[1]?.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') {
-    throw new UsageError(
+    throw templateError(
       schemeMatch ? `the URI template's scheme is "${schemeMatch[1]}"; Jitsi provisioning only uses http and https` : `"${uri}" does not start with http:// or https://`,
       "write the full URL, e.g. 'https://provisioning.example.org/provisioning.php?…'",
     );
   }
   const hash = uri.indexOf('#');
   if (hash >= 0) {
-    throw new UsageError(
+    throw templateError(
       `the URI template has a fragment ("${uri.slice(hash)}"); a client never sends a fragment to the server`,
       "remove everything from '#'; if '#' is part of a value, percent-encode it as %23",
     );
@@ -113,23 +117,23 @@ export function parseTemplate(uri: string, warn?: WarningSink, options: { txt?: 
   const base = q < 0 ? uri : uri.slice(0, q);
   const authority = urlAuthority(base);
   if (!authority) {
-    throw new UsageError(`"${base}" has no host: a provisioning URI looks like ${scheme}://host/path`, 'add the server name after the scheme');
+    throw templateError(`"${base}" has no host: a provisioning URI looks like ${scheme}://host/path`, 'add the server name after the scheme');
   }
   const { host } = authority;
   if (host.length === 0) {
-    throw new UsageError(`"${base}" has an empty host name`, 'add the server name after the scheme');
+    throw templateError(`"${base}" has an empty host name`, 'add the server name after the scheme');
   }
   let port: number | undefined;
   if (authority.port !== undefined) {
     port = Number(authority.port);
     if (authority.port === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new UsageError(`"${base}" has an invalid port "${authority.port}"`, 'use a port from 1 to 65535, or leave it out');
+      throw templateError(`"${base}" has an invalid port "${authority.port}"`, 'use a port from 1 to 65535, or leave it out');
     }
   }
   try {
     new URL(base);
   } catch {
-    throw new UsageError(`"${base}" is not a valid URL`, 'check the host name and the characters of the path');
+    throw templateError(`"${base}" is not a valid URL`, 'check the host name and the characters of the path');
   }
   const params = q < 0 ? [] : parseQuery(uri.slice(q + 1));
   const template: ProvisioningTemplate = { scheme, base, host, port, params };
@@ -142,35 +146,35 @@ export function parseTemplate(uri: string, warn?: WarningSink, options: { txt?: 
 
 function parseQuery(query: string): TemplateParam[] {
   if (query.length === 0) {
-    throw new UsageError("the URI template ends with '?' but has no parameters", "remove the trailing '?'");
+    throw templateError("the URI template ends with '?' but has no parameters", "remove the trailing '?'");
   }
   const seen = new Map<string, string>();
   return query.split('&').map((piece, i) => {
     const where = `parameter ${i + 1}`;
     if (piece.length === 0) {
-      throw new UsageError(`${where} of the URI template is empty (a '&' at the end, or two in a row)`, "remove the extra '&'");
+      throw templateError(`${where} of the URI template is empty (a '&' at the end, or two in a row)`, "remove the extra '&'");
     }
     const eq = piece.indexOf('=');
     const name = eq < 0 ? piece : piece.slice(0, eq);
     const value = eq < 0 ? undefined : piece.slice(eq + 1);
     if (name.length === 0) {
-      throw new UsageError(`${where} ("${piece}") has an empty name`, "write it as name=value, e.g. osname=${osname}");
+      throw templateError(`${where} ("${piece}") has an empty name`, "write it as name=value, e.g. osname=${osname}");
     }
     if (!VALID_KEY.test(name)) {
-      throw new UsageError(
+      throw templateError(
         `${where} has the name "${name}", which holds a character a TXT key cannot (only printable ASCII, no '=')`,
         'rename the parameter using ASCII letters, digits and punctuation',
       );
     }
     if (name.toLowerCase() === 'path') {
-      throw new UsageError(
+      throw templateError(
         `${where} is named "${name}"; the TXT key "path" holds the base URL, so a client would lose this parameter`,
         'rename the parameter (the provisioning script must accept the new name)',
       );
     }
     const earlier = seen.get(name.toLowerCase());
     if (earlier !== undefined) {
-      throw new UsageError(
+      throw templateError(
         `${where} ("${name}") repeats the parameter "${earlier}"; TXT keys ignore case and only the first one counts`,
         'remove one of them, or give them distinct names',
       );

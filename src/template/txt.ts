@@ -25,6 +25,7 @@ export function checkTxtSize(strings: readonly string[], warn?: WarningSink): vo
       throw new UsageError(
         `TXT string "${key}=…" is ${bytes} bytes; a TXT string holds at most ${TXT_STRING_MAX_BYTES}`,
         'shorten that parameter, or move the long part of the URL into the provisioning script',
+        'template-too-long',
       );
     }
   }
@@ -33,6 +34,7 @@ export function checkTxtSize(strings: readonly string[], warn?: WarningSink): vo
     throw new UsageError(
       `the TXT record is ${total} bytes and cannot fit one mDNS packet (at most ${TXT_RECORD_MAX_BYTES})`,
       'use fewer or shorter parameters',
+      'template-too-long',
     );
   }
   if (total > TXT_RECORD_SHOULD_BYTES && warn) {

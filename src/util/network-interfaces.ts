@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { UsageError } from './errors.js';
+import { setting, UsageError } from './errors.js';
 
 export interface InterfaceAddress {
   readonly address: string;
@@ -65,7 +65,8 @@ export function selectInterfaces(names?: readonly string[]): NetInterface[] {
     if (all.length === 0) {
       throw new UsageError(
         'no usable network interface: none is up, multicast-capable and has an address',
-        'connect to the network, or name one with --interface',
+        `connect to the network, or name one with ${setting('interfaces')}`,
+        'no-interface',
       );
     }
     return all;
@@ -79,6 +80,7 @@ export function selectInterfaces(names?: readonly string[]): NetInterface[] {
         ? `interface "${name}" cannot carry mDNS (it is down, loopback, not multicast-capable or has no address)`
         : `there is no interface named "${name}"`,
       `choose one of: ${all.map((i) => i.name).join(', ') || '(none usable)'}`,
+      'no-interface',
     );
   });
 }

@@ -16,13 +16,13 @@ function wholeNumber(text: string, max: number): number | undefined {
 export function parseMilliseconds(text: string, what: string, example: string): number {
   const n = wholeNumber(text, MAX_TIMER_MS);
   if (n === undefined) {
-    throw new UsageError(`${what} is "${text}", not a number of milliseconds`, `use a whole number from 1 to ${MAX_TIMER_MS}, e.g. ${example}`);
+    throw new UsageError(`${what} is "${text}", not a number of milliseconds`, `use a whole number from 1 to ${MAX_TIMER_MS}, e.g. ${example}`, 'invalid-setting');
   }
   return n;
 }
 
 export function parsePort(text: string, what: string): number {
   const n = wholeNumber(text, 65535);
-  if (n === undefined) throw new UsageError(`${what} is "${text}", not a port number`, 'use a number from 1 to 65535');
+  if (n === undefined) throw new UsageError(`${what} is "${text}", not a port number`, 'use a number from 1 to 65535', 'invalid-setting');
   return n;
 }

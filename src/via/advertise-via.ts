@@ -8,7 +8,7 @@ import { advertise, describeInterfaces, planAdvertisement, type AdvertiseEvent, 
 import { JITSI_SERVER_PORT } from '../dhcp/codec.js';
 import { DhcpResponder, type DhcpInform, type DhcpStats } from '../dhcp/responder.js';
 import { uriOptionBytes } from '../dhcp/uri-option.js';
-import { UsageError } from '../util/errors.js';
+import { NetworkError, setting } from '../util/errors.js';
 import { parseVia, type DiscoveryMethod } from './methods.js';
 import { selectInterfaces } from '../util/network-interfaces.js';
 
@@ -130,11 +130,11 @@ export async function advertiseVia(options: AdvertiseViaOptions, onEvent?: (e: V
 function explainBindError(err: unknown, port: number): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'EADDRINUSE') {
-    return new UsageError(
+    return new NetworkError(
       `UDP port ${port} is already in use: another DHCP server for Jitsi (dhcpd -p ${port}, kea, dnsmasq, another provdisc) runs on this machine`,
-      'stop it, or use --via bonjour only',
+      { code: 'port-in-use', hint: `stop it, or use ${setting('via')} bonjour only`, cause: err },
     );
   }
-  if (code === 'EACCES') return new UsageError(`not allowed to bind UDP port ${port}`, 'run with a user allowed to bind it');
+  if (code === 'EACCES') return new NetworkError(`not allowed to bind UDP port ${port}`, { code: 'port-forbidden', hint: 'run with a user allowed to bind it', cause: err });
   return err;
 }

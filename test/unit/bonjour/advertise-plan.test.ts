@@ -53,8 +53,8 @@ describe('planning an advertisement', () => {
     expect(() => plan({ host: 'p.local', addresses: ['127.0.0.1'] })).toThrowError(/loopback/);
   });
 
-  it('publishes a link-local --address without the zone it was typed with', () => {
+  it('publishes a link-local address without the zone it was typed with', () => {
     expect(plan({ host: 'p.local', addresses: ['fe80::1%eth0'] }).service.addresses).toEqual(['fe80::1']);
-    expect(() => plan({ addresses: ['192.0.2.1'] })).toThrowError(/--address only applies when --host names another machine/);
+    expect(() => plan({ addresses: ['192.0.2.1'] })).toThrowError(/`address` only applies when `host` names another machine/);
   });
 });

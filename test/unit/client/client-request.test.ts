@@ -64,7 +64,8 @@ describe('prepareClientRequest: the template, expanded, with the credentials Jit
   it('without a way to ask, missing credentials are an error naming the settings', async () => {
     const error = await run({ template: BOTH, username: 'alice', askCredentials: undefined }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).hint).toBe('give username and readPassword, or askCredentials');
+    expect((error as UsageError).code).toBe('credentials-missing');
+    expect((error as UsageError).hint).toBe('give `username` and `readPassword`, or `askCredentials`');
   });
 
   it('Jitsi never asks for a lone ${username}: it sends the field empty, and credentials given are not used', async () => {
@@ -76,7 +77,7 @@ describe('prepareClientRequest: the template, expanded, with the credentials Jit
     expect(prompts).toEqual([]);
     expect(warnings).toEqual([
       'the template has ${username} without ${password}: Jitsi never asks then, and sends it empty',
-      '--username / --password-stdin are not used: the template asks for no credentials',
+      '`username` / `readPassword` are not used: the template asks for no credentials',
     ]);
   });
 

@@ -3,7 +3,7 @@ import type { DiscoveredService } from '../../../src/bonjour/discover.js';
 import type { DhcpDiscovered } from '../../../src/dhcp/discover.js';
 import { discoverVia, type ViaFindings } from '../../../src/via/discover-via.js';
 import { discoverTemplate } from '../../../src/client/discovered-template.js';
-import { UsageError } from '../../../src/util/errors.js';
+import { NetworkError } from '../../../src/util/errors.js';
 
 // what each method finds is given here: no socket opens
 vi.mock('../../../src/via/discover-via.js', async (importOriginal) => ({
@@ -48,8 +48,9 @@ describe('discoverTemplate: the template a client set to these methods takes', (
   it('names every method that found nothing', async () => {
     finding({ bonjour: [service('https://partial/p', false)], dhcp: [] });
     const error = await discoverTemplate({ via: ['bonjour', 'dhcp'] }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe('no "Provisioning URL" service answered over mDNS; no DHCP server answered with option 224');
-    expect((error as UsageError).hint).toMatch(/pass the template/);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as NetworkError).code).toBe('no-answer');
+    expect((error as NetworkError).message).toBe('no "Provisioning URL" service answered over mDNS; no DHCP server answered with option 224');
+    expect((error as NetworkError).hint).toMatch(/pass the template/);
   });
 });

@@ -64,7 +64,7 @@ describe('expandTemplate on this machine', () => {
       uuidFile,
     });
     expect(e.url).toBe('https://127.0.0.1/p?t=tok&s=&m=${env.MISSING}');
-    expect(e.warnings.some((w) => w.includes('${env.SECRET}') && w.includes('--allow-env SECRET'))).toBe(true);
+    expect(e.warnings.some((w) => w.includes('${env.SECRET}') && w.includes('`allowEnv` SECRET'))).toBe(true);
     expect(e.warnings.some((w) => w.includes('${env.MISSING}') && w.includes('not set'))).toBe(true);
   });
 

@@ -16,7 +16,7 @@ describe('substitution (Jitsi splits after substituting)', () => {
   });
 });
 
-describe('--set', () => {
+describe('parseAssignment: one override as text', () => {
   it('accepts client placeholders, system.* and env.*, with or without ${}', () => {
     expect(parseAssignment('osname=Windows 11')).toEqual(['osname', 'Windows 11']);
     expect(parseAssignment('${arch}=x86_64')).toEqual(['arch', 'x86_64']);
@@ -27,11 +27,11 @@ describe('--set', () => {
   it('refuses typos, missing values and credentials, saying what to use', () => {
     expect(() => parseAssignment('osnmae=Linux')).toThrow(/no placeholder \$\{osnmae\}/);
     expect(() => parseAssignment('osname')).toThrow(UsageError);
-    expect(() => parseAssignment('password=x')).toThrow(/--set cannot give password/);
+    expect(() => parseAssignment('password=x')).toThrow(/`overrides` cannot give password/);
     try {
       parseAssignment('username=x');
     } catch (err) {
-      expect((err as UsageError).hint).toContain('--username');
+      expect((err as UsageError).hint).toContain('`username`');
     }
   });
 });

@@ -14,7 +14,7 @@ import { buildRequest, type Credentials } from '../../../src/client/post-form.js
 import { encryptJitsiPassword, jitsiCredentialsKey } from '../../../src/client/encrypted-password.js';
 import { decodeAnswer, parseProperties, toConfiguration } from '../../../src/client/properties-file.js';
 import { applyAnswer } from '../../../src/client/jitsi-rules.js';
-import { UsageError } from '../../../src/util/errors.js';
+import { NetworkError, ProtocolError, UsageError } from '../../../src/util/errors.js';
 import { provision, type AuthPrompt } from '../../../src/client/provision.js';
 import { makeCertificates } from '../certificates.js';
 
@@ -142,7 +142,11 @@ describe('provision() against real servers', () => {
 
   it('rejects a certificate from an unknown CA, naming --ca-file; --insecure accepts it', async () => {
     const before = seen.length;
-    await expect(provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`) })).rejects.toThrow(/certificate of 127\.0\.0\.1:\d+ was rejected/);
+    const rejected = provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`) });
+    await expect(rejected).rejects.toThrow(/certificate of 127\.0\.0\.1:\d+ was rejected/);
+    await expect(rejected).rejects.toBeInstanceOf(NetworkError);
+    await expect(rejected).rejects.toHaveProperty('code', 'tls-rejected');
+    await expect(rejected).rejects.toHaveProperty('hint', expect.stringMatching(/^trust the CA that signed it with `tls\.ca`/));
     expect(seen.length).toBe(before); // nothing reached the server
     const insecure = await provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`), tls: { insecure: true } });
     expect(insecure.status).toBe(200);
@@ -167,17 +171,17 @@ describe('provision() against real servers', () => {
 
   it('gives up after 3 new credentials, and at once when it cannot ask', async () => {
     let asked = 0;
-    await expect(
-      provision({
-        build: builder(`${httpsBase}/auth.php?user=\${username}&password=\${password}`),
-        credentials: { username: 'alice', password: 'no' },
-        askCredentials: async () => {
-          asked++;
-          return { username: 'alice', password: `no${asked}` };
-        },
-        tls: { ca },
-      }),
-    ).rejects.toThrow(/answered 401 Unauthorized 4 times: still refused after 3 new credentials/);
+    const refused = provision({
+      build: builder(`${httpsBase}/auth.php?user=\${username}&password=\${password}`),
+      credentials: { username: 'alice', password: 'no' },
+      askCredentials: async () => {
+        asked++;
+        return { username: 'alice', password: `no${asked}` };
+      },
+      tls: { ca },
+    });
+    await expect(refused).rejects.toThrow(/answered 401 Unauthorized 4 times: still refused after 3 new credentials/);
+    await expect(refused).rejects.toHaveProperty('code', 'credentials-refused');
     expect(asked).toBe(3);
     await expect(provision({ build: builder(`${httpsBase}/auth.php?user=\${username}&password=\${password}`), tls: { ca } })).rejects.toThrow(
       /no terminal to ask/,
@@ -227,16 +231,18 @@ describe('provision() against real servers', () => {
 
   it('blames the redirect limit, not the POST, when a chain of GETs ends on a 307', async () => {
     const error = await provision({ build: builder(`${httpsBase}/get-loop.php`), tls: { ca } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toMatch(/get-loop\.php answered 307 .*to the GET$/);
-    expect((error as UsageError).hint).toBe('the client stops after 10 redirects: check for a redirect loop');
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).code).toBe('unexpected-status');
+    expect((error as ProtocolError).message).toMatch(/get-loop\.php answered 307 .*to the GET$/);
+    expect((error as ProtocolError).hint).toBe('the client stops after 10 redirects: check for a redirect loop');
   });
 
   it('names a Location that is not a URL, as the server\'s mistake', async () => {
     const error = await provision({ build: builder(`${httpsBase}/bad-location.php`), tls: { ca } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toMatch(/bad-location\.php answered 302 .*to the POST with the Location "https:\/\/127\.0\.0\.1:99999\/final\.properties", which is not a URL/);
-    expect((error as UsageError).hint).toMatch(/^the provisioning server sent a bad redirect/);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).code).toBe('bad-redirect');
+    expect((error as ProtocolError).message).toMatch(/bad-location\.php answered 302 .*to the POST with the Location "https:\/\/127\.0\.0\.1:99999\/final\.properties", which is not a URL/);
+    expect((error as ProtocolError).hint).toMatch(/^the provisioning server sent a bad redirect/);
   });
 
   it('fails on any answer but 200, and on a server that does not answer in time', async () => {

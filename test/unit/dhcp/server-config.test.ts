@@ -60,7 +60,7 @@ describe('dhcp-config files', () => {
   });
 
   it.each(['192.168.0.1/24', '192.168.0.0', '300.1.1.0/24', '10.0.0.0/33', 'fd00::/64'])('refuses the subnet %s', (s) => {
-    expect(usageError(() => parseSubnet(s)).message).toMatch(/^--subnet/);
+    expect(usageError(() => parseSubnet(s)).message).toMatch(/^`subnet`/);
   });
 
   it('reads subnets with any prefix', () => {

@@ -109,4 +109,10 @@ describe('the packed tarball', () => {
     const out = ok(run(process.execPath, ['--input-type=module', '-e', script], app), 'import');
     expect(JSON.parse(out)).toEqual(['path=https://h.example/p.php', 'u=${username}']);
   });
+
+  it('refuses a deep import: the package exports its entry point only', () => {
+    const script = `import('${pkg.name}/dist/template/template.js').then(() => console.log('imported'), (e) => console.log(e.code));`;
+    const out = ok(run(process.execPath, ['--input-type=module', '-e', script], app), 'deep import');
+    expect(out.trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
 });

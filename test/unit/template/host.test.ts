@@ -31,7 +31,7 @@ describe('checkHostAddress', () => {
   });
 
   it('refuses a zone, which Avahi cannot parse', () => {
-    expect(() => checkHostAddress('fe80::1%eth0')).toThrow('--address "fe80::1%eth0" has a zone (%eth0), which an address record cannot carry');
+    expect(() => checkHostAddress('fe80::1%eth0')).toThrow('`address` "fe80::1%eth0" has a zone (%eth0), which an address record cannot carry');
   });
 
   it.each(['127.0.0.1', '127.1.2.3', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('refuses loopback %s, however spelled', (a) => {

@@ -16,6 +16,6 @@ describe('parseVia', () => {
   });
 
   it('refuses an empty list', () => {
-    expect(usageError(() => parseVia([' ', ''])).message).toBe('--via is empty');
+    expect(usageError(() => parseVia([' ', ''])).message).toBe('`via` is empty');
   });
 });
