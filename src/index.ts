@@ -52,5 +52,7 @@ export { loadSite, type Site, type Profile, type FieldMatch, type Listen } from 
 export { buildAnswer, escapeProperty, profileMatches, checkFieldLengths, HostileFieldError, OversizeRequestError, ANSWER_CONTENT_TYPE, FIELD_LIMIT, ANSWER_LIMIT_BYTES, type Answer, type Form } from './server/answer.js';
 export { checkCertificate, type CertificateReport, type CertificateFinding } from './server/certificate.js';
 export { ProvisioningServer, type RequestRecord, type HandshakeFailure, type ServerOptions, BODY_LIMIT_BYTES, HEALTH_PATH } from './server/server.js';
-export { LoginLimiter, MAX_FAILURES, WINDOW_MS } from './server/login-limiter.js';
+export { LoginLimiter, ADDRESS_FAILURES, NAME_FAILURES, CHECKS_PER_ADDRESS, WINDOW_MS, type LoginAttempt, type Throttled } from './server/login-limiter.js';
+export { readAccounts, findAccount, type Account, type Accounts, type AccountSource, type LoginMethod } from './server/accounts.js';
+export { Directory, DirectoryUnavailableError, DIRECTORY_TIMEOUT_MS, type DirectorySettings, type LoginResult } from './server/directory.js';
 export { hashPassword, verifyPassword, readUsers, setUserPassword, type UserTable } from './server/users.js';

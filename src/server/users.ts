@@ -87,6 +87,14 @@ function scryptProblem(m: RegExpExecArray): string | undefined {
   return undefined;
 }
 
+/** What keeps `hash` from being checked at a login (not a provdisc passwd hash, parameters outside the window), or undefined. */
+export function hashProblem(hash: string): string | undefined {
+  const m = HASH.exec(hash);
+  if (!m) return 'is not a provdisc passwd hash ($scrypt$N=…)';
+  const problem = scryptProblem(m);
+  return problem === undefined ? undefined : `is refused: ${problem}`;
+}
+
 function parseUsers(text: string, file: string): Map<string, string> {
   const users = new Map<string, string>();
   const fix = 'write users with provdisc passwd NAME --users FILE, not by hand';
