@@ -156,3 +156,27 @@ export function describeAccounts(accounts: Accounts): string {
   const { source } = accounts;
   return source.kind === 'csv' ? `${source.table.rows.size} account(s) from ${source.table.file}` : `accounts from ${source.directory.settings.url} (${source.directory.settings.base})`;
 }
+
+/** What `serve --check` finds about the accounts for a form. */
+export interface AccountCheck {
+  /** The fields an account is looked up by: the key field, or those the filter uses. */
+  readonly by: readonly string[];
+  /** Whether the form had them all. */
+  readonly lookedUp: boolean;
+  readonly account: Account | undefined;
+  /** A directory's sample: entries read, and mapped attributes none of them has. */
+  readonly sample: { readonly entries: number; readonly missing: readonly string[] } | undefined;
+}
+
+/**
+ * Checks the source (a directory: reachable, and its mapped attributes in a sample of entries; a
+ * file was checked whole when it loaded) and looks up the account of `form` when it has what a
+ * lookup needs. Throws DirectoryUnavailableError when the directory cannot be asked.
+ */
+export async function checkAccounts(accounts: Accounts, form: Form): Promise<AccountCheck> {
+  const { source } = accounts;
+  const needs = source.kind === 'csv' ? [source.keyField] : filterFields(source.directory.settings.filter);
+  const lookedUp = needs.every((f) => (form.get(f) ?? '') !== '');
+  const sample = source.kind === 'directory' ? await source.directory.sample() : undefined;
+  return { by: needs, lookedUp, account: lookedUp ? await findAccount(accounts, form) : undefined, sample };
+}

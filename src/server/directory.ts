@@ -16,8 +16,8 @@ import { FIELD_LIMIT, OversizeRequestError, type Form } from './answer.js';
 import type { Account } from './accounts.js';
 import { FIELD_REFERENCE } from './property-lines.js';
 
-/** Within Jitsi's own 10 s, with room for the rest of the answer. */
-export const DIRECTORY_TIMEOUT_MS = 5_000;
+/** A lookup or login gives up after this: the client has its 503 within 5 s, well inside Jitsi's own 10 s. */
+export const DIRECTORY_TIMEOUT_MS = 4_000;
 /** Connections to the directory at once; the other lookups wait (their time counts). */
 const CONNECTIONS = 16;
 /** Entries read by `--check` to see the mapped attributes. */
@@ -69,6 +69,12 @@ function firstValue(value: Entry[string] | undefined): string | undefined {
   return v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
 }
 
+/** An attribute of an entry, its name in any case (as LDAP compares them). */
+function valueOf(entry: Entry, attribute: string): Entry[string] | undefined {
+  const name = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase());
+  return name === undefined ? undefined : entry[name];
+}
+
 export class Directory {
   private readonly connections = new Semaphore(CONNECTIONS);
 
@@ -104,7 +110,8 @@ export class Directory {
     return this.session(async (client) => {
       const filter = this.settings.filter.replace(FIELD_REFERENCE, '*');
       const { searchEntries } = await client.search(this.settings.base, { scope: 'sub', filter, sizeLimit: SAMPLE_ENTRIES, attributes: [...this.settings.map.values()] });
-      const has = (attribute: string) => searchEntries.some((e) => Object.keys(e).some((k) => k.toLowerCase() === attribute.toLowerCase()));
+      // ldapts lists every attribute asked for, an empty array for those the entry lacks
+      const has = (attribute: string) => searchEntries.some((e) => firstValue(valueOf(e, attribute)) !== undefined);
       return { entries: searchEntries.length, missing: [...this.settings.map.values()].filter((a) => !has(a)) };
     });
   }
@@ -118,10 +125,9 @@ export class Directory {
     if (searchEntries.length > 1) throw new DirectoryUnavailableError(`the filter ${filter} matches more than one entry under ${this.settings.base}; make it match one person`);
     const entry = searchEntries[0];
     if (!entry) return undefined;
-    const byName = new Map(Object.entries(entry).map(([k, v]) => [k.toLowerCase(), v]));
     const account = new Map<string, string>();
     for (const [field, attribute] of this.settings.map) {
-      const value = firstValue(byName.get(attribute.toLowerCase())) ?? '';
+      const value = firstValue(valueOf(entry, attribute)) ?? '';
       if (value.length > FIELD_LIMIT) throw new OversizeRequestError(`the directory's ${attribute} of ${entry.dn} has ${value.length} characters; at most ${FIELD_LIMIT} are sent`, 'shorten it in the directory, or map another attribute');
       account.set(field, value);
     }
@@ -143,7 +149,8 @@ export class Directory {
       if (abandoned) return undefined as T;
       const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
       const tlsOptions = { ...(ca ? { ca } : {}), ...(net.isIP(host) === 0 ? { servername: host } : { host }) };
-      const client = new Client({ url, timeout: this.timeoutMs, connectTimeout: this.timeoutMs, tlsOptions });
+      // ldapts speaks TLS from the start whenever it is given tlsOptions: only for ldaps://
+      const client = new Client({ url, timeout: this.timeoutMs, connectTimeout: this.timeoutMs, ...(/^ldaps:/i.test(url) ? { tlsOptions } : {}) });
       try {
         if (startTls) await client.startTLS(tlsOptions);
         if (bindDn !== undefined) await client.bind(bindDn, bindPassword ?? '');
