@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { asString, isSection, where, type Place } from '../config/config-file.js';
-import { UsageError } from '../util/errors.js';
+import { UsageError, type WarningSink } from '../util/errors.js';
 import type { Form } from './answer.js';
 import { readAccountsCsv, type CsvAccounts } from './accounts-csv.js';
 import { checkFilter, Directory, filterFields } from './directory.js';
@@ -39,6 +39,7 @@ export interface AccountsContext {
   readonly fields: readonly string[];
   readonly usernameField: string | undefined;
   readonly login: LoginMethod | undefined;
+  readonly warn: WarningSink;
 }
 
 function sectionError(p: Place, message: string, hint: string): UsageError {
@@ -122,6 +123,10 @@ function readCsv(values: Record<string, unknown>, source: string, ctx: AccountsC
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     throw sectionError(at('source'), err.message, err.hint ?? 'fix the file');
+  }
+  const secret = table.columns.find((c) => /pass/i.test(c));
+  if (secret !== undefined && (statSync(table.file).mode & 0o077) !== 0) {
+    ctx.warn(`${where(at('source'))}: ${table.file} holds a column "${secret}" and other users of this machine can read it; chmod 600 ${table.file}`);
   }
   return { source: { kind: 'csv', keyField, table }, fields: table.columns.filter((c) => c !== (ctx.login === 'accounts' ? (passwordColumn ?? 'password') : undefined)) };
 }

@@ -277,7 +277,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   if (login !== undefined && login !== 'users' && !isSection(parsed.accounts)) {
     throw siteError(at('login'), `is ${login}, but the site has no [accounts] section`, login === 'ldap' ? 'add [accounts] with source = ldap://HOST and base = …' : 'add [accounts] with source = accounts.csv and a password column');
   }
-  const accounts = isSection(parsed.accounts) ? readAccounts(parsed.accounts, { file, dir, fields, usernameField, login }) : undefined;
+  const accounts = isSection(parsed.accounts) ? readAccounts(parsed.accounts, { file, dir, fields, usernameField, login, warn }) : undefined;
 
   const via = serve.via === undefined ? [] : parseVia(asStrings(serve.via, at('via')), where(at('via')));
 
