@@ -40,10 +40,11 @@ function derive(password: string, salt: Buffer, options: ScryptOptions, bytes: n
   );
 }
 
-export async function hashPassword(password: string): Promise<string> {
+/** A salted hash of `password`; `N` (a power of two within SCRYPT_LIMITS) trades login time for brute-force cost. */
+export async function hashPassword(password: string, N: number = SCRYPT.N): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
-  const key = await derive(password, salt, SCRYPT, KEY_BYTES);
-  return `$scrypt$N=${SCRYPT.N},r=${SCRYPT.r},p=${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await derive(password, salt, { ...SCRYPT, N }, KEY_BYTES);
+  return `$scrypt$N=${N},r=${SCRYPT.r},p=${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 /** A hash every unknown name is checked against, so it costs what a known one does. */
