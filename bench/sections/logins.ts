@@ -1,8 +1,8 @@
 /**
  * Issue 14 §7: 500 distinct users logging in, 64 at a time and all 500 at once, each of whom must get
  * their own account within Jitsi's 10 s. Side by side, in one lab host (loopback; every client from
- * one address, as an office behind NAT): `login = users` (scrypt, provdisc's N=16384 and a cheaper
- * N=4096), `login = ldap` (slapd seeded with the same 500 people) and an open site (no login: the
+ * one address, as an office behind NAT): `login = users` (scrypt, provdisc's N=16384 and the cheaper
+ * N=4096 and N=1024, `passwd --scrypt-n`), `login = ldap` (slapd seeded with the same 500 people) and an open site (no login: the
  * anchor). Every site takes its accounts from the same people (a CSV file, or the directory).
  */
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -45,6 +45,7 @@ const SITES: { name: string; serve: string; accounts: (slapdUrl: string) => stri
   { name: 'open site, accounts from CSV (anchor)', serve: '', accounts: () => 'source = accounts.csv' },
   { name: 'login = users, scrypt N=16384 (provdisc passwd)', serve: 'users = users', accounts: () => 'source = accounts.csv', usersN: 16384 },
   { name: 'login = users, scrypt N=4096', serve: 'users = users', accounts: () => 'source = accounts.csv', usersN: 4096 },
+  { name: 'login = users, scrypt N=1024', serve: 'users = users', accounts: () => 'source = accounts.csv', usersN: 1024 },
   {
     name: 'login = ldap (slapd)',
     serve: 'login = ldap',
