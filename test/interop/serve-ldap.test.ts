@@ -11,6 +11,7 @@ import { ProvisioningServer, type RequestRecord } from '../../src/server/server.
 import { loadSite } from '../../src/server/site.js';
 import { requirePeers } from '../lab/requirements.js';
 import { ADMIN_DN, ADMIN_PASSWORD, freeLoopbackPort, LOCAL, PEOPLE, startSlapd, type SlapdPeer } from '../lab/slapd.js';
+import { makeCertificates } from '../unit/certificates.js';
 import { runCli } from '../unit/cli/run-cli.js';
 import { writeSite } from '../unit/server/site-fixture.js';
 
@@ -170,6 +171,32 @@ describe.skipIf(requirements.skip)(`serve with a directory that is down${require
     expect(check.code).toBe(1);
     expect(check.stderr).toMatch(/error: the directory cannot be asked: ldap:\/\/127\.0\.0\.1:\d+ failed: connect ECONNREFUSED/);
     expect(check.stderr).not.toContain(ADMIN_PASSWORD);
+  });
+});
+
+describe.skipIf(requirements.skip)(`serve with StartTLS to slapd${requirements.note}`, () => {
+  let slapd: SlapdPeer;
+  let ca = '';
+  beforeAll(async () => {
+    requirements.assert();
+    const certs = makeCertificates(writeSite({}).dir);
+    ca = certs.caFile;
+    slapd = await startSlapd(LOCAL, { users: 3, port: await freeLoopbackPort(), tls: { certFile: certs.certFile, keyFile: certs.keyFile } });
+  }, 60_000);
+  afterAll(() => slapd?.stop());
+
+  const login = async (extra: string) => {
+    const server = new ProvisioningServer(loadSite(ldapSite(slapd.url, `starttls = yes\n${extra}`).site));
+    try {
+      return (await server.app.inject({ method: 'POST', url: '/prov', payload: 'username=alice&password=s3cret', headers: FORM })).statusCode;
+    } finally {
+      await server.close();
+    }
+  };
+
+  it('upgrades the connection before binding: trusted with ca-file (200), refused without (503)', async () => {
+    expect(await login(`ca-file = ${ca}`)).toBe(200);
+    expect(await login('')).toBe(503);
   });
 });
 
