@@ -15,6 +15,7 @@ import { requirePeers, type Peer } from '../test/lab/requirements.js';
 import { render } from './report.js';
 import type { BenchContext, BenchSection, Headline } from './section.js';
 import { jmdnsTimingSection } from './sections/jmdns-timing.js';
+import { loginsSection } from './sections/logins.js';
 import { memorySection } from './sections/memory.js';
 import { respondersSection } from './sections/responders.js';
 import { serveSection } from './sections/serve.js';
@@ -22,7 +23,7 @@ import { startupSection } from './sections/startup.js';
 import { dhcpSection } from './sections/dhcp.js';
 
 /** The bench, in running order. A new section goes here (see bench/section.ts). */
-const SECTIONS: BenchSection<any>[] = [respondersSection, jmdnsTimingSection, startupSection, memorySection, serveSection, dhcpSection];
+const SECTIONS: BenchSection<any>[] = [respondersSection, jmdnsTimingSection, startupSection, memorySection, serveSection, loginsSection, dhcpSection];
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');

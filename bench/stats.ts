@@ -3,6 +3,7 @@ export interface Summary {
   n: number;
   median: number;
   p90: number;
+  p99: number;
   min: number;
   max: number;
 }
@@ -18,7 +19,7 @@ function quantile(sorted: readonly number[], q: number): number {
 export function summarize(values: readonly number[]): Summary {
   if (values.length === 0) throw new Error('no samples to summarize');
   const sorted = [...values].sort((x, y) => x - y);
-  return { n: sorted.length, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), min: sorted[0]!, max: sorted.at(-1)! };
+  return { n: sorted.length, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), min: sorted[0]!, max: sorted.at(-1)! };
 }
 
 /** Wall-clock time in ms with sub-ms precision, comparable across processes on this machine. */

@@ -6,7 +6,9 @@ import type { Command } from 'commander';
 import { advertiseVia, type ViaAdvertisement } from '../via/advertise-via.js';
 import { PASSWORD_MASK } from '../client/placeholders.js';
 import { applyAnswer, lintAnswer, parseProperties } from '../client/properties.js';
+import { checkAccounts, describeAccounts, type AccountCheck } from '../server/accounts.js';
 import { buildAnswer } from '../server/answer.js';
+import { DirectoryUnavailableError } from '../server/directory.js';
 import { ProvisioningServer, type HandshakeFailure, type RequestRecord } from '../server/server.js';
 import { loadSite, type Site } from '../server/site.js';
 import { UsageError } from '../util/errors.js';
@@ -22,10 +24,11 @@ interface ServeFlags {
 }
 
 function summary(site: Site): string {
-  const users = site.users ? `, ${site.users.table.size} user(s) from ${site.users.file}` : ', no login';
+  const users = site.users ? `, ${site.users.table.size} user(s) from ${site.users.file}` : site.login ? `, login = ${site.login}` : ', no login';
+  const accounts = site.accounts ? `, ${describeAccounts(site.accounts)}` : '';
   const via = site.via.length > 0 ? `, advertised via ${site.via.join(' and ')}` : '';
   const expires = site.tls ? `, certificate valid until ${site.tls.certificate.notAfter}` : '';
-  return `${site.profiles.length} profile(s) (${site.profiles.map((p) => p.name).join(', ')})${users}${via}${expires}`;
+  return `${site.profiles.length} profile(s) (${site.profiles.map((p) => p.name).join(', ')})${users}${accounts}${via}${expires}`;
 }
 
 function siteJson(site: Site) {
@@ -35,11 +38,36 @@ function siteJson(site: Site) {
     scheme: site.scheme,
     template: site.template,
     path: site.path,
+    login: site.login ?? null,
     users: site.users ? site.users.table.size : null,
+    accounts: accountsJson(site),
     certificate: site.tls ? { subject: site.tls.certificate.subject, names: site.tls.certificate.names, notAfter: site.tls.certificate.notAfter } : null,
     via: site.via,
     profiles: site.profiles.map((p) => ({ name: p.name, match: Object.fromEntries(p.match.map((m) => [m.field, m.pattern])), properties: p.file })),
   };
+}
+
+function accountsJson(site: Site) {
+  const source = site.accounts?.source;
+  if (!source) return null;
+  if (source.kind === 'csv') return { source: source.table.file, key: source.keyField, accounts: source.table.rows.size, fields: site.accounts?.fields };
+  const { url, base, filter } = source.directory.settings;
+  return { source: url, base, filter, fields: site.accounts?.fields };
+}
+
+/** What --check found about the accounts, in words; an error when no sampled entry has a mapped attribute. */
+function describeAccountCheck(form: ReadonlyMap<string, string>, found: AccountCheck): { lines: string[]; error: UsageError | undefined } {
+  const lines: string[] = [];
+  let error: UsageError | undefined;
+  if (found.sample) {
+    const { entries, missing } = found.sample;
+    lines.push(`the directory answers: ${entries} sample entr${entries === 1 ? 'y' : 'ies'} read`);
+    if (entries === 0) warn('the filter finds no entry under base, whatever the fields: check base and filter in [accounts]');
+    else if (missing.length > 0) error = new UsageError(`no sample entry has ${missing.join(', ')}`, 'check the map.FIELD = attribute lines of [accounts] (attribute names as the directory spells them)');
+  }
+  const who = found.by.map((k) => `${k}=${JSON.stringify(form.get(k) ?? '')}`).join(' ');
+  if (found.lookedUp) lines.push(found.account ? `${who} has an account (fields: ${[...found.account.keys()].join(', ') || 'none mapped'})` : `${who} has no account`);
+  return { lines, error };
 }
 
 /** One log line; every value a client chose (path, fields, the reason quoting them) is escaped, so none can forge a line. */
@@ -69,21 +97,48 @@ function checkForm(site: Site, assignments: readonly string[]): Map<string, stri
   return form;
 }
 
-function check(file: string, flags: ServeFlags): number {
+async function checkSiteAccounts(site: Site, form: ReadonlyMap<string, string>): Promise<AccountCheck | undefined> {
+  if (!site.accounts) return undefined;
+  try {
+    return await checkAccounts(site.accounts, form);
+  } catch (err) {
+    if (!(err instanceof DirectoryUnavailableError)) throw err;
+    throw new UsageError(`the directory cannot be asked: ${err.message}`, 'check source (host, port, ldap:// or ldaps://), starttls, ca-file, bind-dn and bind-password-file in [accounts], and that the directory runs');
+  }
+}
+
+async function check(file: string, flags: ServeFlags): Promise<number> {
   const site = loadSite(file, warn);
   const form = checkForm(site, flags.set ?? []);
-  const answer = buildAnswer(site, form);
+  const found = await checkSiteAccounts(site, form);
+  const accounts = found ? describeAccountCheck(form, found) : { lines: [], error: undefined };
+  const answer = buildAnswer(site, form, found?.account);
   const shown = Object.fromEntries([...form].map(([k, v]) => [k, k === site.passwordField && v !== '' ? PASSWORD_MASK : v]));
   const lints = lintAnswer(answer.text, applyAnswer(new Map(), parseProperties(answer.text)), { answerInClear: site.scheme === 'http' });
   if (flags.json) {
-    process.stdout.write(jsonLine({ site: siteJson(site), form: shown, profiles: answer.profiles, answer: answer.text, lints }));
+    const account = found ? { lookedUp: found.lookedUp, found: found.account !== undefined, fields: found.account ? [...found.account.keys()] : [], sample: found.sample ?? null, error: accounts.error?.message ?? null } : null;
+    process.stdout.write(jsonLine({ site: siteJson(site), form: shown, account, profiles: answer.profiles, answer: answer.text, lints }));
   } else {
     info(`${site.file}: OK; ${site.scheme} on ${site.listen.host}:${site.listen.port}, clients post to ${site.path}; ${summary(site)}`);
-    info(`a client posting ${form.size === 0 ? 'no field' : Object.entries(shown).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}${site.users ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`);
+    for (const line of accounts.lines) info(line);
+    if (accounts.error) reportError(accounts.error);
+    info(`a client posting ${form.size === 0 ? 'no field' : Object.entries(shown).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}${site.login ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`);
     for (const l of lints) if (l.level !== 'info') warn(`answer${l.line !== undefined ? ` line ${l.line}` : ''}: ${l.message}`);
     process.stdout.write(answer.text);
   }
-  return lints.some((l) => l.level === 'error') ? EXIT_ERROR : EXIT_OK;
+  return lints.some((l) => l.level === 'error') || accounts.error ? EXIT_ERROR : EXIT_OK;
+}
+
+/** A directory that cannot be asked is said at start (and reload), not only at the first login. */
+function probeDirectory(site: Site): void {
+  const source = site.accounts?.source;
+  if (source?.kind !== 'directory') return;
+  source.directory.sample().then(
+    ({ entries, missing }) => {
+      if (entries > 0 && missing.length > 0) warn(`no sample entry of the directory has ${missing.join(', ')}: check the map.FIELD lines of [accounts]`);
+    },
+    (err: Error) => warn(`the directory cannot be asked (${err.message}): logins and lookups get 503 until it answers`),
+  );
 }
 
 async function serve(file: string, flags: ServeFlags): Promise<number> {
@@ -105,6 +160,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
       const notes = server.replaceSite(next);
       for (const n of notes) warn(n);
       print({ event: 'reloaded', file, profiles: next.profiles.map((p) => p.name) }, `reloaded ${file}: ${summary(next)}`);
+      probeDirectory(next);
     } catch (err) {
       reportError(err);
       warn(`reload failed: still serving the previous site from ${file}`);
@@ -123,6 +179,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
       throw err;
     });
     print({ event: 'listening', url, ...siteJson(site) }, `serving ${url}${site.path} for ${site.template}; ${summary(site)}`);
+    probeDirectory(site);
     if (site.via.length > 0) {
       ad = await advertiseVia({ template: site.template, via: site.via, warn }, viaEventPrinter(flags.json === true));
       void ad.finished.then((end) => {

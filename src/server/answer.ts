@@ -12,10 +12,11 @@
  */
 import { NULL_VALUE } from '../client/properties.js';
 import { UsageError } from '../util/errors.js';
+import type { Account } from './accounts.js';
 import { globMatches } from './glob.js';
 import type { Profile, Site } from './site.js';
 
-import { escapeProperty } from './property-lines.js';
+import { escapeProperty, type ValuePart } from './property-lines.js';
 
 export { escapeProperty };
 
@@ -43,7 +44,9 @@ export const FIELD_LIMIT = 4096;
  */
 export const ANSWER_LIMIT_BYTES = 256 * 1024;
 
-export function profileMatches(profile: Profile, form: Form): boolean {
+/** Whether `profile` applies to a client that posted `form` and has `account` (undefined: none). */
+export function profileMatches(profile: Profile, form: Form, account?: Account): boolean {
+  if (profile.account !== undefined && (profile.account === 'present') !== (account !== undefined)) return false;
   return profile.match.every((m) => globMatches(m.pattern, form.get(m.field) ?? ''));
 }
 
@@ -72,24 +75,39 @@ export function checkFieldLengths(form: Form): void {
   }
 }
 
-/** Each posted field escaped at most once per request, both ways (beginning a value, or inside one). */
+type FieldPart = Exclude<ValuePart, { text: string }>;
+
+/**
+ * Each posted field and account field escaped at most once per request, both ways (beginning a
+ * value, or inside one). An account field is read from the account only: a client cannot post it.
+ */
 class EscapedFields {
   private readonly cache = new Map<string, { start?: string; inside?: string }>();
 
-  constructor(private readonly form: Form) {}
+  constructor(
+    private readonly form: Form,
+    private readonly account: Account | undefined,
+  ) {}
 
-  get(field: string, atStart: boolean): string {
-    let entry = this.cache.get(field);
-    if (!entry) this.cache.set(field, (entry = {}));
-    const value = this.form.get(field) ?? '';
+  value(part: FieldPart): string {
+    return ('account' in part ? this.account?.get(part.account) : this.form.get(part.field)) ?? '';
+  }
+
+  get(part: FieldPart, atStart: boolean): string {
+    // form field names come from the template and hold no NUL
+    const key = 'account' in part ? `\0${part.account}` : part.field;
+    let entry = this.cache.get(key);
+    if (!entry) this.cache.set(key, (entry = {}));
+    const value = this.value(part);
     if (atStart) return (entry.start ??= escapeProperty(value, false, true));
     return (entry.inside ??= escapeProperty(value, false, false));
   }
 }
 
-export function buildAnswer(site: Pick<Site, 'profiles'>, form: Form): Answer {
-  const profiles = site.profiles.filter((p) => profileMatches(p, form));
-  const fields = new EscapedFields(form);
+/** The answer for a client that posted `form` and has `account` (undefined: none, or no [accounts]). */
+export function buildAnswer(site: Pick<Site, 'profiles'>, form: Form, account?: Account): Answer {
+  const profiles = site.profiles.filter((p) => profileMatches(p, form, account));
+  const fields = new EscapedFields(form, account);
   const out: string[] = [];
   let bytes = 0;
   const add = (piece: string) => {
@@ -111,9 +129,9 @@ export function buildAnswer(site: Pick<Site, 'profiles'>, form: Form): Answer {
       let rawLength = 0;
       let raw = '';
       for (const part of line.parts) {
-        const text = 'field' in part ? (form.get(part.field) ?? '') : part.text;
-        if ('field' in part) add(fields.get(part.field, rawLength === 0));
-        else add(rawLength === 0 ? part.atStart : part.inside);
+        const text = 'text' in part ? part.text : fields.value(part);
+        if ('text' in part) add(rawLength === 0 ? part.atStart : part.inside);
+        else add(fields.get(part, rawLength === 0));
         rawLength += text.length;
         if (rawLength <= NULL_VALUE.length) raw += text;
       }

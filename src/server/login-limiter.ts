@@ -1,61 +1,160 @@
 /**
- * Failed logins per client address: the tenth failure within a minute of an address's first one
- * shuts that address out (429) for the rest of that minute; other addresses are not affected. A
- * login counts as failed from the moment it is checked until it succeeds, so a guessing client is
- * refused before any password hash is computed, however many guesses it sends at once.
+ * Failed logins, counted per client address and per user name across addresses. Only failures
+ * count: a correct login is never refused, however many arrive together from one address (an
+ * office behind NAT at 9:00). An address with ADDRESS_FAILURES failures within WINDOW_MS of its
+ * first, or a user name with NAME_FAILURES, is throttled for the rest of that window: its logins are
+ * answered at once, unchecked (no hash computed, no directory asked).
+ *
+ * Checks from one address run at most CHECKS_PER_ADDRESS at once; the others wait their turn, in
+ * order, and are never refused for waiting. A check counts against the limits while it runs, so
+ * parallel guesses cannot all slip under them: a check starts only while failures + running checks
+ * stay under each limit, else it waits for a running one to end (a success frees the way, a failure
+ * may throttle the waiters).
  */
-export const MAX_FAILURES = 10;
+import { createHash } from 'node:crypto';
+
+export const ADDRESS_FAILURES = 30;
+export const NAME_FAILURES = 5;
 export const WINDOW_MS = 60_000;
-/** Past this many tracked addresses, ended windows are dropped before a new one is added. */
+export const CHECKS_PER_ADDRESS = 8;
+/** Past this many tracked addresses or names, ended windows are dropped before a new one is added. */
 const PRUNE_AT = 10_000;
 
-interface Window {
-  readonly start: number;
+interface Counter {
+  /** When the window of failures began; undefined: no failure in a running window. */
+  start: number | undefined;
   failures: number;
+  running: number;
+}
+
+/** A login refused unchecked: for how long, and which limit it hit. */
+export interface Throttled {
+  readonly throttledForMs: number;
+  readonly by: 'address' | 'user name';
+}
+
+/** A check under way; `end` says how it went (a check that could not be made is no failure). */
+export interface LoginAttempt {
+  end(outcome: 'accepted' | 'refused' | 'unchecked'): void;
+}
+
+interface Waiter {
+  readonly address: string;
+  readonly name: string;
+  readonly resolve: (admission: Throttled | LoginAttempt) => void;
+}
+
+/** Counters by key, their ended windows forgotten as they are read. */
+class Counters {
+  private readonly map = new Map<string, Counter>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly windowMs: number,
+  ) {}
+
+  get(key: string): Counter {
+    let c = this.map.get(key);
+    if (c && c.start !== undefined && this.now() - c.start >= this.windowMs) {
+      c.start = undefined;
+      c.failures = 0;
+    }
+    if (!c) {
+      if (this.map.size >= PRUNE_AT) for (const k of [...this.map.keys()]) this.forgetIdle(k);
+      c = { start: undefined, failures: 0, running: 0 };
+      this.map.set(key, c);
+    }
+    return c;
+  }
+
+  /** Milliseconds until `c` may try again, with `limit` failures a window. */
+  blockedFor(c: Counter, limit: number): number {
+    return c.start !== undefined && c.failures >= limit ? c.start + this.windowMs - this.now() : 0;
+  }
+
+  fail(c: Counter): void {
+    c.start ??= this.now();
+    c.failures++;
+  }
+
+  forgetIdle(key: string): void {
+    const c = this.get(key);
+    if (c.running === 0 && c.failures === 0) this.map.delete(key);
+  }
 }
 
 export class LoginLimiter {
-  private readonly windows = new Map<string, Window>();
+  private readonly addresses: Counters;
+  private readonly names: Counters;
+  private readonly queues = new Map<string, Waiter[]>();
 
   constructor(
-    private readonly now: () => number = Date.now,
-    private readonly maxFailures = MAX_FAILURES,
-    private readonly windowMs = WINDOW_MS,
-  ) {}
-
-  private current(address: string): Window | undefined {
-    const w = this.windows.get(address);
-    if (w && this.now() - w.start >= this.windowMs) {
-      this.windows.delete(address);
-      return undefined;
-    }
-    return w;
-  }
-
-  /** Milliseconds until `address` may try again; 0 when it may now. */
-  blockedFor(address: string): number {
-    const w = this.current(address);
-    return w && w.failures >= this.maxFailures ? w.start + this.windowMs - this.now() : 0;
+    now: () => number = Date.now,
+    private readonly limits = { address: ADDRESS_FAILURES, name: NAME_FAILURES, perAddress: CHECKS_PER_ADDRESS },
+    windowMs = WINDOW_MS,
+  ) {
+    this.addresses = new Counters(now, windowMs);
+    this.names = new Counters(now, windowMs);
   }
 
   /**
-   * Counts a login from `address` as failed before its password is checked, so parallel guesses
-   * cannot all pass `blockedFor` while their hashes run; `release()` takes it back on success.
+   * Resolves when the login of `name` from `address` may be checked (then `end` it), or at once
+   * when either is throttled.
    */
-  reserve(address: string): { release(): void } {
-    let w = this.current(address);
-    if (w) {
-      w.failures++;
-    } else {
-      if (this.windows.size >= PRUNE_AT) for (const a of [...this.windows.keys()]) this.current(a);
-      w = { start: this.now(), failures: 1 };
-      this.windows.set(address, w);
+  admit(address: string, name: string): Promise<Throttled | LoginAttempt> {
+    // names are client text up to 4096 characters: a digest keeps the table small
+    const key = createHash('sha256').update(name).digest('base64');
+    return new Promise((resolve) => {
+      const queue = this.queues.get(address) ?? [];
+      queue.push({ address, name: key, resolve });
+      this.queues.set(address, queue);
+      this.pump(address);
+    });
+  }
+
+  /** Starts or throttles the waiters of `address` that can be decided now, in order. */
+  private pump(address: string): void {
+    const queue = this.queues.get(address) ?? [];
+    for (let i = 0; i < queue.length; ) {
+      const w = queue[i]!;
+      const a = this.addresses.get(w.address);
+      const n = this.names.get(w.name);
+      const byAddress = this.addresses.blockedFor(a, this.limits.address);
+      const byName = this.names.blockedFor(n, this.limits.name);
+      if (byAddress > 0 || byName > 0) {
+        queue.splice(i, 1);
+        w.resolve(byAddress >= byName ? { throttledForMs: byAddress, by: 'address' } : { throttledForMs: byName, by: 'user name' });
+        continue;
+      }
+      if (a.running >= this.limits.perAddress) break;
+      if (a.failures + a.running >= this.limits.address || n.failures + n.running >= this.limits.name) {
+        i++;
+        continue;
+      }
+      queue.splice(i, 1);
+      w.resolve(this.start(w, a, n));
     }
-    const window = w;
-    // a window ended meanwhile is gone from the map: its count no longer matters
+    if (queue.length === 0) this.queues.delete(address);
+  }
+
+  private start(w: Waiter, a: Counter, n: Counter): LoginAttempt {
+    a.running++;
+    n.running++;
+    let ended = false;
     return {
-      release: () => {
-        window.failures--;
+      end: (outcome) => {
+        if (ended) return;
+        ended = true;
+        a.running--;
+        n.running--;
+        if (outcome === 'refused') {
+          this.addresses.fail(a);
+          this.names.fail(n);
+        }
+        this.addresses.forgetIdle(w.address);
+        this.names.forgetIdle(w.name);
+        // a waiter of this name may sit behind another address
+        for (const address of [...this.queues.keys()]) this.pump(address);
       },
     };
   }

@@ -27,8 +27,11 @@ export function escapeProperty(text: string, isKey: boolean, atStart = true): st
   });
 }
 
-/** A piece of a value: text of the site (escaped both ways once), or a form field to fill in. */
-export type ValuePart = { readonly text: string; readonly atStart: string; readonly inside: string } | { readonly field: string };
+/** A piece of a value: text of the site (escaped both ways once), or a form field or account field to fill in. */
+export type ValuePart = { readonly text: string; readonly atStart: string; readonly inside: string } | { readonly field: string } | { readonly account: string };
+
+/** `${account.FIELD}`: a field of the client's account (`[accounts]`), not of its form. */
+export const ACCOUNT_PREFIX = 'account.';
 
 /** One property of a profile, escaped once. */
 export interface CompiledLine {
@@ -46,7 +49,8 @@ function compileLine({ key, value }: PropertyLine): CompiledLine {
   for (const m of value.matchAll(FIELD_REFERENCE)) {
     if (m[1] === 'null') continue; // ${null} stays as text
     text(value.slice(at, m.index));
-    parts.push({ field: m[1] ?? '' });
+    const name = m[1] ?? '';
+    parts.push(name.startsWith(ACCOUNT_PREFIX) ? { account: name.slice(ACCOUNT_PREFIX.length) } : { field: name });
     at = (m.index ?? 0) + m[0].length;
   }
   text(value.slice(at));

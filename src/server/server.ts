@@ -1,8 +1,9 @@
 /**
  * The provisioning server: Fastify (routes with schemas, body limit, timeouts, TLS, graceful close,
  * and `inject` for tests), answering a Jitsi client's POST with its profiles' properties.
- * - POST on the template's path: the answer (401 on bad credentials, 429 after too many failures
- *   from one address, 400 for a form that would turn a value into `${null}`);
+ * - POST on the template's path: the answer (401 on bad credentials, 403 while an address or a user
+ *   name has too many failed logins, 503 when the directory cannot be asked, 400 for a form that
+ *   would turn a value into `${null}`);
  * - any other method there: 405 with a hint; `GET /healthz`: 200;
  * - a body over 64 KiB, a field over FIELD_LIMIT or an answer over ANSWER_LIMIT_BYTES: 413;
  * - slow headers, a slow request or a stalled TLS handshake: the connection is closed.
@@ -15,9 +16,11 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { Socket } from 'node:net';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ANSWER_CONTENT_TYPE, buildAnswer, checkFieldLengths, HostileFieldError, OversizeRequestError, type Form } from './answer.js';
+import { findAccount, type Account } from './accounts.js';
+import { DirectoryUnavailableError } from './directory.js';
+import { checkLogin, type LoginResult } from './login.js';
 import { LoginLimiter } from './login-limiter.js';
 import type { Site } from './site.js';
-import { verifyPassword } from './users.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 /** Jitsi's own timeouts are 10 s: a client taking longer than this (headers, or the TLS handshake) is not a Jitsi client. */
@@ -231,30 +234,52 @@ export class ProvisioningServer {
     } catch (err) {
       return this.refuse(reply, outcome, 413, err as OversizeRequestError);
     }
-    if (site.users && site.usernameField && site.passwordField) {
-      const wait = this.limiter.blockedFor(req.ip);
-      if (wait > 0) {
-        outcome.reason = 'too many failed logins from this address';
-        return reply.code(429).header('Retry-After', String(Math.ceil(wait / 1000))).type('text/plain').send('too many failed logins; try again later\n');
-      }
-      const attempt = this.limiter.reserve(req.ip);
-      const username = form.get(site.usernameField) ?? '';
-      if (await verifyPassword(form.get(site.passwordField) ?? '', site.users.table.get(username))) {
-        attempt.release();
-      } else {
-        outcome.reason = 'wrong user name or password';
-        return reply.code(401).type('text/plain').send('wrong user name or password\n');
-      }
-    }
     try {
-      const answer = buildAnswer(site, form);
+      let account: Account | undefined;
+      if (site.login) {
+        const login = await this.login(site, req.ip, form);
+        if (login.status !== 200) {
+          outcome.reason = login.reason;
+          if (login.retryAfterS !== undefined) void reply.header('Retry-After', String(login.retryAfterS));
+          return reply.code(login.status).type('text/plain').send(`${login.message}\n`);
+        }
+        account = login.account;
+      }
+      if (site.accounts && account === undefined) account = await findAccount(site.accounts, form);
+      const answer = buildAnswer(site, form, account);
       outcome.profiles = answer.profiles;
       return reply.code(200).type(ANSWER_CONTENT_TYPE).send(answer.body);
     } catch (err) {
       if (err instanceof OversizeRequestError) return this.refuse(reply, outcome, 413, err);
       if (err instanceof HostileFieldError) return this.refuse(reply, outcome, 400, err);
+      if (err instanceof DirectoryUnavailableError) {
+        outcome.reason = err.message;
+        return reply.code(503).type('text/plain').send('the directory cannot be asked now; try again later\n');
+      }
       throw err;
     }
+  }
+
+  /**
+   * The login, through the limiter. A throttled client gets 403 with Retry-After: Jitsi then asks
+   * for the credentials again, where a 429 would fail silently and leave it unconfigured.
+   */
+  private async login(site: Site, ip: string, form: Form): Promise<{ status: 200; account: Account | undefined } | { status: 401 | 403; reason: string; message: string; retryAfterS?: number }> {
+    const admission = await this.limiter.admit(ip, form.get(site.usernameField ?? '') ?? '');
+    if ('throttledForMs' in admission) {
+      const retryAfterS = Math.ceil(admission.throttledForMs / 1000);
+      return { status: 403, reason: `too many failed logins ${admission.by === 'address' ? 'from this address' : 'for this user name'}`, message: `too many failed logins; try again in ${retryAfterS} s`, retryAfterS };
+    }
+    let result: LoginResult;
+    try {
+      result = await checkLogin(site, form);
+    } catch (err) {
+      admission.end('unchecked');
+      throw err;
+    }
+    admission.end(result.ok ? 'accepted' : 'refused');
+    if (result.ok) return { status: 200, account: result.account };
+    return { status: 401, reason: `wrong user name or password${result.reason ? ` (${result.reason})` : ''}`, message: 'wrong user name or password' };
   }
 
   private refuse(reply: FastifyReply, outcome: Outcome, status: 400 | 413, err: Error): FastifyReply {

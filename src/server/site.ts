@@ -15,12 +15,14 @@ import { parseProperties, type PropertyLine } from '../client/properties.js';
 import { defaultPortFor, parseTemplate, type ProvisioningTemplate, type Scheme } from '../template/template.js';
 import { setting, UsageError, type UsageErrorCode, type WarningSink } from '../util/errors.js';
 import { parsePort } from '../util/numbers.js';
+import { readAccounts, type Accounts, type LoginMethod } from './accounts.js';
 import { ANSWER_LIMIT_BYTES } from './answer.js';
 import { checkCertificate, type CertificateReport } from './certificate.js';
-import { compileLines, FIELD_REFERENCE, staticBytes, type CompiledLine } from './property-lines.js';
+import { ACCOUNT_PREFIX, compileLines, FIELD_REFERENCE, staticBytes, type CompiledLine } from './property-lines.js';
 import { readUsers, type UserTable } from './users.js';
 
-const SERVE_KEYS = ['listen', 'tls-cert', 'tls-key', 'template', 'users', 'via'] as const;
+const SERVE_KEYS = ['listen', 'tls-cert', 'tls-key', 'template', 'login', 'users', 'via'] as const;
+const LOGINS: readonly LoginMethod[] = ['users', 'ldap', 'accounts'];
 const PROFILE_PREFIX = 'profile ';
 const MATCH_PREFIX = 'match.';
 
@@ -34,6 +36,8 @@ export interface Profile {
   readonly name: string;
   /** Every one must hold; none: every client. */
   readonly match: readonly FieldMatch[];
+  /** `match.account`: only clients with (or without) an account; undefined: either. */
+  readonly account: 'present' | 'absent' | undefined;
   readonly file: string;
   /** The file's properties in file order, escapes decoded. */
   readonly lines: readonly PropertyLine[];
@@ -64,7 +68,11 @@ export interface Site {
   readonly tls:
     | { readonly cert: Buffer; readonly key: Buffer; readonly certFile: string; readonly keyFile: string; readonly certificate: CertificateReport }
     | undefined;
+  /** How clients log in; undefined: no login. */
+  readonly login: LoginMethod | undefined;
   readonly users: { readonly file: string; readonly table: UserTable } | undefined;
+  /** `[accounts]`: per-client records for `${account.FIELD}` and `match.account`. */
+  readonly accounts: Accounts | undefined;
   /** How the template is also advertised (`advertise --via`); none: not advertised. */
   readonly via: readonly DiscoveryMethod[];
   readonly profiles: readonly Profile[];
@@ -129,18 +137,40 @@ interface ProfileContext {
   readonly fields: readonly string[];
   /** The form field carrying ${hwaddr}, which Jitsi sends in lower case. */
   readonly hwaddrField: string | undefined;
+  readonly accounts: Accounts | undefined;
   readonly warn: WarningSink;
 }
 
-function readProfile(name: string, values: Record<string, unknown>, { file, dir, fields, hwaddrField, warn }: ProfileContext): Profile {
+/** Why `${ref}` in a properties file can never be filled in, or undefined. */
+function referenceProblem(ref: string, { fields, accounts }: ProfileContext): { message: string; hint: string } | undefined {
+  if (ref === 'null') return undefined;
+  if (ref.startsWith(ACCOUNT_PREFIX)) {
+    const field = ref.slice(ACCOUNT_PREFIX.length);
+    if (!accounts) return { message: `uses \${${ref}}, but the site has no [accounts] section`, hint: 'add [accounts] with source = accounts.csv (or ldap://…), or remove the reference' };
+    if (accounts.fields.includes(field)) return undefined;
+    const from = accounts.source.kind === 'csv' ? `the accounts file has no column "${field}"` : `[accounts] maps no "${field}" (map.${field} = attribute)`;
+    return { message: `uses \${${ref}}, but ${from}`, hint: `use one of \${${ACCOUNT_PREFIX}${accounts.fields.join(`}, \${${ACCOUNT_PREFIX}`) || '…'}}` };
+  }
+  if (fields.includes(ref)) return undefined;
+  return { message: `uses \${${ref}}, but the template posts no field "${ref}"`, hint: `use one of \${${fields.join('}, ${')}} (form field names), or add ${ref}=\${…} to the template` };
+}
+
+function readProfile(name: string, values: Record<string, unknown>, ctx: ProfileContext): Profile {
+  const { file, dir, fields, hwaddrField, warn } = ctx;
   const section = `${PROFILE_PREFIX}${name}`;
   const match: FieldMatch[] = [];
+  let account: Profile['account'];
   let propertiesFile: string | undefined;
   for (const [key, raw] of Object.entries(values)) {
     const p = { file, section, key };
     if (isSection(raw)) throw siteError(p, 'a key or profile name holds a dot, which ini reads as a sub-section', `name the profile without dots, e.g. [profile ${name}-${key}]`);
     if (key === 'properties') {
       propertiesFile = path.resolve(dir, asString(raw, p));
+    } else if (key === `${MATCH_PREFIX}account`) {
+      const value = asString(raw, p);
+      if (!ctx.accounts) throw siteError(p, 'needs an [accounts] section', 'add [accounts] with source = accounts.csv (or ldap://…)');
+      if (value !== 'present' && value !== 'absent') throw siteError(p, `"${value}" is not present or absent`, 'write match.account = present (clients with an account) or absent (without)');
+      account = value;
     } else if (key.startsWith(MATCH_PREFIX) && key.length > MATCH_PREFIX.length) {
       const field = key.slice(MATCH_PREFIX.length);
       if (!fields.includes(field)) {
@@ -160,13 +190,8 @@ function readProfile(name: string, values: Record<string, unknown>, { file, dir,
   const lines = parseProperties(decodePropertiesFile(readBytes(propertiesFile, p, 'the properties file')));
   for (const line of lines) {
     for (const [, ref] of line.value.matchAll(FIELD_REFERENCE)) {
-      if (ref !== 'null' && !fields.includes(ref ?? '')) {
-        throw siteError(
-          p,
-          `${path.basename(propertiesFile)} line ${line.line} uses \${${ref}}, but the template posts no field "${ref}"`,
-          `use one of \${${fields.join('}, ${')}} (form field names), or add ${ref}=\${…} to the template`,
-        );
-      }
+      const problem = referenceProblem(ref ?? '', ctx);
+      if (problem) throw siteError(p, `${path.basename(propertiesFile)} line ${line.line} ${problem.message}`, problem.hint);
     }
   }
   const compiled = compileLines(lines);
@@ -174,7 +199,28 @@ function readProfile(name: string, values: Record<string, unknown>, { file, dir,
   if (bytes > ANSWER_LIMIT_BYTES) {
     throw siteError(p, `${path.basename(propertiesFile)} makes an answer of ${bytes} bytes; answers over ${ANSWER_LIMIT_BYTES / 1024} KiB are refused`, 'split it, or move what not every client needs into profiles of its own');
   }
-  return { name, match, file: propertiesFile, lines, compiled, bytes };
+  return { name, match, account, file: propertiesFile, lines, compiled, bytes };
+}
+
+/** `login` and `users` of [serve]: a users file alone means login = users, as before `login` existed. */
+function readLogin(serve: Record<string, unknown>, { dir, at, credentials }: { dir: string; at: (key: string) => Place; credentials: boolean }): Pick<Site, 'login' | 'users'> {
+  const login = serve.login === undefined ? (serve.users === undefined ? undefined : 'users') : (asString(serve.login, at('login')) as LoginMethod);
+  if (login === undefined) return { login, users: undefined };
+  if (!LOGINS.includes(login)) throw siteError(at('login'), `"${login}" is not a way to log in`, `use one of: ${LOGINS.join(', ')}`);
+  const key = serve.users === undefined ? 'login' : 'users';
+  if (!credentials) throw siteError(at(key), 'is set but the template has no ${username} and ${password} fields', 'add username=${username}&password=${password} to the template (Jitsi then asks for them)');
+  if (login !== 'users') {
+    if (serve.users !== undefined) throw siteError(at('users'), `is set, but login = ${login} does not read it`, 'drop users, or set login = users');
+    return { login, users: undefined };
+  }
+  if (serve.users === undefined) throw siteError(at('login'), 'is users, but there is no users file', 'add users = users (written by provdisc passwd NAME --users users)');
+  const usersFile = path.resolve(dir, asString(serve.users, at('users')));
+  try {
+    return { login, users: { file: usersFile, table: readUsers(usersFile) } };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw siteError(at('users'), err.message, err.hint ?? 'write it with provdisc passwd');
+  }
 }
 
 /** Loads and checks a site file; throws UsageError naming file, section and key. */
@@ -186,8 +232,8 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   }
   for (const [key, value] of Object.entries(parsed)) {
     if (!isSection(value)) throw new UsageError(`${file}: key "${key}" is outside any section`, 'put it under [serve] or a [profile NAME]', 'invalid-file');
-    if (key !== 'serve' && !key.startsWith(PROFILE_PREFIX)) {
-      throw new UsageError(`${file}: there is no section [${key}]`, 'use [serve] and [profile NAME] sections', 'invalid-file');
+    if (key !== 'serve' && key !== 'accounts' && !key.startsWith(PROFILE_PREFIX)) {
+      throw new UsageError(`${file}: there is no section [${key}]`, 'use [serve], [accounts] and [profile NAME] sections', 'invalid-file');
     }
   }
   const at = (key: string): Place => ({ file, section: 'serve', key });
@@ -227,25 +273,17 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
 
   const usernameField = request.fields.find((f) => f.credential === 'username')?.name;
   const passwordField = request.fields.find((f) => f.credential === 'password')?.name;
-  let users: Site['users'];
-  if (serve.users !== undefined) {
-    const usersFile = path.resolve(dir, asString(serve.users, at('users')));
-    if (usernameField === undefined || passwordField === undefined) {
-      throw siteError(at('users'), 'is set but the template has no ${username} and ${password} fields', 'add username=${username}&password=${password} to the template (Jitsi then asks for them)');
-    }
-    try {
-      users = { file: usersFile, table: readUsers(usersFile) };
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      throw siteError(at('users'), err.message, err.hint ?? 'write it with provdisc passwd', err.code);
-    }
+  const { login, users } = readLogin(serve, { dir, at, credentials: usernameField !== undefined && passwordField !== undefined });
+  if (login !== undefined && login !== 'users' && !isSection(parsed.accounts)) {
+    throw siteError(at('login'), `is ${login}, but the site has no [accounts] section`, login === 'ldap' ? 'add [accounts] with source = ldap://HOST and base = …' : 'add [accounts] with source = accounts.csv and a password column');
   }
+  const accounts = isSection(parsed.accounts) ? readAccounts(parsed.accounts, { file, dir, fields, usernameField, login, warn }) : undefined;
 
   const via = serve.via === undefined ? [] : parseVia(asStrings(serve.via, at('via')), where(at('via')));
 
   const profiles = Object.entries(parsed)
     .filter(([key]) => key.startsWith(PROFILE_PREFIX))
-    .map(([key, values]) => readProfile(key.slice(PROFILE_PREFIX.length).trim(), values as Record<string, unknown>, { file, dir, fields, hwaddrField: fieldOf.get('hwaddr'), warn }));
+    .map(([key, values]) => readProfile(key.slice(PROFILE_PREFIX.length).trim(), values as Record<string, unknown>, { file, dir, fields, hwaddrField: fieldOf.get('hwaddr'), accounts, warn }));
   if (profiles.length === 0) warn(`${file} has no [profile NAME] section: every client gets an empty answer`);
   const allBytes = profiles.reduce((n, p) => n + p.bytes, 0);
   if (allBytes > ANSWER_LIMIT_BYTES) {
@@ -263,7 +301,9 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     usernameField,
     passwordField,
     tls,
+    login,
     users,
+    accounts,
     via,
     profiles,
   };

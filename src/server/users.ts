@@ -39,18 +39,24 @@ const derive = limitFunction(
   { concurrency: SCRYPT_AT_ONCE },
 );
 
-export async function hashPassword(password: string): Promise<string> {
+/** A salted hash of `password`; `N` (a power of two within SCRYPT_LIMITS) trades login time for brute-force cost. */
+export async function hashPassword(password: string, N: number = SCRYPT.N): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
-  const key = await derive(password, salt, SCRYPT, KEY_BYTES);
-  return `$scrypt$N=${SCRYPT.N},r=${SCRYPT.r},p=${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await derive(password, salt, { ...SCRYPT, N }, KEY_BYTES);
+  return `$scrypt$N=${N},r=${SCRYPT.r},p=${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
-/** A hash every unknown name is checked against, so it costs what a known one does. */
-let decoy: Promise<string> | undefined;
+/** Hashes unknown names are checked against, by N, so they cost what a known one does. */
+const decoys = new Map<number, Promise<string>>();
 
-/** Whether `password` is the one `hash` was made from; false for a malformed hash. */
-export async function verifyPassword(password: string, hash: string | undefined): Promise<boolean> {
-  const m = HASH.exec(hash ?? (await (decoy ??= hashPassword(randomBytes(16).toString('hex')))));
+/**
+ * Whether `password` is the one `hash` was made from; false for a malformed hash. For an unknown
+ * name (`hash` undefined) a decoy with the N of `like` (another user's hash) is checked instead.
+ */
+export async function verifyPassword(password: string, hash: string | undefined, like?: string): Promise<boolean> {
+  const decoyN = Number(HASH.exec(like ?? '')?.[1] ?? SCRYPT.N);
+  if (!decoys.has(decoyN)) decoys.set(decoyN, hashPassword(randomBytes(16).toString('hex'), decoyN));
+  const m = HASH.exec(hash ?? (await decoys.get(decoyN)!));
   if (!m) return false;
   const expected = Buffer.from(m[5] ?? '', 'base64');
   const key = await derive(password, Buffer.from(m[4] ?? '', 'base64'), { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) }, expected.length);
@@ -75,15 +81,26 @@ export function checkUserName(name: string): void {
 }
 
 /** What is wrong with a hash's scrypt parameters, or undefined (see SCRYPT_LIMITS). */
-function scryptProblem(m: RegExpExecArray): string | undefined {
-  const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const keyBytes = Buffer.from(m[5] ?? '', 'base64').length;
+function scryptProblem(N: number, r: number, p: number, keyBytes: number): string | undefined {
   if (N < SCRYPT_LIMITS.minN || (N & (N - 1)) !== 0) return `N=${N} is not a power of two of at least ${SCRYPT_LIMITS.minN}`;
   if (r < 1 || p < 1) return 'r and p must be at least 1';
   if (128 * N * r > SCRYPT_LIMITS.maxMemoryBytes) return `N=${N}, r=${r} needs ${(128 * N * r) / 2 ** 20} MiB a login (at most ${SCRYPT_LIMITS.maxMemoryBytes / 2 ** 20})`;
   if (N * r * p > SCRYPT_LIMITS.maxWork) return `N=${N}, r=${r}, p=${p} is over ${SCRYPT_LIMITS.maxWork / (SCRYPT.N * SCRYPT.r * SCRYPT.p)} times the work of provdisc's own hashes`;
   if (keyBytes < SCRYPT_LIMITS.keyBytes[0] || keyBytes > SCRYPT_LIMITS.keyBytes[1]) return `its key has ${keyBytes} bytes (${SCRYPT_LIMITS.keyBytes.join(' to ')})`;
   return undefined;
+}
+
+/** What keeps `hash` from being checked at a login (not a provdisc passwd hash, parameters outside the window), or undefined. */
+export function hashProblem(hash: string): string | undefined {
+  const m = HASH.exec(hash);
+  if (!m) return 'is not a provdisc passwd hash ($scrypt$N=…)';
+  const problem = hashParamsProblem(m);
+  return problem === undefined ? undefined : `is refused: ${problem}`;
+}
+
+/** What is wrong with a parsed hash's parameters, or undefined. */
+function hashParamsProblem(m: RegExpExecArray): string | undefined {
+  return scryptProblem(Number(m[1]), Number(m[2]), Number(m[3]), Buffer.from(m[5] ?? '', 'base64').length);
 }
 
 function parseUsers(text: string, file: string): Map<string, string> {
@@ -99,7 +116,7 @@ function parseUsers(text: string, file: string): Map<string, string> {
     if (colon <= 0 || !m) throw new UsageError(`${at} is not name:hash`, fix, 'invalid-file');
     const nameProblem = userNameProblem(name);
     if (nameProblem) throw new UsageError(`${at}: the user name ${JSON.stringify(name)} ${nameProblem}`, `rename the user (remove the line and run provdisc passwd NAME --users ${file})`, 'invalid-file');
-    const hashProblem = scryptProblem(m);
+    const hashProblem = hashParamsProblem(m);
     if (hashProblem) throw new UsageError(`${at}: the hash of "${name}" is refused: ${hashProblem}`, `set the password again with provdisc passwd ${name} --users ${file}`, 'invalid-file');
     if (users.has(name)) throw new UsageError(`${at}: "${name}" is given twice`, 'keep one line per user', 'invalid-file');
     users.set(name, m[0]);
@@ -117,9 +134,16 @@ export function readUsers(file: string): Map<string, string> {
   return parseUsers(text, file);
 }
 
+/** Refuses an N `passwd` may not write: not a power of two, or outside SCRYPT_LIMITS. */
+export function checkScryptN(N: number): void {
+  const problem = Number.isInteger(N) ? scryptProblem(N, SCRYPT.r, SCRYPT.p, KEY_BYTES) : 'not a number';
+  if (problem) throw new UsageError(`scrypt N=${N} is refused: ${problem}`, `give a power of two from ${SCRYPT_LIMITS.minN} to ${SCRYPT_LIMITS.maxWork / (SCRYPT.r * SCRYPT.p)} (provdisc's default is ${SCRYPT.N})`);
+}
+
 /** Adds or changes one user, atomically; says which. Other lines are kept as they were. */
-export async function setUserPassword(file: string, name: string, password: string): Promise<'added' | 'changed'> {
+export async function setUserPassword(file: string, name: string, password: string, N: number = SCRYPT.N): Promise<'added' | 'changed'> {
   checkUserName(name);
+  checkScryptN(N);
   if (password === '') throw new UsageError('the password is empty', 'give a password (Jitsi sends what the user types)');
   let text = '';
   try {
@@ -129,7 +153,7 @@ export async function setUserPassword(file: string, name: string, password: stri
   }
   const users = parseUsers(text, file);
   const outcome = users.has(name) ? 'changed' : 'added';
-  users.set(name, await hashPassword(password));
+  users.set(name, await hashPassword(password, N));
   await writeFileAtomically(file, [...users].map(([n, h]) => `${n}:${h}\n`).join(''), { mode: 0o600 });
   return outcome;
 }

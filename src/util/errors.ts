@@ -61,7 +61,8 @@ export type NetworkErrorCode =
   | 'port-in-use'
   | 'port-forbidden'
   | 'send-failed'
-  | 'no-answer';
+  | 'no-answer'
+  | 'directory-unavailable';
 
 /** The network failed us: a refused connection, a rejected certificate, no answer in time, a port taken. */
 export class NetworkError extends ProvdiscError<NetworkErrorCode> {

@@ -43,8 +43,11 @@ describe('provdisc serve --check (the example site)', () => {
     const run = await runCli('serve', '--check', site, '--json', '--set', 'osname=Windows 11', '--set', 'username=alice', '--set', 'password=pw', '--set', 'hwaddr=52:54:00:12:34:56');
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout);
-    expect(out.profiles).toEqual(['common', 'windows', 'alice', 'lobby-kiosk', 'enforce']);
-    expect(out.answer).toContain('net.java.sip.communicator.impl.protocol.sip.acc1.ACCOUNT_UID=SIP\\:alice@sip.example.org\n');
+    expect(out.profiles).toEqual(['common', 'windows', 'account', 'lobby-kiosk', 'enforce']);
+    expect(out.answer).toContain('net.java.sip.communicator.impl.protocol.sip.acc1=acc1\n');
+    expect(out.answer).toContain('net.java.sip.communicator.impl.protocol.sip.acc1.ACCOUNT_UID=SIP\\:1001@sip.example.org\n');
+    expect(out.answer).toContain('net.java.sip.communicator.impl.protocol.sip.acc1.DISPLAY_NAME=Alice Liddell\n');
+    expect(out.account).toMatchObject({ lookedUp: true, found: true });
     expect(out.answer).toContain('MainFrame.height=1080\n');
     expect(out.form.password).toBe('********');
     expect(out.site).toMatchObject({ listen: '0.0.0.0:8443', scheme: 'https', path: '/prov', via: ['bonjour', 'dhcp'] });

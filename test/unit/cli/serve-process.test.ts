@@ -3,7 +3,7 @@
  * and broken clients: what its log shows, what it counts, and how it reloads.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
@@ -30,10 +30,13 @@ afterEach(() => {
   running = undefined;
 });
 
-async function serve(json: boolean): Promise<Served> {
+const SITE = '[serve]\nlisten = 127.0.0.1:0\ntls-cert = server.pem\ntls-key = server.key\ntemplate = https://127.0.0.1/prov?username=${username}&osname=${osname}\n';
+
+async function serve(json: boolean, files: Record<string, string> = {}): Promise<Served> {
   const { dir, site } = writeSite({
-    'site.ini': '[serve]\nlisten = 127.0.0.1:0\ntls-cert = server.pem\ntls-key = server.key\ntemplate = https://127.0.0.1/prov?username=${username}&osname=${osname}\n[profile linux]\nmatch.osname = Linux\nproperties = linux.properties\n',
+    'site.ini': `${SITE}[profile linux]\nmatch.osname = Linux\nproperties = linux.properties\n`,
     'linux.properties': 'net.java.sip.communicator.impl.gui.main.MainFrame.height=250\n',
+    ...files,
   });
   const { ca } = makeCertificates(dir);
   const child = spawn(process.execPath, [BIN, 'serve', '--config', site, ...(json ? ['--json'] : [])]);
@@ -52,11 +55,16 @@ async function serve(json: boolean): Promise<Served> {
 }
 
 function post(s: Served, fields: Record<string, string>): Promise<number> {
+  return postForBody(s, fields).then((r) => r.status);
+}
+
+function postForBody(s: Served, fields: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const body = new URLSearchParams(fields).toString();
     const req = https.request(`${s.url}/prov`, { method: 'POST', ca: s.ca, agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      let text = '';
+      res.setEncoding('latin1').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('error', reject);
     req.end(body);
@@ -154,6 +162,27 @@ describe('provdisc serve, a real process on 127.0.0.1', () => {
     expect(s.stderr).toMatch(/reload failed: still serving the previous site/);
     expect(await fingerprint(s)).toBe(before);
     expect(await post(s, { username: 'bob', osname: 'Linux' })).toBe(200);
+    expect(await stop(s)).toBe(0);
+  }, 30_000);
+
+  it('SIGHUP re-reads the accounts file: a changed row is answered at once, a broken file keeps the previous one', async () => {
+    const s = await serve(false, {
+      'site.ini': `${SITE}[accounts]\nsource = accounts.csv\n[profile sip]\nmatch.account = present\nproperties = sip.properties\n`,
+      'accounts.csv': 'username,extension\r\nalice,1001\r\n',
+      'sip.properties': 'net.java.sip.communicator.impl.protocol.sip.acc1.USER_ID=${account.extension}@sip.example.org\n',
+    });
+    expect(s.stdout).toMatch(/1 account\(s\) from .*accounts\.csv/);
+    expect((await postForBody(s, { username: 'alice' })).body).toContain('USER_ID=1001@');
+    writeFileSync(path.join(s.dir, 'accounts.csv'), 'username,extension\r\nalice,1042\r\nbob,1043\r\n');
+    s.child.kill('SIGHUP');
+    await until(() => s.stdout.includes('reloaded'));
+    expect(s.stdout).toMatch(/reloaded .*2 account\(s\) from/);
+    expect((await postForBody(s, { username: 'alice' })).body).toContain('USER_ID=1042@');
+    writeFileSync(path.join(s.dir, 'accounts.csv'), 'username,extension\r\nalice,1\r\nalice,2\r\n');
+    s.child.kill('SIGHUP');
+    await until(() => s.stderr.includes('reload failed'));
+    expect(s.stderr).toMatch(/accounts\.csv line 3: username "alice" is already on line 2/);
+    expect((await postForBody(s, { username: 'bob' })).body).toContain('USER_ID=1043@');
     expect(await stop(s)).toBe(0);
   }, 30_000);
 });

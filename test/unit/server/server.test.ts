@@ -29,8 +29,9 @@ let now = 1_000_000;
 beforeAll(async () => {
   await setUserPassword(path.join(dir, 'users'), 'alice', 's3cret');
   await setUserPassword(path.join(dir, 'users'), 'bob', 'hunter2');
+  for (let i = 0; i < 30; i++) await setUserPassword(path.join(dir, 'users'), `staff${i}`, `pw${i}`);
   server = new ProvisioningServer(loadSite(site), { onRequest: (r) => log.push(r), limiter: new LoginLimiter(() => now) });
-});
+}, 30_000);
 afterAll(() => server.close());
 
 const post = (fields: Record<string, string>, remoteAddress = '10.0.0.2') =>
@@ -55,35 +56,59 @@ describe('provdisc serve (Fastify inject)', () => {
     expect(JSON.stringify(log)).not.toMatch(/s3cret|wrong"/);
   });
 
-  it('429 after 10 failures from one address within a minute, for the rest of that minute; others unaffected', async () => {
+  it('403 (Retry-After) after 30 failures from one address within a minute, for the rest of that minute, even for the right password; others unaffected', async () => {
     const attacker = '10.0.0.66';
-    for (let i = 0; i < 10; i++) expect((await post({ username: 'alice', password: `guess${i}` }, attacker)).statusCode).toBe(401);
-    const blocked = await post({ username: 'alice', password: 's3cret' }, attacker); // even the right password
-    expect(blocked.statusCode).toBe(429);
+    for (let i = 0; i < 30; i++) expect((await post({ username: `sprayed${i}`, password: 'guess' }, attacker)).statusCode).toBe(401);
+    const blocked = await post({ username: 'alice', password: 's3cret' }, attacker);
+    expect(blocked.statusCode).toBe(403);
     expect(Number(blocked.headers['retry-after'])).toBe(60);
+    expect(blocked.body).toBe('too many failed logins; try again in 60 s\n');
+    expect(log.at(-1)).toMatchObject({ status: 403, username: 'alice', reason: 'too many failed logins from this address' });
     expect((await post({ username: 'alice', password: 's3cret' }, '10.0.0.67')).statusCode).toBe(200);
     now += 59_000;
-    expect((await post({ username: 'alice', password: 's3cret' }, attacker)).statusCode).toBe(429);
+    expect((await post({ username: 'alice', password: 's3cret' }, attacker)).statusCode).toBe(403);
     now += 1_000;
     expect((await post({ username: 'alice', password: 's3cret' }, attacker)).statusCode).toBe(200);
+  }, 30_000);
+
+  it('403 for a user name after 5 failures within a minute, from any addresses; other names from the same address log in', async () => {
+    for (let i = 0; i < 5; i++) expect((await post({ username: 'bob', password: `guess${i}` }, `10.0.1.${i}`)).statusCode).toBe(401);
+    const blocked = await post({ username: 'bob', password: 'hunter2' }, '10.0.1.99');
+    expect(blocked.statusCode).toBe(403);
+    expect(log.at(-1)).toMatchObject({ status: 403, username: 'bob', reason: 'too many failed logins for this user name' });
+    expect((await post({ username: 'alice', password: 's3cret' }, '10.0.1.0')).statusCode).toBe(200);
+    now += 60_000;
+    expect((await post({ username: 'bob', password: 'hunter2' }, '10.0.1.99')).statusCode).toBe(200);
   });
 
-  it('30 wrong logins at once from one address: 10 are checked (401), 20 refused unhashed (429); another address logs in', async () => {
+  it('40 wrong logins at once from one address: exactly 30 are checked (401), 10 refused unhashed (403); another address logs in', async () => {
     const flood = '10.0.0.80';
-    const statuses = (await Promise.all(Array.from({ length: 30 }, (_, i) => post({ username: 'alice', password: `guess${i}` }, flood)))).map((r) => r.statusCode);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+    const statuses = (await Promise.all(Array.from({ length: 40 }, (_, i) => post({ username: `flood${i}`, password: 'guess' }, flood)))).map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(30);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(10);
     expect((await post({ username: 'alice', password: 's3cret' }, '10.0.0.81')).statusCode).toBe(200);
     now += 60_000; // the flood's minute ends before the next test
-  });
+  }, 30_000);
 
-  it('9 failures spread so that 10 never fall within one minute are not blocked', async () => {
-    const slow = '10.0.0.70';
-    for (let i = 0; i < 9; i++) expect((await post({ username: 'alice', password: 'x' }, slow)).statusCode).toBe(401);
+  it('30 correct logins at once from one address (an office behind NAT at 9:00) all get 200, with 10 wrong ones among them', async () => {
+    const office = '10.0.2.1';
+    const logins = Array.from({ length: 30 }, (_, i) => post({ username: `staff${i}`, password: `pw${i}`, osname: 'Linux' }, office));
+    const typos = Array.from({ length: 10 }, (_, i) => post({ username: `staff${i}`, password: `typo${i}` }, office));
+    const [good, bad] = await Promise.all([Promise.all(logins), Promise.all(typos)]);
+    expect(good.map((r) => r.statusCode)).toEqual(Array(30).fill(200));
+    expect(good[7]!.body).toContain('USER_ID=staff7\n');
+    expect(bad.map((r) => r.statusCode)).toEqual(Array(10).fill(401));
     now += 60_000;
-    for (let i = 0; i < 9; i++) expect((await post({ username: 'alice', password: 'x' }, slow)).statusCode).toBe(401);
+  }, 30_000);
+
+  it('29 failures spread so that 30 never fall within one minute are not blocked', async () => {
+    const slow = '10.0.0.70';
+    for (let i = 0; i < 29; i++) expect((await post({ username: `slow${i}`, password: 'x' }, slow)).statusCode).toBe(401);
+    now += 60_000;
+    for (let i = 0; i < 29; i++) expect((await post({ username: `slow${i}`, password: 'x' }, slow)).statusCode).toBe(401);
     expect((await post({ username: 'alice', password: 's3cret' }, slow)).statusCode).toBe(200);
-  });
+    now += 60_000;
+  }, 30_000);
 
   it('413 for a body over 64 KiB, or a field over 4096 characters (before the password is checked)', async () => {
     const res = await post({ username: 'alice', password: 's3cret', osname: 'x'.repeat(64 * 1024) });

@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashPassword, readUsers, setUserPassword, verifyPassword } from '../../../src/server/users.js';
-import { LoginLimiter } from '../../../src/server/login-limiter.js';
+import { LoginLimiter, type LoginAttempt, type Throttled } from '../../../src/server/login-limiter.js';
 import { runCli } from '../cli/run-cli.js';
 import { writeSite } from './site-fixture.js';
 
@@ -58,25 +58,84 @@ describe('users file', () => {
   });
 });
 
+describe('scrypt cost (passwd --scrypt-n)', () => {
+  it('writes the N asked for, which verifies; refuses an N outside the window', async () => {
+    const { dir } = writeSite({});
+    const file = path.join(dir, 'users');
+    const cheap = spawnSync(process.execPath, [BIN, 'passwd', 'alice', '--users', file, '--password-stdin', '--scrypt-n', '1024'], { input: 's3cret\n', encoding: 'utf8' });
+    expect(cheap.status, cheap.stderr).toBe(0);
+    const hash = readUsers(file).get('alice');
+    expect(hash).toMatch(/^\$scrypt\$N=1024,r=8,p=1\$/);
+    expect(await verifyPassword('s3cret', hash)).toBe(true);
+    expect(await verifyPassword('s3cret', undefined, hash)).toBe(false); // an unknown name, checked at the same cost
+    const bad = spawnSync(process.execPath, [BIN, 'passwd', 'bob', '--users', file, '--password-stdin', '--scrypt-n', '1000'], { input: 'x\n', encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/error: scrypt N=1000 is refused: N=1000 is not a power of two of at least 1024\n {2}fix: give a power of two from 1024 to 131072/);
+    expect([...readUsers(file).keys()]).toEqual(['alice']);
+  });
+});
+
 describe('login limiter', () => {
-  it('blocks an address at its 10th failure within a minute until that minute ends; others are unaffected', () => {
-    let now = 0;
-    const limiter = new LoginLimiter(() => now);
-    for (let i = 0; i < 9; i++) limiter.reserve('a');
-    expect(limiter.blockedFor('a')).toBe(0);
-    now = 30_000;
-    limiter.reserve('a');
-    expect(limiter.blockedFor('a')).toBe(30_000);
-    expect(limiter.blockedFor('b')).toBe(0);
-    now = 60_000;
-    expect(limiter.blockedFor('a')).toBe(0);
+  const started = (admission: Throttled | LoginAttempt): LoginAttempt => {
+    if ('throttledForMs' in admission) throw new Error(`throttled: ${JSON.stringify(admission)}`);
+    return admission;
+  };
+  const fail = async (limiter: LoginLimiter, address: string, name: string) => started(await limiter.admit(address, name)).end('refused');
+
+  it('only failures count: a hundred correct logins in a row from one address are never throttled', async () => {
+    const limiter = new LoginLimiter(() => 0);
+    for (let i = 0; i < 100; i++) started(await limiter.admit('a', 'alice')).end('accepted');
+    expect('end' in (await limiter.admit('a', 'alice'))).toBe(true);
   });
 
-  it('counts a login as failed while it is checked, and not once it succeeds', () => {
+  it('throttles an address at its 30th failure within a minute until that minute ends; others are unaffected', async () => {
+    let now = 0;
+    const limiter = new LoginLimiter(() => now);
+    for (let i = 0; i < 29; i++) await fail(limiter, 'a', `user${i}`);
+    started(await limiter.admit('a', 'x')).end('accepted');
+    now = 30_000;
+    await fail(limiter, 'a', 'user29');
+    expect(await limiter.admit('a', 'alice')).toEqual({ throttledForMs: 30_000, by: 'address' });
+    expect('end' in (await limiter.admit('b', 'alice'))).toBe(true);
+    now = 60_000;
+    expect('end' in (await limiter.admit('a', 'alice'))).toBe(true);
+  });
+
+  it('throttles a user name at its 5th failure, whatever the addresses; the address still logs in others', async () => {
     const limiter = new LoginLimiter(() => 0);
-    const pending = Array.from({ length: 10 }, () => limiter.reserve('a'));
-    expect(limiter.blockedFor('a')).toBe(60_000); // ten checks under way: an eleventh waits
-    pending[0]!.release();
-    expect(limiter.blockedFor('a')).toBe(0);
+    for (let i = 0; i < 5; i++) await fail(limiter, `10.0.0.${i}`, 'bob');
+    expect(await limiter.admit('10.0.0.9', 'bob')).toEqual({ throttledForMs: 60_000, by: 'user name' });
+    expect('end' in (await limiter.admit('10.0.0.0', 'alice'))).toBe(true);
+  });
+
+  it('runs 8 checks at once per address; the others wait their turn instead of being refused', async () => {
+    const limiter = new LoginLimiter(() => 0);
+    const admissions = Array.from({ length: 10 }, (_, i) => limiter.admit('a', `u${i}`));
+    const settled: (Throttled | LoginAttempt)[] = [];
+    admissions.forEach((p) => void p.then((x) => settled.push(x)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toHaveLength(8);
+    started(settled[0]!).end('accepted');
+    started(settled[1]!).end('unchecked');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toHaveLength(10);
+    expect(settled.every((x) => 'end' in x)).toBe(true);
+  });
+
+  it('a running check counts against the limit: the next waits for it, then starts (it succeeded) or is throttled (it failed)', async () => {
+    const limiter = new LoginLimiter(() => 0);
+    for (let i = 0; i < 3; i++) await fail(limiter, `10.1.0.${i}`, 'carol');
+    const fourth = started(await limiter.admit('10.1.0.9', 'carol'));
+    const fifth = started(await limiter.admit('10.1.0.9', 'carol'));
+    let sixth: Throttled | LoginAttempt | undefined;
+    void limiter.admit('10.1.0.8', 'carol').then((x) => (sixth = x));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sixth).toBeUndefined(); // 3 failures + 2 running: it could be the 6th guess
+    fourth.end('accepted');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sixth && 'end' in sixth).toBe(true);
+    fifth.end('refused');
+    started(sixth!).end('refused');
+    expect(await limiter.admit('10.1.0.7', 'carol')).toMatchObject({ by: 'user name' });
   });
 });
