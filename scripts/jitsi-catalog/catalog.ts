@@ -29,7 +29,13 @@ export interface SourceTree {
   readonly files: readonly SourceFile[];
 }
 
+/** Where the client's own keys are. */
 export const NAMESPACES = ['net.java.sip.communicator.', 'org.jitsi.'];
+/**
+ * Where a key missing from the catalog is unknown: not org.jitsi., where jitsi-utils, the SIP stack and
+ * other libraries the client loads read keys of their own.
+ */
+export const COVERED = ['net.java.sip.communicator.'];
 /** Where the defaults are, in jitsi/jitsi (lib/ holds a copy). */
 export const DEFAULTS_FILE = 'resources/install/src/main/dist/config/jitsi-defaults.properties';
 const CONFIG_READS = new Set(['getString', 'getBoolean', 'getInt', 'getLong', 'getDouble', 'getProperty']);
@@ -195,7 +201,7 @@ export function buildCatalog(jitsi: SourceTree, libjitsi: SourceTree | undefined
   return {
     sources: [jitsi, ...(libjitsi ? [libjitsi] : [])].map((t) => ({ repository: t.repository, commit: t.commit })),
     generator,
-    namespaces: NAMESPACES,
+    namespaces: COVERED,
     keys,
     families: found.families.list(),
     accountPackages: found.accountPackages.list().map((e) => ({ key: e.key, readAt: e.readAt })),

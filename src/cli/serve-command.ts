@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { advertiseVia, type ViaAdvertisement } from '../via/advertise-via.js';
 import { PASSWORD_MASK } from '../client/placeholders.js';
-import { applyAnswer, lintAnswer, parseProperties } from '../client/properties.js';
-import { buildAnswer } from '../server/answer.js';
+import type { Lint } from '../client/answer-lints.js';
+import { checkSite } from '../server/site-lints.js';
 import { ProvisioningServer, type HandshakeFailure, type RequestRecord } from '../server/server.js';
 import { loadSite, type Site } from '../server/site.js';
 import { UsageError } from '../util/errors.js';
@@ -69,21 +69,27 @@ function checkForm(site: Site, assignments: readonly string[]): Map<string, stri
   return form;
 }
 
+/** A finding of --check; notes (info) only with --json. */
+function printLint(where: string, l: Lint): void {
+  if (l.level === 'error') info(`error: ${where}: ${l.message}`);
+  else if (l.level === 'warning') warn(`${where}: ${l.message}`);
+}
+
 function check(file: string, flags: ServeFlags): number {
   const site = loadSite(file, warn);
   const form = checkForm(site, flags.set ?? []);
-  const answer = buildAnswer(site, form);
+  const { answer, lints, profiles, failed } = checkSite(site, form);
   const shown = Object.fromEntries([...form].map(([k, v]) => [k, k === site.passwordField && v !== '' ? PASSWORD_MASK : v]));
-  const lints = lintAnswer(answer.text, applyAnswer(new Map(), parseProperties(answer.text)), { answerInClear: site.scheme === 'http' });
   if (flags.json) {
-    process.stdout.write(jsonLine({ site: siteJson(site), form: shown, profiles: answer.profiles, answer: answer.text, lints }));
+    process.stdout.write(jsonLine({ site: siteJson(site), form: shown, profiles: answer.profiles, answer: answer.text, lints, profileLints: profiles }));
   } else {
     info(`${site.file}: OK; ${site.scheme} on ${site.listen.host}:${site.listen.port}, clients post to ${site.path}; ${summary(site)}`);
+    for (const p of profiles) for (const l of p.lints) printLint(`profile ${p.profile} (${p.file}${l.line !== undefined ? ` line ${l.line}` : ''})`, l);
     info(`a client posting ${form.size === 0 ? 'no field' : Object.entries(shown).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}${site.users ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`);
-    for (const l of lints) if (l.level !== 'info') warn(`answer${l.line !== undefined ? ` line ${l.line}` : ''}: ${l.message}`);
+    for (const l of lints) printLint(`answer${l.line !== undefined ? ` line ${l.line}` : ''}`, l);
     process.stdout.write(answer.text);
   }
-  return lints.some((l) => l.level === 'error') ? EXIT_ERROR : EXIT_OK;
+  return failed ? EXIT_ERROR : EXIT_OK;
 }
 
 async function serve(file: string, flags: ServeFlags): Promise<number> {

@@ -115,13 +115,20 @@ export class KeyCatalog {
     return undefined;
   }
 
+  /** The account (`<package>.accN`) a key belongs to: one of its keys, or its parent key. */
+  accountOf(key: string): string | undefined {
+    const account = this.accountKey(key);
+    if (account !== undefined) return `${account.package}.${account.node}`;
+    return this.packages.some((p) => key.startsWith(`${p}.acc`) && !key.slice(p.length + 1).includes('.')) ? key : undefined;
+  }
+
   /** Whether the client reads this key: listed, in a family, a window's place, or a known account property. */
   isKnown(key: string): boolean {
     if (this.keys.has(key) || this.data.families.some((f) => key.startsWith(f.key))) return true;
     const account = this.accountKey(key);
     if (account !== undefined) return this.isKnownAccountProperty(account.property);
     // an account's parent key `<package>.accN=accN`
-    return this.packages.some((p) => key.startsWith(`${p}.acc`) && !key.slice(p.length + 1).includes('.'));
+    return this.accountOf(key) !== undefined;
   }
 
   private isKnownAccountProperty(property: string): boolean {

@@ -24,6 +24,8 @@ export interface SimulateClientOptions extends ClientRequestOptions {
   readonly configuration?: ReadonlyMap<string, string> | undefined;
   /** The client's master password, which encrypts the provisioned passwords; default none set. Jitsi refuses an empty one. */
   readonly masterPassword?: string | undefined;
+  /** Where the master password came from, for the findings ("from master.txt"). */
+  readonly masterPasswordSource?: string | undefined;
   readonly tls?: TlsSettings | undefined;
   /** Of each HTTP request. */
   readonly timeoutMs?: number | undefined;
@@ -66,11 +68,12 @@ export async function simulateClient(options: SimulateClientOptions): Promise<Cl
   const application = applyAnswer(withClientState(start, { template: prepared.template, uuid }), parseProperties(text), {
     encryptPassword: (password) => encryptJitsiPassword(password, key),
   });
-  const lints = lintAnswer(text, application, {
-    contentType: exchange.contentType,
-    passwordSentInClear: exchange.passwordSentInClear,
-    answerInClear: exchange.url.startsWith('http:'),
-  });
+  const lints = lintAnswer(
+    text,
+    application,
+    { contentType: exchange.contentType, passwordSentInClear: exchange.passwordSentInClear, answerInClear: exchange.url.startsWith('http:') },
+    { masterPassword: masterPasswordNote(options) },
+  );
   const failed = lints.some((l) => l.level === 'error');
   let written: string | undefined;
   if (options.writeTo !== undefined && !failed) {
@@ -78,6 +81,11 @@ export async function simulateClient(options: SimulateClientOptions): Promise<Cl
     written = options.writeTo;
   }
   return { prepared, exchange, application, diff: diffConfigurations(start, application.after), lints, failed, written };
+}
+
+function masterPasswordNote(options: SimulateClientOptions): string {
+  if (options.masterPassword === undefined) return 'no master password set: the client then uses a single space, so anyone who can read its configuration can decrypt the password';
+  return `the master password ${options.masterPasswordSource ?? 'given'}`;
 }
 
 /** The POST and what follows it; a redirect to a template is expanded as the first one was. */

@@ -116,6 +116,7 @@ describe('the committed catalog (jitsi/catalog.json)', () => {
 
   it('names the commits it came from and holds the keys the lints and docs rely on', () => {
     expect(committed.sources.map((s) => s.repository)).toEqual(['jitsi/jitsi', 'jitsi/libjitsi']);
+    expect(committed.namespaces).toEqual(['net.java.sip.communicator.']);
     for (const s of committed.sources) expect(s.commit).toMatch(/^[0-9a-f]{40}$/);
     const keys = new Set(committed.keys.map((k) => k.key));
     for (const k of ['net.java.sip.communicator.impl.gui.main.MainFrame.height', 'net.java.sip.communicator.plugin.provisioning.MANDATORY', 'net.java.sip.communicator.impl.gui.main.call.HIDE_DIAL_BUTTON']) expect(keys).toContain(k);
