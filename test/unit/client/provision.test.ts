@@ -365,6 +365,19 @@ describe('the CLI, end to end', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it('provision: passwords masked in the output unless --show-secrets; the written file keeps them', async () => {
+    const template = `${httpsBase}/auth.php?user=\${username}&password=\${password}`;
+    const ca = ['--ca-file', path.join(dir, 'ca.pem')];
+    const encrypted = 'net.java.sip.communicator.impl.protocol.sip.acc1403273890647.ENCRYPTED_PASSWORD';
+    const written = path.join(dir, 'with-account.properties');
+    const shown = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--show-secrets', '--write', written], { input: 's3cret\n' });
+    expect(JSON.parse(shown.stdout).configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD));
+    expect(readFileSync(written, 'latin1')).toContain(`${encrypted}=${encryptJitsiPassword(ACCOUNT_PASSWORD)}\n`);
+    const human = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin'], { input: 's3cret\n' });
+    expect(human.stdout).toContain(`+ ${encrypted}=********\n`);
+    expect(human.stdout).not.toContain(encryptJitsiPassword(ACCOUNT_PASSWORD));
+  });
+
   it('credentials: not interactive without them is a clear error; a wrong password stops at 401; the right one works', async () => {
     const template = `${httpsBase}/auth.php?user=\${username}&password=\${password}`;
     const ca = ['--ca-file', path.join(dir, 'ca.pem')];
@@ -384,12 +397,18 @@ describe('the CLI, end to end', () => {
       { name: 'password', value: '********', credential: 'password' },
     ]);
     const encrypted = 'net.java.sip.communicator.impl.protocol.sip.acc1403273890647.ENCRYPTED_PASSWORD';
-    expect(out.configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD));
+    // with no master password the stored value decrypts anywhere: masked, in the diff and the steps too
+    expect(out.configuration[encrypted]).toBe('********');
+    expect(out.diff.find((d: { key: string }) => d.key === encrypted).after).toBe('********');
+    expect(out.steps.find((st: { key: string }) => st.key.endsWith('.PASSWORD')).value).toBe('********');
+    expect(out.lints.find((l: { code: string }) => l.code === 'password-encrypted').message).toMatch(/with no master password set: the client then uses a single space/);
 
     // the client's own master password changes the stored value
     writeFileSync(path.join(dir, 'master'), 'hunter2\n');
-    const withMaster = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
-    expect(JSON.parse(withMaster.stdout).configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD, jitsiCredentialsKey('hunter2')));
+    const withMaster = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--show-secrets', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
+    const masterOut = JSON.parse(withMaster.stdout);
+    expect(masterOut.configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD, jitsiCredentialsKey('hunter2')));
+    expect(masterOut.lints.find((l: { code: string }) => l.code === 'password-encrypted').message).toMatch(/, with the master password from .*master$/);
     writeFileSync(path.join(dir, 'master'), '\n');
     const empty = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
     expect(empty.code).toBe(1);
