@@ -2,9 +2,11 @@
  * The provisioning server: Fastify (routes with schemas, body limit, timeouts, TLS, graceful close,
  * and `inject` for tests), answering a Jitsi client's POST with its profiles' properties.
  * - POST on the template's path: the answer (401 on bad credentials, 429 after too many failures
- *   from one address, 400 for a form that would turn a value into `${null}`);
+ *   from one address, 400 for a form that would turn a value into `${null}`, 401 instead when the
+ *   user name or password typed does it, as the client then asks for them again);
  * - any other method there: 405 with a hint; `GET /healthz`: 200;
- * - a body over 64 KiB, a field over FIELD_LIMIT or an answer over ANSWER_LIMIT_BYTES: 413;
+ * - a body over 64 KiB, a field over FIELD_LIMIT or an answer over ANSWER_LIMIT_BYTES: 413 (401 for a
+ *   user name or password over FIELD_LIMIT);
  * - slow headers, a slow request or a stalled TLS handshake: the connection is closed.
  * Requests refused before routing (unparsable, timed out, headers too large, an Expect it cannot
  * meet) and failed TLS handshakes are reported and counted like every other request.
@@ -257,11 +259,15 @@ export class ProvisioningServer {
     }
   }
 
-  private refuse(reply: FastifyReply, outcome: Outcome, status: 400 | 413, err: Error): FastifyReply {
+  private refuse(reply: FastifyReply, outcome: Outcome, status: 400 | 413, err: HostileFieldError | OversizeRequestError): FastifyReply {
     outcome.reason = err.message;
     // an oversized field is not logged: only which field and its length, in the reason
     if (status === 413) outcome.form = new Map();
-    return reply.code(status).type('text/plain').send(`${err.message}\n`);
+    // Jitsi gives up silently on a 400 or 413, but asks its user again on a 401: when what was typed
+    // (user name, password) is at fault, the user can type it again
+    const typed = [this.site.usernameField, this.site.passwordField];
+    const code = err.fields.some((f) => typed.includes(f)) ? 401 : status;
+    return reply.code(code).type('text/plain').send(`${err.message}\n`);
   }
 
   private record(req: FastifyRequest, reply: FastifyReply): void {
