@@ -4,6 +4,8 @@ import { checkIscConfig } from '../dhcp/isc-check.js';
 import { parseFormat, parseSubnet, renderDhcpConfig } from '../dhcp/server-config.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
+import { problemFinding } from '../util/findings.js';
+import { jsonLine } from '../util/printable.js';
 import { action, describeWrite, EXIT_ERROR, EXIT_OK, info, printProblem, readConfig, readText, singleSetting, warn } from './common.js';
 
 interface DhcpConfigFlags {
@@ -13,6 +15,7 @@ interface DhcpConfigFlags {
   interface?: string;
   output?: string;
   check?: string;
+  json?: boolean;
 }
 
 async function generate(templateArg: string | undefined, flags: DhcpConfigFlags, config: ProvdiscConfig): Promise<number> {
@@ -41,13 +44,17 @@ async function generate(templateArg: string | undefined, flags: DhcpConfigFlags,
   return EXIT_OK;
 }
 
-async function check(file: string, format: string | undefined): Promise<number> {
+async function check(file: string, format: string | undefined, json: boolean): Promise<number> {
   if (format !== undefined && parseFormat(format) !== 'isc') {
     throw new UsageError(`--check reads ISC dhcpd files only, not ${format}`, `check a ${format} file with its server: kea-dhcp4 -t FILE, dnsmasq --test --conf-file=FILE`);
   }
   const text = await readText(file, 'dhcpd.conf');
   if (text === undefined) throw new UsageError(`the file ${file} does not exist`, 'check the path given to --check');
   const result = checkIscConfig(text);
+  if (json) {
+    process.stdout.write(jsonLine({ file, uri: result.uri ?? null, findings: result.problems.map(problemFinding) }));
+    return result.problems.length === 0 ? EXIT_OK : EXIT_ERROR;
+  }
   if (result.uri !== undefined) process.stdout.write(`${result.uri}\n`);
   result.problems.forEach(printProblem);
   return result.problems.length === 0 ? EXIT_OK : EXIT_ERROR;
@@ -63,14 +70,16 @@ export function registerDhcpConfigCommand(program: Command): void {
     .option('-i, --interface <name>', 'the interface the server listens on (kea, dnsmasq: in the file; isc: on the command line shown in it)')
     .option('-o, --output <file>', 'write the file here (atomically, mode 0644, previous one kept as FILE.bak) instead of stdout')
     .option('--check <file>', 'check an ISC dhcpd.conf: print the URI a Jitsi client would get, list what would stop it')
+    .option('--json', 'with --check: one JSON object, {file, uri, findings: [{level, code, message, fix}]}')
     .option('-c, --config <file>', 'read settings from this ini file (flags win); see docs/config.md')
     .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
     .action(
       action(async (templateArg: string | undefined, flags: DhcpConfigFlags) => {
         const config = readConfig(flags.config, 'dhcp-config');
+        if (flags.json && flags.check === undefined) throw new UsageError('--json only applies to --check', 'add --check FILE, or drop --json');
         if (flags.check !== undefined) {
           if (templateArg !== undefined) throw new UsageError('--check reads a dhcpd.conf and takes no template', 'drop the template, or drop --check to write a file');
-          return check(flags.check, flags.format);
+          return check(flags.check, flags.format, flags.json === true);
         }
         return generate(templateArg, flags, config);
       }),

@@ -1,16 +1,12 @@
 /** What would go wrong, or surprise an administrator, when a Jitsi client applies a provisioning answer. */
+import type { Finding, FindingLevel } from '../util/findings.js';
 import { lintWithCatalog } from './config-lints.js';
 import { jitsiCatalog, type KeyCatalog } from './jitsi-catalog.js';
 import { splitPrefixes, SYSTEM_PREFIX, UUID_PROPERTY, PROVISIONING_URL_PROPERTY, type Application, type Step } from './jitsi-rules.js';
 
-export type LintLevel = 'error' | 'warning' | 'info';
-
-export interface Lint {
-  readonly level: LintLevel;
-  readonly code: string;
-  readonly message: string;
-  readonly line?: number | undefined;
-}
+/** A finding on an answer: the shape of every check's findings (util/findings.ts). */
+export type LintLevel = FindingLevel;
+export type Lint = Finding;
 
 /** How the answer travelled, for the lints that depend on it. */
 export interface Transport {
