@@ -40,8 +40,9 @@ function accountBlocks(steps: readonly Step[], catalog: KeyCatalog): Map<string,
 /** `SIP:alice@pbx.example.org` from a block's USER_ID, or a placeholder. */
 function uidExample(application: Application, block: AccountBlock): string {
   const protocol = application.after.get(`${block.root}.PROTOCOL_NAME`) ?? (/\.protocol\.([^.]+)\./.exec(`${block.root}.`)?.[1] === 'jabber' ? 'Jabber' : 'SIP');
-  const user = application.after.get(`${block.root}.USER_ID`) ?? 'user@server';
-  return `${protocol}:${user}`;
+  const user = application.after.get(`${block.root}.USER_ID`) ?? 'user';
+  const server = application.after.get(`${block.root}.SERVER_ADDRESS`) ?? 'server';
+  return `${protocol}:${user.includes('@') ? user : `${user}@${server}`}`;
 }
 
 /**
