@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, DEFAULTS_FILE, type SourceTree } from '../../../scripts/jitsi-catalog/catalog.js';
-import { CATALOG_FILE, generatorDigest } from '../../../scripts/jitsi-catalog.js';
+import { CATALOG_FILE, generatorDigest, readTree } from '../../../scripts/jitsi-catalog.js';
 import { tokenize } from '../../../scripts/jitsi-catalog/java-source.js';
 import type { JitsiCatalog } from '../../../src/client/jitsi-catalog.js';
 
@@ -104,6 +107,29 @@ describe('the catalog extractor, on snippets shaped like the client', () => {
       ['punct', '+', 2],
       ['punct', ';', 2],
     ]);
+  });
+});
+
+describe('the script reads a git copy as the client source is kept', () => {
+  it('takes the .java files and the defaults file at HEAD, names the commit, and makes the same catalog', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-jitsi-src-'));
+    try {
+      const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { encoding: 'utf8' });
+      git('init', '-q');
+      for (const [file, text] of Object.entries({ ...FILES, 'README.md': 'not read\n' })) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        writeFileSync(path.join(dir, file), text);
+      }
+      git('add', '-A');
+      git('commit', '-qm', 'snippets');
+      writeFileSync(path.join(dir, DEFAULTS_FILE), 'uncommitted=1\n'); // a work tree's edits do not count
+      const read = readTree(dir, 'jitsi/jitsi');
+      expect(read.commit).toBe(git('rev-parse', 'HEAD').trim());
+      expect(read.files.map((f) => f.path).sort()).toEqual(Object.keys(FILES).sort());
+      expect(buildCatalog(read, undefined, 'digest')).toEqual({ ...buildCatalog(tree(FILES), undefined, 'digest'), sources: [{ repository: 'jitsi/jitsi', commit: read.commit }] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
