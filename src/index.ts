@@ -55,6 +55,8 @@ export type { Credentials } from './client/post-form.js';
 export type { TlsSettings } from './client/provision.js';
 export type { Lint } from './client/answer-lints.js';
 export type { DiffEntry } from './client/jitsi-rules.js';
+export { ProvisionFailure, clientReactions } from './client/client-verdict.js';
+export type { ClientOutcome, ClientReactions, ProvisionFailureCode } from './client/client-verdict.js';
 
 // the provisioning server and its users file
 export { loadSite } from './server/site.js';
@@ -63,5 +65,7 @@ export { ProvisioningServer } from './server/server.js';
 export type { ServerOptions, RequestRecord, HandshakeFailure } from './server/server.js';
 export { buildAnswer, HostileFieldError, OversizeRequestError } from './server/answer.js';
 export type { Answer, Form } from './server/answer.js';
+export { checkSite } from './server/site-lints.js';
+export type { SiteCheck, ProfileLints } from './server/site-lints.js';
 export { readUsers, setUserPassword } from './server/users.js';
 export type { UserTable } from './server/users.js';

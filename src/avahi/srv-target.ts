@@ -73,7 +73,7 @@ export function checkHostNames(hostNames: readonly string[], text: string | unde
       const stopped = hosts.stop ? ` (Avahi stops reading it at line ${hosts.stop.line}: ${hosts.stop.reason})` : '';
       return [
         {
-          message: `${file} has no line for the host-name ${name}${text === undefined ? ' (the file does not exist)' : stopped}; the SRV target never gets an address`,
+          code: 'host-name-missing', message: `${file} has no line for the host-name ${name}${text === undefined ? ' (the file does not exist)' : stopped}; the SRV target never gets an address`,
           fix: hosts.stop ? `correct line ${hosts.stop.line} to "ADDRESS NAME"` : `add a line "ADDRESS ${name}" to ${file}, e.g. by giving ${setting('host')} ${name} with ${setting('address')} IP`,
         },
       ];
@@ -81,7 +81,7 @@ export function checkHostNames(hostNames: readonly string[], text: string | unde
     if (isOwnAddress(entry.address, interfaces)) {
       return [
         {
-          message: `${file} line ${entry.line} gives ${name} this machine's own address ${entry.address}; Avahi refuses it ("Local name collision")`,
+          code: 'host-name-own-address', message: `${file} line ${entry.line} gives ${name} this machine's own address ${entry.address}; Avahi refuses it ("Local name collision")`,
           fix: `remove that line and the <host-name> element: the SRV record then points at this machine's own name`,
         },
       ];

@@ -7,6 +7,8 @@ import { writeFilesAtomically, type WriteOptions } from '../util/atomic-write.js
 import { pick, type ProvdiscConfig } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { checkInstanceName, defaultPortFor, JITSI_INSTANCE_NAME, parseTemplate, serviceTypeFor, toTxt } from '../template/template.js';
+import { problemFinding, type Finding } from '../util/findings.js';
+import { jsonLine } from '../util/printable.js';
 import { describeWrite, EXIT_ERROR, EXIT_OK, info, portFlag, printProblem, readText, singleSetting, templateSetting, warn, writeOrCheck } from './common.js';
 
 interface AvahiFlags {
@@ -18,6 +20,7 @@ interface AvahiFlags {
   output?: string;
   hostsFile?: string;
   check?: string;
+  json?: boolean;
 }
 
 async function generate(templateArg: string | undefined, flags: AvahiFlags, config: ProvdiscConfig): Promise<number> {
@@ -66,13 +69,18 @@ async function generate(templateArg: string | undefined, flags: AvahiFlags, conf
   return EXIT_OK;
 }
 
-async function check(file: string, hostsFile: string | undefined): Promise<number> {
+async function check(file: string, hostsFile: string | undefined, json: boolean): Promise<number> {
   const xml = await readText(file, 'service file');
   if (xml === undefined) throw new UsageError(`the service file ${file} does not exist`, 'check the path given to --check');
   const result = checkServiceFile(xml);
   const problems = [...result.problems];
   if (hostsFile !== undefined && result.hostNames.length > 0) {
     problems.push(...checkHostNames(result.hostNames, await readText(hostsFile, 'hosts file'), hostsFile));
+  }
+  if (json) {
+    const findings: Finding[] = [...result.warnings.map((message): Finding => ({ level: 'warning', code: 'txt-size', message })), ...problems.map(problemFinding)];
+    process.stdout.write(jsonLine({ file, templates: result.templates, findings }));
+    return problems.length === 0 ? EXIT_OK : EXIT_ERROR;
   }
   for (const t of result.templates) process.stdout.write(`${t}\n`);
   for (const w of result.warnings) warn(w);
@@ -93,6 +101,7 @@ export function registerAvahiCommand(program: Command): void {
     .option('-o, --output <file>', 'write the service file here (atomically, mode 0644, previous one kept as FILE.bak) instead of stdout')
     .option('--hosts-file <file>', 'add or update the line for --host in this hosts file (created if missing); with --check: look the host-name up in it')
     .option('--check <file>', 'check an existing service file: print the URI a Jitsi client would build, list what would stop it')
+    .option('--json', 'with --check: one JSON object, {file, templates, findings: [{level, code, message, fix}]}')
     .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
-    .action(writeOrCheck('avahi', 'a service file', generate, (file, flags: AvahiFlags, config) => check(file, pick(flags.hostsFile, config.hostsFile))));
+    .action(writeOrCheck('avahi', 'a service file', generate, (file, flags: AvahiFlags, config) => check(file, pick(flags.hostsFile, config.hostsFile), flags.json === true)));
 }

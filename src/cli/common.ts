@@ -85,7 +85,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
  * The action of a command that writes a file from a template or, with `--check FILE`, checks one
  * (`checked` names what it reads, for the error when a template is given too).
  */
-export function writeOrCheck<F extends { config?: string; check?: string }>(
+export function writeOrCheck<F extends { config?: string; check?: string; json?: boolean }>(
   command: ConfigSection,
   checked: string,
   write: (templateArg: string | undefined, flags: F, config: ProvdiscConfig) => Promise<number>,
@@ -93,6 +93,7 @@ export function writeOrCheck<F extends { config?: string; check?: string }>(
 ) {
   return action(async (templateArg: string | undefined, flags: F) => {
     const config = readConfig(flags.config, command);
+    if (flags.json && flags.check === undefined) throw new UsageError('--json only applies to --check', 'add --check FILE, or drop --json');
     if (flags.check === undefined) return write(templateArg, flags, config);
     if (templateArg !== undefined) throw new UsageError(`--check reads ${checked} and takes no template`, 'drop the template, or drop --check to write a file');
     return check(flags.check, flags, config);

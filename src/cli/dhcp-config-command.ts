@@ -4,6 +4,8 @@ import { checkIscConfig } from '../dhcp/isc-check.js';
 import { parseFormat, parseSubnet, renderDhcpConfig } from '../dhcp/server-config.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
+import { problemFinding } from '../util/findings.js';
+import { jsonLine } from '../util/printable.js';
 import { describeWrite, EXIT_ERROR, EXIT_OK, info, printProblem, readText, singleSetting, templateSetting, warn, writeOrCheck } from './common.js';
 
 interface DhcpConfigFlags {
@@ -13,6 +15,7 @@ interface DhcpConfigFlags {
   interface?: string;
   output?: string;
   check?: string;
+  json?: boolean;
 }
 
 async function generate(templateArg: string | undefined, flags: DhcpConfigFlags, config: ProvdiscConfig): Promise<number> {
@@ -38,13 +41,17 @@ async function generate(templateArg: string | undefined, flags: DhcpConfigFlags,
   return EXIT_OK;
 }
 
-async function check(file: string, format: string | undefined): Promise<number> {
+async function check(file: string, format: string | undefined, json: boolean): Promise<number> {
   if (format !== undefined && parseFormat(format) !== 'isc') {
     throw new UsageError(`--check reads ISC dhcpd files only, not ${format}`, `check a ${format} file with its server: kea-dhcp4 -t FILE, dnsmasq --test --conf-file=FILE`);
   }
   const text = await readText(file, 'dhcpd.conf');
   if (text === undefined) throw new UsageError(`the file ${file} does not exist`, 'check the path given to --check');
   const result = checkIscConfig(text);
+  if (json) {
+    process.stdout.write(jsonLine({ file, uri: result.uri ?? null, findings: result.problems.map(problemFinding) }));
+    return result.problems.length === 0 ? EXIT_OK : EXIT_ERROR;
+  }
   if (result.uri !== undefined) process.stdout.write(`${result.uri}\n`);
   result.problems.forEach(printProblem);
   return result.problems.length === 0 ? EXIT_OK : EXIT_ERROR;
@@ -60,7 +67,8 @@ export function registerDhcpConfigCommand(program: Command): void {
     .option('-i, --interface <name>', 'the interface the server listens on (kea, dnsmasq: in the file; isc: on the command line shown in it)')
     .option('-o, --output <file>', 'write the file here (atomically, mode 0644, previous one kept as FILE.bak) instead of stdout')
     .option('--check <file>', 'check an ISC dhcpd.conf: print the URI a Jitsi client would get, list what would stop it')
+    .option('--json', 'with --check: one JSON object, {file, uri, findings: [{level, code, message, fix}]}')
     .option('-c, --config <file>', 'read settings from this ini file (flags win); see docs/config.md')
     .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
-    .action(writeOrCheck('dhcp-config', 'a dhcpd.conf', generate, (file, flags: DhcpConfigFlags) => check(file, flags.format)));
+    .action(writeOrCheck('dhcp-config', 'a dhcpd.conf', generate, (file, flags: DhcpConfigFlags) => check(file, flags.format, flags.json === true)));
 }

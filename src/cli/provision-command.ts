@@ -22,7 +22,12 @@ interface ProvisionFlags extends ClientFlags {
   insecure?: boolean;
   requestTimeout?: string;
   masterPasswordFile?: string;
+  showSecrets?: boolean;
 }
+
+/** How a value is shown: passwords (clear or encrypted) masked unless --show-secrets. */
+type Shown = (key: string, value: string) => string;
+const shownValue = (showSecrets: boolean): Shown => (showSecrets ? (_key, value) => value : maskValue);
 
 function readFile(file: string, what: string, hint: string): string {
   try {
@@ -60,8 +65,8 @@ function writeTarget(flags: ProvisionFlags, config: ProvdiscConfig, configFile: 
   return configFile;
 }
 
-function describeDiff(d: DiffEntry): string {
-  const show = (v: string | undefined) => maskValue(d.key, v ?? '');
+function describeDiff(d: DiffEntry, shown: Shown): string {
+  const show = (v: string | undefined) => shown(d.key, v ?? '');
   switch (d.change) {
     case 'added':
       return `  + ${d.key}=${show(d.after)}`;
@@ -72,19 +77,20 @@ function describeDiff(d: DiffEntry): string {
   }
 }
 
-function report(simulation: ClientSimulation, startedFrom: string): string {
+function report(simulation: ClientSimulation, startedFrom: string, showSecrets: boolean): string {
+  const shown = shownValue(showSecrets);
   const { exchange, application, diff, lints } = simulation;
   const out: string[] = [];
   for (const e of exchange.exchanges) out.push(`${e.method} ${e.url} → ${e.status}${e.location ? ` (Location: ${e.location})` : ''}`);
   out.push(`answer: ${exchange.body.length} bytes${exchange.contentType ? `, ${exchange.contentType}` : ''}, ${application.steps.length} properties`, '');
   out.push(`Resulting configuration (${startedFrom}):`);
-  const text = formatProperties(application.after, true);
+  const text = formatProperties(application.after, !showSecrets);
   out.push(text === '' ? '  (empty)' : text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'), '');
   out.push(`Changes (${diff.length}):`);
-  out.push(...(diff.length === 0 ? ['  (none)'] : diff.map(describeDiff)));
+  out.push(...(diff.length === 0 ? ['  (none)'] : diff.map((d) => describeDiff(d, shown))));
   if (application.system.size > 0) {
     out.push('', 'Java system properties set (not stored in the configuration):');
-    for (const [k, v] of application.system) out.push(`  ${k}=${maskValue(k, v)}`);
+    for (const [k, v] of application.system) out.push(`  ${k}=${shown(k, v)}`);
   }
   if (lints.length > 0) {
     out.push('', 'Findings:');
@@ -93,18 +99,19 @@ function report(simulation: ClientSimulation, startedFrom: string): string {
   return `${out.join('\n')}\n`;
 }
 
-/** `--json`: every value a clear password could be in, masked. */
-function simulationJson(simulation: ClientSimulation) {
+/** `--json`: every value a password could be in, masked unless --show-secrets. */
+function simulationJson(simulation: ClientSimulation, showSecrets: boolean) {
+  const shown = shownValue(showSecrets);
   const { prepared, exchange, application, diff, lints, written } = simulation;
-  const masked = (m: ReadonlyMap<string, string>) => Object.fromEntries([...m].map(([k, v]) => [k, maskValue(k, v)]));
-  const maskDiff = (d: DiffEntry) => ({ ...d, before: d.before === undefined ? undefined : maskValue(d.key, d.before), after: d.after === undefined ? undefined : maskValue(d.key, d.after) });
+  const masked = (m: ReadonlyMap<string, string>) => Object.fromEntries([...m].map(([k, v]) => [k, shown(k, v)]));
+  const maskDiff = (d: DiffEntry) => ({ ...d, before: d.before === undefined ? undefined : shown(d.key, d.before), after: d.after === undefined ? undefined : shown(d.key, d.after) });
   return {
     template: prepared.template,
     request: requestJson(exchange.request),
     exchanges: exchange.exchanges,
     status: exchange.status,
     contentType: exchange.contentType ?? null,
-    steps: application.steps.map((s) => ({ ...s, value: maskValue(s.key, s.value) })),
+    steps: application.steps.map((s) => ({ ...s, value: shown(s.key, s.value) })),
     configuration: masked(application.after),
     system: masked(application.system),
     diff: diff.map(maskDiff),
@@ -121,18 +128,20 @@ export function registerProvisionCommand(program: Command): void {
   )
     .option('--config-file <file>', "the client's current sip-communicator.properties to start from (default: empty)")
     .option('--write <file>', 'write the resulting configuration there, atomically')
-    .option('--ca-file <file>', 'also trust the CA certificates in this PEM file')
+    .option('--ca-file <file>', "the CA certificates the client trusts (its trust store), PEM (default: the system's)")
     .option('--insecure', 'accept any certificate (tests only: anyone on the path can then answer)')
     .option('--request-timeout <ms>', `timeout of each HTTP request (default ${REQUEST_TIMEOUT_MS}, as Jitsi)`)
+    .option('--show-secrets', 'show PASSWORD and ENCRYPTED_PASSWORD values (masked by default; the written file always holds them)')
     .option('--master-password-file <file>', "the client's master password (first line), for ENCRYPTED_PASSWORD values (default: none set, which Jitsi treats as a single space)")
     .addHelpText(
       'after',
       [
         '',
-        'Redirects: a 301/302/303 answer to the POST is followed with a GET (without the form), as Jitsi does;',
-        'a Location holding ${…} is expanded as a new template and posted to. 401 and 403 ask for credentials again.',
+        'HTTP as Jitsi: 10 s timeouts; a 303 answer to the POST is followed with a GET (without the form), a 301,',
+        '302 or 307 is not (the client gives up); 401 and 403 ask for credentials again; any other answer but 200',
+        'is a failure, said as the client takes it (silent, or an error when provisioning.MANDATORY is set).',
         'Passwords (PASSWORD keys) are stored as ENCRYPTED_PASSWORD exactly as Jitsi stores them (AES, key from the',
-        "client's master password); the clear password is never printed.",
+        "client's master password); both are masked in the output unless --show-secrets.",
         '',
         'Exit codes: 0 done; 1 bad input, a failed request, or an answer that is not a .properties file.',
       ].join('\n'),
@@ -148,10 +157,12 @@ export function registerProvisionCommand(program: Command): void {
         const insecure = flags.insecure ?? config.insecure ?? false;
         if (insecure) warn('--insecure: the server certificate is not checked; anyone on the path can answer in its place');
         const ca = caFile === undefined ? undefined : readFile(caFile, 'the CA file', 'give a PEM file with --ca-file');
+        const masterPasswordFile = flags.masterPasswordFile ?? config.masterPasswordFile;
         const simulation = await simulateClient({
           ...clientRequestOptions(templateArg, flags, config),
           configuration,
-          masterPassword: masterPassword(flags.masterPasswordFile ?? config.masterPasswordFile),
+          masterPassword: masterPassword(masterPasswordFile),
+          masterPasswordSource: masterPasswordFile === undefined ? undefined : `from ${masterPasswordFile}`,
           writeTo,
           tls: { ca, insecure },
           timeoutMs,
@@ -161,10 +172,10 @@ export function registerProvisionCommand(program: Command): void {
         });
         if (simulation.failed && writeTo !== undefined) warn(`not writing ${writeTo}: the answer has errors (see Findings)`);
         if (flags.json) {
-          process.stdout.write(jsonLine(simulationJson(simulation)));
+          process.stdout.write(jsonLine(simulationJson(simulation, flags.showSecrets === true)));
         } else {
           const startedFrom = configFile === undefined ? 'the answer applied to an empty configuration' : `the answer applied to ${configFile}`;
-          process.stdout.write(report(simulation, startedFrom));
+          process.stdout.write(report(simulation, startedFrom, flags.showSecrets === true));
           if (simulation.written) process.stdout.write(`\nwrote ${simulation.written}\n`);
         }
         return simulation.failed ? EXIT_ERROR : EXIT_OK;

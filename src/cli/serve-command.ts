@@ -5,10 +5,10 @@
 import type { Command } from 'commander';
 import { advertiseVia, type ViaAdvertisement } from '../via/advertise-via.js';
 import { PASSWORD_MASK } from '../client/placeholders.js';
-import { applyAnswer, lintAnswer, parseProperties } from '../client/properties.js';
 import { checkAccounts, describeAccounts, type AccountCheck } from '../server/accounts.js';
-import { buildAnswer } from '../server/answer.js';
 import { DirectoryUnavailableError } from '../server/directory.js';
+import type { Lint } from '../client/answer-lints.js';
+import { checkSite } from '../server/site-lints.js';
 import { ProvisioningServer, type HandshakeFailure, type RequestRecord } from '../server/server.js';
 import { loadSite, type Site } from '../server/site.js';
 import { UsageError } from '../util/errors.js';
@@ -97,6 +97,12 @@ function checkForm(site: Site, assignments: readonly string[]): Map<string, stri
   return form;
 }
 
+/** A finding of --check; notes (info) only with --json. */
+function printLint(where: string, l: Lint): void {
+  if (l.level === 'error') info(`error: ${where}: ${l.message}`);
+  else if (l.level === 'warning') warn(`${where}: ${l.message}`);
+}
+
 async function checkSiteAccounts(site: Site, form: ReadonlyMap<string, string>): Promise<AccountCheck | undefined> {
   if (!site.accounts) return undefined;
   try {
@@ -112,21 +118,21 @@ async function check(file: string, flags: ServeFlags): Promise<number> {
   const form = checkForm(site, flags.set ?? []);
   const found = await checkSiteAccounts(site, form);
   const accounts = found ? describeAccountCheck(form, found) : { lines: [], error: undefined };
-  const answer = buildAnswer(site, form, found?.account);
+  const { answer, lints, profiles, failed } = checkSite(site, form, { account: found?.account });
   const shown = Object.fromEntries([...form].map(([k, v]) => [k, k === site.passwordField && v !== '' ? PASSWORD_MASK : v]));
-  const lints = lintAnswer(answer.text, applyAnswer(new Map(), parseProperties(answer.text)), { answerInClear: site.scheme === 'http' });
   if (flags.json) {
     const account = found ? { lookedUp: found.lookedUp, found: found.account !== undefined, fields: found.account ? [...found.account.keys()] : [], sample: found.sample ?? null, error: accounts.error?.message ?? null } : null;
-    process.stdout.write(jsonLine({ site: siteJson(site), form: shown, account, profiles: answer.profiles, answer: answer.text, lints }));
+    process.stdout.write(jsonLine({ site: siteJson(site), form: shown, account, profiles: answer.profiles, answer: answer.text, lints, profileLints: profiles }));
   } else {
     info(`${site.file}: OK; ${site.scheme} on ${site.listen.host}:${site.listen.port}, clients post to ${site.path}; ${summary(site)}`);
     for (const line of accounts.lines) info(line);
     if (accounts.error) reportError(accounts.error);
+    for (const p of profiles) for (const l of p.lints) printLint(`profile ${p.profile} (${p.file}${l.line !== undefined ? ` line ${l.line}` : ''})`, l);
     info(`a client posting ${form.size === 0 ? 'no field' : Object.entries(shown).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}${site.login ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`);
-    for (const l of lints) if (l.level !== 'info') warn(`answer${l.line !== undefined ? ` line ${l.line}` : ''}: ${l.message}`);
+    for (const l of lints) printLint(`answer${l.line !== undefined ? ` line ${l.line}` : ''}`, l);
     process.stdout.write(answer.text);
   }
-  return lints.some((l) => l.level === 'error') || accounts.error ? EXIT_ERROR : EXIT_OK;
+  return failed || accounts.error ? EXIT_ERROR : EXIT_OK;
 }
 
 /** A directory that cannot be asked is said at start (and reload), not only at the first login. */

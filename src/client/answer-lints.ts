@@ -1,14 +1,12 @@
 /** What would go wrong, or surprise an administrator, when a Jitsi client applies a provisioning answer. */
+import type { Finding, FindingLevel } from '../util/findings.js';
+import { lintWithCatalog } from './config-lints.js';
+import { jitsiCatalog, type KeyCatalog } from './jitsi-catalog.js';
 import { splitPrefixes, SYSTEM_PREFIX, UUID_PROPERTY, PROVISIONING_URL_PROPERTY, type Application, type Step } from './jitsi-rules.js';
 
-export type LintLevel = 'error' | 'warning' | 'info';
-
-export interface Lint {
-  readonly level: LintLevel;
-  readonly code: string;
-  readonly message: string;
-  readonly line?: number | undefined;
-}
+/** A finding on an answer: the shape of every check's findings (util/findings.ts). */
+export type LintLevel = FindingLevel;
+export type Lint = Finding;
 
 /** How the answer travelled, for the lints that depend on it. */
 export interface Transport {
@@ -18,6 +16,16 @@ export interface Transport {
   /** The answer came over http://. */
   readonly answerInClear?: boolean | undefined;
 }
+
+export interface LintOptions {
+  /** The keys the client reads; default: the packed catalog. */
+  readonly catalog?: KeyCatalog | undefined;
+  /** Which master password encrypts provisioned passwords, as the findings name it; default: the client's own, unknown. */
+  readonly masterPassword?: string | undefined;
+}
+
+/** When the master password is not known: that of the client, whatever its user set. */
+export const CLIENT_MASTER_PASSWORD = "the client's master password (a single space until its user sets one)";
 
 type AddLint = (level: LintLevel, code: string, message: string, line?: number) => void;
 
@@ -39,11 +47,12 @@ function looksLikeMarkup(text: string): string | undefined {
 }
 
 /** Finds what would go wrong, or surprise an administrator, when a client applies this answer. */
-export function lintAnswer(text: string, application: Application, transport: Transport = {}): Lint[] {
+export function lintAnswer(text: string, application: Application, transport: Transport = {}, options: LintOptions = {}): Lint[] {
   const lints: Lint[] = [];
   const add: AddLint = (level, code, message, line) => lints.push({ level, code, message, line });
   lintText(text, application, transport.contentType, add);
-  lintSteps(application.steps, add);
+  lintSteps(application.steps, options.masterPassword ?? CLIENT_MASTER_PASSWORD, add);
+  lints.push(...lintWithCatalog(application, options.catalog ?? jitsiCatalog()));
   if (transport.passwordSentInClear) add('warning', 'password-over-http', 'the password field was sent over http: anyone on the path can read it; use https');
   if (transport.answerInClear && application.steps.some((s) => s.action === 'password')) {
     add('warning', 'password-over-http', 'the answer carries account passwords over http: anyone on the path can read them; use https');
@@ -73,7 +82,7 @@ function lintText(text: string, application: Application, contentTypeHeader: str
 }
 
 /** Each entry in the client's order, keeping track of the keys the answer itself set. */
-function lintSteps(steps: readonly Step[], add: AddLint): void {
+function lintSteps(steps: readonly Step[], masterPassword: string, add: AddLint): void {
   const provisioned = new Set<string>();
   let lastEnforce: Step | undefined;
   for (const s of steps) {
@@ -95,7 +104,7 @@ function lintSteps(steps: readonly Step[], add: AddLint): void {
         add('warning', 'not-allowed', `${s.key} is dropped: it starts with none of the ALLOW_PREFIX prefixes given before it`, s.line);
         break;
       case 'password':
-        add('info', 'password-encrypted', `${s.key} is stored encrypted as ${s.storedAs}, with the client's master password (a single space until its user sets one)`, s.line);
+        add('info', 'password-encrypted', `${s.key} is not stored as sent: the client's credential store keeps it encrypted as ${s.storedAs}, with ${masterPassword}`, s.line);
         provisioned.add(s.storedAs ?? '');
         break;
       case 'system':

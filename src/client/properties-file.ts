@@ -54,11 +54,11 @@ export function toConfiguration(lines: readonly PropertyLine[]): Configuration {
 }
 
 /**
- * A clear password. `ENCRYPTED_PASSWORD` is shown: it is what the client's own file holds (and with no
- * master password set, anyone can decrypt it, as anyone can read that file).
+ * A password, clear or as the client stores it: with no master password set, an `ENCRYPTED_PASSWORD`
+ * decrypts to the password on any machine (the key comes from a single space), so it is masked too.
  */
 export function isSecretKey(key: string): boolean {
-  return /PASSWORD$/i.test(key) && !/ENCRYPTED_PASSWORD$/i.test(key);
+  return /PASSWORD$/i.test(key);
 }
 
 export function maskValue(key: string, value: string): string {

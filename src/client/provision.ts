@@ -1,31 +1,35 @@
 /**
- * The HTTP exchange of a Jitsi client with its provisioning server, as its HttpUtils does it
- * (Apache HttpClient 4):
+ * The HTTP exchange of a Jitsi client with its provisioning server, as its HttpUtils does it (Apache
+ * HttpClient 4.5, default redirect strategy and retry handler):
  * - one POST of the form (`application/x-www-form-urlencoded`, UTF-8) to the URL without its query;
- * - a 301, 302 or 303 answer to the POST is followed with a GET of the Location, without the form; up
- *   to 10 redirects, GETs following 307/308 too. A Location holding `${` is instead expanded as a new
- *   template and posted to, with the credentials already typed. A 307 or 308 answer to the POST is not
- *   followed, so it fails like any answer other than 200;
+ * - connect and socket timeouts of 10 s; a connection closed or reset before the answer is retried 3
+ *   times (a timeout, a refused connection or a TLS failure is not);
+ * - a 303 answer to the POST is followed with a GET of the Location, without the form; 301, 302, 307
+ *   and 308 are not followed after a POST (the request fails), but are after a GET; at most 10
+ *   redirects, none back to a URL already visited, and a Location Java's URI class refuses fails;
  * - 401 and 403 both mean "ask the credentials again and post again"; provdisc stops after a few tries
  *   where the client would ask forever. A Basic challenge also gets an Authorization header;
- * - only a 200 answer is used. Every request has a timeout (Jitsi's are 10 s).
+ * - only a 200 answer is used. Every other end is a ProvisionFailure saying what the client does then
+ *   (client-verdict.ts).
  */
 import http from 'node:http';
 import https from 'node:https';
-import tls from 'node:tls';
-import { NetworkError, ProtocolError, ProvdiscError, setting, UsageError } from '../util/errors.js';
+import { ProtocolError, ProvdiscError, setting, UsageError } from '../util/errors.js';
+import { credentialsAgain, failure, untrustedCertificate, type ClientReactions, type ProvisionFailureCode } from './client-verdict.js';
 import { formBody, type Credentials, type ProvisioningRequest } from './post-form.js';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const MAX_REDIRECTS = 10;
+/** DefaultHttpRequestRetryHandler(3, true): three more tries of a request whose connection broke. */
+export const RETRIES = 3;
 export const DEFAULT_AUTH_ATTEMPTS = 3;
 /** An answer is a small text file; anything much bigger is not one. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface TlsSettings {
-  /** PEM text of extra CA certificates to trust, besides the system ones. */
+  /** PEM text of the CA certificates the client trusts (its trust store); default: the system's. */
   readonly ca?: string | Buffer | undefined;
-  /** Accept any certificate. */
+  /** Accept any certificate, as a user who accepts the certificate dialog. */
   readonly insecure?: boolean | undefined;
 }
 
@@ -69,9 +73,9 @@ export interface ProvisionOptions {
   readonly credentials?: Credentials | undefined;
   /** On 401/403: new credentials, or undefined to give up. */
   readonly askCredentials?: ((prompt: AuthPrompt) => Promise<Credentials | undefined>) | undefined;
-  /** A redirect whose Location holds `${…}`: expand it as a new template. */
-  readonly expandLocation?: ((location: string) => Promise<RequestBuilder>) | undefined;
   readonly tls?: TlsSettings | undefined;
+  /** What the client's configuration makes of a failure (clientReactions). */
+  readonly reactions?: ClientReactions | undefined;
   readonly timeoutMs?: number | undefined;
   readonly userAgent?: string | undefined;
   readonly maxAuthAttempts?: number | undefined;
@@ -84,23 +88,35 @@ interface Answer {
   readonly body: Buffer;
 }
 
-const REDIRECT_AFTER_POST = new Set([301, 302, 303]);
 const REDIRECT_AFTER_GET = new Set([301, 302, 303, 307, 308]);
-const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|ERR_TLS/;
+const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|ERR_TLS|ERR_SSL/;
+/** Broken connections HttpClient's retry handler tries again; timeouts, refusals and TLS failures it does not. */
+const RETRIED = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/** Characters java.net.URI refuses unescaped: a Location holding one fails the redirect. */
+const NOT_IN_A_URI = /[\s"<>\\^`{|}]/;
+
+/** A request that ended without an answer: why, and whether HttpClient tries it again. */
+class NoAnswer extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
 
 function send(method: 'POST' | 'GET', url: URL, body: string | undefined, headers: Record<string, string>, options: ProvisionOptions): Promise<Answer> {
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
-  const secure = url.protocol === 'https:';
   const requestHeaders: Record<string, string> = { 'User-Agent': options.userAgent ?? 'Jitsi', ...headers };
   if (body !== undefined) {
     requestHeaders['Content-Type'] = 'application/x-www-form-urlencoded';
     requestHeaders['Content-Length'] = String(Buffer.byteLength(body));
   }
+  const secure = url.protocol === 'https:';
   const ca = options.tls?.ca;
-  const tlsOptions: https.RequestOptions = secure
-    ? { rejectUnauthorized: !options.tls?.insecure, ...(ca ? { ca: [...tls.rootCertificates, ca.toString()] } : {}) }
-    : {};
+  const tlsOptions: https.RequestOptions = secure ? { rejectUnauthorized: !options.tls?.insecure, ...(ca ? { ca: ca.toString() } : {}) } : {};
   return new Promise<Answer>((resolve, reject) => {
+    // `timeout` is the socket's idle time: while connecting (connect timeout) and between packets (socket timeout)
     const req = (secure ? https : http).request(url, { method, headers: requestHeaders, agent: false, timeout: timeoutMs, ...tlsOptions }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -115,36 +131,47 @@ function send(method: 'POST' | 'GET', url: URL, body: string | undefined, header
       res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
-    req.on('timeout', () =>
-      req.destroy(
-        new NetworkError(`no answer from ${url.host} within ${timeoutMs} ms`, {
-          code: 'timeout',
-          hint: `check that the server is up, or allow more time with ${setting('timeoutMs')}`,
-        }),
-      ),
-    );
-    req.on('error', (err: NodeJS.ErrnoException) => reject(explain(err, url)));
+    req.on('timeout', () => req.destroy(new NoAnswer(`no answer from ${url.host} within ${timeoutMs} ms`, 'ETIMEDOUT')));
+    req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof NoAnswer || err instanceof ProvdiscError ? err : new NoAnswer(err.message, err.code ?? '')));
     req.end(body);
   });
 }
 
-function explain(err: NodeJS.ErrnoException, url: URL): ProvdiscError {
-  if (err instanceof ProvdiscError) return err;
-  const code = err.code ?? '';
-  if (TLS_ERRORS.test(code)) {
-    return new NetworkError(`the certificate of ${url.host} was rejected (${code}: ${err.message})`, {
-      code: 'tls-rejected',
-      hint: `trust the CA that signed it with ${setting('tls.ca')} (PEM); ${setting('tls.insecure')} skips the check, for tests only`,
-      cause: err,
-    });
+/** One request as HttpClient makes it: a broken connection tried again, any other end explained. */
+async function request(method: 'POST' | 'GET', url: URL, body: string | undefined, headers: Record<string, string>, options: ProvisionOptions, warnings: string[]): Promise<Answer> {
+  const reactions = options.reactions ?? {};
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send(method, url, body, headers, options);
+    } catch (err) {
+      if (!(err instanceof NoAnswer)) throw err;
+      if (RETRIED.has(err.code) && attempt < RETRIES) {
+        warnings.push(`${url.host} closed the connection without answering the ${method} (${err.code}): the client tries again (${attempt + 1} of ${RETRIES})`);
+        continue;
+      }
+      if (TLS_ERRORS.test(err.code)) {
+        if (reactions.untrusted !== 'accept') throw untrustedCertificate(url.host, `${err.code}: ${err.message}`, reactions);
+        warnings.push(`the certificate of ${url.host} is not trusted (${err.code}); the client accepts it without asking (ALWAYS_TRUST_MODE_ENABLED is set)`);
+        return request(method, url, body, headers, { ...options, tls: { ...options.tls, insecure: true } }, warnings);
+      }
+      throw failure(describeNoAnswer(err, url, method, attempt), 'check that the server is up and answers within 10 s (the client waits no longer)', reactions, noAnswerCode(err));
+    }
   }
-  if (code === 'ECONNREFUSED') {
-    return new NetworkError(`${url.host} refused the connection`, { code: 'connection-refused', hint: 'check the host and port, and that the server runs', cause: err });
-  }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new NetworkError(`cannot resolve ${url.hostname}`, { code: 'host-not-found', hint: 'check the host name and DNS', cause: err });
-  }
-  return new NetworkError(`request to ${url.href} failed: ${err.message}`, { code: 'request-failed', hint: 'check the URL and the network', cause: err });
+}
+
+function noAnswerCode(err: NoAnswer): ProvisionFailureCode {
+  if (err.code === 'ETIMEDOUT') return 'timeout';
+  if (err.code === 'ECONNREFUSED') return 'connection-refused';
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return 'host-not-found';
+  return 'request-failed';
+}
+
+function describeNoAnswer(err: NoAnswer, url: URL, method: string, retries: number): string {
+  const tried = retries > 0 ? `, after ${retries} more tries` : '';
+  if (err.code === 'ETIMEDOUT') return `${err.message} to the ${method}`;
+  if (err.code === 'ECONNREFUSED') return `${url.host} refused the connection`;
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `cannot resolve ${url.hostname}`;
+  return `the ${method} to ${url.href} failed (${err.code || err.message})${tried}`;
 }
 
 function basicRealm(headers: http.IncomingHttpHeaders): { basic: boolean; realm: string | undefined } {
@@ -157,98 +184,102 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+interface Hop {
+  readonly method: 'POST' | 'GET';
+  readonly url: URL;
+  readonly answer: Answer;
+}
+
+/**
+ * The redirects HttpClient follows from the POST's answer: a 303 after the POST, any redirect after a
+ * GET; anything else is the last hop. A redirect it cannot follow fails, as in the client.
+ */
+async function followRedirects(first: Hop, options: ProvisionOptions, exchanges: Exchange[], warnings: string[], authHeader: (u: URL) => Record<string, string>): Promise<Hop> {
+  const reactions = options.reactions ?? {};
+  // as RedirectExec: the URLs redirected to, not the first one
+  const visited = new Set<string>();
+  let hop = first;
+  for (let redirects = 0; ; redirects++) {
+    const { method, url, answer } = hop;
+    const status = `${url.href} answered ${answer.status} ${answer.statusText} to the ${method}`;
+    const follows = method === 'POST' ? answer.status === 303 : REDIRECT_AFTER_GET.has(answer.status);
+    if (!follows) {
+      if (method === 'POST' && REDIRECT_AFTER_GET.has(answer.status)) {
+        throw failure(`${status}, which the client does not follow after a POST (only a 303)`, 'answer 303 See Other, or point the template at the final URL', reactions, 'unexpected-status');
+      }
+      return hop;
+    }
+    const location = headerValue(answer.headers.location);
+    let next: URL | undefined;
+    try {
+      next = location === undefined || NOT_IN_A_URI.test(location) ? undefined : new URL(location, url);
+    } catch {
+      next = undefined;
+    }
+    if (next === undefined) {
+      throw failure(`${status} with ${location === undefined ? 'no Location' : `the Location "${location}", which is not a URI the client accepts`}`, 'the provisioning server sent a bad redirect: fix the Location it sends (a URL, or a path on the same server)', reactions, 'bad-redirect');
+    }
+    if (redirects >= MAX_REDIRECTS) throw failure(`${status}: more than ${MAX_REDIRECTS} redirects`, 'check for a redirect loop', reactions, 'bad-redirect');
+    if (visited.has(next.href)) throw failure(`${status}: a redirect back to ${next.href}, where the client has been already`, 'check for a redirect loop', reactions, 'bad-redirect');
+    visited.add(next.href);
+    if (url.protocol === 'https:' && next.protocol === 'http:') warnings.push(`${url.host} redirects to ${next.href}: from there on nothing is encrypted`);
+    if (method === 'POST') warnings.push(`the POST was answered 303: the client follows with a GET of ${next.href}, without the form`);
+    const nextAnswer = await request('GET', next, undefined, authHeader(next), options, warnings);
+    exchanges.push({ method: 'GET', url: next.href, status: nextAnswer.status, location: headerValue(nextAnswer.headers.location) });
+    hop = { method: 'GET', url: next, answer: nextAnswer };
+  }
+}
+
 /** Posts the form and follows the server as the client does; resolves with the 200 answer. */
 export async function provision(options: ProvisionOptions): Promise<ProvisionResult> {
   const exchanges: Exchange[] = [];
   const warnings: string[] = [];
   const maxAuth = options.maxAuthAttempts ?? DEFAULT_AUTH_ATTEMPTS;
-  let build = options.build;
   let credentials = options.credentials;
   let basicFor: string | undefined; // origin that asked for Basic authentication
   let refusals = 0;
-  let redirects = 0;
   let passwordSentInClear = false;
 
   for (;;) {
-    const request = build(credentials);
+    const posted = options.build(credentials);
     let url: URL;
     try {
-      url = new URL(request.postUrl);
+      url = new URL(posted.postUrl);
     } catch {
-      throw new UsageError(`"${request.postUrl}" is not a URL the client can post to`, 'check the template', 'invalid-template');
+      throw new UsageError(`"${posted.postUrl}" is not a URL the client can post to`, 'check the template', 'invalid-template');
     }
     const authHeader = (target: URL): Record<string, string> =>
       credentials && basicFor === target.origin
         ? { Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` }
         : {};
-    const sendsPassword = request.fields.some((f) => f.credential === 'password' && f.value !== '') || authHeader(url).Authorization !== undefined;
+    const sendsPassword = posted.fields.some((f) => f.credential === 'password' && f.value !== '') || authHeader(url).Authorization !== undefined;
     if (sendsPassword && url.protocol === 'http:') passwordSentInClear = true;
 
-    let method: 'POST' | 'GET' = 'POST';
-    let answer = await send('POST', url, formBody(request), authHeader(url), options);
-    let location = headerValue(answer.headers.location);
-    exchanges.push({ method, url: url.href, status: answer.status, location });
+    const answer = await request('POST', url, formBody(posted), authHeader(url), options, warnings);
+    exchanges.push({ method: 'POST', url: url.href, status: answer.status, location: headerValue(answer.headers.location) });
+    const last = await followRedirects({ method: 'POST', url, answer }, options, exchanges, warnings, authHeader);
 
-    let restart = false;
-    while (location !== undefined && redirects < MAX_REDIRECTS && (method === 'POST' ? REDIRECT_AFTER_POST : REDIRECT_AFTER_GET).has(answer.status)) {
-      redirects++;
-      if (location.includes('${') && options.expandLocation) {
-        build = await options.expandLocation(location);
-        restart = true;
-        break;
-      }
-      let next: URL;
-      try {
-        next = new URL(location, url);
-      } catch {
-        throw new ProtocolError(
-          `${url.href} answered ${answer.status} ${answer.statusText} to the ${method} with the Location "${location}", which is not a URL`,
-          { code: 'bad-redirect', hint: 'the provisioning server sent a bad redirect: fix the Location it sends (a URL, or a path on the same server)' },
-        );
-      }
-      if (url.protocol === 'https:' && next.protocol === 'http:') warnings.push(`${url.host} redirects to ${next.href}: from there on nothing is encrypted`);
-      if (method === 'POST') warnings.push(`the POST was answered ${answer.status}: the client follows with a GET of ${next.href}, without the form`);
-      method = 'GET';
-      url = next;
-      answer = await send('GET', url, undefined, authHeader(url), options);
-      location = headerValue(answer.headers.location);
-      exchanges.push({ method, url: url.href, status: answer.status, location });
-    }
-    if (restart) continue;
-
-    if (answer.status === 401 || answer.status === 403) {
+    const what = `${last.url.href} answered ${last.answer.status} ${last.answer.statusText} to the ${last.method}`;
+    if (last.answer.status === 401 || last.answer.status === 403) {
       refusals++;
-      const { basic, realm } = basicRealm(answer.headers);
-      if (basic) basicFor = url.origin;
-      const giveUp = (why: string) =>
-        new UsageError(
-          `${url.host} answered ${answer.status} ${answer.statusText}${refusals > 1 ? ` ${refusals} times` : ''}: ${why}`,
-          `give the right credentials with ${setting('username')} and ${setting('readPassword')} (or ${setting('askAgain')})`,
-          'credentials-refused',
-        );
-      if (refusals > maxAuth) throw giveUp(`still refused after ${maxAuth} new credentials`);
-      if (!options.askCredentials) throw giveUp('the credentials are missing or wrong, and there is no terminal to ask for new ones');
-      const next = await options.askCredentials({ url: url.href, status: answer.status, attempt: refusals, realm, previous: credentials });
-      if (!next) throw giveUp('no new credentials given');
+      const { basic, realm } = basicRealm(last.answer.headers);
+      if (basic) basicFor = last.url.origin;
+      const hint = `give the right credentials with ${setting('username')} and ${setting('readPassword')} (or ${setting('askAgain')})`;
+      if (refusals > maxAuth) throw credentialsAgain(`${what} ${refusals} times, still refused after ${maxAuth} new credentials`, hint);
+      if (!options.askCredentials) throw credentialsAgain(`${what} (the credentials are missing or wrong, and there is no terminal to ask for new ones)`, hint);
+      const next = await options.askCredentials({ url: last.url.href, status: last.answer.status, attempt: refusals, realm, previous: credentials });
+      if (!next) throw credentialsAgain(`${what}, and no new credentials were given`, hint);
       credentials = next;
       continue;
     }
-    if (answer.status !== 200) {
-      const hint =
-        method === 'POST' && (answer.status === 307 || answer.status === 308)
-          ? 'the client does not follow a 307/308 answer to its POST: answer 303 (or post to the final URL)'
-          : REDIRECT_AFTER_GET.has(answer.status) && redirects >= MAX_REDIRECTS
-            ? `the client stops after ${MAX_REDIRECTS} redirects: check for a redirect loop`
-            : 'the client only uses a 200 answer; check the server log';
-      throw new ProtocolError(`${url.href} answered ${answer.status} ${answer.statusText} to the ${method}`, { code: 'unexpected-status', hint });
-    }
+    if (last.answer.status !== 200) throw failure(what, 'the client uses only a 200 answer (or a 303 to one); check the server log', options.reactions ?? {}, 'unexpected-status');
     return {
-      status: answer.status,
-      contentType: headerValue(answer.headers['content-type']),
-      body: answer.body,
-      url: url.href,
+      status: last.answer.status,
+      contentType: headerValue(last.answer.headers['content-type']),
+      body: last.answer.body,
+      url: last.url.href,
       exchanges,
-      request,
+      request: posted,
       credentials,
       passwordSentInClear,
       warnings,

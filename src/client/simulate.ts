@@ -5,16 +5,16 @@
  * unless the answer is broken.
  */
 import { writeFileAtomically } from '../util/atomic-write.js';
-import type { WarningSink } from '../util/errors.js';
 import { lintAnswer, type Lint } from './answer-lints.js';
 import { prepareClientRequest, type ClientRequest, type ClientRequestOptions } from './client-request.js';
 import { encryptJitsiPassword, jitsiCredentialsKey } from './encrypted-password.js';
 import { JITSI_APPLICATION_NAME, JITSI_BUILD } from './environment.js';
-import { expandTemplate, type ExpansionContext } from './expansion.js';
+import type { ExpansionContext } from './expansion.js';
+import { clientReactions } from './client-verdict.js';
 import { applyAnswer, diffConfigurations, LOCALE_PROPERTIES, UUID_PROPERTY, withClientState, type Application, type DiffEntry } from './jitsi-rules.js';
 import { buildRequest } from './post-form.js';
 import { decodeAnswer, formatProperties, parseProperties } from './properties-file.js';
-import { provision, type ProvisionOptions, type ProvisionResult, type RequestBuilder, type TlsSettings } from './provision.js';
+import { provision, type ProvisionOptions, type ProvisionResult, type TlsSettings } from './provision.js';
 import { loadOrCreateUuid, uuidStatePath } from './uuid-state.js';
 
 export interface SimulateClientOptions extends ClientRequestOptions {
@@ -24,6 +24,8 @@ export interface SimulateClientOptions extends ClientRequestOptions {
   readonly configuration?: ReadonlyMap<string, string> | undefined;
   /** The client's master password, which encrypts the provisioned passwords; default none set. Jitsi refuses an empty one. */
   readonly masterPassword?: string | undefined;
+  /** Where the master password came from, for the findings ("from master.txt"). */
+  readonly masterPasswordSource?: string | undefined;
   readonly tls?: TlsSettings | undefined;
   /** Of each HTTP request. */
   readonly timeoutMs?: number | undefined;
@@ -55,7 +57,7 @@ export async function simulateClient(options: SimulateClientOptions): Promise<Cl
   const clientLocale = LOCALE_PROPERTIES.map((k) => start.get(k)).find((v) => v !== undefined);
   const prepared = await prepareClientRequest({ ...options, context: { ...options.context, clientUuid: start.get(UUID_PROPERTY) || undefined, clientLocale } });
   if (/^http:/i.test(prepared.request.postUrl)) warn('the template uses http: the form and the answer travel in clear text; use https');
-  const exchange = await post(prepared, options, warn);
+  const exchange = await post(prepared, options, start);
   for (const w of exchange.warnings) warn(w);
 
   const text = decodeAnswer(exchange.body);
@@ -66,11 +68,12 @@ export async function simulateClient(options: SimulateClientOptions): Promise<Cl
   const application = applyAnswer(withClientState(start, { template: prepared.template, uuid }), parseProperties(text), {
     encryptPassword: (password) => encryptJitsiPassword(password, key),
   });
-  const lints = lintAnswer(text, application, {
-    contentType: exchange.contentType,
-    passwordSentInClear: exchange.passwordSentInClear,
-    answerInClear: exchange.url.startsWith('http:'),
-  });
+  const lints = lintAnswer(
+    text,
+    application,
+    { contentType: exchange.contentType, passwordSentInClear: exchange.passwordSentInClear, answerInClear: exchange.url.startsWith('http:') },
+    { masterPassword: masterPasswordNote(options) },
+  );
   const failed = lints.some((l) => l.level === 'error');
   let written: string | undefined;
   if (options.writeTo !== undefined && !failed) {
@@ -80,18 +83,18 @@ export async function simulateClient(options: SimulateClientOptions): Promise<Cl
   return { prepared, exchange, application, diff: diffConfigurations(start, application.after), lints, failed, written };
 }
 
-/** The POST and what follows it; a redirect to a template is expanded as the first one was. */
-function post(prepared: ClientRequest, options: SimulateClientOptions, warn: WarningSink): Promise<ProvisionResult> {
-  const builderFor = (url: string): RequestBuilder => (credentials) => buildRequest(url, credentials);
+function masterPasswordNote(options: SimulateClientOptions): string {
+  if (options.masterPassword === undefined) return 'no master password set: the client then uses a single space, so anyone who can read its configuration can decrypt the password';
+  return `the master password ${options.masterPasswordSource ?? 'given'}`;
+}
+
+/** The POST and what follows it, with the reactions of the client's configuration to a failure. */
+function post(prepared: ClientRequest, options: SimulateClientOptions, start: ReadonlyMap<string, string>): Promise<ProvisionResult> {
   return provision({
-    build: builderFor(prepared.expansion.url),
+    build: (credentials) => buildRequest(prepared.expansion.url, credentials),
     credentials: prepared.credentials,
     askCredentials: options.askAgain,
-    expandLocation: async (location) => {
-      const expansion = await expandTemplate(location, prepared.context);
-      for (const w of expansion.warnings) warn(w);
-      return builderFor(expansion.url);
-    },
+    reactions: clientReactions(start),
     tls: options.tls,
     timeoutMs: options.timeoutMs,
     userAgent: `${JITSI_APPLICATION_NAME}/${prepared.context.overrides?.get('build') ?? JITSI_BUILD}`,

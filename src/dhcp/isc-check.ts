@@ -74,7 +74,7 @@ function tokenize(text: string, problems: Problem[]): Token[] {
         }
       }
       if (!closed) {
-        problems.push({ message: `line ${start}: a string is never closed (a missing or escaped '"')`, fix: 'close it with \'"\'; write a \'"\' inside the URI as \\"' });
+        problems.push({ code: 'unclosed-string', message: `line ${start}: a string is never closed (a missing or escaped '"')`, fix: 'close it with \'"\'; write a \'"\' inside the URI as \\"' });
       }
       tokens.push({ kind: 'string', text: Buffer.from(bytes).toString('utf8'), bytes: Buffer.from(bytes), line: start });
     } else {
@@ -127,10 +127,10 @@ export function checkIscConfig(text: string): IscCheck {
     if (name !== undefined && word(s, 0) === 'option' && word(s, 1) === name && word(s, 2) !== 'code') {
       const v = s.words[2];
       if (s.end !== ';') {
-        problems.push({ message: `line ${s.words[0]!.line}: "option ${name} …" does not end with ';'`, fix: 'end the statement with ;' });
+        problems.push({ code: 'option-without-semicolon', message: `line ${s.words[0]!.line}: "option ${name} …" does not end with ';'`, fix: 'end the statement with ;' });
       }
       if (!v || v.kind !== 'string' || s.words.length > 3) {
-        problems.push({ message: `line ${s.words[0]!.line}: the value of option ${name} is not one quoted string`, fix: `write option ${name} "https://…";` });
+        problems.push({ code: 'option-not-quoted', message: `line ${s.words[0]!.line}: the value of option ${name} is not one quoted string`, fix: `write option ${name} "https://…";` });
       } else {
         value ??= v;
       }
@@ -138,28 +138,28 @@ export function checkIscConfig(text: string): IscCheck {
   }
   if (name === undefined) {
     problems.push({
-      message: 'no option is defined with code 224: dhcpd does not know the option Jitsi asks for',
+      code: 'option-224-undefined', message: 'no option is defined with code 224: dhcpd does not know the option Jitsi asks for',
       fix: 'add: option sc-pserv code 224 = text;',
     });
   } else if (type !== 'text' && type !== 'string') {
-    problems.push({ message: `option ${name} (code 224) is declared "${type}"; Jitsi reads the URI as text`, fix: `declare it: option ${name} code 224 = text;` });
+    problems.push({ code: 'option-224-not-text', message: `option ${name} (code 224) is declared "${type}"; Jitsi reads the URI as text`, fix: `declare it: option ${name} code 224 = text;` });
   }
   if (name !== undefined && !value) {
-    problems.push({ message: `option ${name} is defined but never given a value: dhcpd sends no option 224`, fix: `add: option ${name} "https://…";` });
+    problems.push({ code: 'option-224-no-value', message: `option ${name} is defined but never given a value: dhcpd sends no option 224`, fix: `add: option ${name} "https://…";` });
   }
   if (!authoritative) {
     problems.push({
-      message: 'no "authoritative;": dhcpd does not answer a DHCPINFORM from a subnet it is not authoritative for',
+      code: 'not-authoritative', message: 'no "authoritative;": dhcpd does not answer a DHCPINFORM from a subnet it is not authoritative for',
       fix: 'add authoritative; inside the subnet declaration (or at the top of the file)',
     });
   }
   if (subnets.length === 0) {
-    problems.push({ message: 'no subnet declaration: dhcpd listens on no interface and answers no one', fix: 'add: subnet NETWORK netmask MASK { authoritative; } for the clients\' subnet' });
+    problems.push({ code: 'no-subnet', message: 'no subnet declaration: dhcpd listens on no interface and answers no one', fix: 'add: subnet NETWORK netmask MASK { authoritative; } for the clients\' subnet' });
   }
   const uri = value?.text;
   if (value?.bytes && value.bytes.length > DHCP_OPTION_MAX_BYTES) {
     problems.push({
-      message: `the URI is ${value.bytes.length} bytes; option 224 holds at most ${DHCP_OPTION_MAX_BYTES} and Jitsi cannot join an option split in parts`,
+      code: 'uri-too-long', message: `the URI is ${value.bytes.length} bytes; option 224 holds at most ${DHCP_OPTION_MAX_BYTES} and Jitsi cannot join an option split in parts`,
       fix: 'shorten the URI',
     });
   }
@@ -168,7 +168,7 @@ export function checkIscConfig(text: string): IscCheck {
       parseTemplate(uri, undefined, { txt: false });
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
-      problems.push({ message: `the URI "${uri}": ${err.message}`, fix: err.hint ?? 'correct the URI' });
+      problems.push({ code: 'bad-uri', message: `the URI "${uri}": ${err.message}`, fix: err.hint ?? 'correct the URI' });
     }
   }
   return { uri, problems, subnets };

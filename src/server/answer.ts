@@ -50,19 +50,31 @@ export function profileMatches(profile: Profile, form: Form, account?: Account):
   return profile.match.every((m) => globMatches(m.pattern, form.get(m.field) ?? ''));
 }
 
+/** A request refused for what its form fields hold; `fields` names them (none: the form as a whole). */
+export class RefusedFormError extends UsageError {
+  constructor(
+    message: string,
+    hint: string,
+    code: 'hostile-field' | 'oversize-request',
+    readonly fields: readonly string[] = [],
+  ) {
+    super(message, hint, code);
+  }
+}
+
 /** A client's field made a whole value `${null}`: the client would then delete that property tree. */
-export class HostileFieldError extends UsageError {
+export class HostileFieldError extends RefusedFormError {
   override name = 'HostileFieldError';
-  constructor(message: string, hint?: string) {
-    super(message, hint, 'hostile-field');
+  constructor(message: string, hint: string, fields: readonly string[] = []) {
+    super(message, hint, 'hostile-field', fields);
   }
 }
 
 /** A request that would cost more than its bounds: a field over FIELD_LIMIT or an answer over ANSWER_LIMIT_BYTES. */
-export class OversizeRequestError extends UsageError {
+export class OversizeRequestError extends RefusedFormError {
   override name = 'OversizeRequestError';
-  constructor(message: string, hint?: string) {
-    super(message, hint, 'oversize-request');
+  constructor(message: string, hint: string, fields: readonly string[] = []) {
+    super(message, hint, 'oversize-request', fields);
   }
 }
 
@@ -70,7 +82,7 @@ export class OversizeRequestError extends UsageError {
 export function checkFieldLengths(form: Form): void {
   for (const [name, value] of form) {
     if (value.length > FIELD_LIMIT) {
-      throw new OversizeRequestError(`the form field "${name}" has ${value.length} characters; at most ${FIELD_LIMIT} are answered`, 'no Jitsi client posts such a value: the request is refused');
+      throw new OversizeRequestError(`the form field "${name}" has ${value.length} characters; at most ${FIELD_LIMIT} are answered`, 'no Jitsi client posts such a value: the request is refused', [name]);
     }
   }
 }
@@ -136,7 +148,8 @@ export function buildAnswer(site: Pick<Site, 'profiles'>, form: Form, account?: 
         if (rawLength <= NULL_VALUE.length) raw += text;
       }
       if (rawLength === NULL_VALUE.length && raw === NULL_VALUE) {
-        throw new HostileFieldError(`a posted field turns ${line.key} (profile ${profile.name}) into ${NULL_VALUE}, which would delete it on the client`, 'the request is refused');
+        const fieldsUsed = line.parts.flatMap((part) => ('field' in part ? [part.field] : []));
+        throw new HostileFieldError(`a posted field turns ${line.key} (profile ${profile.name}) into ${NULL_VALUE}, which would delete it on the client`, 'the request is refused', fieldsUsed);
       }
       add('\n');
     }

@@ -3,9 +3,11 @@
  * and `inject` for tests), answering a Jitsi client's POST with its profiles' properties.
  * - POST on the template's path: the answer (401 on bad credentials, 403 while an address or a user
  *   name has too many failed logins, 503 when the directory cannot be asked, 400 for a form that
- *   would turn a value into `${null}`);
+ *   would turn a value into `${null}`, 401 instead when the user name or password typed does it, as
+ *   the client then asks for them again);
  * - any other method there: 405 with a hint; `GET /healthz`: 200;
- * - a body over 64 KiB, a field over FIELD_LIMIT or an answer over ANSWER_LIMIT_BYTES: 413;
+ * - a body over 64 KiB, a field over FIELD_LIMIT or an answer over ANSWER_LIMIT_BYTES: 413 (401 for a
+ *   user name or password over FIELD_LIMIT);
  * - slow headers, a slow request or a stalled TLS handshake: the connection is closed.
  * Requests refused before routing (unparsable, timed out, headers too large, an Expect it cannot
  * meet) and failed TLS handshakes are reported and counted like every other request.
@@ -89,6 +91,7 @@ export class ProvisioningServer {
   private site: Site;
   private readonly limiter: LoginLimiter;
   private readonly outcomes = new WeakMap<FastifyRequest, Outcome>();
+  private readonly clients = new WeakMap<FastifyRequest, string>();
   /** Requests answered, by status, those refused before routing included. */
   readonly counts = new Map<number, number>();
   /** TLS connections that failed before any request. */
@@ -208,10 +211,20 @@ export class ProvisioningServer {
       this.outcomes.set(req, { form: new Map(), profiles: [], reason: err.message });
       void reply.code(status).type('text/plain').send(`${status === 500 ? 'internal error' : err.message}\n`);
     });
+    // the address is read as the request arrives: by the time the answer is logged, a client that
+    // hung up at once has taken its socket's address with it
+    app.addHook('onRequest', (req, _reply, done) => {
+      this.clients.set(req, req.ip);
+      done();
+    });
     app.addHook('onResponse', (req, reply, done) => {
       this.record(req, reply);
       done();
     });
+  }
+
+  private clientOf(req: FastifyRequest): string {
+    return this.clients.get(req) ?? req.ip ?? '';
   }
 
   private pathOf(req: FastifyRequest): string {
@@ -237,7 +250,7 @@ export class ProvisioningServer {
     try {
       let account: Account | undefined;
       if (site.login) {
-        const login = await this.login(site, req.ip, form);
+        const login = await this.login(site, this.clientOf(req), form);
         if (login.status !== 200) {
           outcome.reason = login.reason;
           if (login.retryAfterS !== undefined) void reply.header('Retry-After', String(login.retryAfterS));
@@ -282,11 +295,15 @@ export class ProvisioningServer {
     return { status: 401, reason: `wrong user name or password${result.reason ? ` (${result.reason})` : ''}`, message: 'wrong user name or password' };
   }
 
-  private refuse(reply: FastifyReply, outcome: Outcome, status: 400 | 413, err: Error): FastifyReply {
+  private refuse(reply: FastifyReply, outcome: Outcome, status: 400 | 413, err: HostileFieldError | OversizeRequestError): FastifyReply {
     outcome.reason = err.message;
     // an oversized field is not logged: only which field and its length, in the reason
     if (status === 413) outcome.form = new Map();
-    return reply.code(status).type('text/plain').send(`${err.message}\n`);
+    // Jitsi gives up silently on a 400 or 413, but asks its user again on a 401: when what was typed
+    // (user name, password) is at fault, the user can type it again
+    const typed = [this.site.usernameField, this.site.passwordField];
+    const code = err.fields.some((f) => typed.includes(f)) ? 401 : status;
+    return reply.code(code).type('text/plain').send(`${err.message}\n`);
   }
 
   private record(req: FastifyRequest, reply: FastifyReply): void {
@@ -299,7 +316,7 @@ export class ProvisioningServer {
     };
     this.options.onRequest({
       time: new Date().toISOString(),
-      client: req.ip,
+      client: this.clientOf(req),
       method: req.method,
       path: this.pathOf(req),
       username: field('username'),

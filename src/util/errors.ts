@@ -81,6 +81,8 @@ export type WarningSink = (message: string) => void;
 
 /** Something in a file that would stop its server or a Jitsi client, and how to fix it. */
 export interface Problem {
+  /** Stable, for scripts (`--check --json`). */
+  readonly code: string;
   readonly message: string;
   readonly fix: string;
 }

@@ -21,6 +21,8 @@ http.createServer((req, res) => {
       'provisioning.ALLOW_PREFIX=net.java|org.ice4j|java.net',
       'net.java.sip.communicator.impl.gui.main.MainFrame.height=' + (form.osname === 'Linux' ? 250 : 750),
       'net.java.sip.communicator.impl.gui.main.MainFrame.width=520',
+      'net.java.sip.communicator.impl.protocol.sip.acc1=acc1',
+      'net.java.sip.communicator.impl.protocol.sip.acc1.ACCOUNT_UID=SIP:' + form.username + '@pbx.example.org',
       'net.java.sip.communicator.impl.protocol.sip.acc1.USER_ID=' + form.username,
       'provisioning.ENFORCE_PREFIX=net.java|org.ice4j|java.net',
       '',
@@ -63,6 +65,7 @@ describe('advertise → provision --discover, as a Jitsi client runs it', () => 
     expect(text).toContain('net.java.sip.communicator.impl.gui.main.MainFrame.height');
     expect(text).toContain('250');
     expect(text).toContain('net.java.sip.communicator.impl.protocol.sip.acc1.USER_ID');
+    expect(result.lints.filter((l: { level: string; code: string }) => l.level === 'error' || l.code === 'unknown-key')).toEqual([]);
     await adv.stop();
     await server.stop();
   });

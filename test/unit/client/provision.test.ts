@@ -10,11 +10,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProvisionFailure } from '../../../src/client/client-verdict.js';
 import { buildRequest, type Credentials } from '../../../src/client/post-form.js';
 import { encryptJitsiPassword, jitsiCredentialsKey } from '../../../src/client/encrypted-password.js';
 import { decodeAnswer, parseProperties, toConfiguration } from '../../../src/client/properties-file.js';
 import { applyAnswer } from '../../../src/client/jitsi-rules.js';
-import { NetworkError, ProtocolError, UsageError } from '../../../src/util/errors.js';
+import { UsageError } from '../../../src/util/errors.js';
 import { provision, type AuthPrompt } from '../../../src/client/provision.js';
 import { makeCertificates } from '../certificates.js';
 
@@ -66,6 +67,10 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
         return properties('seed-php-linux.properties');
       case '/moved.php':
         return void res.writeHead(302, { Location: '/final.properties' }).end();
+      case '/see-other.php':
+        return void res.writeHead(303, { Location: '/final.properties' }).end();
+      case '/hang-up.php':
+        return void req.socket.destroy();
       case '/final.properties':
         return properties('seed-php-linux.properties');
       case '/template-redirect.php':
@@ -75,9 +80,9 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
       case '/loop.php':
         return void res.writeHead(302, { Location: '/loop.php' }).end();
       case '/get-loop.php':
-        return void res.writeHead(req.method === 'POST' ? 302 : 307, { Location: '/get-loop.php' }).end();
+        return void res.writeHead(req.method === 'POST' ? 303 : 307, { Location: '/get-loop.php' }).end();
       case '/bad-location.php':
-        return void res.writeHead(302, { Location: 'https://127.0.0.1:99999/final.properties' }).end();
+        return void res.writeHead(303, { Location: 'https://127.0.0.1:99999/final.properties' }).end();
       case '/error.php':
         res.writeHead(200, { 'Content-Type': 'text/html' });
         return void res.end(fixture('error-page.html'));
@@ -86,6 +91,7 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
       case '/slow.php':
         return; // never answers
       default:
+        if (url.pathname.startsWith('/chain/')) return void res.writeHead(req.method === 'POST' ? 303 : 307, { Location: `/chain/${Number(url.pathname.slice(7)) + 1}` }).end();
         res.writeHead(404).end();
     }
   });
@@ -140,16 +146,18 @@ describe('provision() against real servers', () => {
     expect(toConfiguration(parseProperties(decodeAnswer(result.body))).get(`${MF}.height`)).toBe('250');
   });
 
-  it('rejects a certificate from an unknown CA, naming --ca-file; --insecure accepts it', async () => {
+  it('a certificate its trust store does not vouch for: the client shows its certificate dialog; --insecure plays the user accepting it', async () => {
     const before = seen.length;
-    const rejected = provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`) });
-    await expect(rejected).rejects.toThrow(/certificate of 127\.0\.0\.1:\d+ was rejected/);
-    await expect(rejected).rejects.toBeInstanceOf(NetworkError);
-    await expect(rejected).rejects.toHaveProperty('code', 'tls-rejected');
-    await expect(rejected).rejects.toHaveProperty('hint', expect.stringMatching(/^trust the CA that signed it with `tls\.ca`/));
+    await expect(provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`) })).rejects.toMatchObject({
+      message: expect.stringMatching(/certificate of 127\.0\.0\.1:\d+ is not trusted .*: the client shows its certificate dialog/),
+      outcome: 'trust-dialog',
+    });
     expect(seen.length).toBe(before); // nothing reached the server
     const insecure = await provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`), tls: { insecure: true } });
     expect(insecure.status).toBe(200);
+    const accepted = await provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`), reactions: { untrusted: 'accept' } });
+    expect(accepted.warnings).toEqual([expect.stringMatching(/the client accepts it without asking/)]);
+    await expect(provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`), reactions: { untrusted: 'refuse' } })).rejects.toMatchObject({ outcome: 'gives-up-silently' });
   });
 
   it('on 401 asks for credentials and posts again, then uses the 200 answer', async () => {
@@ -171,17 +179,20 @@ describe('provision() against real servers', () => {
 
   it('gives up after 3 new credentials, and at once when it cannot ask', async () => {
     let asked = 0;
-    const refused = provision({
-      build: builder(`${httpsBase}/auth.php?user=\${username}&password=\${password}`),
-      credentials: { username: 'alice', password: 'no' },
-      askCredentials: async () => {
-        asked++;
-        return { username: 'alice', password: `no${asked}` };
-      },
-      tls: { ca },
+    await expect(
+      provision({
+        build: builder(`${httpsBase}/auth.php?user=\${username}&password=\${password}`),
+        credentials: { username: 'alice', password: 'no' },
+        askCredentials: async () => {
+          asked++;
+          return { username: 'alice', password: `no${asked}` };
+        },
+        tls: { ca },
+      }),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(/answered 401 Unauthorized to the POST 4 times, still refused after 3 new credentials: the client asks for the credentials again/),
+      outcome: 'asks-credentials',
     });
-    await expect(refused).rejects.toThrow(/answered 401 Unauthorized 4 times: still refused after 3 new credentials/);
-    await expect(refused).rejects.toHaveProperty('code', 'credentials-refused');
     expect(asked).toBe(3);
     await expect(provision({ build: builder(`${httpsBase}/auth.php?user=\${username}&password=\${password}`), tls: { ca } })).rejects.toThrow(
       /no terminal to ask/,
@@ -197,57 +208,59 @@ describe('provision() against real servers', () => {
     expect(result.exchanges.map((e) => e.status)).toEqual([401, 200]);
   });
 
-  it('follows a 302 to the POST with a GET of the Location, without the form', async () => {
-    const result = await provision({ build: builder(`${httpsBase}/moved.php?osname=Linux`), tls: { ca } });
-    expect(result.exchanges.map((e) => `${e.method} ${new URL(e.url).pathname} ${e.status}`)).toEqual(['POST /moved.php 302', 'GET /final.properties 200']);
+  it('follows a 303 to the POST with a GET of the Location, without the form', async () => {
+    const result = await provision({ build: builder(`${httpsBase}/see-other.php?osname=Linux`), tls: { ca } });
+    expect(result.exchanges.map((e) => `${e.method} ${new URL(e.url).pathname} ${e.status}`)).toEqual(['POST /see-other.php 303', 'GET /final.properties 200']);
     expect(last().body).toBe('');
     expect(result.warnings.some((w) => w.includes('GET') && w.includes('without the form'))).toBe(true);
   });
 
-  it('expands a Location holding ${…} as a new template and posts to it with the typed credentials', async () => {
-    const expanded: string[] = [];
-    const result = await provision({
-      build: builder(`${httpsBase}/template-redirect.php?user=\${username}&password=\${password}`),
-      credentials: { username: 'alice', password: 's3cret' },
-      expandLocation: async (location) => {
-        expanded.push(location);
-        return builder(location.replace('${osname}', 'Linux'));
-      },
-      tls: { ca },
+  it('does not follow a 301, 302 or 307 to the POST: the client gives up silently, or shows an error when provisioning is mandatory', async () => {
+    for (const path of ['/moved.php', '/temporary.php']) {
+      await expect(provision({ build: builder(`${httpsBase}${path}`), tls: { ca } })).rejects.toMatchObject({
+        message: expect.stringMatching(/answered 30[27] .*to the POST, which the client does not follow after a POST \(only a 303\): the client gives up silently/),
+        hint: 'answer 303 See Other, or point the template at the final URL',
+        outcome: 'gives-up-silently',
+      });
+    }
+    await expect(provision({ build: builder(`${httpsBase}/moved.php`), tls: { ca }, reactions: { mandatory: true } })).rejects.toMatchObject({
+      message: expect.stringMatching(/the client shows "provisioning failed" and stops \(net\.java\.sip\.communicator\.plugin\.provisioning\.MANDATORY is set\)$/),
+      outcome: 'shows-error',
     });
-    expect(expanded).toEqual([`${httpsBase}/auth.php?user=\${username}&password=\${password}&os=\${osname}`]);
-    expect(result.exchanges.map((e) => `${e.method} ${e.status}`)).toEqual(['POST 303', 'POST 200']);
-    expect(Object.fromEntries(last().form)).toEqual({ user: 'alice', password: 's3cret', os: 'Linux' });
   });
 
-  it('does not follow a 307 to the POST, nor loop forever', async () => {
-    await expect(provision({ build: builder(`${httpsBase}/temporary.php`), tls: { ca } })).rejects.toMatchObject({
-      message: expect.stringMatching(/answered 307 .*to the POST$/),
-      hint: expect.stringMatching(/does not follow a 307\/308 answer to its POST/),
+  it('a Location holding ${…} is no URI to the client: it gives up', async () => {
+    await expect(provision({ build: builder(`${httpsBase}/template-redirect.php`), tls: { ca } })).rejects.toMatchObject({
+      message: expect.stringMatching(/template-redirect\.php answered 303 .*to the POST with the Location ".*\$\{username\}.*", which is not a URI the client accepts: the client gives up silently/),
     });
-    const loop = provision({ build: builder(`${httpsBase}/loop.php`), tls: { ca } });
-    await expect(loop).rejects.toThrow(/answered 302/);
   });
 
-  it('blames the redirect limit, not the POST, when a chain of GETs ends on a 307', async () => {
-    const error = await provision({ build: builder(`${httpsBase}/get-loop.php`), tls: { ca } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProtocolError);
-    expect((error as ProtocolError).code).toBe('unexpected-status');
-    expect((error as ProtocolError).message).toMatch(/get-loop\.php answered 307 .*to the GET$/);
-    expect((error as ProtocolError).hint).toBe('the client stops after 10 redirects: check for a redirect loop');
+  it('after a GET, follows redirects, but not back to where it has been, nor more than 10', async () => {
+    await expect(provision({ build: builder(`${httpsBase}/get-loop.php`), tls: { ca } })).rejects.toThrow(/get-loop\.php answered 307 .*to the GET: a redirect back to .*get-loop\.php, where the client has been already/);
+    const error = await provision({ build: builder(`${httpsBase}/chain/0`), tls: { ca } }).catch((e: unknown) => e);
+    expect((error as UsageError).message).toMatch(/chain\/10 answered 307 .*to the GET: more than 10 redirects: the client gives up silently/);
   });
 
-  it('names a Location that is not a URL, as the server\'s mistake', async () => {
+  it("names a Location that is not a URL, as the server's mistake", async () => {
     const error = await provision({ build: builder(`${httpsBase}/bad-location.php`), tls: { ca } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProtocolError);
-    expect((error as ProtocolError).code).toBe('bad-redirect');
-    expect((error as ProtocolError).message).toMatch(/bad-location\.php answered 302 .*to the POST with the Location "https:\/\/127\.0\.0\.1:99999\/final\.properties", which is not a URL/);
-    expect((error as ProtocolError).hint).toMatch(/^the provisioning server sent a bad redirect/);
+    // the server's mistake, not the user's: a ProvisionFailure, not a UsageError
+    expect(error).toBeInstanceOf(ProvisionFailure);
+    expect(error).not.toBeInstanceOf(UsageError);
+    expect((error as ProvisionFailure).code).toBe('bad-redirect');
+    expect((error as UsageError).message).toMatch(/bad-location\.php answered 303 .*to the POST with the Location "https:\/\/127\.0\.0\.1:99999\/final\.properties", which is not a URI the client accepts/);
+    expect((error as UsageError).hint).toMatch(/^the provisioning server sent a bad redirect/);
   });
 
-  it('fails on any answer but 200, and on a server that does not answer in time', async () => {
-    await expect(provision({ build: builder(`${httpsBase}/fail.php`), tls: { ca } })).rejects.toThrow(/answered 500 Internal Server Error to the POST/);
-    await expect(provision({ build: builder(`${httpsBase}/slow.php`), tls: { ca }, timeoutMs: 300 })).rejects.toThrow(/no answer from .* within 300 ms/);
+  it('gives up silently on any other answer but 200, and on a server that does not answer in time', async () => {
+    await expect(provision({ build: builder(`${httpsBase}/fail.php`), tls: { ca } })).rejects.toThrow(/answered 500 Internal Server Error to the POST: the client gives up silently/);
+    await expect(provision({ build: builder(`${httpsBase}/slow.php`), tls: { ca }, timeoutMs: 300 })).rejects.toThrow(/no answer from .* within 300 ms to the POST: the client gives up silently/);
+  });
+
+  it('tries a request again, 3 times, when the connection is closed before the answer', async () => {
+    const before = seen.filter((s) => s.path === '/hang-up.php').length;
+    const error = await provision({ build: builder(`${httpsBase}/hang-up.php`), tls: { ca } }).catch((e: unknown) => e);
+    expect((error as UsageError).message).toMatch(/the POST to .*hang-up\.php failed \(ECONNRESET\), after 3 more tries: the client gives up silently/);
+    expect(seen.filter((s) => s.path === '/hang-up.php').length - before).toBe(4);
   });
 
   it('notes a password sent over http', async () => {
@@ -351,9 +364,22 @@ describe('the CLI, end to end', () => {
   it('provision: without the CA the certificate is rejected, with the fix', async () => {
     const run = await cli(['provision', `${httpsBase}/prov.php?osname=\${osname}`]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error: the certificate of 127\.0\.0\.1:\d+ was rejected/);
+    expect(run.stderr).toMatch(/error: the certificate of 127\.0\.0\.1:\d+ is not trusted \(.*\): the client shows its certificate dialog/);
     expect(run.stderr).toContain('fix: trust the CA that signed it with --ca-file FILE');
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('provision: passwords masked in the output unless --show-secrets; the written file keeps them', async () => {
+    const template = `${httpsBase}/auth.php?user=\${username}&password=\${password}`;
+    const ca = ['--ca-file', path.join(dir, 'ca.pem')];
+    const encrypted = 'net.java.sip.communicator.impl.protocol.sip.acc1403273890647.ENCRYPTED_PASSWORD';
+    const written = path.join(dir, 'with-account.properties');
+    const shown = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--show-secrets', '--write', written], { input: 's3cret\n' });
+    expect(JSON.parse(shown.stdout).configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD));
+    expect(readFileSync(written, 'latin1')).toContain(`${encrypted}=${encryptJitsiPassword(ACCOUNT_PASSWORD)}\n`);
+    const human = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin'], { input: 's3cret\n' });
+    expect(human.stdout).toContain(`+ ${encrypted}=********\n`);
+    expect(human.stdout).not.toContain(encryptJitsiPassword(ACCOUNT_PASSWORD));
   });
 
   it('credentials: not interactive without them is a clear error; a wrong password stops at 401; the right one works', async () => {
@@ -365,7 +391,7 @@ describe('the CLI, end to end', () => {
 
     const wrong = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin'], { input: 'nope\n' });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/answered 401 Unauthorized: the credentials are missing or wrong/);
+    expect(wrong.stderr).toMatch(/answered 401 Unauthorized to the POST \(the credentials are missing or wrong, and there is no terminal to ask for new ones\): the client asks for the credentials again/);
 
     const right = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json'], { input: 's3cret\n' });
     expect(right.code).toBe(0);
@@ -375,12 +401,18 @@ describe('the CLI, end to end', () => {
       { name: 'password', value: '********', credential: 'password' },
     ]);
     const encrypted = 'net.java.sip.communicator.impl.protocol.sip.acc1403273890647.ENCRYPTED_PASSWORD';
-    expect(out.configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD));
+    // with no master password the stored value decrypts anywhere: masked, in the diff and the steps too
+    expect(out.configuration[encrypted]).toBe('********');
+    expect(out.diff.find((d: { key: string }) => d.key === encrypted).after).toBe('********');
+    expect(out.steps.find((st: { key: string }) => st.key.endsWith('.PASSWORD')).value).toBe('********');
+    expect(out.lints.find((l: { code: string }) => l.code === 'password-encrypted').message).toMatch(/with no master password set: the client then uses a single space/);
 
     // the client's own master password changes the stored value
     writeFileSync(path.join(dir, 'master'), 'hunter2\n');
-    const withMaster = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
-    expect(JSON.parse(withMaster.stdout).configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD, jitsiCredentialsKey('hunter2')));
+    const withMaster = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--show-secrets', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
+    const masterOut = JSON.parse(withMaster.stdout);
+    expect(masterOut.configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD, jitsiCredentialsKey('hunter2')));
+    expect(masterOut.lints.find((l: { code: string }) => l.code === 'password-encrypted').message).toMatch(/, with the master password from .*master$/);
     writeFileSync(path.join(dir, 'master'), '\n');
     const empty = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
     expect(empty.code).toBe(1);
@@ -398,10 +430,10 @@ describe('the CLI, end to end', () => {
     expect(run.stdout).toMatch(/warning: the answer carries account passwords over http/);
   });
 
-  it('provision: a 302 is followed as Jitsi does, and reported', async () => {
-    const run = await cli(['provision', `${httpsBase}/moved.php?osname=\${osname}`, '--ca-file', path.join(dir, 'ca.pem')]);
+  it('provision: a 303 is followed as Jitsi does, and reported', async () => {
+    const run = await cli(['provision', `${httpsBase}/see-other.php?osname=\${osname}`, '--ca-file', path.join(dir, 'ca.pem')]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/POST https:\/\/127\.0\.0\.1:\d+\/moved\.php → 302 \(Location: \/final\.properties\)\nGET https:\/\/127\.0\.0\.1:\d+\/final\.properties → 200/);
+    expect(run.stdout).toMatch(/POST https:\/\/127\.0\.0\.1:\d+\/see-other\.php → 303 \(Location: \/final\.properties\)\nGET https:\/\/127\.0\.0\.1:\d+\/final\.properties → 200/);
   });
 
   it('expand: URL and form, password masked, --allow-env gating, unknown placeholders named', async () => {

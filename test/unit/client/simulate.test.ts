@@ -110,10 +110,12 @@ describe('simulateClient: the client end to end', () => {
     expect(existsSync(file('never.properties'))).toBe(false);
   });
 
-  it('a redirect to a template is expanded as the first one was, its warnings reported', async () => {
-    const s = await simulate({ template: `${base}/to-template.php` });
-    expect(s.exchange.exchanges.map((e) => `${e.method} ${new URL(e.url).pathname} ${e.status}`)).toEqual(['POST /to-template.php 303', 'POST /prov.php 200']);
-    expect(Object.fromEntries(last().form)).toEqual({ os: 'Linux', e: '' });
-    expect(s.warnings.some((w) => w.startsWith('${env.NOT_ALLOWED} left empty'))).toBe(true);
+  it('a redirect to a template is no URI to the client: it gives up silently, or stops with an error when MANDATORY is set', async () => {
+    await expect(simulate({ template: `${base}/to-template.php` })).rejects.toMatchObject({
+      message: expect.stringMatching(/to-template\.php answered 303 .* which is not a URI the client accepts: the client gives up silently/),
+      outcome: 'gives-up-silently',
+    });
+    const configuration = new Map([['net.java.sip.communicator.plugin.provisioning.MANDATORY', 'true']]);
+    await expect(simulate({ template: `${base}/to-template.php`, configuration })).rejects.toMatchObject({ outcome: 'shows-error' });
   });
 });

@@ -72,6 +72,7 @@ describe('the packed tarball', () => {
     expect(files).toContain(pkg.main.replace(/^\.\//, ''));
     expect(files).toContain(pkg.types.replace(/^\.\//, ''));
     expect(files).toContain('avahi/provisioning.service');
+    expect(files).toContain('jitsi/catalog.json'); // the lints of provision and serve --check read it
     expect(files).toContain('README.md');
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const pages = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]!);

@@ -235,7 +235,7 @@ describe('provdisc serve over TLS with a CA the test makes', () => {
   });
 
   it('a client not trusting it refuses the certificate', async () => {
-    await expect(provision({ build: () => buildRequest(`${base}/prov?osname=Linux`) })).rejects.toThrow(/certificate of 127\.0\.0\.1:\d+ was rejected/);
+    await expect(provision({ build: () => buildRequest(`${base}/prov?osname=Linux`) })).rejects.toThrow(/certificate of 127\.0\.0\.1:\d+ is not trusted/);
   });
 
   it('reload picks up a renewed certificate for new connections', async () => {
@@ -257,3 +257,23 @@ function peerCertificate(base: string, ca: string): Promise<string> {
     req.on('error', reject);
   });
 }
+
+describe('serve answers what the typed credentials spoil with 401, which Jitsi meets by asking again', () => {
+  const open = writeSite({
+    'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n\n[profile common]\nproperties = common.properties\n`,
+    'common.properties': 'net.java.sip.communicator.impl.protocol.sip.acc1.USER_ID=${username}\nnet.java.sip.communicator.impl.gui.main.MainFrame.title=${osname}\n',
+  });
+  const noLogin = new ProvisioningServer(loadSite(open.site));
+  afterAll(() => noLogin.close());
+  const postTo = (fields: Record<string, string>) => noLogin.app.inject({ method: 'POST', url: '/prov', payload: body(fields), headers: FORM });
+
+  it('a user name that turns a value into ${null}, or a password over 4096 characters: 401 (400 and 413 the client drops silently)', async () => {
+    expect((await postTo({ username: '${null}', osname: 'Linux' })).statusCode).toBe(401);
+    expect((await postTo({ username: 'alice', password: 'x'.repeat(4097) })).statusCode).toBe(401);
+  });
+
+  it('other fields a user does not type keep 400 and 413: asking for credentials would not help', async () => {
+    expect((await postTo({ username: 'alice', osname: '${null}' })).statusCode).toBe(400);
+    expect((await postTo({ username: 'alice', osname: 'x'.repeat(4097) })).statusCode).toBe(413);
+  });
+});
