@@ -7,6 +7,7 @@ import { jitsiDiscover, zeroconfResolve } from '../test/lab/peers.js';
 import { jsonLines, runInHost } from './in-host.js';
 import { SEED_TXT, TEMPLATE } from '../test/fixtures/seed.js';
 import { epochNow, sleep } from './stats.js';
+import { defined } from '../test/defined.js';
 
 export interface Sample {
   elapsedMs: number;
@@ -71,7 +72,7 @@ export const CLIENTS: Client[] = [
     measure: (host, runs) =>
       repeat(runs, QU_GAP_MS, async () => {
         const [lookup] = await zeroconfResolve(host, { repeat: 1 });
-        return { elapsedMs: lookup!.elapsedMs, ok: lookup!.found && sameTxt(lookup!.txt) };
+        return { elapsedMs: defined(lookup).elapsedMs, ok: defined(lookup).found && sameTxt(defined(lookup).txt) };
       }),
   },
   {
@@ -93,7 +94,7 @@ export const CLIENTS: Client[] = [
             const line = await browse.waitForLine(/^=;[^;]*;IPv[46];Provisioning\\032URL;/, 10_000);
             const elapsedMs = epochNow() - started;
             // avahi-browse prints TXT strings in reverse wire order
-            const txt = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!).reverse();
+            const txt = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => defined(m[1])).reverse();
             return { elapsedMs, ok: sameTxt(txt) };
           } finally {
             await browse.stop(1_000);
@@ -111,7 +112,7 @@ export const CLIENTS: Client[] = [
     measure: (host, runs) =>
       repeat(runs, 0, async () => {
         const [lookup] = await jitsiDiscover(host, { repeat: 1 });
-        return { elapsedMs: lookup!.elapsedMs, ok: lookup!.url !== null && sameTxt(lookup!.txt) };
+        return { elapsedMs: defined(lookup).elapsedMs, ok: defined(lookup).url !== null && sameTxt(defined(lookup).txt) };
       }),
   },
   {
@@ -123,8 +124,8 @@ export const CLIENTS: Client[] = [
       repeat(runs, QM_GAP_MS, async () => {
         const result = await runInHost(host, 'bonjour-find.ts', ['--address', host.ipv4], { timeoutMs: 20_000 });
         const [lookup] = jsonLines<{ found: boolean; elapsedMs: number; txt?: Record<string, string> }>(result, 'bonjour-find');
-        const txt = Object.entries(lookup!.txt ?? {}).map(([k, v]) => `${k}=${v}`);
-        return { elapsedMs: lookup!.elapsedMs, ok: lookup!.found && sameTxt(txt) };
+        const txt = Object.entries(defined(lookup).txt ?? {}).map(([k, v]) => `${k}=${v}`);
+        return { elapsedMs: defined(lookup).elapsedMs, ok: defined(lookup).found && sameTxt(txt) };
       }),
   },
 ];

@@ -1,3 +1,4 @@
+import { defined } from '../test/defined.js';
 /** Order statistics for a set of timings or sizes. */
 export interface Summary {
   n: number;
@@ -13,13 +14,13 @@ function quantile(sorted: readonly number[], q: number): number {
   const at = (sorted.length - 1) * q;
   const low = Math.floor(at);
   const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
+  return defined(sorted[low]) + (defined(sorted[high]) - defined(sorted[low])) * (at - low);
 }
 
 export function summarize(values: readonly number[]): Summary {
   if (values.length === 0) throw new Error('no samples to summarize');
   const sorted = [...values].sort((x, y) => x - y);
-  return { n: sorted.length, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), min: sorted[0]!, max: sorted.at(-1)! };
+  return { n: sorted.length, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), min: defined(sorted[0]), max: defined(sorted.at(-1)) };
 }
 
 /** Wall-clock time in ms with sub-ms precision, comparable across processes on this machine. */

@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import dnsPacket from 'dns-packet';
 import { inHostOptions } from '../../test/lab/guard.js';
+import { defined } from '../../test/defined.js';
 
 const values = inHostOptions({
   address: { type: 'string' },
@@ -50,7 +51,7 @@ const kinds: { name: string; send: () => void }[] = [
 
 const replies = { multicast: 0, unicast: 0 };
 const fromTarget = (counter: keyof typeof replies) => (message: Buffer, remote: dgram.RemoteInfo) => {
-  if (remote.address === values.target && (message[2]! & 0x80) !== 0) replies[counter]++;
+  if (remote.address === values.target && (defined(message[2]) & 0x80) !== 0) replies[counter]++;
 };
 const mdns = dgram.createSocket({ type: 'udp4', reuseAddr: true });
 const legacy = dgram.createSocket('udp4');
@@ -65,7 +66,7 @@ const started = performance.now();
 let sent = 0;
 await new Promise<void>((resolve) => {
   const tick = setInterval(() => {
-    for (let i = 0; i < perTick && sent < count; i++, sent++) kinds[sent % kinds.length]!.send();
+    for (let i = 0; i < perTick && sent < count; i++, sent++) defined(kinds[sent % kinds.length]).send();
     if (sent >= count || performance.now() - started > Number(values['max-ms'])) {
       clearInterval(tick);
       resolve();

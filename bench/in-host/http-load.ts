@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { inHostOptions } from '../../test/lab/guard.js';
 import { summarize } from '../stats.js';
+import { defined } from '../../test/defined.js';
 
 const values = inHostOptions({
   url: { type: 'string' },
@@ -27,8 +28,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 const oneBody = Buffer.from(values.form ?? '');
 
 function post(i: number): Promise<boolean> {
-  const body = forms ? Buffer.from(forms[i]!.form) : oneBody;
-  const good = (answer: Buffer) => (forms ? answer.toString('latin1').includes(forms[i]!.contains) : answer.equals(expected));
+  const body = forms ? Buffer.from(defined(forms[i]).form) : oneBody;
+  const good = (answer: Buffer) => (forms ? answer.toString('latin1').includes(defined(forms[i]).contains) : answer.equals(expected));
   return new Promise((resolve) => {
     const req = http.request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': body.length } }, (res) => {
       const chunks: Buffer[] = [];

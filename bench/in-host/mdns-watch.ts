@@ -6,6 +6,7 @@
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { inHostOptions } from '../../test/lab/guard.js';
+import { defined } from '../../test/defined.js';
 
 const values = inHostOptions({
   address: { type: 'string' },
@@ -30,7 +31,7 @@ socket.on('message', (message, remote) => {
   if (live) console.log(JSON.stringify({ event: 'answer', at, from: remote.address }));
 });
 socket.bind(5353, '0.0.0.0', () => {
-  socket.addMembership('224.0.0.251', values.address!);
+  socket.addMembership('224.0.0.251', defined(values.address));
   console.log(JSON.stringify({ event: 'listening' }));
 });
 // bounded: never outlives the bench even if nobody stops it

@@ -13,6 +13,7 @@ import { REPO_ROOT, type LabHost } from '../../test/lab/host.js';
 import { createLab } from '../../test/lab/lab.js';
 import type { BenchSection } from '../section.js';
 import { sleep, summarize, type Summary } from '../stats.js';
+import { defined } from '../../test/defined.js';
 
 export type DhcpServerId = 'provdisc' | DhcpServerKind | 'node-floor';
 const SERVERS: readonly DhcpServerId[] = ['provdisc', 'dhcpd', 'kea', 'dnsmasq', 'node-floor'];
@@ -147,14 +148,14 @@ export async function runDhcpBench(runs: number, log: (m: string) => void): Prom
     for (const order of [SERVERS, [...SERVERS].reverse()]) {
       for (const id of order) sampled[id] = [...(sampled[id] ?? []), ...(await measure(a, b, id, Math.ceil(runs / 2), log))];
     }
-    for (const id of SERVERS) servers[id] = summarise(sampled[id]!);
+    for (const id of SERVERS) servers[id] = summarise(defined(sampled[id]));
   } finally {
     await lab.close();
   }
   const others = SERVERS.filter((id) => id !== 'provdisc' && id !== 'node-floor' && servers[id]?.wire);
-  const fastest = others.sort((x, y) => servers[x]!.wire!.median - servers[y]!.wire!.median)[0];
+  const fastest = others.sort((x, y) => defined(defined(servers[x]).wire).median - defined(defined(servers[y]).wire).median)[0];
   const ours = servers.provdisc?.wire?.median;
-  const best = fastest ? servers[fastest]!.wire!.median : undefined;
+  const best = fastest ? defined(defined(servers[fastest]).wire).median : undefined;
   const verdict =
     ours === undefined || best === undefined
       ? 'not measured'
@@ -168,7 +169,7 @@ function cell(s: Summary | null): string {
 
 export function renderDhcpBench(r: DhcpBenchResults): string {
   const rows = SERVERS.filter((id) => r.servers[id]).map((id) => {
-    const t = r.servers[id]!;
+    const t = defined(r.servers[id]);
     return `| ${LABELS[id]} | ${cell(t.client)} | ${cell(t.wire)} | ${t.failures} |`;
   });
   return [
@@ -189,14 +190,14 @@ export const dhcpSection: BenchSection<DhcpBenchResults> = {
   headlines(r) {
     const wire = (id: DhcpServerId) => r.servers[id]?.wire?.median;
     const others = (['dhcpd', 'kea', 'dnsmasq'] as const).filter((id) => wire(id) !== undefined);
-    const fastest = others.sort((x, y) => wire(x)! - wire(y)!)[0];
+    const fastest = others.sort((x, y) => defined(wire(x)) - defined(wire(y)))[0];
     const ours = wire('provdisc');
     const best = fastest === undefined ? undefined : wire(fastest);
     return [
       {
         figure: 'DHCPINFORM → DHCPACK on the wire (median ms)',
         provdisc: ours === undefined ? '–' : ours.toFixed(3),
-        anchor: best === undefined ? '–' : `${LABELS[fastest!]} ${best.toFixed(3)} (fastest server)`,
+        anchor: best === undefined ? '–' : `${LABELS[defined(fastest)]} ${best.toFixed(3)} (fastest server)`,
         target: '≤ fastest server',
         met: ours === undefined || best === undefined ? undefined : ours <= best,
       },

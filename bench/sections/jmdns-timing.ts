@@ -7,6 +7,7 @@ import { jsonLines, runInHost } from '../in-host.js';
 import { ms, table } from '../report.js';
 import { avahiServiceFile, RESPONDER_LABELS, startAvahiResponder, startProvdisc, type ResponderId, type RunningResponder } from '../responders.js';
 import type { BenchContext, BenchSection } from '../section.js';
+import { defined } from '../../test/defined.js';
 
 const OFFSETS_MS = Array.from({ length: 16 }, (_, i) => i * 60);
 
@@ -66,11 +67,11 @@ export const jmdnsTimingSection: BenchSection<JmdnsTimingResult> = {
   details(r) {
     const ids = (['provdisc', 'avahi'] as const).filter((id) => r[id]);
     const outcome = (s: JmdnsStart | undefined) =>
-      !s ? '–' : s.found ? `found after ${ms(s.answeredAfterMs!)} ms` : `**missed** (${[s.srv ? 'SRV' : '', s.txt ? 'TXT' : '', s.address ? 'address' : ''].filter(Boolean).join(' + ') || 'nothing'} seen)`;
+      !s ? '–' : s.found ? `found after ${ms(defined(s.answeredAfterMs))} ms` : `**missed** (${[s.srv ? 'SRV' : '', s.txt ? 'TXT' : '', s.address ? 'address' : ''].filter(Boolean).join(' + ') || 'nothing'} seen)`;
     return [
       table(
         ['start offset (ms)', ...ids.map((id) => RESPONDER_LABELS[id])],
-        OFFSETS_MS.map((offset) => [String(offset), ...ids.map((id) => outcome(r[id]!.find((s) => s.offsetMs === offset)))]),
+        OFFSETS_MS.map((offset) => [String(offset), ...ids.map((id) => outcome(defined(r[id]).find((s) => s.offsetMs === offset)))]),
       ),
       '',
       'Each start: 1.5 s of quiet, one QM question for SRV+TXT from another socket (time zero = the multicast answer to it), then at zero + offset the client opens its own socket on port 5353, asks SRV+TXT by QM three times 225 ms apart and listens until 675 ms after its first question, as JmDNS does when Jitsi starts; found = SRV, TXT and an address of the SRV target within that window.',

@@ -13,6 +13,7 @@ import { writeSite } from '../../test/unit/server/site-fixture.js';
 import { hashPassword } from '../../src/server/users.js';
 import { jsonLines, runInHost } from '../in-host.js';
 import type { BenchSection } from '../section.js';
+import { defined } from '../../test/defined.js';
 
 const USERS = 500;
 const CONCURRENCY = [64, USERS];
@@ -79,7 +80,7 @@ async function siteFiles(users: readonly DirectoryUser[], port: number, kind: (t
 
 async function loginRound(host: LabHost, port: number, formsFile: string, concurrency: number): Promise<LoadRun> {
   const run = await runInHost(host, 'http-load.ts', ['--url', `http://127.0.0.1:${port}/prov`, '--forms', formsFile, '--concurrency', String(concurrency)], { timeoutMs: 300_000 });
-  return jsonLines<LoadRun>(run, 'http-load')[0]!;
+  return defined(jsonLines<LoadRun>(run, 'http-load')[0]);
 }
 
 export async function benchLogins(host: LabHost, log: (message: string) => void = () => {}): Promise<LoginsBenchResult> {
@@ -128,9 +129,9 @@ export const loginsSection: BenchSection<LoginsBenchResult> = {
   run: (ctx) => benchLogins(ctx.server, ctx.log),
   headlines: (r) =>
     r.runs
-      .filter((x) => x.concurrency === r.users && x.site !== SITES[0]!.name)
+      .filter((x) => x.concurrency === r.users && x.site !== defined(SITES[0]).name)
       .map((x) => {
-        const anchor = r.runs.find((a) => a.site === SITES[0]!.name && a.concurrency === x.concurrency)!;
+        const anchor = defined(r.runs.find((a) => a.site === defined(SITES[0]).name && a.concurrency === x.concurrency));
         return {
           figure: `${r.users} users logging in at once, ${x.site.replace(/ \(.*\)$/, '')}: slowest answer (ms)`,
           provdisc: `${x.latencyMs.max.toFixed(0)} (${x.errors} errors)`,

@@ -10,6 +10,7 @@ import { mb, ms, table } from '../report.js';
 import { assertAlive, startProvdisc } from '../responders.js';
 import type { BenchSection, Headline } from '../section.js';
 import { sleep } from '../stats.js';
+import { defined } from '../../test/defined.js';
 
 const FLOOD_QUERIES = 10_000;
 const FLOODS = 2;
@@ -44,7 +45,7 @@ async function flood(from: LabHost, target: LabHost, pid: number): Promise<Flood
     '--address', from.ipv4, '--target', target.ipv4, '--count', String(FLOOD_QUERIES), '--rate', '2000', '--max-ms', '30000',
   ], { timeoutMs: 60_000 });
   const [summary] = jsonLines<Omit<FloodRun, 'cpuMs'>>(run, 'flood');
-  return { ...summary!, cpuMs: cpuMsOf(pid) - cpuBefore };
+  return { ...defined(summary), cpuMs: cpuMsOf(pid) - cpuBefore };
 }
 
 const over = (s: MemoryStep): number => s.advertiser.vmRssKb - s.floor.vmRssKb;

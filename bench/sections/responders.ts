@@ -22,6 +22,7 @@ import type { BenchContext, BenchSection, Headline } from '../section.js';
 import { spawnInHost } from '../in-host.js';
 import { sleep } from '../stats.js';
 import type { SpawnedProcess } from '../../test/lab/process.js';
+import { defined } from '../../test/defined.js';
 
 /** Clients that need a fresh JVM or daemon per run: fewer runs keep the bench within minutes. */
 const SLOW_CLIENTS: ReadonlySet<ClientId> = new Set(['avahi-browse', 'jmdns', 'bonjour-find']);
@@ -56,7 +57,7 @@ async function startSeries(ctx: BenchContext, watch: SpawnedProcess, id: Respond
     } else kept = timing.responder;
   }
   r.start[id] = { readyMs: series(ready), firstAnswerMs: series(firstAnswer) };
-  return kept!;
+  return defined(kept);
 }
 
 async function measure(ctx: BenchContext, responder: RunningResponder, id: ResponderId, r: RespondersResult, clients = CLIENTS, diagnostics = true): Promise<void> {

@@ -16,6 +16,7 @@ import { hashPassword, verifyPassword } from '../../src/server/users.js';
 import { jsonLines, runInHost, spawnInHost } from '../in-host.js';
 import type { BenchSection } from '../section.js';
 import { summarize, type Summary } from '../stats.js';
+import { defined } from '../../test/defined.js';
 
 const CONCURRENCY = 64;
 const REQUESTS = Number(process.env.BENCH_SERVE_REQUESTS ?? 8000);
@@ -78,7 +79,7 @@ async function load(host: LabHost, url: string, expected: Buffer, requests: numb
     ['--url', url, '--form', new URLSearchParams(FORM).toString(), '--expect', expected.toString('base64'), '--concurrency', String(CONCURRENCY), '--requests', String(requests)],
     { timeoutMs: 300_000 },
   );
-  return jsonLines<LoadRun>(run, 'http-load')[0]!;
+  return defined(jsonLines<LoadRun>(run, 'http-load')[0]);
 }
 
 async function loginCost(): Promise<Summary> {
@@ -145,8 +146,8 @@ export function renderServe(r: ServeBenchResult): string {
     `provdisc serve: ${r.requestsPerRound} POSTs × ${r.rounds.length} rounds from ${r.concurrency} concurrent clients, ${r.answerBytes}-byte answer, loopback in a lab host`,
     '| server | req/s (median of rounds) | rounds | errors | latency median / p90 (ms, last round) |',
     '|---|---|---|---|---|',
-    `| bare node:http, same bytes (anchor) | ${f(r.bareRps)} | ${r.rounds.map((x) => f(x.bare.rps)).join(', ')} | ${r.rounds.reduce((n, x) => n + x.bare.errors, 0)} | ${r.rounds.at(-1)!.bare.latencyMs.median.toFixed(1)} / ${r.rounds.at(-1)!.bare.latencyMs.p90.toFixed(1)} |`,
-    `| provdisc serve | ${f(r.serveRps)} | ${r.rounds.map((x) => f(x.serve.rps)).join(', ')} | ${r.rounds.reduce((n, x) => n + x.serve.errors, 0)} | ${r.rounds.at(-1)!.serve.latencyMs.median.toFixed(1)} / ${r.rounds.at(-1)!.serve.latencyMs.p90.toFixed(1)} |`,
+    `| bare node:http, same bytes (anchor) | ${f(r.bareRps)} | ${r.rounds.map((x) => f(x.bare.rps)).join(', ')} | ${r.rounds.reduce((n, x) => n + x.bare.errors, 0)} | ${defined(r.rounds.at(-1)).bare.latencyMs.median.toFixed(1)} / ${defined(r.rounds.at(-1)).bare.latencyMs.p90.toFixed(1)} |`,
+    `| provdisc serve | ${f(r.serveRps)} | ${r.rounds.map((x) => f(x.serve.rps)).join(', ')} | ${r.rounds.reduce((n, x) => n + x.serve.errors, 0)} | ${defined(r.rounds.at(-1)).serve.latencyMs.median.toFixed(1)} / ${defined(r.rounds.at(-1)).serve.latencyMs.p90.toFixed(1)} |`,
     `throughput ratio ${r.ratio.toFixed(2)} (median of the rounds' ratios ${r.rounds.map((x) => (x.serve.rps / x.bare.rps).toFixed(2)).join(', ')}; target ≥ ${SERVE_TARGET_RATIO} with 0 errors): ${r.met ? 'met' : 'NOT met'}`,
     `one login (scrypt N=16384, r=8, p=1): median ${r.loginMs.median.toFixed(1)} ms, p90 ${r.loginMs.p90.toFixed(1)} ms (${r.loginMs.n} checks)`,
   ].join('\n');

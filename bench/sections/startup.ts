@@ -9,6 +9,7 @@ import { jsonLines, runInHost } from '../in-host.js';
 import { cell, median, ms, series, table, type Series } from '../report.js';
 import { startProvdisc } from '../responders.js';
 import type { BenchSection } from '../section.js';
+import { defined } from '../../test/defined.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/provdisc');
 const FLOOR = "node -e ''";
@@ -51,7 +52,7 @@ export const startupSection: BenchSection<StartupResult> = {
       const floorRuns = measured(FLOOR);
       for (const { label } of commands) {
         wallTime[label] = series(measured(label).map((w) => ({ elapsedMs: w.elapsedMs, ok: w.code === 0 })));
-        overFloor[label] = series(measured(label).map((w, round) => ({ elapsedMs: w.elapsedMs - floorRuns[round]!.elapsedMs, ok: w.code === 0 })));
+        overFloor[label] = series(measured(label).map((w, round) => ({ elapsedMs: w.elapsedMs - defined(floorRuns[round]).elapsedMs, ok: w.code === 0 })));
       }
       return { wallTime, overFloor };
     } finally {

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../lab/host.js';
 import { startAdvertiser } from '../lab/advertiser.js';
 import { useLab } from '../lab/vitest.js';
+import { defined } from '../defined.js';
 
 const TEMPLATE =
   'https://www.example.org/provisioning.php?username=${username}&password=${password}&osname=${osname}&build=${build}&ipaddr=${ipaddr}&hwaddr=${hwaddr}&uuid=${uuid}&arch=${arch}';
@@ -128,7 +129,7 @@ describe('IPv6 only', () => {
   it('advertises and discovers over ff02::fb with link-local addresses', async () => {
     const a = lab().host('a');
     const { adv, announced } = await startAdvertiser(lab().host('a'), [TEMPLATE]);
-    expect(announced.interfaces[0]!.addresses).toEqual([a.iface('eth0').ipv6LinkLocal]);
+    expect(defined(announced.interfaces[0]).addresses).toEqual([a.iface('eth0').ipv6LinkLocal]);
     const r = await lab().host('b').provdisc(['discover', '--json']);
     expect(r.code).toBe(0);
     const found = JSON.parse(r.stdout);

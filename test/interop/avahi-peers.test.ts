@@ -7,6 +7,7 @@ import { REPO_ROOT } from '../lab/host.js';
 import { jitsiDiscover, zeroconfResolve } from '../lab/peers.js';
 import { requirePeers } from '../lab/requirements.js';
 import { useLab } from '../lab/vitest.js';
+import { defined } from '../defined.js';
 
 /*
  * Real peers only: the seed's Avahi service file served by avahi-daemon in host a, looked up from
@@ -15,7 +16,7 @@ import { useLab } from '../lab/vitest.js';
  */
 const need = requirePeers(['avahi', 'jmdns', 'zeroconf', 'tshark', 'dig']);
 const SEED_XML = fs.readFileSync(path.join(REPO_ROOT, 'test/lab/fixtures/seed-provisioning.service'), 'utf8');
-const SEED_TXT = [...SEED_XML.matchAll(/<txt-record>(.*)<\/txt-record>/g)].map((m) => m[1]!);
+const SEED_TXT = [...SEED_XML.matchAll(/<txt-record>(.*)<\/txt-record>/g)].map((m) => defined(m[1]));
 const SEED_PARAMS = SEED_TXT.filter((t) => !t.startsWith('path='));
 const INSTANCE = 'Provisioning URL._https._tcp.local';
 const timings: Record<string, number[]> = {};
@@ -31,7 +32,7 @@ function canonicalAddress(address: string): string {
 
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return defined(sorted[Math.floor(sorted.length / 2)]);
 }
 
 describe(`Avahi serving the seed's service file, provisioning.local on another lab address${need.note}`, { skip: need.skip }, () => {
@@ -56,13 +57,13 @@ describe(`Avahi serving the seed's service file, provisioning.local on another l
   test('Jitsi (JmDNS) gets the URL with every parameter', async () => {
     const [found] = await jitsiDiscover(lab().host('b'));
     expect(found?.url).toBeTruthy();
-    record('JmDNS getServiceInfo (Jitsi) → Avahi', found!.elapsedMs);
-    const url = found!.url!;
+    record('JmDNS getServiceInfo (Jitsi) → Avahi', defined(found).elapsedMs);
+    const url = defined(defined(found).url);
     expect(url.startsWith('https://www.example.org/provisioning.php?')).toBe(true);
     const query = url.slice(url.indexOf('?') + 1);
     expect(query.split('&').filter((p) => p !== '').sort()).toEqual([...SEED_PARAMS].sort());
     // Jitsi's quirk: an `&` follows a parameter whenever any property comes after it, path included
-    const names = Object.keys(found!.properties!);
+    const names = Object.keys(defined(defined(found).properties));
     expect(url.endsWith('&')).toBe(names[names.length - 1] === 'path');
     expect(found).toMatchObject({
       type: '_https._tcp.local.',
@@ -82,7 +83,7 @@ describe(`Avahi serving the seed's service file, provisioning.local on another l
       addresses: [provisioningAddress],
       txt: SEED_TXT,
     });
-    record('python-zeroconf ServiceInfo.request → Avahi', found!.elapsedMs);
+    record('python-zeroconf ServiceInfo.request → Avahi', defined(found).elapsedMs);
   });
 
   test('avahi-browse -r in another host shows it resolved', async () => {
@@ -99,8 +100,8 @@ describe(`Avahi serving the seed's service file, provisioning.local on another l
         port: 443,
       });
       // avahi-browse prints TXT strings last to first
-      expect([...resolved[0]!.txt!].reverse()).toEqual(SEED_TXT);
-      record('avahi-browse -r, first resolved line → Avahi', result.firstResolvedMs!);
+      expect([...defined(defined(resolved[0]).txt)].reverse()).toEqual(SEED_TXT);
+      record('avahi-browse -r, first resolved line → Avahi', defined(result.firstResolvedMs));
       record('avahi-browse -r -t, whole run → Avahi', result.elapsedMs);
     } finally {
       await avahiB.stop();
@@ -113,10 +114,10 @@ describe(`Avahi serving the seed's service file, provisioning.local on another l
     expect(answer.flags).toEqual(expect.arrayContaining(['qr', 'aa']));
     const txt = answer.answers.filter((r) => r.type === 'TXT');
     expect(txt).toHaveLength(1);
-    expect(txt[0]!.name).toBe(`${INSTANCE}.`);
-    expect(txt[0]!.txt).toEqual(SEED_TXT);
-    expect(txt[0]!.ttl).toBeGreaterThan(0);
-    expect(txt[0]!.ttl).toBeLessThanOrEqual(10);
+    expect(defined(txt[0]).name).toBe(`${INSTANCE}.`);
+    expect(defined(txt[0]).txt).toEqual(SEED_TXT);
+    expect(defined(txt[0]).ttl).toBeGreaterThan(0);
+    expect(defined(txt[0]).ttl).toBeLessThanOrEqual(10);
   });
 
   test('the capture shows Avahi\'s answer: SRV and TXT with cache-flush, the address as additional', async () => {
@@ -129,11 +130,11 @@ describe(`Avahi serving the seed's service file, provisioning.local on another l
     const response = packets.find((p) => p.qr && p.src.addr === lab().host('a').ipv4 && p.answers.some((r) => r.type === TYPE.SRV));
     expect(response, JSON.stringify(packets)).toBeDefined();
     expect(response).toMatchObject({ id: 0, aa: true, dst: { addr: '224.0.0.251', port: 5353 } });
-    const srv = response!.answers.find((r) => r.type === TYPE.SRV)!;
+    const srv = defined(defined(response).answers.find((r) => r.type === TYPE.SRV));
     expect(srv).toMatchObject({ name: INSTANCE, cacheFlush: true, data: { port: 443, target: 'provisioning.local' } });
-    const txt = [...response!.answers, ...response!.additionals].find((r) => r.type === TYPE.TXT);
+    const txt = [...defined(response).answers, ...defined(response).additionals].find((r) => r.type === TYPE.TXT);
     expect(txt).toMatchObject({ name: INSTANCE, cacheFlush: true, data: SEED_TXT });
-    const address = [...response!.answers, ...response!.additionals].find((r) => r.type === TYPE.A);
+    const address = [...defined(response).answers, ...defined(response).additionals].find((r) => r.type === TYPE.A);
     expect(address).toMatchObject({ name: 'provisioning.local', data: provisioningAddress, cacheFlush: true });
   });
 
@@ -172,10 +173,10 @@ describe(`Avahi without <host-name>: the SRV target is the Avahi host itself${ne
     const [jitsi] = await jitsiDiscover(lab().host('b'));
     expect(jitsi).toMatchObject({ server: `${a.name}.local.`, port: 443, txt: SEED_TXT });
     // Avahi also publishes its link-local AAAA over IPv4, and JmDNS may settle for that one alone
-    const own = [a.ipv4, a.interfaces[0]!.ipv6LinkLocal].map(canonicalAddress);
-    expect(jitsi!.addresses!.length).toBeGreaterThan(0);
-    for (const address of jitsi!.addresses!) expect(own).toContain(canonicalAddress(address));
-    expect(jitsi!.url).toMatch(/^https:\/\/www\.example\.org\/provisioning\.php\?/);
+    const own = [a.ipv4, defined(a.interfaces[0]).ipv6LinkLocal].map(canonicalAddress);
+    expect(defined(defined(jitsi).addresses).length).toBeGreaterThan(0);
+    for (const address of defined(defined(jitsi).addresses)) expect(own).toContain(canonicalAddress(address));
+    expect(defined(jitsi).url).toMatch(/^https:\/\/www\.example\.org\/provisioning\.php\?/);
     const [zeroconf] = await zeroconfResolve(lab().host('b'));
     expect(zeroconf).toMatchObject({ found: true, server: `${a.name}.local.`, port: 443, addresses: [a.ipv4], txt: SEED_TXT });
   });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAvahi, type AvahiPeer } from '../lab/avahi.js';
 import { createLab, type Lab } from '../lab/lab.js';
+import { defined } from '../defined.js';
 
 const TEMPLATE = 'https://prov.example/provisioning.php?username=${username}&osname=${osname}&uuid=${uuid}';
 
@@ -37,9 +38,9 @@ describe('provdisc beside a real avahi-daemon on the same host', () => {
       const browsed = await peer.browse('_https._tcp', { resolve: true, timeoutMs: 10_000 });
       const resolved = browsed.services.find((s) => s.event === '=' && s.name === 'Provisioning URL' && s.protocol === 'IPv4');
       expect(resolved, browsed.raw).toBeDefined();
-      expect(resolved!.host).toBe(`${a.name}.local`);
-      expect(resolved!.address).toBe(a.ipv4);
-      expect([...resolved!.txt!].reverse()).toEqual(announced.txt); // avahi-browse prints reverse wire order
+      expect(defined(resolved).host).toBe(`${a.name}.local`);
+      expect(defined(resolved).address).toBe(a.ipv4);
+      expect([...defined(defined(resolved).txt)].reverse()).toEqual(announced.txt); // avahi-browse prints reverse wire order
     }
     expect(avahiA.daemon.lines.stderr.join('\n')).not.toMatch(/collision/i);
 

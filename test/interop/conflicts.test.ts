@@ -15,6 +15,7 @@ import { requirePeers } from '../lab/requirements.js';
 import { StartGate } from '../lab/start-gate.js';
 import { useLab } from '../lab/vitest.js';
 import { announcements, INSTANCE, instanceNamesSent, isMulticast, queriesFrom, responsesFrom, sleep, templateTxt } from './fixtures/wire.js';
+import { defined } from '../defined.js';
 
 const need = requirePeers(['tshark', 'zeroconf', 'avahi']);
 // same length, so the TXT records (compared first, RFC 6762 §8.2) differ only at prov-a / prov-b
@@ -113,9 +114,9 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
 
     // the order on the wire: A probed first, B probed before anyone announced
     const probes = (h: LabHost) => queriesFrom(packets, h.ipv4).filter((p) => p.authorities.some((r) => r.name === INSTANCE));
-    const firstAnnouncement = announcements(packets, b.ipv4)[0]!;
-    expect(probes(a)[0]!.time).toBeLessThan(probes(b)[0]!.time);
-    expect(probes(b)[0]!.time).toBeLessThan(firstAnnouncement.time);
+    const firstAnnouncement = defined(announcements(packets, b.ipv4)[0]);
+    expect(defined(probes(a)[0]).time).toBeLessThan(defined(probes(b)[0]).time);
+    expect(defined(probes(b)[0]).time).toBeLessThan(firstAnnouncement.time);
     expect(announcements(packets, a.ipv4)).toEqual([]);
     expect([...instanceNamesSent(packets, a.ipv4)]).toEqual([INSTANCE]);
   });
@@ -150,8 +151,8 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
       const events = adv.lines.stdout.map((l) => JSON.parse(l) as { event: string; from?: string; message?: string });
       const conflict = events.find((e) => e.event === 'conflict');
       expect(conflict).toMatchObject({ from: b.ipv4 });
-      expect(conflict!.message).toContain(`already advertised by ${b.ipv4}`);
-      expect(conflict!.message).toContain(ROGUE);
+      expect(defined(conflict).message).toContain(`already advertised by ${b.ipv4}`);
+      expect(defined(conflict).message).toContain(ROGUE);
     } finally {
       await adv.stop();
       await rogue.stop();
@@ -221,9 +222,9 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
       expect(adv.running, adv.tail()).toBe(true);
       // on the wire: the forged answer, then provdisc's own SRV and TXT with the cache-flush bit,
       // multicast at once (no multicast of them in the last second to hold it back)
-      const forgery = responsesFrom(packets, b.ipv4).find((p) => p.answers.some((r) => r.name === INSTANCE && r.cacheFlush))!;
+      const forgery = defined(responsesFrom(packets, b.ipv4).find((p) => p.answers.some((r) => r.name === INSTANCE && r.cacheFlush)));
       expect(forgery).toBeDefined();
-      const reassertion = responsesFrom(packets, a.ipv4).find((p) => isMulticast(p) && p.time >= forgery.time)!;
+      const reassertion = defined(responsesFrom(packets, a.ipv4).find((p) => isMulticast(p) && p.time >= forgery.time));
       expect(reassertion, JSON.stringify(packets)).toBeDefined();
       expect((reassertion.time - forgery.time) * 1000).toBeLessThan(100);
       const txt = reassertion.answers.find((r) => r.name === INSTANCE && r.type === TYPE.TXT);

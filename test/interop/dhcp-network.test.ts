@@ -11,6 +11,7 @@ import { SYSTEM_PYTHON } from '../lab/peers.js';
 import type { SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { useLab } from '../lab/vitest.js';
+import { defined } from '../defined.js';
 
 const TEMPLATE = 'https://prov.example.org/p.php?u=${username}&os=${osname}';
 const OTHER = 'https://rogue.example.org/p.php?u=${username}';
@@ -80,10 +81,10 @@ describe(`DHCP through a router running ISC dhcrelay -p 6767${need.note}`, { ski
   let relay: SpawnedProcess;
   beforeAll(async () => {
     const [a, b, c] = ['a', 'b', 'c'].map((k) => lab().host(k));
-    await a!.run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
-    await b!.run('ip', ['route', 'add', '203.0.113.0/24', 'via', a!.iface('eth0').ipv4]);
-    await c!.run('ip', ['route', 'add', 'default', 'via', a!.iface('eth1').ipv4]);
-    relay = await startDhcrelay(a!, b!.ipv4, 'eth1', 'eth0');
+    await defined(a).run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+    await defined(b).run('ip', ['route', 'add', '203.0.113.0/24', 'via', defined(a).iface('eth0').ipv4]);
+    await defined(c).run('ip', ['route', 'add', 'default', 'via', defined(a).iface('eth1').ipv4]);
+    relay = await startDhcrelay(defined(a), defined(b).ipv4, 'eth1', 'eth0');
   });
 
   const servers = {
@@ -126,14 +127,14 @@ describe(`DHCP responder under a flood with malformed packets${need.note}`, { sk
 
   test('another host is still answered, malformed packets are counted, the responder keeps running', async () => {
     const [a, b, c] = ['a', 'b', 'c'].map((k) => lab().host(k));
-    const ad = a!.spawnProvdisc(['advertise', TEMPLATE, '--via', 'dhcp', '--json']);
+    const ad = defined(a).spawnProvdisc(['advertise', TEMPLATE, '--via', 'dhcp', '--json']);
     await ad.waitForLine(/"event":"announced"/, 15_000);
-    const flood = b!.spawn(SYSTEM_PYTHON, [path.join(REPO_ROOT, 'test/peers/dhcp_flood.py'), '--address', b!.ipv4, '--seconds', '6']);
+    const flood = defined(b).spawn(SYSTEM_PYTHON, [path.join(REPO_ROOT, 'test/peers/dhcp_flood.py'), '--address', defined(b).ipv4, '--seconds', '6']);
     await new Promise((r) => setTimeout(r, 1000));
     const answered: number[] = [];
     for (let i = 0; i < 3; i++) {
       // Jitsi's own window: the first INFORM may be lost in a full socket queue, a resend gets through
-      const r = await c!.provdisc(['discover', '--via', 'dhcp', '--json', '--timeout', '10000']);
+      const r = await defined(c).provdisc(['discover', '--via', 'dhcp', '--json', '--timeout', '10000']);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ uri: TEMPLATE });
       answered.push((JSON.parse(r.stdout) as { elapsedMs: number }).elapsedMs);
@@ -146,7 +147,7 @@ describe(`DHCP responder under a flood with malformed packets${need.note}`, { sk
     expect(closed.packets.malformed).toBeGreaterThan(100);
     expect(closed.packets.limited).toBeGreaterThan(1000);
     // the flooder's client is answered at the per-client rate only (20 at once, then 10 a second)
-    const flooderAnswers = events(ad).filter((e) => e.event === 'dhcp-inform' && e.address === b!.ipv4).length;
+    const flooderAnswers = events(ad).filter((e) => e.event === 'dhcp-inform' && e.address === defined(b).ipv4).length;
     expect(flooderAnswers).toBeLessThanOrEqual(20 + 10 * 8);
     console.log(`flood: ${JSON.stringify(sent)} sent, responder ${JSON.stringify(closed.packets)}, other host answered in ${answered.join(', ')} ms`);
   });

@@ -12,6 +12,7 @@ import type { SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { useLab } from '../lab/vitest.js';
 import { INSTANCE, sendQuery, sleep } from './fixtures/wire.js';
+import { defined } from '../defined.js';
 
 const need = requirePeers(['zeroconf', 'jmdns', 'dig']);
 const TEMPLATE = 'https://prov.example/provisioning.php?username=${username}&osname=${osname}';
@@ -69,7 +70,7 @@ describe(`JmDNS-timed clients and who asked${need.note}`, { skip: need.skip }, (
       // the hard cases were met: too early for any multicast allowed by the one-second rule
       for (const r of rounds.filter((x) => x.offset < MULTICAST_TOO_LATE_BEFORE_MS)) {
         expect(r.via, JSON.stringify(r)).toContain('unicast');
-        expect(r.firstAnswerMs!, JSON.stringify(r)).toBeLessThan(675);
+        expect(defined(r.firstAnswerMs), JSON.stringify(r)).toBeLessThan(675);
       }
       expect(adv.running).toBe(true);
     } finally {
@@ -83,7 +84,7 @@ describe(`JmDNS-timed clients and who asked${need.note}`, { skip: need.skip }, (
       // a question from another client makes provdisc multicast the records just before Jitsi starts
       await sendQuery(b, { questions: [{ name: INSTANCE, type: 'SRV' }, { name: INSTANCE, type: 'TXT' }], lingerMs: 0 });
       const [lookup] = await jitsiDiscover(b);
-      expect(lookup!.url, JSON.stringify(lookup)).toContain('https://prov.example/provisioning.php?');
+      expect(defined(lookup).url, JSON.stringify(lookup)).toContain('https://prov.example/provisioning.php?');
     } finally {
       await adv.stop();
     }
@@ -106,12 +107,12 @@ describe(`JmDNS-timed clients and who asked${need.note}`, { skip: need.skip }, (
         [b.ipv4, 'eth0', ['unicast', 'postponed']],
         [b.ipv4, 'eth0', ['legacy']],
       ]);
-      expect(events[0]!.port).toBe(5353);
-      expect(events[0]!.questions).toEqual([
+      expect(defined(events[0]).port).toBe(5353);
+      expect(defined(events[0]).questions).toEqual([
         { name: INSTANCE, type: 'SRV', qu: false },
         { name: INSTANCE, type: 'TXT', qu: false },
       ]);
-      expect(events[2]!.port).not.toBe(5353);
+      expect(defined(events[2]).port).not.toBe(5353);
     } finally {
       await adv.stop();
     }

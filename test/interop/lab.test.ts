@@ -12,6 +12,7 @@ import { zeroconfRegister, zeroconfResolve } from '../lab/peers.js';
 import { runBounded, spawnProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { useLab } from '../lab/vitest.js';
+import { defined } from '../defined.js';
 
 const need = requirePeers(['zeroconf']);
 const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
@@ -62,22 +63,22 @@ describe(`lab: two hosts, no default route${need.note}`, { skip: need.skip }, ()
   test('each host has its own namespace, address, IPv6 link-local address and hostname', async () => {
     const [a, b] = lab().hosts;
     const namespaces = await listNamespaces();
-    for (const host of [a!, b!]) {
+    for (const host of [defined(a), defined(b)]) {
       expect(namespaces).toContain(host.ns);
       expect(host.ns).toMatch(/^pd-[0-9a-f]{6}-[ab]$/);
       const [eth0] = host.interfaces;
       expect(eth0?.ipv6LinkLocal).toMatch(LINK_LOCAL);
       const shown = await host.run('ip', ['-br', 'addr', 'show', 'dev', 'eth0']);
-      expect(shown.stdout).toContain(`${eth0!.ipv4}/24`);
-      expect(shown.stdout).toContain(eth0!.ipv6LinkLocal);
+      expect(shown.stdout).toContain(`${defined(eth0).ipv4}/24`);
+      expect(shown.stdout).toContain(defined(eth0).ipv6LinkLocal);
       expect(shown.stdout).not.toContain('tentative');
       const named = await host.run(process.execPath, ['-e', 'console.log(require("os").hostname())']);
       expect(named.stdout.trim()).toBe(host.name);
-      expect(fs.readFileSync(`/etc/netns/${host.ns}/hosts`, 'utf8')).toContain(`${eth0!.ipv4}\t${host.name}`);
+      expect(fs.readFileSync(`/etc/netns/${host.ns}/hosts`, 'utf8')).toContain(`${defined(eth0).ipv4}\t${host.name}`);
     }
-    expect(a!.ipv4).toBe('198.51.100.1');
-    expect(b!.ipv4).toBe('198.51.100.2');
-    expect(os.hostname()).not.toBe(a!.name);
+    expect(defined(a).ipv4).toBe('198.51.100.1');
+    expect(defined(b).ipv4).toBe('198.51.100.2');
+    expect(os.hostname()).not.toBe(defined(a).name);
   });
 
   test('hosts reach each other over IPv4 and over IPv6 link-local at once', async () => {
@@ -86,7 +87,7 @@ describe(`lab: two hosts, no default route${need.note}`, { skip: need.skip }, ()
     const b = lab().host('b');
     const v4 = await b.run('curl', ['-sS', '--max-time', '3', `http://${a.ipv4}:8080/`]);
     expect(v4.stdout).toBe(a.name);
-    const v6 = await b.run('curl', ['-sS', '-g', '--max-time', '3', `http://[${a.interfaces[0]!.ipv6LinkLocal}%eth0]:8080/`]);
+    const v6 = await b.run('curl', ['-sS', '-g', '--max-time', '3', `http://[${defined(a.interfaces[0]).ipv6LinkLocal}%eth0]:8080/`]);
     expect(v6.stdout).toBe(a.name);
     await server.stop();
   });

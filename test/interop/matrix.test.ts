@@ -14,6 +14,7 @@ import type { SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { useLab } from '../lab/vitest.js';
 import { has, INSTANCE, queriesFrom, responsesFrom, sleep, templateTxt } from './fixtures/wire.js';
+import { defined } from '../defined.js';
 
 const need = requirePeers(['avahi', 'jmdns', 'zeroconf', 'tshark', 'dig']);
 /** Every parameter of the provisioning guide's example, in the guide's order. */
@@ -26,11 +27,11 @@ const PROVISIONING_HOST = 'provisioning.local';
 /** Jitsi builds `path?` + every other TXT property, in JmDNS's hash order, `&`-joined (maybe one extra `&`). */
 function expectJitsiUrl(found: JitsiLookup | undefined): void {
   expect(found?.url, JSON.stringify(found)).toBeTruthy();
-  const url = found!.url!;
-  const base = TXT[0]!.slice('path='.length);
+  const url = defined(defined(found).url);
+  const base = defined(TXT[0]).slice('path='.length);
   expect(url.startsWith(`${base}?`), url).toBe(true);
   expect(url.slice(base.length + 1).split('&').filter(Boolean).sort()).toEqual([...PARAMS].sort());
-  expect(found!.txt).toEqual(TXT);
+  expect(defined(found).txt).toEqual(TXT);
 }
 
 /** avahi-browse -r from a fresh daemon in `client`: the IPv4 resolution of our instance. */
@@ -41,7 +42,7 @@ async function avahiResolve(client: LabHost) {
     const resolved = result.services.filter((s) => s.event === '=' && s.protocol === 'IPv4' && s.name === 'Provisioning URL');
     expect(resolved, result.raw).toHaveLength(1);
     // avahi-browse prints TXT strings last to first
-    return { ...resolved[0]!, txt: [...resolved[0]!.txt!].reverse() };
+    return { ...defined(resolved[0]), txt: [...defined(defined(resolved[0]).txt)].reverse() };
   } finally {
     await avahi.stop();
   }
@@ -77,7 +78,7 @@ describe(`interop matrix: publishers in a, clients in b${need.note}`, { skip: ne
       const [found] = await jitsiDiscover(b());
       expectJitsiUrl(found);
       expect(found).toMatchObject({ server: `${a().name}.local.`, port: 443 });
-      expect(found!.addresses).toContain(a().ipv4);
+      expect(defined(found).addresses).toContain(a().ipv4);
     });
 
     test('python-zeroconf: resolved in one round trip (one query, one response holding SRV, TXT and A)', async () => {
@@ -91,11 +92,11 @@ describe(`interop matrix: publishers in a, clients in b${need.note}`, { skip: ne
       expect(asked, JSON.stringify(packets)).toHaveLength(1);
       const answered = responsesFrom(packets, a().ipv4);
       expect(answered, JSON.stringify(packets)).toHaveLength(1);
-      const all = [...answered[0]!.answers, ...answered[0]!.additionals];
+      const all = [...defined(answered[0]).answers, ...defined(answered[0]).additionals];
       expect(has(all, TYPE.SRV)?.data).toMatchObject({ port: 443, target: `${a().name}.local` });
       expect(has(all, TYPE.TXT)?.data).toEqual(TXT);
       expect(has(all, TYPE.A, `${a().name}.local`)?.data).toBe(a().ipv4);
-      expect(answered[0]!.time).toBeGreaterThanOrEqual(asked[0]!.time);
+      expect(defined(answered[0]).time).toBeGreaterThanOrEqual(defined(asked[0]).time);
     });
 
     test('avahi-browse -r: resolved', async () => {
@@ -112,8 +113,8 @@ describe(`interop matrix: publishers in a, clients in b${need.note}`, { skip: ne
       expect(answer.status).toBe('NOERROR');
       const txt = answer.answers.filter((r) => r.type === 'TXT');
       expect(txt).toHaveLength(1);
-      expect(txt[0]!.txt).toEqual(TXT);
-      expect(txt[0]!.ttl).toBeLessThanOrEqual(10);
+      expect(defined(txt[0]).txt).toEqual(TXT);
+      expect(defined(txt[0]).ttl).toBeLessThanOrEqual(10);
     });
   });
 

@@ -28,6 +28,7 @@ import {
   sleep,
   type QuerySpec,
 } from './fixtures/wire.js';
+import { defined } from '../defined.js';
 
 const need = requirePeers(['tshark', 'dig']);
 const TEMPLATE = 'https://prov.example/provisioning.php?username=${username}&osname=${osname}&uuid=${uuid}';
@@ -49,7 +50,7 @@ async function watch(host: LabHost, action: () => Promise<void>, iface = 'eth0')
   return capture.stop();
 }
 
-const gapsMs = (packets: CapturedPacket[]) => packets.slice(1).map((p, i) => (p.time - packets[i]!.time) * 1000);
+const gapsMs = (packets: CapturedPacket[]) => packets.slice(1).map((p, i) => (p.time - defined(packets[i]).time) * 1000);
 
 /** The first response from `addr` after `after` (epoch seconds) that `matches`. */
 function firstResponseAfter(packets: CapturedPacket[], addr: string, after: number, matches: (p: CapturedPacket) => boolean) {
@@ -64,12 +65,12 @@ function goodbyes(packets: CapturedPacket[], addr: string): CapturedPacket[] {
 function expectServiceGoodbye(packets: CapturedPacket[], addr: string): void {
   const bye = goodbyes(packets, addr).filter((p) => p.dst.addr === '224.0.0.251');
   expect(bye.length, JSON.stringify(responsesFrom(packets, addr))).toBeGreaterThan(0);
-  const sent = records(bye[0]!);
+  const sent = records(defined(bye[0]));
   expect(has(sent, TYPE.PTR, SERVICE_TYPE)).toMatchObject({ ttl: 0, data: INSTANCE });
   expect(has(sent, TYPE.SRV)).toMatchObject({ ttl: 0 });
   expect(has(sent, TYPE.TXT)).toMatchObject({ ttl: 0 });
   // nothing live is sent after the goodbye
-  const after = responsesFrom(packets, addr).filter((p) => p.time > bye[0]!.time && records(p).some((r) => r.ttl > 0));
+  const after = responsesFrom(packets, addr).filter((p) => p.time > defined(bye[0]).time && records(p).some((r) => r.ttl > 0));
   expect(after).toEqual([]);
 }
 
@@ -116,8 +117,8 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
       expect(p.answers).toEqual([]);
     }
     // §8.3: the name is claimed only once the third probe went unanswered for 250 ms
-    const first = announcements(startup, a.ipv4)[0]!;
-    expect((first.time - probes[2]!.time) * 1000).toBeGreaterThanOrEqual(240);
+    const first = defined(announcements(startup, a.ipv4)[0]);
+    expect((first.time - defined(probes[2]).time) * 1000).toBeGreaterThanOrEqual(240);
     // nothing is answered or announced while probing
     expect(responsesFrom(startup, a.ipv4).filter((p) => p.time < first.time)).toEqual([]);
   });
@@ -156,26 +157,26 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
       expect(has(p.answers, TYPE.AAAA, announced.host)).toMatchObject({ data: v6, cacheFlush: true });
     }
     const packets = await watch(b, () => query({ bind: b.iface('eth0').ipv6LinkLocal, to: 'ff02::fb', questions: srvTxt }));
-    const asked = queriesFrom(packets, b.iface('eth0').ipv6LinkLocal)[0]!;
+    const asked = defined(queriesFrom(packets, b.iface('eth0').ipv6LinkLocal)[0]);
     const answer = firstResponseAfter(packets, v6, asked.time, (p) => !!has(p.answers, TYPE.SRV));
     expect(answer, JSON.stringify(packets)).toBeDefined();
-    expect(answer!.dst.addr).toBe('ff02::fb');
-    expect(has(records(answer!), TYPE.AAAA, announced.host)?.data).toBe(v6);
+    expect(defined(answer).dst.addr).toBe('ff02::fb');
+    expect(has(records(defined(answer)), TYPE.AAAA, announced.host)?.data).toBe(v6);
     await sleep(1_000); // let the records' one-second multicast hold-off pass for the next test
   });
 
   test('an SRV+TXT question gets SRV, TXT and the host\'s addresses in one packet, at once', async () => {
     const packets = await watch(b, () => query({ questions: srvTxt }));
-    const asked = queriesFrom(packets, b.ipv4)[0]!;
+    const asked = defined(queriesFrom(packets, b.ipv4)[0]);
     const replies = responsesFrom(packets, a.ipv4);
     expect(replies, JSON.stringify(packets)).toHaveLength(1);
     const [reply] = replies;
     expect(reply).toMatchObject({ id: 0, qr: true, aa: true, dst: { addr: '224.0.0.251' } });
-    expect(reply!.answers.map((r) => r.type).sort()).toEqual([TYPE.TXT, TYPE.SRV]);
-    expect(has(reply!.additionals, TYPE.A, announced.host)?.data).toBe(a.ipv4);
-    expect(has(reply!.additionals, TYPE.AAAA, announced.host)?.data).toBe(a.iface('eth0').ipv6LinkLocal);
+    expect(defined(reply).answers.map((r) => r.type).sort()).toEqual([TYPE.TXT, TYPE.SRV]);
+    expect(has(defined(reply).additionals, TYPE.A, announced.host)?.data).toBe(a.ipv4);
+    expect(has(defined(reply).additionals, TYPE.AAAA, announced.host)?.data).toBe(a.iface('eth0').ipv6LinkLocal);
     // unique records are not delayed (§6)
-    expect((reply!.time - asked.time) * 1000).toBeLessThan(100);
+    expect((defined(reply).time - asked.time) * 1000).toBeLessThan(100);
     await sleep(1_000);
   });
 
@@ -186,11 +187,11 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     for (const q of asked) {
       const reply = firstResponseAfter(packets, a.ipv4, q.time, (p) => !!has(p.answers, TYPE.PTR, SERVICE_TYPE));
       expect(reply, JSON.stringify(packets)).toBeDefined();
-      const delayMs = (reply!.time - q.time) * 1000;
+      const delayMs = (defined(reply).time - q.time) * 1000;
       expect(delayMs).toBeGreaterThanOrEqual(20);
       expect(delayMs).toBeLessThan(170); // 120 ms + the time to get through two namespaces on a busy machine
-      expect(has(reply!.answers, TYPE.PTR, SERVICE_TYPE)?.data).toBe(INSTANCE);
-      const extra = reply!.additionals.map((r) => r.type).sort((x, y) => x - y);
+      expect(has(defined(reply).answers, TYPE.PTR, SERVICE_TYPE)?.data).toBe(INSTANCE);
+      const extra = defined(reply).additionals.map((r) => r.type).sort((x, y) => x - y);
       expect(extra).toEqual([TYPE.A, TYPE.TXT, TYPE.AAAA, TYPE.SRV]);
     }
     await sleep(1_000);
@@ -207,8 +208,8 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     expect(fresh?.answers).toHaveLength(1);
     expect(stale?.answers).toHaveLength(1);
     const replies = responsesFrom(packets, a.ipv4);
-    expect(replies.filter((p) => p.time < stale!.time)).toEqual([]);
-    expect(replies.filter((p) => p.time >= stale!.time && has(p.answers, TYPE.PTR, SERVICE_TYPE))).toHaveLength(1);
+    expect(replies.filter((p) => p.time < defined(stale).time)).toEqual([]);
+    expect(replies.filter((p) => p.time >= defined(stale).time && has(p.answers, TYPE.PTR, SERVICE_TYPE))).toHaveLength(1);
     await sleep(1_000);
   });
 
@@ -227,7 +228,7 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     for (const q of asked) {
       const answer = replies.find((p) => p.time >= q.time);
       expect(answer, `the question at ${q.time}`).toBeDefined();
-      expect((answer!.time - q.time) * 1000).toBeLessThan(1_250);
+      expect((defined(answer).time - q.time) * 1000).toBeLessThan(1_250);
     }
     // and the asker hears it at once too: a unicast to its port 5353 for each question the
     // one-second rule kept from being answered by multicast (docs/wire.md)
@@ -236,7 +237,7 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     for (const q of asked.filter((x) => !replies.some((p) => p.time >= x.time && (p.time - x.time) * 1000 < 50))) {
       const answer = unicast.find((p) => p.time >= q.time);
       expect(answer, `a unicast answer to the question at ${q.time}`).toBeDefined();
-      expect((answer!.time - q.time) * 1000).toBeLessThan(50);
+      expect((defined(answer).time - q.time) * 1000).toBeLessThan(50);
     }
   });
 
@@ -249,12 +250,12 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     });
     const [qm, qu] = queriesFrom(packets, b.ipv4);
     expect(qu?.questions.every((q) => q.qu)).toBe(true);
-    expect(firstResponseAfter(packets, a.ipv4, qm!.time, isMulticast)).toBeDefined();
-    const unicast = responsesFrom(packets, a.ipv4).filter((p) => p.time >= qu!.time);
+    expect(firstResponseAfter(packets, a.ipv4, defined(qm).time, isMulticast)).toBeDefined();
+    const unicast = responsesFrom(packets, a.ipv4).filter((p) => p.time >= defined(qu).time);
     expect(unicast, JSON.stringify(packets)).toHaveLength(1);
     expect(unicast[0]).toMatchObject({ dst: { addr: b.ipv4, port: 5353 }, aa: true });
-    expect(unicast[0]!.answers.map((r) => r.type).sort()).toEqual([TYPE.TXT, TYPE.SRV]);
-    expect(has(unicast[0]!.additionals, TYPE.A, announced.host)?.data).toBe(a.ipv4);
+    expect(defined(unicast[0]).answers.map((r) => r.type).sort()).toEqual([TYPE.TXT, TYPE.SRV]);
+    expect(has(defined(unicast[0]).additionals, TYPE.A, announced.host)?.data).toBe(a.ipv4);
   });
 
   test('legacy unicast (dig -p 5353): a unicast reply to dig\'s port, its ID and question, TTL ≤ 10, no cache-flush bit', async () => {
@@ -262,18 +263,18 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     const packets = await watch(b, async () => {
       answer = await b.dig(INSTANCE, 'SRV', a.ipv4);
     });
-    expect(answer!.status).toBe('NOERROR');
-    const asked = queriesFrom(packets, b.ipv4).find((p) => p.dst.addr === a.ipv4)!;
+    expect(defined(answer).status).toBe('NOERROR');
+    const asked = defined(queriesFrom(packets, b.ipv4).find((p) => p.dst.addr === a.ipv4));
     expect(asked.src.port).not.toBe(5353);
     const reply = responsesFrom(packets, a.ipv4).find((p) => p.dst.port === asked.src.port);
     expect(reply, JSON.stringify(packets)).toBeDefined();
     expect(reply).toMatchObject({ id: asked.id, qr: true, aa: true, dst: { addr: b.ipv4, port: asked.src.port } });
-    expect(answer!.id).toBe(asked.id);
-    expect(reply!.questions).toEqual([{ name: INSTANCE, type: TYPE.SRV, qu: false }]);
-    expect(has(reply!.answers, TYPE.SRV)?.data).toMatchObject({ port: announced.port, target: announced.host });
-    expect(has(reply!.additionals, TYPE.TXT)?.data).toEqual(announced.txt);
-    expect(has(reply!.additionals, TYPE.A, announced.host)?.data).toBe(a.ipv4);
-    for (const r of records(reply!)) {
+    expect(defined(answer).id).toBe(asked.id);
+    expect(defined(reply).questions).toEqual([{ name: INSTANCE, type: TYPE.SRV, qu: false }]);
+    expect(has(defined(reply).answers, TYPE.SRV)?.data).toMatchObject({ port: announced.port, target: announced.host });
+    expect(has(defined(reply).additionals, TYPE.TXT)?.data).toEqual(announced.txt);
+    expect(has(defined(reply).additionals, TYPE.A, announced.host)?.data).toBe(a.ipv4);
+    for (const r of records(defined(reply))) {
       expect(r.ttl).toBeGreaterThan(0);
       expect(r.ttl).toBeLessThanOrEqual(10);
       expect(r.cacheFlush).toBe(false);
@@ -286,7 +287,7 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     const packets = await watch(b, () => query({ questions: [{ name: ENUMERATION, type: 'PTR' }] }));
     const reply = responsesFrom(packets, a.ipv4).find((p) => has(p.answers, TYPE.PTR, ENUMERATION));
     expect(reply, JSON.stringify(packets)).toBeDefined();
-    expect(reply!.answers).toEqual([{ name: ENUMERATION, type: TYPE.PTR, ttl: 4_500, cacheFlush: false, data: SERVICE_TYPE }]);
+    expect(defined(reply).answers).toEqual([{ name: ENUMERATION, type: TYPE.PTR, ttl: 4_500, cacheFlush: false, data: SERVICE_TYPE }]);
     expect(badMulticastHeaders(packets, a.ipv4)).toEqual([]);
   });
 
@@ -295,7 +296,7 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
       adv.kill('SIGINT');
       expect((await adv.exited).code).toBe(0);
     });
-    expect(JSON.parse(adv.lines.stdout.at(-1)!)).toMatchObject({ event: 'goodbye' });
+    expect(JSON.parse(defined(adv.lines.stdout.at(-1)))).toMatchObject({ event: 'goodbye' });
     expectServiceGoodbye(packets, a.ipv4);
   });
 
@@ -379,13 +380,13 @@ describe(`provdisc advertise on two links${need.note}`, { skip: need.skip }, () 
     });
     const offLinkQueries = queriesFrom(packets, '192.0.2.2');
     expect(offLinkQueries).toHaveLength(3);
-    const onLink = queriesFrom(packets, b.ipv4)[0]!;
+    const onLink = defined(queriesFrom(packets, b.ipv4)[0]);
     const replies = responsesFrom(packets, a.ipv4);
     expect(replies.filter((p) => p.time < onLink.time)).toEqual([]);
     expect(replies.filter((p) => p.time >= onLink.time)).toHaveLength(1);
     adv.kill('SIGINT');
     await adv.exited;
-    const goodbye = JSON.parse(adv.lines.stdout.at(-1)!) as { packets: { offLink: number } };
+    const goodbye = JSON.parse(defined(adv.lines.stdout.at(-1))) as { packets: { offLink: number } };
     expect(goodbye.packets.offLink).toBeGreaterThanOrEqual(3);
   });
 });

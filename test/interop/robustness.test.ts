@@ -8,6 +8,7 @@ import type * as DnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { startAdvertiser } from '../lab/advertiser.js';
 import { useLab } from '../lab/vitest.js';
+import { defined } from '../defined.js';
 
 const dnsPacket = createRequire(import.meta.url)('dns-packet') as typeof DnsPacket;
 const TEMPLATE = 'https://prov.example/provisioning.php?username=${username}&osname=${osname}';
@@ -67,7 +68,7 @@ describe('robustness', () => {
     expect((await c.provdisc(['discover'])).stdout).toBe(`${TEMPLATE}\n`);
     adv.kill('SIGINT');
     expect((await adv.exited).code).toBe(0);
-    const goodbye = JSON.parse(adv.lines.stdout.at(-1)!);
+    const goodbye = JSON.parse(defined(adv.lines.stdout.at(-1)));
     expect(goodbye.event).toBe('goodbye');
     expect(goodbye.packets.malformed).toBe(count);
   });
@@ -97,7 +98,7 @@ describe('robustness', () => {
     expect(elapsed).toBeLessThan(9000); // each found well before its own timeout
     adv.kill('SIGINT');
     await adv.exited;
-    const goodbye = JSON.parse(adv.lines.stdout.at(-1)!);
+    const goodbye = JSON.parse(defined(adv.lines.stdout.at(-1)));
     // the kernel drops part of such a flood before it reaches any socket; what does arrive is
     // answered within the flooder's unicast budget, far below one answer per query
     expect(goodbye.packets.received).toBeGreaterThan(500);
@@ -126,6 +127,6 @@ describe('robustness', () => {
     adv.kill('SIGINT');
     expect((await adv.exited).code).toBe(0);
     // the probes were handled (our SRV and TXT outrank HINFO, RFC 6762 §8.2), not dropped
-    expect(JSON.parse(adv.lines.stdout.at(-1)!).packets.malformed).toBe(0);
+    expect(JSON.parse(defined(adv.lines.stdout.at(-1))).packets.malformed).toBe(0);
   });
 });

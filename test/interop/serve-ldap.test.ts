@@ -14,6 +14,7 @@ import { ADMIN_DN, ADMIN_PASSWORD, freeLoopbackPort, LOCAL, PEOPLE, startSlapd, 
 import { makeCertificates } from '../unit/certificates.js';
 import { runCli } from '../unit/cli/run-cli.js';
 import { writeSite } from '../unit/server/site-fixture.js';
+import { defined } from '../defined.js';
 
 const requirements = requirePeers(['slapd']);
 const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
@@ -107,7 +108,7 @@ describe.skipIf(requirements.skip)(`serve with login = ldap against slapd${requi
   it('all 500 people log in at once and each gets their own account', async () => {
     const answers = await Promise.all(slapd.users.map((u, i) => post({ username: u.uid, password: u.password }, `10.1.${i >> 8}.${i & 255}`)));
     answers.forEach((res, i) => {
-      const u = slapd.users[i]!;
+      const u = defined(slapd.users[i]);
       expect(res.statusCode, u.uid).toBe(200);
       expect(res.body).toContain(`${ACC}.DISPLAY_NAME=${u.cn} (${u.telephoneNumber})\n`);
       expect(res.body).toContain(`${ACC}.USER_ID=${u.uid}@sip.example.org\n`);

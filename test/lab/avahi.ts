@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LabHost } from './host.js';
 import type { SpawnedProcess } from './process.js';
+import { defined } from '../defined.js';
 
 export interface AvahiOptions {
   /** File name → XML, installed as /etc/avahi/services for this daemon only. */
@@ -119,7 +120,7 @@ export function parseBrowse(output: string): BrowsedService[] {
           host: host,
           address: address,
           port: Number(port),
-          txt: [...txt.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1')),
+          txt: [...txt.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => defined(m[1]).replace(/\\(.)/g, '$1')),
         });
       }
       return service;

@@ -1,4 +1,5 @@
 import type { LabHost } from './host.js';
+import { defined } from '../defined.js';
 
 export interface DigRecord {
   name: string;
@@ -30,16 +31,16 @@ function unescape(text: string): string {
       bytes.push(Number(text.slice(i + 1, i + 4)));
       i += 3;
     } else if (text[i] === '\\' && i + 1 < text.length) {
-      bytes.push(...Buffer.from(text[++i]!));
+      bytes.push(...Buffer.from(defined(text[++i])));
     } else {
-      bytes.push(...Buffer.from(text[i]!));
+      bytes.push(...Buffer.from(defined(text[i])));
     }
   }
   return Buffer.from(bytes).toString('utf8');
 }
 
 function txtStrings(data: string): string[] {
-  return [...data.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unescape(m[1]!));
+  return [...data.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unescape(defined(m[1])));
 }
 
 function parseRecord(line: string): DigRecord | undefined {
@@ -61,13 +62,13 @@ export function parseDig(output: string): DigResult {
   for (const line of output.split('\n')) {
     const header = /->>HEADER<<- opcode: \S+, status: (\w+), id: (\d+)/.exec(line);
     if (header) {
-      result.status = header[1]!;
+      result.status = defined(header[1]);
       result.id = Number(header[2]);
       continue;
     }
     const flags = /^;; flags: ([^;]*);/.exec(line);
     if (flags) {
-      result.flags = flags[1]!.trim().split(/\s+/);
+      result.flags = defined(flags[1]).trim().split(/\s+/);
       continue;
     }
     const heading = /^;; (\w+) SECTION:/.exec(line);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import readline from 'node:readline';
+import { defined } from '../defined.js';
 
 export interface RunOptions {
   /** Hard limit: the whole process group is killed when it is reached. */
@@ -129,7 +130,7 @@ export class SpawnedProcess extends EventEmitter {
       }, timeoutMs);
       this.on(stream, onLine);
       this.on('exit', onExit);
-      if (!this.running) onExit(this.exit!);
+      if (!this.running) onExit(defined(this.exit));
     });
   }
 
@@ -146,7 +147,7 @@ export class SpawnedProcess extends EventEmitter {
 
   /** Asks politely, then forces after `graceMs`. */
   async stop(graceMs = 2_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
-    if (!this.running) return this.exit!;
+    if (!this.running) return defined(this.exit);
     this.kill(signal);
     const forced = setTimeout(() => this.kill('SIGKILL'), graceMs);
     const exit = await this.exited;

@@ -6,6 +6,7 @@ import { MdnsTransport } from '../../../src/bonjour/transport.js';
 import type { NetInterface } from '../../../src/util/network-interfaces.js';
 import type { PacketSource } from '../../../src/bonjour/transport.js';
 import type { MdnsMessage, MdnsRecord, OutgoingMessage } from '../../../src/bonjour/wire.js';
+import { defined } from '../../defined.js';
 
 const eth0: NetInterface = {
   name: 'eth0',
@@ -52,7 +53,7 @@ describe('discover', () => {
     const done = browse(transport, { timeoutMs: 300 });
     await vi.advanceTimersByTimeAsync(300);
     await done;
-    const asked = (i: number) => transport.sent[i]!.message.questions!.map((q) => `${q.type} ${q.name} ${q.unicastResponse}`);
+    const asked = (i: number) => defined(defined(transport.sent[i]).message.questions).map((q) => `${q.type} ${q.name} ${q.unicastResponse}`);
     expect(asked(0)).toEqual([
       `SRV ${inst('_https._tcp')} true`,
       `TXT ${inst('_https._tcp')} true`,
@@ -61,7 +62,7 @@ describe('discover', () => {
     ]);
     expect(asked(1)).toEqual(['PTR _https._tcp.local true', 'PTR _http._tcp.local true']);
     // the repeat at 250 ms: plain questions
-    expect(transport.sent.slice(2).flatMap((s) => s.message.questions!).every((q) => !q.unicastResponse)).toBe(true);
+    expect(transport.sent.slice(2).flatMap((s) => defined(s.message.questions)).every((q) => !q.unicastResponse)).toBe(true);
     expect(transport.sent).toHaveLength(4);
   });
 
@@ -71,23 +72,23 @@ describe('discover', () => {
     transport.answer([srv('_https._tcp'), txt('_https._tcp', ['path=/prov.php', 'z=${uuid}', 'a=${osname}', 'flag']), a('prov.local', '198.51.100.1')]);
     const [found] = await done;
     expect(Date.now()).toBeLessThan(10);
-    expect(found!.template).toBe('https://198.51.100.1:443/prov.php?z=${uuid}&a=${osname}&flag');
-    expect(found!.txt).toEqual(['path=/prov.php', 'z=${uuid}', 'a=${osname}', 'flag']);
-    expect(found!.interface).toBe('eth0');
-    expect(found!.from).toBe('198.51.100.1');
+    expect(defined(found).template).toBe('https://198.51.100.1:443/prov.php?z=${uuid}&a=${osname}&flag');
+    expect(defined(found).txt).toEqual(['path=/prov.php', 'z=${uuid}', 'a=${osname}', 'flag']);
+    expect(defined(found).interface).toBe('eth0');
+    expect(defined(found).from).toBe('198.51.100.1');
   });
 
   it('asks for the SRV target address when the answer lacks it, then completes', async () => {
     const done = browse(transport, { timeoutMs: 3000 });
     await vi.advanceTimersByTimeAsync(1);
     transport.answer([srv('_https._tcp'), txt('_https._tcp', ['path=https://p.example/x'])]);
-    const asked = transport.sent.at(-1)!.message.questions!;
+    const asked = defined(defined(transport.sent.at(-1)).message.questions);
     expect(asked.map((q) => `${q.type} ${q.name}`)).toEqual(['A prov.local', 'AAAA prov.local']);
     await vi.advanceTimersByTimeAsync(5);
     transport.answer([a('prov.local', '198.51.100.1')]);
     const [found] = await done;
-    expect(found!.complete).toBe(true);
-    expect(found!.template).toBe('https://p.example/x');
+    expect(defined(found).complete).toBe(true);
+    expect(defined(found).template).toBe('https://p.example/x');
   });
 
   it('prefers https: an http answer waits a short grace for an https one', async () => {
@@ -97,7 +98,7 @@ describe('discover', () => {
     await vi.advanceTimersByTimeAsync(50);
     transport.answer([srv('_https._tcp'), txt('_https._tcp', ['path=https://p.example/x']), a('prov.local', '198.51.100.1')]);
     const found = await done;
-    expect(found[0]!.type).toBe('_https._tcp');
+    expect(defined(found[0]).type).toBe('_https._tcp');
   });
 
   it('settles for http alone after the grace period', async () => {
@@ -106,7 +107,7 @@ describe('discover', () => {
     transport.answer([srv('_http._tcp', 'prov.local', 80), txt('_http._tcp', ['path=/x']), a('prov.local', '198.51.100.1')]);
     await vi.advanceTimersByTimeAsync(150);
     const found = await done;
-    expect(found[0]!.template).toBe('http://198.51.100.1:80/x');
+    expect(defined(found[0]).template).toBe('http://198.51.100.1:80/x');
     expect(Date.now()).toBeLessThan(200);
   });
 
@@ -150,7 +151,7 @@ describe('discover', () => {
     const done = browse(transport, { timeoutMs: 1, name: 'Other Provisioning' });
     await vi.advanceTimersByTimeAsync(1);
     await done;
-    expect(transport.sent[0]!.message.questions![0]!.name).toBe('Other Provisioning._https._tcp.local');
+    expect(defined(defined(defined(transport.sent[0]).message.questions)[0]).name).toBe('Other Provisioning._https._tcp.local');
   });
 
   it.each([

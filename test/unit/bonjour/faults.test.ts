@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AdvertiseEvent } from '../../../src/bonjour/advertise.js';
 import type { NetInterface } from '../../../src/util/network-interfaces.js';
 import { encodeMessage, type MdnsRecord } from '../../../src/bonjour/wire.js';
+import { defined } from '../../defined.js';
 
 class FakeSocket extends EventEmitter {
   static all: FakeSocket[] = [];
@@ -54,7 +55,7 @@ const query = encodeMessage({ questions: [{ name: FULL, type: 'SRV', unicastResp
 
 /** A packet as the group socket (the first one opened) hears it. */
 function receive(buf: Buffer, from = '198.51.100.66'): void {
-  FakeSocket.all[0]!.emit('message', buf, { address: from, port: 5353, family: 'IPv4', size: buf.length });
+  defined(FakeSocket.all[0]).emit('message', buf, { address: from, port: 5353, family: 'IPv4', size: buf.length });
 }
 
 beforeEach(() => {

@@ -5,6 +5,7 @@ import { ConflictError, Responder } from '../../../src/bonjour/responder.js';
 import type { ServiceDefinition } from '../../../src/bonjour/service-records.js';
 import type { PacketSource } from '../../../src/bonjour/transport.js';
 import type { MdnsMessage, MdnsRecord, OutgoingMessage } from '../../../src/bonjour/wire.js';
+import { defined } from '../../defined.js';
 
 const eth0: NetInterface = {
   name: 'eth0',
@@ -110,11 +111,11 @@ describe('probing (RFC 6762 §8.1)', () => {
     await vi.advanceTimersByTimeAsync(2500);
     const a = responses();
     expect(a).toHaveLength(3);
-    expect(a[1]!.at - a[0]!.at).toBe(1000);
-    expect(a[2]!.at - a[1]!.at).toBe(1000);
-    const answers = a[0]!.message.answers!;
-    expect(a[0]!.message.authoritative).toBe(true);
-    expect(a[0]!.message.id ?? 0).toBe(0);
+    expect(defined(a[1]).at - defined(a[0]).at).toBe(1000);
+    expect(defined(a[2]).at - defined(a[1]).at).toBe(1000);
+    const answers = defined(defined(a[0]).message.answers);
+    expect(defined(a[0]).message.authoritative).toBe(true);
+    expect(defined(a[0]).message.id ?? 0).toBe(0);
     const flush = Object.fromEntries(answers.map((r) => [`${r.type} ${r.name}`, r.flush]));
     expect(flush).toEqual({
       'PTR _https._tcp.local': false,
@@ -159,7 +160,7 @@ describe('probing (RFC 6762 §8.1)', () => {
     expect(probes()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1000);
     expect(probes().length).toBeGreaterThanOrEqual(3);
-    expect(probes()[1]!.at - probes()[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(defined(probes()[1]).at - defined(probes()[0]).at).toBeGreaterThanOrEqual(1000);
     await vi.advanceTimersByTimeAsync(1000);
     await started;
   });
@@ -214,9 +215,9 @@ describe('answering (RFC 6762 §6)', () => {
     transport.deliver({ questions: [{ name: FULL, type: 'SRV', unicastResponse: false }, { name: FULL, type: 'TXT', unicastResponse: false }] });
     const r = responses();
     expect(r).toHaveLength(1);
-    expect(r[0]!.to).toBeUndefined(); // multicast
-    expect(r[0]!.message.answers!.map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
-    expect(r[0]!.message.additionals!.map((x) => `${x.type} ${'data' in x ? x.data : ''}`).sort()).toEqual(['A 198.51.100.1', 'AAAA fe80::1']);
+    expect(defined(r[0]).to).toBeUndefined(); // multicast
+    expect(defined(defined(r[0]).message.answers).map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
+    expect(defined(defined(r[0]).message.additionals).map((x) => `${x.type} ${'data' in x ? x.data : ''}`).sort()).toEqual(['A 198.51.100.1', 'AAAA fe80::1']);
   });
 
   it('answers a PTR browse after 20–120 ms with SRV, TXT and addresses as additionals', async () => {
@@ -226,16 +227,16 @@ describe('answering (RFC 6762 §6)', () => {
     await vi.advanceTimersByTimeAsync(120);
     const r = responses();
     expect(r).toHaveLength(1);
-    expect(r[0]!.at - (t0 + 4500)).toBeGreaterThanOrEqual(20);
-    expect(r[0]!.message.answers).toEqual([{ name: '_https._tcp.local', type: 'PTR', ttl: 4500, flush: false, data: FULL }]);
-    expect(r[0]!.message.additionals!.map((x) => x.type).sort()).toEqual(['A', 'AAAA', 'SRV', 'TXT']);
+    expect(defined(r[0]).at - (t0 + 4500)).toBeGreaterThanOrEqual(20);
+    expect(defined(r[0]).message.answers).toEqual([{ name: '_https._tcp.local', type: 'PTR', ttl: 4500, flush: false, data: FULL }]);
+    expect(defined(defined(r[0]).message.additionals).map((x) => x.type).sort()).toEqual(['A', 'AAAA', 'SRV', 'TXT']);
   });
 
   it('enumerates its service type under _services._dns-sd._udp.local', async () => {
     await startAndAnnounce();
     transport.deliver({ questions: [{ name: '_services._dns-sd._udp.local', type: 'PTR', unicastResponse: false }] });
     await vi.advanceTimersByTimeAsync(120);
-    expect(responses()[0]!.message.answers).toEqual([
+    expect(defined(responses()[0]).message.answers).toEqual([
       { name: '_services._dns-sd._udp.local', type: 'PTR', ttl: 4500, flush: false, data: '_https._tcp.local' },
     ]);
   });
@@ -265,9 +266,9 @@ describe('answering (RFC 6762 §6)', () => {
     // the two questions asked during the second: one multicast answer, once it is over
     const r = multicasts();
     expect(r).toHaveLength(2);
-    expect(r[1]!.at - r[0]!.at).toBeGreaterThanOrEqual(1000);
-    expect(r[1]!.message.answers!.map((x) => x.type)).toEqual(['SRV']);
-    expect(r[1]!.message.additionals!.map((x) => x.type).sort()).toEqual(['A', 'AAAA', 'TXT']);
+    expect(defined(r[1]).at - defined(r[0]).at).toBeGreaterThanOrEqual(1000);
+    expect(defined(defined(r[1]).message.answers).map((x) => x.type)).toEqual(['SRV']);
+    expect(defined(defined(r[1]).message.additionals).map((x) => x.type).sort()).toEqual(['A', 'AAAA', 'TXT']);
     await vi.advanceTimersByTimeAsync(3000);
     expect(multicasts()).toHaveLength(2);
   });
@@ -282,10 +283,10 @@ describe('answering (RFC 6762 §6)', () => {
     transport.deliver(q, '198.51.100.3');
     const u = unicasts();
     expect(u).toHaveLength(1);
-    expect(u[0]!.to).toEqual({ address: '198.51.100.3', port: 5353 });
-    expect(u[0]!.at).toBe(t0 + 4500 + 100);
-    expect(u[0]!.message.answers!.map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
-    expect(u[0]!.message.additionals!.map((x) => x.type).sort()).toEqual(['A', 'AAAA']);
+    expect(defined(u[0]).to).toEqual({ address: '198.51.100.3', port: 5353 });
+    expect(defined(u[0]).at).toBe(t0 + 4500 + 100);
+    expect(defined(defined(u[0]).message.answers).map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
+    expect(defined(defined(u[0]).message.additionals).map((x) => x.type).sort()).toEqual(['A', 'AAAA']);
     expect(asked).toEqual([]); // told once the answer is out, not before
     await vi.advanceTimersByTimeAsync(0);
     expect(asked).toEqual([['198.51.100.3', 'unicast', 'postponed']]);
@@ -297,8 +298,8 @@ describe('answering (RFC 6762 §6)', () => {
     transport.deliver({ id: 7, questions: [{ name: FULL, type: 'SRV', unicastResponse: false }] }, '198.51.100.3', 40000);
     const u = unicasts();
     expect(u).toHaveLength(1);
-    expect(u[0]!.to).toEqual({ address: '198.51.100.3', port: 40000 }); // the legacy reply, not a 5353 one
-    expect(u[0]!.message.id).toBe(7);
+    expect(defined(u[0]).to).toEqual({ address: '198.51.100.3', port: 40000 }); // the legacy reply, not a 5353 one
+    expect(defined(u[0]).message.id).toBe(7);
   });
 
   it('drops a postponed answer when an announcement multicasts the record first', async () => {
@@ -312,7 +313,7 @@ describe('answering (RFC 6762 §6)', () => {
     await vi.advanceTimersByTimeAsync(3500);
     const r = multicasts();
     expect(r).toHaveLength(2); // the two remaining announcements, nothing else
-    expect(r.every((x) => x.message.answers!.some((a) => a.type === 'PTR'))).toBe(true);
+    expect(r.every((x) => defined(x.message.answers).some((a) => a.type === 'PTR'))).toBe(true);
   });
 
   it('answers a QU question by unicast when the record was multicast recently', async () => {
@@ -320,8 +321,8 @@ describe('answering (RFC 6762 §6)', () => {
     transport.deliver({ questions: [{ name: FULL, type: 'SRV', unicastResponse: true }] }, '198.51.100.9');
     const r = responses();
     expect(r).toHaveLength(1);
-    expect(r[0]!.to).toEqual({ address: '198.51.100.9', port: 5353 });
-    expect(r[0]!.message.answers![0]!.type).toBe('SRV');
+    expect(defined(r[0]).to).toEqual({ address: '198.51.100.9', port: 5353 });
+    expect(defined(defined(defined(r[0]).message.answers)[0]).type).toBe('SRV');
   });
 
   it('answers a legacy unicast query to its port with its ID and question, TTL ≤ 10, no flush bit', async () => {
@@ -330,10 +331,10 @@ describe('answering (RFC 6762 §6)', () => {
     transport.deliver({ id: 4242, questions: [question] }, '198.51.100.9', 40000);
     const r = responses();
     expect(r).toHaveLength(1);
-    expect(r[0]!.to).toEqual({ address: '198.51.100.9', port: 40000 });
-    expect(r[0]!.message.id).toBe(4242);
-    expect(r[0]!.message.questions).toEqual([question]);
-    for (const rec of [...r[0]!.message.answers!, ...r[0]!.message.additionals!]) {
+    expect(defined(r[0]).to).toEqual({ address: '198.51.100.9', port: 40000 });
+    expect(defined(r[0]).message.id).toBe(4242);
+    expect(defined(r[0]).message.questions).toEqual([question]);
+    for (const rec of [...defined(defined(r[0]).message.answers), ...defined(defined(r[0]).message.additionals)]) {
       expect(rec.ttl).toBeLessThanOrEqual(10);
       expect(rec.flush).toBe(false);
     }
@@ -346,8 +347,8 @@ describe('answering (RFC 6762 §6)', () => {
     transport.deliver({ questions: [{ name: 'hosta.local', type: 'A', unicastResponse: false }] }, '203.0.113.5', 5353, eth1);
     const r = responses();
     expect(r).toHaveLength(1);
-    expect(r[0]!.iface).toBe('eth1');
-    expect(r[0]!.message.answers!.map((x) => ('data' in x ? x.data : x.rrtype))).toEqual(['203.0.113.1']);
+    expect(defined(r[0]).iface).toBe('eth1');
+    expect(defined(defined(r[0]).message.answers).map((x) => ('data' in x ? x.data : x.rrtype))).toEqual(['203.0.113.1']);
   });
 
   it('does not answer before probing is over', async () => {
@@ -375,7 +376,7 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     transport.deliver({ questions: [{ name: FULL, type: 'ANY', unicastResponse: false }], authorities: [srv(1), txt(['x=y'])] });
     const r = responses();
     expect(r).toHaveLength(1);
-    expect(r[0]!.message.answers!.map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
+    expect(defined(defined(r[0]).message.answers).map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
   });
 
   it('reports a conflicting answer from another host, re-asserts its records with the cache-flush bit at once and keeps answering', async () => {
@@ -386,15 +387,15 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     expect(conflicts).toEqual(['198.51.100.66']);
     const r = multicasts();
     expect(r).toHaveLength(1);
-    expect(r[0]!.message.answers!.map((x) => `${x.type}:${x.flush}`).sort()).toEqual(['SRV:true', 'TXT:true']);
-    expect(r[0]!.message.answers!.find((x) => x.type === 'TXT')!.data).toEqual(service.txt);
+    expect(defined(defined(r[0]).message.answers).map((x) => `${x.type}:${x.flush}`).sort()).toEqual(['SRV:true', 'TXT:true']);
+    expect(defined(defined(defined(r[0]).message.answers).find((x) => x.type === 'TXT')).data).toEqual(service.txt);
     // a second forged answer within the second: re-asserted once that second is over, not flooded
     await vi.advanceTimersByTimeAsync(300);
     transport.deliver({ response: true, answers: [txt(['path=https://evil.example/'])] }, '198.51.100.66');
     expect(multicasts()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(800);
     expect(multicasts()).toHaveLength(2);
-    expect(multicasts()[1]!.at - r[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(defined(multicasts()[1]).at - defined(r[0]).at).toBeGreaterThanOrEqual(1000);
     // still answering
     await vi.advanceTimersByTimeAsync(1500);
     transport.deliver({ questions: [{ name: FULL, type: 'TXT', unicastResponse: false }] });
@@ -419,7 +420,7 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     await stopped;
     const r = responses();
     expect(r).toHaveLength(2);
-    expect(r[0]!.message.answers!.map((x) => `${x.type}:${x.ttl}`).sort()).toEqual(['PTR:0', 'SRV:0', 'TXT:0']);
+    expect(defined(defined(r[0]).message.answers).map((x) => `${x.type}:${x.ttl}`).sort()).toEqual(['PTR:0', 'SRV:0', 'TXT:0']);
   });
 
   it('says goodbye for the addresses it published for another machine', async () => {
@@ -428,7 +429,7 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     const stopped = responder.stop();
     await vi.advanceTimersByTimeAsync(200);
     await stopped;
-    expect(responses()[0]!.message.answers!.map((x) => `${x.type}:${x.ttl}`).sort()).toEqual(['A:0', 'PTR:0', 'SRV:0', 'TXT:0']);
+    expect(defined(defined(responses()[0]).message.answers).map((x) => `${x.type}:${x.ttl}`).sort()).toEqual(['A:0', 'PTR:0', 'SRV:0', 'TXT:0']);
   });
 });
 
@@ -439,6 +440,6 @@ describe('announcing a name it already held (start without probing)', () => {
     await started;
     expect(probes()).toHaveLength(0);
     expect(responses()).toHaveLength(1);
-    expect(responses()[0]!.message.answers!.some((a) => a.type === 'PTR')).toBe(true);
+    expect(defined(defined(responses()[0]).message.answers).some((a) => a.type === 'PTR')).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import type * as DnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, rdataBytes, sameRecord, type MdnsRecord } from '../../../src/bonjour/wire.js';
 import { compareProbeRecords } from '../../../src/bonjour/service-records.js';
+import { defined } from '../../defined.js';
 
 describe('mDNS wire layer', () => {
   it('writes and reads the QU bit of each question', () => {
@@ -69,16 +70,16 @@ describe('mDNS wire layer', () => {
     });
     const [x86, arm, nsec] = decodeMessage(buf).authorities;
     expect(x86).toMatchObject({ type: 'OTHER', rrtype: 'HINFO' });
-    expect(sameRecord(x86!, arm!)).toBe(false);
-    expect(sameRecord(x86!, { ...x86!, ttl: 0 })).toBe(true);
+    expect(sameRecord(defined(x86), defined(arm))).toBe(false);
+    expect(sameRecord(defined(x86), { ...defined(x86), ttl: 0 })).toBe(true);
     // HINFO is type 13, TXT 16, NSEC 47: a TXT beats HINFO and loses to NSEC, whatever the data
     const txt: MdnsRecord = { name, type: 'TXT', ttl: 4500, flush: true, data: ['path=/p'] };
-    expect(compareProbeRecords([txt], [x86!])).toBeGreaterThan(0);
-    expect(compareProbeRecords([txt], [nsec!])).toBeLessThan(0);
-    expect(compareProbeRecords([x86!], [arm!])).toBeGreaterThan(0); // "x86" > "arm" byte for byte
-    const again = decodeMessage(encodeMessage({ response: true, answers: [x86!, nsec!] }));
+    expect(compareProbeRecords([txt], [defined(x86)])).toBeGreaterThan(0);
+    expect(compareProbeRecords([txt], [defined(nsec)])).toBeLessThan(0);
+    expect(compareProbeRecords([defined(x86)], [defined(arm)])).toBeGreaterThan(0); // "x86" > "arm" byte for byte
+    const again = decodeMessage(encodeMessage({ response: true, answers: [defined(x86), defined(nsec)] }));
     expect(again.answers.map((r) => r.type === 'OTHER' && r.rrtype)).toEqual(['HINFO', 'NSEC']);
-    expect(sameRecord(again.answers[0]!, x86!)).toBe(true);
+    expect(sameRecord(defined(again.answers[0]), defined(x86))).toBe(true);
   });
 });
 
@@ -103,7 +104,7 @@ describe('decoding a plain query (questions only) without dns-packet', () => {
       expect(ours.id).toBe(theirs.id);
       expect(ours.response).toBe(false);
       expect(ours.authoritative).toBe(Boolean(theirs.flag_aa));
-      expect(ours.questions.map((x) => [x.name, x.type])).toEqual(theirs.questions!.map((x) => [x.name, x.type]));
+      expect(ours.questions.map((x) => [x.name, x.type])).toEqual(defined(theirs.questions).map((x) => [x.name, x.type]));
     });
   }
 

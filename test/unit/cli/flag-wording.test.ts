@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inFlags } from '../../../src/cli/common.js';
 import { setting } from '../../../src/util/errors.js';
+import { defined } from '../../defined.js';
 
 const SRC = new URL('../../../src/', import.meta.url).pathname;
 
@@ -12,7 +13,7 @@ function settingsNamed(): Set<string> {
   for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
     const text = readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
-    for (const m of text.matchAll(/setting\('([\w.]+)'\)/g)) names.add(m[1]!);
+    for (const m of text.matchAll(/setting\('([\w.]+)'\)/g)) names.add(defined(m[1]));
   }
   return names;
 }

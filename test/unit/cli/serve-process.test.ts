@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeCertificates, makeDatedCertificate } from '../certificates.js';
 import { writeSite } from '../server/site-fixture.js';
+import { defined } from '../../defined.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../../bin/provdisc');
 const FORGED = '2026-12-01T03:00:22.051Z 198.51.100.2 POST /prov alice Linux → 200 [linux] 1 ms';
@@ -47,7 +48,7 @@ async function serve(json: boolean, files: Record<string, string> = {}): Promise
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       served.stdout += d;
       const m = /(https:\/\/127\.0\.0\.1:\d+)/.exec(served.stdout);
-      if (m) resolve(m[1]!);
+      if (m) resolve(defined(m[1]));
     });
     child.on('exit', () => reject(new Error(`serve exited: ${served.stderr}`)));
   });

@@ -16,6 +16,7 @@ import {
   localAddressFor,
   screenSize,
 } from '../../../src/client/environment.js';
+import { defined } from '../../defined.js';
 
 describe("os.name as Java reports it", () => {
   it.each([
@@ -122,7 +123,7 @@ describe('addresses', () => {
       .flat()
       .find((a) => a && a.family === 'IPv4' && !a.internal);
     expect(own, 'this test needs a non-loopback IPv4 address').toBeDefined();
-    expect((await localAddressFor(own!.address, 443)).local).toBe(own!.address);
+    expect((await localAddressFor(defined(own).address, 443)).local).toBe(defined(own).address);
   });
 });
 

@@ -7,6 +7,7 @@ import { UsageError } from '../../../src/util/errors.js';
 import { CLIENT_PLACEHOLDERS } from '../../../src/client/placeholders.js';
 import { buildRequest } from '../../../src/client/post-form.js';
 import { expandTemplate } from '../../../src/client/expansion.js';
+import { defined } from '../../defined.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-expansion-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,9 +45,9 @@ describe('expandTemplate on this machine', () => {
       .flatMap(([name, addrs]) => (addrs ?? []).map((a) => ({ name, ...a })))
       .find((a) => a.family === 'IPv4' && !a.internal && a.mac !== '00:00:00:00:00:00');
     expect(nic, 'this test needs an Ethernet-like interface with IPv4').toBeDefined();
-    const e = await expandTemplate(`https://${nic!.address}:8443/p?ip=\${ipaddr}&hw=\${hwaddr}`, { uuidFile });
-    expect(e.url).toBe(`https://${nic!.address}:8443/p?ip=${nic!.address}&hw=${nic!.mac.toLowerCase()}`);
-    const sysMac = readFileSync(`/sys/class/net/${nic!.name}/address`, 'utf8').trim();
+    const e = await expandTemplate(`https://${defined(nic).address}:8443/p?ip=\${ipaddr}&hw=\${hwaddr}`, { uuidFile });
+    expect(e.url).toBe(`https://${defined(nic).address}:8443/p?ip=${defined(nic).address}&hw=${defined(nic).mac.toLowerCase()}`);
+    const sysMac = readFileSync(`/sys/class/net/${defined(nic).name}/address`, 'utf8').trim();
     expect(e.values.get('hwaddr')).toBe(sysMac);
   });
 

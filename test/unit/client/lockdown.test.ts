@@ -5,13 +5,14 @@ import { lintAnswer } from '../../../src/client/answer-lints.js';
 import { jitsiCatalog } from '../../../src/client/jitsi-catalog.js';
 import { applyAnswer } from '../../../src/client/jitsi-rules.js';
 import { parseProperties } from '../../../src/client/properties-file.js';
+import { defined } from '../../defined.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const examples = path.join(root, 'examples/lockdown');
 const doc = readFileSync(path.join(root, 'docs/lockdown.md'), 'utf8');
 
 /** The key table of docs/lockdown.md: key → the value that hides. */
-const table = new Map([...doc.matchAll(/^\| `([^`]+)` \| (true|false) \| (.+) \|$/gm)].map((m) => [m[1]!, m[2]!]));
+const table = new Map([...doc.matchAll(/^\| `([^`]+)` \| (true|false) \| (.+) \|$/gm)].map((m) => [defined(m[1]), defined(m[2])]));
 
 describe('lockdown: docs/lockdown.md and examples/lockdown/ against the catalog', () => {
   it('every key of the table is one the client reads (in the catalog), with the opposite default where the catalog knows it', () => {

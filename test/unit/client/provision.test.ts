@@ -18,6 +18,7 @@ import { applyAnswer } from '../../../src/client/jitsi-rules.js';
 import { UsageError } from '../../../src/util/errors.js';
 import { provision, type AuthPrompt } from '../../../src/client/provision.js';
 import { makeCertificates } from '../certificates.js';
+import { defined } from '../../defined.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const fixtures = path.join(root, 'test/fixtures/provisioning');
@@ -130,7 +131,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const last = () => seen[seen.length - 1]!;
+const last = () => defined(seen[seen.length - 1]);
 const builder = (url: string) => (c: Credentials | undefined) => buildRequest(url, c);
 
 describe('provision() against real servers', () => {

@@ -9,6 +9,7 @@ import { encryptJitsiPassword, jitsiCredentialsKey } from '../../../src/client/e
 import { PROVISIONING_URL_PROPERTY, UUID_PROPERTY } from '../../../src/client/jitsi-rules.js';
 import { parseProperties, toConfiguration } from '../../../src/client/properties-file.js';
 import { useTempDir } from '../temp-dir.js';
+import { defined } from '../../defined.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../../fixtures/provisioning');
 const fixture = (name: string) => readFileSync(path.join(fixtures, name));
@@ -49,7 +50,7 @@ afterAll(async () => {
 });
 
 const { file } = useTempDir('provdisc-simulate-');
-const last = () => seen[seen.length - 1]!;
+const last = () => defined(seen[seen.length - 1]);
 
 async function simulate(options: Partial<SimulateClientOptions> & Pick<SimulateClientOptions, 'template'>) {
   const warnings: string[] = [];

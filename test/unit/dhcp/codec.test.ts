@@ -13,6 +13,7 @@ import {
 import { buildInform } from '../../../src/dhcp/discover.js';
 import { buildAck } from '../../../src/dhcp/ack.js';
 import { asksForUri } from '../../../src/dhcp/responder.js';
+import { defined } from '../../defined.js';
 
 /** Jitsi's INFORM written out byte by byte from RFC 2131 figure 1, not with the codec. */
 function jitsiInformBytes(xid: number, ciaddr: number[], mac: number[]): Buffer {
@@ -75,7 +76,7 @@ describe('DHCP codec', () => {
   it('joins an option split into many instances in order, empty instances included', () => {
     const instances = Array.from({ length: 500 }, (_, i) => (i % 7 === 0 ? [224, 0] : [224, 1, 0x41 + (i % 26)]));
     const b = Buffer.concat([jitsiInformBytes(1, [0, 0, 0, 0], [0]).subarray(0, 240), Buffer.from(instances.flat()), Buffer.from([255])]);
-    const expected = instances.filter((x) => x[1] === 1).map((x) => String.fromCharCode(x[2]!)).join('');
+    const expected = instances.filter((x) => x[1] === 1).map((x) => String.fromCharCode(defined(x[2]))).join('');
     expect(decodeDhcp(b).options.get(224)?.toString('latin1')).toBe(expected);
   });
 

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { BOOTREPLY, decodeDhcp, encodeDhcp, MessageType, Option } from '../../../src/dhcp/codec.js';
+import { defined } from '../../defined.js';
 
 type SendCallback = (err: Error | null) => void;
 
@@ -47,8 +48,8 @@ describe('discoverDhcp', () => {
     FakeSocket.all.length = 0;
     const run = discoverDhcp({ timeoutMs: 500 });
     await vi.waitFor(() => expect(FakeSocket.all[0]?.sends).toHaveLength(1));
-    const socket = FakeSocket.all[0]!;
-    const { xid } = decodeDhcp(socket.sends[0]!.buf);
+    const socket = defined(FakeSocket.all[0]);
+    const { xid } = decodeDhcp(defined(socket.sends[0]).buf);
     const ack = encodeDhcp({
       op: BOOTREPLY, htype: 1, hlen: 6, xid, ciaddr: '10.9.0.5', chaddr: Buffer.alloc(16),
       options: [[Option.MESSAGE_TYPE, Buffer.from([MessageType.ACK])], [Option.PROVISIONING_URI, Buffer.from('https://p.example/')]],
@@ -56,7 +57,7 @@ describe('discoverDhcp', () => {
     socket.emit('message', ack, { address: '10.9.0.1', port: 6767, family: 'IPv4', size: ack.length });
     const found = await run;
     expect(found).toMatchObject([{ uri: 'https://p.example/', from: '10.9.0.1', serverId: undefined, address: '10.9.0.5' }]);
-    expect(() => socket.sends[0]!.cb(new Error('EACCES'))).not.toThrow();
+    expect(() => defined(socket.sends[0]).cb(new Error('EACCES'))).not.toThrow();
   });
 
   it('tells an error on a socket through warn, once, and goes on asking', async () => {
@@ -64,10 +65,10 @@ describe('discoverDhcp', () => {
     const warnings: string[] = [];
     const run = discoverDhcp({ timeoutMs: 500, warn: (w) => warnings.push(w) });
     await vi.waitFor(() => expect(FakeSocket.all[0]?.sends).toHaveLength(1));
-    const socket = FakeSocket.all[0]!;
+    const socket = defined(FakeSocket.all[0]);
     socket.emit('error', new Error('ENOBUFS'));
     socket.emit('error', new Error('ENOBUFS'));
-    socket.sends[0]!.cb(null);
+    defined(socket.sends[0]).cb(null);
     expect(warnings).toEqual(['asking from 10.9.0.5 (eth-test): ENOBUFS']);
     await expect(run).resolves.toEqual([]);
   });
@@ -79,15 +80,15 @@ describe('discoverDhcp', () => {
       const warnings: string[] = [];
       const run = discoverDhcp({ timeoutMs: 500, warn: (w) => warnings.push(w) });
       await vi.waitFor(() => expect(FakeSocket.all.map((s) => s.sends.length)).toEqual([1, 1]));
-      FakeSocket.all[0]!.sends[0]!.cb(new Error('EACCES'));
-      FakeSocket.all[1]!.sends[0]!.cb(null);
+      defined(defined(FakeSocket.all[0]).sends[0]).cb(new Error('EACCES'));
+      defined(defined(FakeSocket.all[1]).sends[0]).cb(null);
       expect(warnings).toEqual(['asking from 10.9.0.5 (eth-test): EACCES']);
       await expect(run).resolves.toEqual([]);
 
       FakeSocket.all.length = 0;
       const failing = discoverDhcp({ timeoutMs: 500, warn: (w) => warnings.push(w) });
       await vi.waitFor(() => expect(FakeSocket.all.map((s) => s.sends.length)).toEqual([1, 1]));
-      for (const s of FakeSocket.all) s.sends[0]!.cb(new Error('ENETUNREACH'));
+      for (const s of FakeSocket.all) defined(s.sends[0]).cb(new Error('ENETUNREACH'));
       await expect(failing).rejects.toThrow('ENETUNREACH');
     } finally {
       net.addresses = ['10.9.0.5'];

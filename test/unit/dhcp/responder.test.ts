@@ -9,6 +9,7 @@ import { buildInform } from '../../../src/dhcp/discover.js';
 import { buildAck } from '../../../src/dhcp/ack.js';
 import { DhcpResponder, type DhcpInform } from '../../../src/dhcp/responder.js';
 import type { NetInterface } from '../../../src/util/network-interfaces.js';
+import { defined } from '../../defined.js';
 
 const LOOP: NetInterface = { name: 'lo-test', mac: '00:00:00:00:00:00', ipv4: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 4, scopeid: 0 }], ipv6: [] };
 const URI = Buffer.from('https://p.example/p.php?u=${username}');
@@ -64,7 +65,7 @@ describe('DhcpResponder', () => {
     await settle();
     expect(replies).toHaveLength(2);
     expect(replies[0]).toEqual(buildAck(decodeDhcp(inform), URI, '127.0.0.1'));
-    const ack = decodeDhcp(replies[0]!);
+    const ack = decodeDhcp(defined(replies[0]));
     expect(ack.op).toBe(BOOTREPLY);
     expect(ack.xid).toBe(0xcafe0001);
     expect(ack.options.get(Option.MESSAGE_TYPE)).toEqual(Buffer.from([MessageType.ACK]));
@@ -117,7 +118,7 @@ describe('DhcpResponder', () => {
 
   it('reports a failing address once, however often it asks, and counts every failure', async () => {
     // a /32 has no broadcast address to drop, so the ACK to 127.255.255.255 is sent and refused (EACCES)
-    const edge: NetInterface = { ...LOOP, name: 'lo-edge', ipv4: [{ ...LOOP.ipv4[0]!, address: '127.255.255.255', netmask: '255.255.255.255' }] };
+    const edge: NetInterface = { ...LOOP, name: 'lo-edge', ipv4: [{ ...defined(LOOP.ipv4[0]), address: '127.255.255.255', netmask: '255.255.255.255' }] };
     const other = await DhcpResponder.open({ uri: URI, interfaces: [edge], wanted: ['lo-edge'], port: port + 2, bindAddress: '127.0.0.1' });
     try {
       const errors: { address: string }[] = [];

@@ -8,9 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { defined } from '../../defined.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const examples = [...readFileSync(path.join(root, 'docs/library.md'), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+const examples = [...readFileSync(path.join(root, 'docs/library.md'), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => defined(m[1]));
 const work = mkdtempSync(path.join(tmpdir(), 'provdisc-library-doc-'));
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

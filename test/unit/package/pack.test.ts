@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../../defined.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -55,10 +56,10 @@ describe('the packed tarball', () => {
       filename: string;
       files: { path: string }[];
     }[];
-    files = packed[0]!.files.map((f) => f.path);
+    files = defined(packed[0]).files.map((f) => f.path);
 
     app = path.join(work, 'app');
-    cpSync(path.join(work, packed[0]!.filename), path.join(app, 'provdisc.tgz'));
+    cpSync(path.join(work, defined(packed[0]).filename), path.join(app, 'provdisc.tgz'));
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'pack-check', private: true }));
     ok(run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', './provdisc.tgz'], app), 'npm install');
   }, 300_000);
@@ -75,7 +76,7 @@ describe('the packed tarball', () => {
     expect(files).toContain('jitsi/catalog.json'); // the lints of provision and serve --check read it
     expect(files).toContain('README.md');
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-    const pages = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]!);
+    const pages = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => defined(m[1]));
     expect(pages.length).toBeGreaterThan(0);
     expect(pages.filter((page) => !files.includes(page))).toEqual([]); // the README's links work in the package too
     expect(files.filter((f) => /^(test|bench|src|\.ci)\//.test(f))).toEqual([]);

@@ -3,6 +3,7 @@ import { applyAnswer, parseProperties, toConfiguration } from '../../../src/clie
 import { buildAnswer, escapeProperty, HostileFieldError, profileMatches } from '../../../src/server/answer.js';
 import { loadSite } from '../../../src/server/site.js';
 import { OS_PROFILES, TEMPLATE, writeSite } from './site-fixture.js';
+import { defined } from '../../defined.js';
 
 const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
 
@@ -77,7 +78,7 @@ describe('profiles', () => {
   }, 10_000);
 
   it('a profile without match.* matches every client', () => {
-    expect(profileMatches(loaded.profiles[0]!, form({ anything: 'x' }))).toBe(true);
+    expect(profileMatches(defined(loaded.profiles[0]), form({ anything: 'x' }))).toBe(true);
   });
 });
 
@@ -123,7 +124,7 @@ describe('client values are escaped as Java Properties.store does: they stay ins
     });
     const p = loadSite(file);
     for (const [osname, username] of [['', ' x'], [' o', ' y'], ['', '']]) {
-      const config = toConfiguration(parseProperties(buildAnswer(p, form({ osname: osname!, username: username! })).text));
+      const config = toConfiguration(parseProperties(buildAnswer(p, form({ osname: defined(osname), username: defined(username) })).text));
       expect([...config]).toEqual([['a', `${osname}${username}`], ['b', `${osname} and ${username}`], ['c', ' lead ']]);
     }
   });

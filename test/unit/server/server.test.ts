@@ -11,6 +11,7 @@ import { loadSite } from '../../../src/server/site.js';
 import { setUserPassword } from '../../../src/server/users.js';
 import { makeCertificates } from '../certificates.js';
 import { TEMPLATE, writeSite } from './site-fixture.js';
+import { defined } from '../../defined.js';
 
 const files = {
   'site.ini': `[serve]\ntemplate = ${TEMPLATE}\nusers = users\n\n[profile common]\nproperties = common.properties\n\n[profile linux]\nmatch.osname = Linux\nproperties = linux.properties\n`,
@@ -43,7 +44,7 @@ describe('provdisc serve (Fastify inject)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; charset=ISO-8859-1');
     expect(res.body).toBe('net.java.sip.communicator.impl.protocol.sip.acc1.USER_ID=alice\nnet.java.sip.communicator.impl.gui.main.MainFrame.height=250\n');
-    const entry = log.at(-1)!;
+    const entry = defined(log.at(-1));
     expect(entry).toMatchObject({ client: '10.0.0.2', username: 'alice', osname: 'Linux', hwaddr: '52:54:00:00:00:01', uuid: 'u-1', profiles: ['common', 'linux'], status: 200 });
     expect(JSON.stringify(log)).not.toContain('s3cret');
   });
@@ -96,7 +97,7 @@ describe('provdisc serve (Fastify inject)', () => {
     const typos = Array.from({ length: 10 }, (_, i) => post({ username: `staff${i}`, password: `typo${i}` }, office));
     const [good, bad] = await Promise.all([Promise.all(logins), Promise.all(typos)]);
     expect(good.map((r) => r.statusCode)).toEqual(Array(30).fill(200));
-    expect(good[7]!.body).toContain('USER_ID=staff7\n');
+    expect(defined(good[7]).body).toContain('USER_ID=staff7\n');
     expect(bad.map((r) => r.statusCode)).toEqual(Array(10).fill(401));
     now += 60_000;
   }, 30_000);

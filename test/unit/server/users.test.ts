@@ -6,6 +6,7 @@ import { hashPassword, readUsers, setUserPassword, verifyPassword } from '../../
 import { LoginLimiter, type LoginAttempt, type Throttled } from '../../../src/server/login-limiter.js';
 import { runCli } from '../cli/run-cli.js';
 import { writeSite } from './site-fixture.js';
+import { defined } from '../../defined.js';
 
 /** The built CLI (npm test builds first): passwd reads the password from a real stdin. */
 const BIN = path.resolve(import.meta.dirname, '../../../bin/provdisc');
@@ -115,8 +116,8 @@ describe('login limiter', () => {
     admissions.forEach((p) => void p.then((x) => settled.push(x)));
     await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toHaveLength(8);
-    started(settled[0]!).end('accepted');
-    started(settled[1]!).end('unchecked');
+    started(defined(settled[0])).end('accepted');
+    started(defined(settled[1])).end('unchecked');
     await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toHaveLength(10);
     expect(settled.every((x) => 'end' in x)).toBe(true);
@@ -135,7 +136,7 @@ describe('login limiter', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(sixth && 'end' in sixth).toBe(true);
     fifth.end('refused');
-    started(sixth!).end('refused');
+    started(defined(sixth)).end('refused');
     expect(await limiter.admit('10.1.0.7', 'carol')).toMatchObject({ by: 'user name' });
   });
 });
