@@ -51,6 +51,8 @@ function describeEvent(e: ViaEvent): string {
       const asked = [...new Set(e.questions.map((q) => q.type))].join('+');
       return `client ${e.from} on ${e.interface} asked (${asked}); answered by ${e.answered.join(' + ')}`;
     }
+    case 'shared-socket':
+      return `warning: ${e.message}`;
     case 'interfaces-changed':
       return e.interfaces.length === 0
         ? 'no usable interface left; waiting for one to come up'
@@ -91,7 +93,7 @@ export function clientLines(write: (line: string) => void): (e: ViaEvent) => voi
 }
 
 /** Events printed on stderr whatever the mode. */
-const TROUBLE: ReadonlySet<ViaEvent['event']> = new Set(['send-error', 'error', 'conflict', 'conflict-more', 'conflict-quiet', 'dhcp-send-error', 'dhcp-error']);
+const TROUBLE: ReadonlySet<ViaEvent['event']> = new Set(['send-error', 'error', 'conflict', 'conflict-more', 'conflict-quiet', 'dhcp-send-error', 'dhcp-error', 'shared-socket']);
 
 /**
  * How advertise and serve (with `via`) print what the advertisement does: JSON lines, or a line per
