@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AdvertiseEvent } from '../../../src/bonjour/advertise.js';
+import type { MdnsTransport as Transport } from '../../../src/bonjour/transport.js';
 import { encodeMessage } from '../../../src/bonjour/wire.js';
 import type { NetInterface } from '../../../src/util/network-interfaces.js';
 
@@ -91,13 +92,13 @@ const QUERY = { questions: [{ name: 'Provisioning URL._https._tcp.local', type: 
 const socketAt = (address: string) => FakeSocket.all.find((s) => s.bound === address && !s.closed)!;
 
 /** Multicasts on both links at once, then a unicast reply to a querier on eth1. */
-async function sendOnBothLinks(transport: InstanceType<typeof MdnsTransport>) {
+async function sendOnBothLinks(transport: Transport) {
   await Promise.all([transport.send(QUERY, eth0), transport.send(QUERY, eth1)]);
   await transport.send(QUERY, eth1, { address: '203.0.113.9', port: 5353 });
   return FakeSocket.sent;
 }
 
-function heardOn(transport: InstanceType<typeof MdnsTransport>) {
+function heardOn(transport: Transport) {
   const heard: string[] = [];
   transport.on('message', (_m, source) => heard.push(`${source.address} ${source.interface.name}`));
   return heard;
