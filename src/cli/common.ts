@@ -1,4 +1,5 @@
 /** What every subcommand shares: error reporting, warnings, exit codes, reading --config and number flags. */
+import { writeEvent } from './output.js';
 import { parseVia, type DiscoveryMethod } from '../via/methods.js';
 import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config/config-file.js';
 import { readFile } from 'node:fs/promises';
@@ -13,23 +14,22 @@ export const EXIT_ERROR = 1;
 export const EXIT_NOT_FOUND = 2;
 
 export function warn(message: string): void {
-  process.stderr.write(`provdisc: warning: ${message}\n`);
+  writeEvent('stderr', 'warning', `provdisc: warning: ${message}`);
 }
 
 export function info(message: string): void {
-  process.stderr.write(`provdisc: ${message}\n`);
+  writeEvent('stderr', 'info', `provdisc: ${message}`);
 }
 
 /** Prints an error the way a user should see it: the problem, then how to fix it, no stack trace. */
 export function reportError(err: unknown): void {
   if (err instanceof UsageError) {
-    process.stderr.write(`provdisc: error: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  fix: ${err.hint}\n`);
+    writeEvent('stderr', 'error', `provdisc: error: ${err.message}`, ...(err.hint ? [`  fix: ${err.hint}`] : []));
     return;
   }
   const e = err as NodeJS.ErrnoException;
-  process.stderr.write(`provdisc: error: ${e?.message ?? String(err)}\n`);
-  if (process.env.PROVDISC_DEBUG && e?.stack) process.stderr.write(`${e.stack}\n`);
+  writeEvent('stderr', 'error', `provdisc: error: ${e?.message ?? String(err)}`);
+  if (process.env.PROVDISC_DEBUG && e?.stack) writeEvent('stderr', 'debug', e.stack);
 }
 
 /**
@@ -93,7 +93,7 @@ export function describeWrite(w: StagedWrite): string {
 
 /** A problem a --check found: what, then how to fix it. */
 export function printProblem(p: Problem): void {
-  process.stderr.write(`provdisc: problem: ${p.message}\n  fix: ${p.fix}\n`);
+  writeEvent('stderr', 'error', `provdisc: problem: ${p.message}`, `  fix: ${p.fix}`);
 }
 
 /** A flag that takes one value whose config key is a list: the flag wins, else the list's only value. */
