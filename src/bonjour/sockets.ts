@@ -98,7 +98,7 @@ export async function openSender(
 export function describeSharedSending(fellBack: readonly SharedSending[]): string {
   const refused = fellBack.map((f) => `${f.address.includes(':') ? `[${f.address}]` : f.address}:${MDNS_PORT} on ${f.interface} (${f.code})`).join(', ');
   return (
-    `cannot bind ${refused}: another mDNS responder on this machine (mDNSResponder, the Windows DNS Client, a browser) may hold it; ` +
+    `cannot bind ${refused}: another mDNS responder on this machine (mDNSResponder, the Windows DNS Client, a browser) may hold the port; ` +
     `sending from the shared port ${MDNS_PORT} socket instead, the interface set per packet`
   );
 }

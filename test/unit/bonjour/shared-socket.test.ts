@@ -202,7 +202,7 @@ describe('the fallback, told once', () => {
         event: 'shared-socket',
         sockets: [{ interface: 'eth0', address: '198.51.100.1', code: 'EADDRINUSE' }],
         message:
-          'cannot bind 198.51.100.1:5353 on eth0 (EADDRINUSE): another mDNS responder on this machine (mDNSResponder, the Windows DNS Client, a browser) may hold it; sending from the shared port 5353 socket instead, the interface set per packet',
+          'cannot bind 198.51.100.1:5353 on eth0 (EADDRINUSE): another mDNS responder on this machine (mDNSResponder, the Windows DNS Client, a browser) may hold the port; sending from the shared port 5353 socket instead, the interface set per packet',
       },
     ]);
     expect(events.findIndex((e) => e.event === 'shared-socket')).toBeLessThan(events.findIndex((e) => e.event === 'announced'));
@@ -220,7 +220,7 @@ describe('the fallback, told once', () => {
     const warnings: string[] = [];
     expect(await discover({ timeoutMs: 50, warn: (w) => warnings.push(w) })).toEqual([]);
     expect(warnings).toEqual([
-      'cannot bind [fe80::1]:5353 on eth0 (EACCES): another mDNS responder on this machine (mDNSResponder, the Windows DNS Client, a browser) may hold it; sending from the shared port 5353 socket instead, the interface set per packet',
+      'cannot bind [fe80::1]:5353 on eth0 (EACCES): another mDNS responder on this machine (mDNSResponder, the Windows DNS Client, a browser) may hold the port; sending from the shared port 5353 socket instead, the interface set per packet',
     ]);
     expect(new Set(FakeSocket.sent.map((p) => `${p.from} ${p.multicastInterface} → ${p.to}`))).toEqual(
       new Set(['198.51.100.1:5353 198.51.100.1 → 224.0.0.251', ':::5353 ::%eth0 → ff02::fb%eth0', '203.0.113.1:5353 203.0.113.1 → 224.0.0.251']),
