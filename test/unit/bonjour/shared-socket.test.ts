@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AdvertiseEvent } from '../../../src/bonjour/advertise.js';
 import type { MdnsTransport as Transport } from '../../../src/bonjour/transport.js';
 import { encodeMessage } from '../../../src/bonjour/wire.js';
-import type { NetInterface } from '../../../src/util/network-interfaces.js';
+import { eth0, eth1 } from './interfaces.js';
 
 interface SentPacket {
   from: string;
@@ -62,18 +62,6 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-const eth0: NetInterface = {
-  name: 'eth0',
-  mac: '02:00:00:00:00:01',
-  ipv4: [{ address: '198.51.100.1', netmask: '255.255.255.0', family: 4, scopeid: 0 }],
-  ipv6: [{ address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 6, scopeid: 2 }],
-};
-const eth1: NetInterface = {
-  name: 'eth1',
-  mac: '02:00:00:00:00:02',
-  ipv4: [{ address: '203.0.113.1', netmask: '255.255.255.0', family: 4, scopeid: 0 }],
-  ipv6: [],
-};
 
 vi.mock('node:dgram', () => ({ default: { createSocket: () => new FakeSocket() } }));
 vi.mock('../../../src/util/network-interfaces.js', async (importOriginal) => ({
