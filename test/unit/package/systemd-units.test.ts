@@ -46,7 +46,7 @@ describe(`the shipped systemd units${note}`, { skip: !!missing }, () => {
     const serve = readFileSync(path.join(UNITS, 'provdisc.service'), 'utf8');
     const advertise = readFileSync(path.join(UNITS, 'provdisc-advertise@.service'), 'utf8');
     expect(setting(serve, 'ExecStart')).toEqual(['provdisc serve --config /etc/provdisc/site.ini']);
-    expect(setting(serve, 'ExecReload')).toEqual(['kill -HUP $MAINPID']);
+    expect(setting(serve, 'ExecReload')).toEqual([`/bin/sh -c 'kill -HUP "$$MAINPID"'`]);
     expect(setting(serve, 'StateDirectory')).toEqual(['provdisc']);
     expect(setting(advertise, 'ExecStart')).toEqual(['provdisc advertise --config /etc/provdisc/%i.ini']);
     for (const unit of [serve, advertise]) {
