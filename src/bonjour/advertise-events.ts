@@ -11,6 +11,7 @@ import type { AnswerKind } from './answer.js';
 import type { ConflictNotice } from './conflict-watch.js';
 import type { Conflict, QueryReport } from './responder.js';
 import { instanceFullName, type ServiceDefinition } from './service-records.js';
+import type { SharedSending } from './sockets.js';
 import type { TransportStats } from './transport.js';
 
 export interface AdvertisedInterface {
@@ -64,6 +65,8 @@ export type AdvertiseEvent =
   /** A packet from `from` that provdisc failed to handle (a fault of its own, not the sender's); it keeps advertising. */
   | { readonly event: 'error'; readonly from: string; readonly interface: string; readonly error: string }
   | { readonly event: 'interfaces-changed'; readonly interfaces: readonly AdvertisedInterface[] }
+  /** Interfaces whose own ADDRESS:5353 bind was refused send from the shared socket; told once per set of interfaces. */
+  | { readonly event: 'shared-socket'; readonly sockets: readonly SharedSending[]; readonly message: string }
   | { readonly event: 'goodbye'; readonly instance: string; readonly packets: TransportStats };
 
 /** The name is held by another host with other data; the advertisement stopped (never renamed). */

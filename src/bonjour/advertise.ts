@@ -10,6 +10,7 @@ import { conflictEvent, describeInterfaces, NameConflictError, queryEvent, stopp
 import { ConflictWatch } from './conflict-watch.js';
 import { ConflictError, Responder, type ConflictPolicy } from './responder.js';
 import type { ServiceDefinition } from './service-records.js';
+import { describeSharedSending } from './sockets.js';
 import { addPackets, MdnsTransport, noPackets, type TransportStats } from './transport.js';
 
 // the advertising API in one import, as the library and advertise-via use it
@@ -42,6 +43,8 @@ async function startSession(
   probe = true,
 ): Promise<Session> {
   const transport = await MdnsTransport.open(interfaces);
+  const shared = transport.sharedSending;
+  if (shared.length > 0) emit({ event: 'shared-socket', sockets: shared, message: describeSharedSending(shared) });
   const responder = new Responder(transport, service, Math.random, policy);
   responder.on('send-error', (iface, err) => emit({ event: 'send-error', interface: iface.name, error: err.message }));
   transport.on('fault', (err, source) => emit({ event: 'error', from: source.address, interface: source.interface.name, error: err.message }));

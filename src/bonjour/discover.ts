@@ -4,6 +4,8 @@
  */
 import { selectInterfaces, withoutZone, type NetInterface } from '../util/network-interfaces.js';
 import { instanceFullName, serviceTypeName } from './service-records.js';
+import type { WarningSink } from '../util/errors.js';
+import { describeSharedSending } from './sockets.js';
 import { MdnsTransport, type PacketChannel, type PacketSource } from './transport.js';
 import { sameName, type MdnsMessage, type MdnsQuestion, type MdnsRecord, type SrvData } from './wire.js';
 import { checkInstanceName, fromTxt, JITSI_INSTANCE_NAME } from '../template/template.js';
@@ -16,6 +18,8 @@ export interface DiscoverOptions {
   readonly all?: boolean | undefined;
   /** Instance name; default `Provisioning URL`. */
   readonly name?: string | undefined;
+  /** Told when interfaces send from the shared socket because their own bind was refused (another responder holds it). */
+  readonly warn?: WarningSink | undefined;
 }
 
 export interface DiscoveredService {
@@ -59,6 +63,7 @@ interface SourceCache {
 export async function discover(options: DiscoverOptions = {}): Promise<DiscoveredService[]> {
   const name = checkedName(options);
   const transport = await MdnsTransport.open(selectInterfaces(options.interfaces));
+  if (transport.sharedSending.length > 0) options.warn?.(describeSharedSending(transport.sharedSending));
   try {
     return await new Browser(transport, options, name).run();
   } finally {

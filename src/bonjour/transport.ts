@@ -2,13 +2,16 @@
  * Sockets for mDNS on chosen interfaces. One socket per family listens on the group; one socket per
  * interface and family, bound to that interface's address, sends, so that every packet leaves on the
  * right link with the right source address even when the host has no default route, and unicast
- * replies to us arrive on a socket whose interface is known.
+ * replies to us arrive on a socket whose interface is known. Where another responder holds an
+ * interface's ADDRESS:5353, that interface sends from the listening socket instead (sockets.ts), and
+ * the link of a unicast reply is found from its source address, as for any packet to the group.
  */
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { decodeThenHandle, literalLookup } from '../util/datagram.js';
+import { decodeThenHandle } from '../util/datagram.js';
 import { interfaceForSource, isLinkLocalIpv6, withoutZone, type NetInterface } from '../util/network-interfaces.js';
 import { TokenBuckets } from '../util/token-buckets.js';
+import { bindSocket, openSender, SharedSocket, type Sender, type SharedSending } from './sockets.js';
 import { decodeMessage, encodeMessage, MDNS_IPV4_GROUP, MDNS_IPV6_GROUP, MDNS_PORT, type MdnsMessage, type OutgoingMessage } from './wire.js';
 
 export interface PacketSource {
@@ -64,8 +67,8 @@ export interface PacketChannel {
 
 interface InterfaceSockets {
   readonly iface: NetInterface;
-  readonly v4: dgram.Socket | undefined;
-  readonly v6: dgram.Socket | undefined;
+  readonly v4: Sender | undefined;
+  readonly v6: Sender | undefined;
 }
 
 /** How long a sent packet is remembered to recognise its multicast echo. */
@@ -87,6 +90,8 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
     readonly interfaces: readonly NetInterface[],
     private readonly groupSockets: readonly dgram.Socket[],
     private readonly senders: readonly InterfaceSockets[],
+    /** The interfaces whose own bind was refused, sending from the shared socket: told once by whoever opened the transport. */
+    readonly sharedSending: readonly SharedSending[],
   ) {
     super();
     this.ownAddresses = new Set(interfaces.flatMap((i) => [...i.ipv4, ...i.ipv6].map((a) => withoutZone(a.address))));
@@ -96,36 +101,35 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
     const opened: dgram.Socket[] = [];
     const track = (s: dgram.Socket) => (opened.push(s), s);
     try {
-      const listeners: dgram.Socket[] = [];
       const v4Ifaces = interfaces.filter((i) => i.ipv4.length > 0);
       const v6Ifaces = interfaces.filter((i) => i.ipv6.some((a) => isLinkLocalIpv6(a.address)));
-      if (v4Ifaces.length > 0) {
-        const s = track(await bindSocket('udp4', '0.0.0.0'));
-        for (const i of v4Ifaces) s.addMembership(MDNS_IPV4_GROUP, i.ipv4[0]!.address);
-        listeners.push(s);
-      }
-      if (v6Ifaces.length > 0) {
-        const s = track(await bindSocket('udp6', '::'));
-        for (const i of v6Ifaces) s.addMembership(MDNS_IPV6_GROUP, `::%${i.name}`);
-        listeners.push(s);
-      }
+      const listen4 = v4Ifaces.length > 0 ? track(await bindSocket('udp4', '0.0.0.0')) : undefined;
+      for (const i of v4Ifaces) listen4!.addMembership(MDNS_IPV4_GROUP, i.ipv4[0]!.address);
+      const listen6 = v6Ifaces.length > 0 ? track(await bindSocket('udp6', '::')) : undefined;
+      for (const i of v6Ifaces) listen6!.addMembership(MDNS_IPV6_GROUP, `::%${i.name}`);
+      const listeners = [listen4, listen6].filter((s): s is dgram.Socket => !!s);
+      const shared4 = listen4 && new SharedSocket(listen4);
+      const shared6 = listen6 && new SharedSocket(listen6);
+      const fellBack: SharedSending[] = [];
       const senders: InterfaceSockets[] = [];
       for (const iface of interfaces) {
         const addr4 = iface.ipv4[0]?.address;
         const addr6 = iface.ipv6.find((a) => isLinkLocalIpv6(a.address))?.address;
-        const v4 = addr4 ? track(await bindSocket('udp4', addr4)) : undefined;
-        v4?.setMulticastInterface(addr4!);
-        const v6 = addr6 ? track(await bindSocket('udp6', `${withoutZone(addr6)}%${iface.name}`)) : undefined;
-        v6?.setMulticastInterface(`::%${iface.name}`);
+        const v4 = addr4 ? await openSender('udp4', addr4, addr4, { socket: shared4, interface: iface.name, fellBack }) : undefined;
+        if (v4 && !v4.shared) track(v4.socket);
+        const v6 = addr6
+          ? await openSender('udp6', `${withoutZone(addr6)}%${iface.name}`, `::%${iface.name}`, { socket: shared6, interface: iface.name, fellBack })
+          : undefined;
+        if (v6 && !v6.shared) track(v6.socket);
         senders.push({ iface, v4, v6 });
       }
-      const transport = new MdnsTransport(interfaces, listeners, senders);
+      const transport = new MdnsTransport(interfaces, listeners, senders, fellBack);
       for (const s of listeners) s.on('message', (buf, rinfo) => transport.receive(buf, rinfo, undefined));
-      for (const { iface, v4, v6 } of senders) {
-        for (const s of [v4, v6]) s?.on('message', (buf, rinfo) => transport.receive(buf, rinfo, iface));
-      }
+      // a shared socket is a listener: it hears, and fails, for every interface
+      const own = senders.flatMap(({ iface, v4, v6 }) => [v4, v6].filter((s) => s && !s.shared).map((s) => ({ iface, socket: s!.socket })));
+      for (const { iface, socket } of own) socket.on('message', (buf, rinfo) => transport.receive(buf, rinfo, iface));
       // an asynchronous socket error is reported against the interfaces the socket serves
-      for (const { iface, v4, v6 } of senders) for (const s of [v4, v6]) s?.on('error', (err) => transport.emitSendError(iface, err));
+      for (const { iface, socket } of own) socket.on('error', (err) => transport.emitSendError(iface, err));
       for (const s of listeners) s.on('error', (err) => interfaces.forEach((i) => transport.emitSendError(i, err)));
       return transport;
     } catch (err) {
@@ -159,18 +163,14 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const all = [...this.groupSockets, ...this.senders.flatMap((s) => [s.v4, s.v6])].filter((s): s is dgram.Socket => !!s);
-    await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const own = this.senders.flatMap((s) => [s.v4, s.v6]).filter((s) => s && !s.shared).map((s) => s!.socket);
+    await Promise.all([...this.groupSockets, ...own].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
-  private sendOn(socket: dgram.Socket, buf: Buffer, port: number, address: string, iface: NetInterface): Promise<void> {
+  private async sendOn(sender: Sender, buf: Buffer, port: number, address: string, iface: NetInterface): Promise<void> {
     this.stats.sent++;
-    return new Promise((resolve) => {
-      socket.send(buf, port, address, (err) => {
-        if (err) this.emitSendError(iface, err);
-        resolve();
-      });
-    });
+    const err = await sender.send(buf, port, address);
+    if (err) this.emitSendError(iface, err);
   }
 
   private emitSendError(iface: NetInterface, err: Error): void {
@@ -220,23 +220,4 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
       if (this.faultReports.spend(rinfo.address)) this.emit('fault', err instanceof Error ? err : new Error(String(err)), source);
     });
   }
-}
-
-function bindSocket(type: 'udp4' | 'udp6', address: string): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type, reuseAddr: true, lookup: literalLookup, ...(type === 'udp6' ? { ipv6Only: true } : {}) });
-    const onError = (err: Error) => {
-      socket.close();
-      reject(err);
-    };
-    socket.once('error', onError);
-    socket.bind(MDNS_PORT, address, () => {
-      socket.off('error', onError);
-      // RFC 6762 §11: mDNS packets go out with IP TTL 255 so receivers can tell they are on-link
-      socket.setTTL(255);
-      socket.setMulticastTTL(255);
-      socket.setMulticastLoopback(true);
-      resolve(socket);
-    });
-  });
 }

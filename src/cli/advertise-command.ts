@@ -5,6 +5,7 @@ import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { newClientLines } from './client-lines.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, templateSetting, viaOption, warn } from './common.js';
 import { keepYoungGenerationSmall } from './long-running.js';
+import { writeEvent, type Level } from './output.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
 import { withoutZone } from '../util/network-interfaces.js';
 
@@ -51,6 +52,8 @@ function describeEvent(e: ViaEvent): string {
       const asked = [...new Set(e.questions.map((q) => q.type))].join('+');
       return `client ${e.from} on ${e.interface} asked (${asked}); answered by ${e.answered.join(' + ')}`;
     }
+    case 'shared-socket':
+      return `warning: ${e.message}`;
     case 'interfaces-changed':
       return e.interfaces.length === 0
         ? 'no usable interface left; waiting for one to come up'
@@ -90,21 +93,30 @@ export function clientLines(write: (line: string) => void): (e: ViaEvent) => voi
   };
 }
 
-/** Events printed on stderr whatever the mode. */
-const TROUBLE: ReadonlySet<ViaEvent['event']> = new Set(['send-error', 'error', 'conflict', 'conflict-more', 'conflict-quiet', 'dhcp-send-error', 'dhcp-error']);
+/** Events printed on stderr whatever the mode, at their level: a fault of provdisc's own is an error. */
+const TROUBLE: ReadonlyMap<ViaEvent['event'], Level> = new Map<ViaEvent['event'], Level>([
+  ['send-error', 'warning'],
+  ['conflict', 'warning'],
+  ['conflict-more', 'warning'],
+  ['conflict-quiet', 'warning'],
+  ['dhcp-send-error', 'warning'],
+  ['shared-socket', 'warning'],
+  ['error', 'error'],
+  ['dhcp-error', 'error'],
+]);
 
 /**
  * How advertise and serve (with `via`) print what the advertisement does: JSON lines, or a line per
  * event with clients rate-limited; trouble always on stderr too, since a --json reader may not be a person.
  */
 export function viaEventPrinter(json: boolean): (e: ViaEvent) => void {
-  const newClient = clientLines((line) => process.stdout.write(`${line}\n`));
+  const newClient = clientLines((line) => writeEvent('stdout', 'info', line));
   return (e) => {
-    const trouble = TROUBLE.has(e.event);
-    if (trouble) process.stderr.write(`provdisc: ${describe(e)}\n`);
+    const trouble = TROUBLE.get(e.event);
+    if (trouble) writeEvent('stderr', trouble, `provdisc: ${describe(e)}`);
     if (json) process.stdout.write(jsonLine(e));
     else if (e.event === 'query' || e.event === 'dhcp-inform') newClient(e);
-    else if (!trouble) process.stdout.write(`${describe(e)}\n`);
+    else if (!trouble) writeEvent('stdout', 'info', describe(e));
   };
 }
 

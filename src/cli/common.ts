@@ -1,4 +1,5 @@
 /** What every subcommand shares: error reporting, warnings, exit codes, reading --config and number flags. */
+import { writeEvent } from './output.js';
 import { parseVia, type DiscoveryMethod } from '../via/methods.js';
 import { loadConfig, type ConfigSection, type ProvdiscConfig } from '../config/config-file.js';
 import { readFile } from 'node:fs/promises';
@@ -45,23 +46,22 @@ export function inFlags(text: string): string {
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`provdisc: warning: ${inFlags(message)}\n`);
+  writeEvent('stderr', 'warning', `provdisc: warning: ${inFlags(message)}`);
 }
 
 export function info(message: string): void {
-  process.stderr.write(`provdisc: ${inFlags(message)}\n`);
+  writeEvent('stderr', 'info', `provdisc: ${inFlags(message)}`);
 }
 
 /** Prints an error the way a user should see it: the problem, then how to fix it, no stack trace. */
 export function reportError(err: unknown): void {
   if (err instanceof ProvdiscError) {
-    process.stderr.write(`provdisc: error: ${inFlags(err.message)}\n`);
-    if (err.hint) process.stderr.write(`  fix: ${inFlags(err.hint)}\n`);
+    writeEvent('stderr', 'error', `provdisc: error: ${inFlags(err.message)}`, ...(err.hint ? [`  fix: ${inFlags(err.hint)}`] : []));
     return;
   }
   const e = err as NodeJS.ErrnoException;
-  process.stderr.write(`provdisc: error: ${e?.message ?? String(err)}\n`);
-  if (process.env.PROVDISC_DEBUG && e?.stack) process.stderr.write(`${e.stack}\n`);
+  writeEvent('stderr', 'error', `provdisc: error: ${e?.message ?? String(err)}`);
+  if (process.env.PROVDISC_DEBUG && e?.stack) writeEvent('stderr', 'debug', e.stack);
 }
 
 /**
@@ -144,7 +144,7 @@ export function describeWrite(w: StagedWrite): string {
 
 /** A problem a --check found: what, then how to fix it. */
 export function printProblem(p: Problem): void {
-  process.stderr.write(`provdisc: problem: ${inFlags(p.message)}\n  fix: ${inFlags(p.fix)}\n`);
+  writeEvent('stderr', 'error', `provdisc: problem: ${inFlags(p.message)}`, `  fix: ${inFlags(p.fix)}`);
 }
 
 /**

@@ -15,6 +15,7 @@ import { UsageError } from '../util/errors.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
 import { viaEventPrinter } from './advertise-command.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, info, inFlags, reportError, warn } from './common.js';
+import { writeEvent } from './output.js';
 
 interface ServeFlags {
   config?: string;
@@ -150,7 +151,8 @@ function probeDirectory(site: Site): void {
 async function serve(file: string, flags: ServeFlags): Promise<number> {
   const site = loadSite(file, warn);
   const print = (event: Record<string, unknown>, human: string) => {
-    process.stdout.write(flags.json ? jsonLine(event) : `${human}\n`);
+    if (flags.json) process.stdout.write(jsonLine(event));
+    else writeEvent('stdout', 'info', human);
   };
   const server = new ProvisioningServer(site, {
     onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)),

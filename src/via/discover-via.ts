@@ -11,7 +11,7 @@ export interface DiscoverViaOptions extends DiscoverOptions {
   readonly via: readonly DiscoveryMethod[];
   /** DHCP server port (default 6767). */
   readonly dhcpPort?: number | undefined;
-  /** Told of an address DHCP could not ask from while others could (a send refused, a socket error). */
+  /** Told of an address DHCP could not ask from while others could (a send refused, a socket error), and of Bonjour sending from the shared socket. */
   readonly warn?: WarningSink | undefined;
 }
 

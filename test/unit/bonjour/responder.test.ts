@@ -1,24 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { NetInterface } from '../../../src/util/network-interfaces.js';
 import { ConflictError, Responder } from '../../../src/bonjour/responder.js';
 import type { ServiceDefinition } from '../../../src/bonjour/service-records.js';
 import type { PacketSource } from '../../../src/bonjour/transport.js';
 import type { MdnsMessage, MdnsRecord, OutgoingMessage } from '../../../src/bonjour/wire.js';
+import type { NetInterface } from '../../../src/util/network-interfaces.js';
+import { eth0, eth1 } from './interfaces.js';
 import { defined } from '../../defined.js';
 
-const eth0: NetInterface = {
-  name: 'eth0',
-  mac: '02:00:00:00:00:01',
-  ipv4: [{ address: '198.51.100.1', netmask: '255.255.255.0', family: 4, scopeid: 0 }],
-  ipv6: [{ address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 6, scopeid: 2 }],
-};
-const eth1: NetInterface = {
-  name: 'eth1',
-  mac: '02:00:00:00:00:02',
-  ipv4: [{ address: '203.0.113.1', netmask: '255.255.255.0', family: 4, scopeid: 0 }],
-  ipv6: [],
-};
 
 const service: ServiceDefinition = {
   instance: 'Provisioning URL',

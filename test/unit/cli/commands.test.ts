@@ -27,7 +27,7 @@ vi.mock('../../../src/util/network-interfaces.js', async (importOriginal) => ({
 
 /** No test may open a multicast socket: discovery gets a channel that hears nothing. */
 function silentNetwork() {
-  const channel = Object.assign(new EventEmitter(), { interfaces: [], send: async () => {}, close: async () => {} });
+  const channel = Object.assign(new EventEmitter(), { interfaces: [], sharedSending: [], send: async () => {}, close: async () => {} });
   return vi.spyOn(MdnsTransport, 'open').mockResolvedValue(channel as unknown as MdnsTransport);
 }
 

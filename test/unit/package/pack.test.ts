@@ -68,12 +68,14 @@ describe('the packed tarball', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('holds the command, the built library with its types, the guide\'s Avahi example and the docs; no tests, bench, sources or source maps', () => {
+  it('holds the command, the built library with its types, the guide\'s Avahi example, the systemd units and the docs; no tests, bench, sources or source maps', () => {
     expect(files).toContain(pkg.bin.provdisc);
     expect(files).toContain(pkg.main.replace(/^\.\//, ''));
     expect(files).toContain(pkg.types.replace(/^\.\//, ''));
     expect(files).toContain('avahi/provisioning.service');
     expect(files).toContain('jitsi/catalog.json'); // the lints of provision and serve --check read it
+    expect(files).toContain('systemd/provdisc.service');
+    expect(files).toContain('systemd/provdisc-advertise@.service');
     expect(files).toContain('README.md');
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const pages = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => defined(m[1]));

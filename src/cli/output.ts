@@ -1,0 +1,52 @@
+/**
+ * How the command line writes a line for a person. On a terminal or a pipe: as it is. Under
+ * journald — systemd handed the stream to the journal and says so in JOURNAL_STREAM — each event
+ * is one line, led by its syslog priority (`<3>` error, `<4>` warning, `<6>` information), which
+ * the journal stores as the entry's level and strips from the text (sd-daemon(3)); provdisc writes
+ * no colour anywhere, so none reaches the journal either.
+ */
+import fs from 'node:fs';
+
+export const PRIORITY = { error: 3, warning: 4, info: 6, debug: 7 } as const;
+export type Level = keyof typeof PRIORITY;
+export type Stream = 'stdout' | 'stderr';
+
+const FD: Record<Stream, number> = { stdout: 1, stderr: 2 };
+/** Per stream: the JOURNAL_STREAM value last looked at, and whether the stream is that journal stream. */
+const known = new Map<Stream, { env: string | undefined; journal: boolean }>();
+
+/**
+ * JOURNAL_STREAM is `DEVICE:INODE` of the stream systemd connected; a child whose output was
+ * redirected inherits the variable, so it counts only when the descriptor is still that stream.
+ */
+export function isJournalStream(stream: Stream): boolean {
+  const env = process.env.JOURNAL_STREAM;
+  const cached = known.get(stream);
+  if (cached && cached.env === env) return cached.journal;
+  let journal = false;
+  const match = env === undefined ? null : /^(\d+):(\d+)$/.exec(env);
+  if (match) {
+    try {
+      const stat = fs.fstatSync(FD[stream], { bigint: true });
+      journal = stat.dev === BigInt(match[1]!) && stat.ino === BigInt(match[2]!);
+    } catch {
+      journal = false;
+    }
+  }
+  known.set(stream, { env, journal });
+  return journal;
+}
+
+/**
+ * One event: `lines` (a message and, say, its fix) as they are, or, for the journal, joined into one
+ * line with `; ` behind the priority, so that a fix is never an entry of its own at another level.
+ */
+export function formatEvent(level: Level, lines: readonly string[], journal: boolean): string {
+  if (!journal) return lines.map((l) => `${l}\n`).join('');
+  const parts = lines.flatMap((l) => l.split('\n')).map((l, i) => (i === 0 ? l : l.trim())).filter((l, i) => i === 0 || l !== '');
+  return `<${PRIORITY[level]}>${parts.join('; ')}\n`;
+}
+
+export function writeEvent(stream: Stream, level: Level, ...lines: string[]): void {
+  process[stream].write(formatEvent(level, lines, isJournalStream(stream)));
+}
