@@ -56,9 +56,9 @@ export const CLIENTS: Client[] = [
     timed: `discover() from dist/, sockets opened and closed inside; one node process, first ${WARMUP_CALLS} calls (JIT warm-up) left out`,
     spacing: `${QU_GAP_MS} ms between calls (its first question is QU, answered by unicast)`,
     async measure(host, runs) {
-      const result = await runInHost(host, 'discover-timer.ts', [
-        '--runs', String(runs), '--warmup', String(WARMUP_CALLS), '--gap-ms', String(QU_GAP_MS),
-      ], { timeoutMs: 30_000 + runs * 4_000 });
+      const result = await runInHost(host, 'discover-timer.ts', ['--runs', String(runs), '--warmup', String(WARMUP_CALLS), '--gap-ms', String(QU_GAP_MS)], {
+        timeoutMs: 30_000 + runs * 4_000,
+      });
       return jsonLines<{ warmup: boolean; elapsedMs: number; template: string | null }>(result, 'discover-timer')
         .filter((r) => !r.warmup)
         .map((r) => ({ elapsedMs: r.elapsedMs, ok: r.template === TEMPLATE }));
@@ -78,18 +78,17 @@ export const CLIENTS: Client[] = [
   {
     id: 'avahi-browse',
     label: 'avahi-browse -r (first resolved line)',
-    timed: 'spawn of avahi-browse -p -r _https._tcp to its first "=" line for the instance; a fresh avahi-daemon in the client host per run (an old one would answer from its cache)',
+    timed:
+      'spawn of avahi-browse -p -r _https._tcp to its first "=" line for the instance; a fresh avahi-daemon in the client host per run (an old one would answer from its cache)',
     spacing: `${QM_GAP_MS} ms between runs (Avahi asks QM) plus ~0.8 s daemon start`,
     measure: (host, runs) =>
       repeat(runs, QM_GAP_MS, async () => {
         const daemon = await host.startAvahi({ waitFor: 'startup' });
         try {
           const started = epochNow();
-          const browse = host.spawnTracked(
-            'nsenter',
-            ['-t', String(daemon.daemon.pid), '-n', '-m', '-u', 'avahi-browse', '-p', '-r', '_https._tcp'],
-            { description: `[${host.key}] avahi-browse` },
-          );
+          const browse = host.spawnTracked('nsenter', ['-t', String(daemon.daemon.pid), '-n', '-m', '-u', 'avahi-browse', '-p', '-r', '_https._tcp'], {
+            description: `[${host.key}] avahi-browse`,
+          });
           try {
             const line = await browse.waitForLine(/^=;[^;]*;IPv[46];Provisioning\\032URL;/, 10_000);
             const elapsedMs = epochNow() - started;
@@ -106,7 +105,7 @@ export const CLIENTS: Client[] = [
   },
   {
     id: 'jmdns',
-    label: 'JmDNS getServiceInfo (Jitsi\'s path)',
+    label: "JmDNS getServiceInfo (Jitsi's path)",
     timed: 'JmDNS.create + getServiceInfo(_https) in a fresh JVM per run (as Jitsi at start-up: JmDNS classes not yet loaded)',
     spacing: 'one JVM per run: its ~2 s start already spaces the queries by more than 1 s',
     measure: (host, runs) =>

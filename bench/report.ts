@@ -43,11 +43,22 @@ export interface ReportSection {
   details: string;
 }
 
-export function render(header: { date: string; machine: Record<string, unknown>; runs: number; durationS: number }, headlines: Headline[], sections: ReportSection[]): string {
+export function render(
+  header: { date: string; machine: Record<string, unknown>; runs: number; durationS: number },
+  headlines: Headline[],
+  sections: ReportSection[],
+): string {
   const out: string[] = [];
   out.push(`## provdisc bench: ${header.date}`, '');
-  out.push(`Machine: ${Object.entries(header.machine).map(([k, v]) => `${k} ${String(v)}`).join('; ')}`, '');
-  out.push(`Bench run time: ${header.durationS.toFixed(0)} s. Medians in ms over ${header.runs} runs per series unless n says otherwise (p90, min–max); failed runs are left out of the figures and counted.`);
+  out.push(
+    `Machine: ${Object.entries(header.machine)
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join('; ')}`,
+    '',
+  );
+  out.push(
+    `Bench run time: ${header.durationS.toFixed(0)} s. Medians in ms over ${header.runs} runs per series unless n says otherwise (p90, min–max); failed runs are left out of the figures and counted.`,
+  );
   out.push('', '### Issue 7 figures beside their anchors (same run)', '');
   out.push(
     table(

@@ -23,7 +23,7 @@ import { startupSection } from './sections/startup.js';
 import { dhcpSection } from './sections/dhcp.js';
 
 /** The bench, in running order. A new section goes here (see bench/section.ts). */
-const SECTIONS: BenchSection<any>[] = [respondersSection, jmdnsTimingSection, startupSection, memorySection, serveSection, loginsSection, dhcpSection];
+const SECTIONS: BenchSection[] = [respondersSection, jmdnsTimingSection, startupSection, memorySection, serveSection, loginsSection, dhcpSection];
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
@@ -32,7 +32,11 @@ function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 function machine(): Record<string, unknown> {
   return {

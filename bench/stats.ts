@@ -20,7 +20,14 @@ function quantile(sorted: readonly number[], q: number): number {
 export function summarize(values: readonly number[]): Summary {
   if (values.length === 0) throw new Error('no samples to summarize');
   const sorted = [...values].sort((x, y) => x - y);
-  return { n: sorted.length, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), min: defined(sorted[0]), max: defined(sorted.at(-1)) };
+  return {
+    n: sorted.length,
+    median: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    p99: quantile(sorted, 0.99),
+    min: defined(sorted[0]),
+    max: defined(sorted.at(-1)),
+  };
 }
 
 /** Wall-clock time in ms with sub-ms precision, comparable across processes on this machine. */

@@ -69,9 +69,7 @@ const result = await esbuild.build({
 });
 
 const bundled = new Set(Object.keys(result.metafile.inputs).map((input) => path.resolve(ROOT, input)));
-const missing = fs
-  .readdirSync(CLI_DIR)
-  .filter((file) => file.endsWith('-command.ts') && !bundled.has(path.join(CLI_DIR, file)));
+const missing = fs.readdirSync(CLI_DIR).filter((file) => file.endsWith('-command.ts') && !bundled.has(path.join(CLI_DIR, file)));
 if (missing.length > 0) {
   console.error(`bundle-cli: ${missing.join(', ')} not reachable from src/cli/index.ts: add each to COMMANDS there`);
   process.exit(1);

@@ -22,7 +22,12 @@ export const CATALOG_FILE = path.join(ROOT, 'jitsi', 'catalog.json');
 /** The SHA-256 of the extractor's source files: a catalog made by another version of them is stale. */
 export function generatorDigest(): string {
   const hash = createHash('sha256');
-  const files = ['scripts/jitsi-catalog.ts', ...readdirSync(path.join(ROOT, 'scripts/jitsi-catalog')).sort().map((f) => `scripts/jitsi-catalog/${f}`)];
+  const files = [
+    'scripts/jitsi-catalog.ts',
+    ...readdirSync(path.join(ROOT, 'scripts/jitsi-catalog'))
+      .sort()
+      .map((f) => `scripts/jitsi-catalog/${f}`),
+  ];
   for (const f of files) hash.update(`${f}\0`).update(readFileSync(path.join(ROOT, f)));
   return hash.digest('hex');
 }
@@ -63,18 +68,28 @@ function main(argv: string[]): number {
     process.stderr.write('usage: tsx scripts/jitsi-catalog.ts [--check] JITSI_GIT_DIR [LIBJITSI_GIT_DIR]\n');
     return 2;
   }
-  const catalog = buildCatalog(readTree(jitsiDir, 'jitsi/jitsi'), libjitsiDir === undefined ? undefined : readTree(libjitsiDir, 'jitsi/libjitsi'), generatorDigest());
+  const catalog = buildCatalog(
+    readTree(jitsiDir, 'jitsi/jitsi'),
+    libjitsiDir === undefined ? undefined : readTree(libjitsiDir, 'jitsi/libjitsi'),
+    generatorDigest(),
+  );
   const text = `${JSON.stringify(catalog, null, 1)}\n`;
   if (!check) {
     writeFileSync(CATALOG_FILE, text);
-    process.stdout.write(`wrote ${path.relative(ROOT, CATALOG_FILE)}: ${catalog.keys.length} keys, ${catalog.families.length} families, ${catalog.accountKeys.length} account keys\n`);
+    process.stdout.write(
+      `wrote ${path.relative(ROOT, CATALOG_FILE)}: ${catalog.keys.length} keys, ${catalog.families.length} families, ${catalog.accountKeys.length} account keys\n`,
+    );
     return 0;
   }
   if (readFileSync(CATALOG_FILE, 'utf8') === text) {
-    process.stdout.write(`${path.relative(ROOT, CATALOG_FILE)} is what the extractor makes of ${catalog.sources.map((s) => `${s.repository}@${s.commit}`).join(' and ')}\n`);
+    process.stdout.write(
+      `${path.relative(ROOT, CATALOG_FILE)} is what the extractor makes of ${catalog.sources.map((s) => `${s.repository}@${s.commit}`).join(' and ')}\n`,
+    );
     return 0;
   }
-  process.stderr.write(`${path.relative(ROOT, CATALOG_FILE)} differs from what the extractor makes of ${catalog.sources.map((s) => `${s.repository}@${s.commit}`).join(' and ')}: run it without --check\n`);
+  process.stderr.write(
+    `${path.relative(ROOT, CATALOG_FILE)} differs from what the extractor makes of ${catalog.sources.map((s) => `${s.repository}@${s.commit}`).join(' and ')}: run it without --check\n`,
+  );
   return 1;
 }
 

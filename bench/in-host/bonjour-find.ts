@@ -6,7 +6,7 @@ import Bonjour from 'bonjour-service';
 import { inHostOptions } from '../../test/lab/guard.js';
 
 const values = inHostOptions({ address: { type: 'string' }, 'timeout-ms': { type: 'string', default: '5000' } });
-if (!values.address) throw new Error('--address (this host\'s IPv4) is required');
+if (!values.address) throw new Error("--address (this host's IPv4) is required");
 
 const started = performance.now();
 // multicast-dns options: bound to the wildcard so multicast answers arrive, sending through

@@ -7,7 +7,7 @@ import Bonjour from 'bonjour-service';
 import { inHostOptions } from '../../test/lab/guard.js';
 
 const values = inHostOptions({ address: { type: 'string' }, txt: { type: 'string', multiple: true, default: [] } });
-if (!values.address) throw new Error('--address (this host\'s IPv4) is required');
+if (!values.address) throw new Error("--address (this host's IPv4) is required");
 
 const txt = Object.fromEntries(values.txt.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
 const bonjour = new Bonjour({ interface: values.address, bind: '0.0.0.0' } as Partial<Bonjour.ServiceConfig>);

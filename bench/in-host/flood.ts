@@ -28,7 +28,15 @@ const query = (questions: Question[]): Buffer => dnsPacket.encode({ type: 'query
 const kinds: { name: string; send: () => void }[] = [
   {
     name: 'multicast QM SRV+TXT',
-    send: () => mdns.send(query([{ name: INSTANCE, type: 'SRV' }, { name: INSTANCE, type: 'TXT' }]), MDNS.port, MDNS.address),
+    send: () =>
+      mdns.send(
+        query([
+          { name: INSTANCE, type: 'SRV' },
+          { name: INSTANCE, type: 'TXT' },
+        ]),
+        MDNS.port,
+        MDNS.address,
+      ),
   },
   {
     name: 'multicast QU PTR',

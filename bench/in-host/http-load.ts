@@ -31,12 +31,16 @@ function post(i: number): Promise<boolean> {
   const body = forms ? Buffer.from(defined(forms[i]).form) : oneBody;
   const good = (answer: Buffer) => (forms ? answer.toString('latin1').includes(defined(forms[i]).contains) : answer.equals(expected));
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(res.statusCode === 200 && good(Buffer.concat(chunks))));
-      res.on('error', () => resolve(false));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(res.statusCode === 200 && good(Buffer.concat(chunks))));
+        res.on('error', () => resolve(false));
+      },
+    );
     req.on('error', () => resolve(false));
     req.end(body);
   });
@@ -59,4 +63,6 @@ await Promise.all(Array.from({ length: concurrency }, client));
 const wallMs = performance.now() - began;
 agent.destroy();
 const l = summarize(latencies);
-process.stdout.write(`${JSON.stringify({ requests: total, errors, wallMs, rps: (total / wallMs) * 1000, latencyMs: { median: l.median, p90: l.p90, p99: l.p99, max: l.max } })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ requests: total, errors, wallMs, rps: (total / wallMs) * 1000, latencyMs: { median: l.median, p90: l.p90, p99: l.p99, max: l.max } })}\n`,
+);

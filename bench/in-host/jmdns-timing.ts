@@ -29,7 +29,15 @@ const QUESTIONS = 3;
 const LISTEN_MS = QUESTIONS * QUESTION_GAP_MS;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const query = dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions: [{ name: INSTANCE, type: 'SRV' }, { name: INSTANCE, type: 'TXT' }] });
+const query = dnsPacket.encode({
+  type: 'query',
+  id: 0,
+  flags: 0,
+  questions: [
+    { name: INSTANCE, type: 'SRV' },
+    { name: INSTANCE, type: 'TXT' },
+  ],
+});
 
 async function openGroupSocket(): Promise<dgram.Socket> {
   const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });

@@ -13,7 +13,7 @@ const values = inHostOptions({
   name: { type: 'string', default: 'Provisioning URL._https._tcp.local' },
   'max-ms': { type: 'string', default: '120000' },
 });
-if (!values.address) throw new Error('--address (this host\'s IPv4) is required');
+if (!values.address) throw new Error("--address (this host's IPv4) is required");
 const wanted = values.name.toLowerCase();
 
 const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });

@@ -50,7 +50,26 @@ interface WireFrame {
 
 /** tshark on `iface` of `host`, printing epoch time, destination port and xid of each DHCP frame. */
 async function captureDhcp(host: LabHost, iface: string) {
-  const tshark = host.spawn('tshark', ['-l', '-n', '-i', iface, '-f', 'udp port 6767 or udp port 6768', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'udp.dstport', '-e', 'dhcp.id', '-d', 'udp.port==6767,dhcp', '-d', 'udp.port==6768,dhcp']);
+  const tshark = host.spawn('tshark', [
+    '-l',
+    '-n',
+    '-i',
+    iface,
+    '-f',
+    'udp port 6767 or udp port 6768',
+    '-T',
+    'fields',
+    '-e',
+    'frame.time_epoch',
+    '-e',
+    'udp.dstport',
+    '-e',
+    'dhcp.id',
+    '-d',
+    'udp.port==6767,dhcp',
+    '-d',
+    'udp.port==6768,dhcp',
+  ]);
   await tshark.waitForLine(/Capturing on/, 20_000, 'stderr');
   return {
     async frames(): Promise<WireFrame[]> {

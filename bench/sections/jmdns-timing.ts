@@ -67,7 +67,11 @@ export const jmdnsTimingSection: BenchSection<JmdnsTimingResult> = {
   details(r) {
     const ids = (['provdisc', 'avahi'] as const).filter((id) => r[id]);
     const outcome = (s: JmdnsStart | undefined) =>
-      !s ? '–' : s.found ? `found after ${ms(defined(s.answeredAfterMs))} ms` : `**missed** (${[s.srv ? 'SRV' : '', s.txt ? 'TXT' : '', s.address ? 'address' : ''].filter(Boolean).join(' + ') || 'nothing'} seen)`;
+      !s
+        ? '–'
+        : s.found
+          ? `found after ${ms(defined(s.answeredAfterMs))} ms`
+          : `**missed** (${[s.srv ? 'SRV' : '', s.txt ? 'TXT' : '', s.address ? 'address' : ''].filter(Boolean).join(' + ') || 'nothing'} seen)`;
     return [
       table(
         ['start offset (ms)', ...ids.map((id) => RESPONDER_LABELS[id])],

@@ -8,7 +8,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabHost } from '../../test/lab/host.js';
-import { ADMIN_DN, ADMIN_PASSWORD, directoryUsers, PEOPLE, startSlapd, type DirectoryUser } from '../../test/lab/slapd.js';
+import { ADMIN_DN, ADMIN_PASSWORD, PEOPLE, startSlapd, type DirectoryUser } from '../../test/lab/slapd.js';
 import { writeSite } from '../../test/unit/server/site-fixture.js';
 import { hashPassword } from '../../src/server/users.js';
 import { jsonLines, runInHost } from '../in-host.js';
@@ -55,7 +55,8 @@ const SITES: { name: string; serve: string; accounts: (slapdUrl: string) => stri
 ];
 
 async function siteFiles(users: readonly DirectoryUser[], port: number, kind: (typeof SITES)[number], slapdUrl: string): Promise<string> {
-  const usersFile = kind.usersN === undefined ? '' : (await Promise.all(users.map(async (u) => `${u.uid}:${await hashPassword(u.password, kind.usersN)}\n`))).join('');
+  const usersFile =
+    kind.usersN === undefined ? '' : (await Promise.all(users.map(async (u) => `${u.uid}:${await hashPassword(u.password, kind.usersN)}\n`))).join('');
   const { dir, site } = writeSite({
     'site.ini': [
       '[serve]',
@@ -69,7 +70,15 @@ async function siteFiles(users: readonly DirectoryUser[], port: number, kind: (t
       'properties = sip.properties',
       '',
     ].join('\n'),
-    'sip.properties': [`${ACC}=acc1`, `${ACC}.ACCOUNT_UID=SIP:\${username}@sip.example.org`, `${ACC}.USER_ID=\${username}@sip.example.org`, `${ACC}.SERVER_ADDRESS=sip.example.org`, `${ACC}.PASSWORD=\${password}`, `${ACC}.DISPLAY_NAME=\${account.name}`, ''].join('\n'),
+    'sip.properties': [
+      `${ACC}=acc1`,
+      `${ACC}.ACCOUNT_UID=SIP:\${username}@sip.example.org`,
+      `${ACC}.USER_ID=\${username}@sip.example.org`,
+      `${ACC}.SERVER_ADDRESS=sip.example.org`,
+      `${ACC}.PASSWORD=\${password}`,
+      `${ACC}.DISPLAY_NAME=\${account.name}`,
+      '',
+    ].join('\n'),
     'accounts.csv': `username,name\n${users.map((u) => `${u.uid},${u.cn}`).join('\n')}\n`,
     users: usersFile,
     'bind-password': ADMIN_PASSWORD,
@@ -79,7 +88,9 @@ async function siteFiles(users: readonly DirectoryUser[], port: number, kind: (t
 }
 
 async function loginRound(host: LabHost, port: number, formsFile: string, concurrency: number): Promise<LoadRun> {
-  const run = await runInHost(host, 'http-load.ts', ['--url', `http://127.0.0.1:${port}/prov`, '--forms', formsFile, '--concurrency', String(concurrency)], { timeoutMs: 300_000 });
+  const run = await runInHost(host, 'http-load.ts', ['--url', `http://127.0.0.1:${port}/prov`, '--forms', formsFile, '--concurrency', String(concurrency)], {
+    timeoutMs: 300_000,
+  });
   return defined(jsonLines<LoadRun>(run, 'http-load')[0]);
 }
 
@@ -88,7 +99,10 @@ export async function benchLogins(host: LabHost, log: (message: string) => void 
   const runs: LoginRun[] = [];
   try {
     const formsFile = path.join(host.workDir, 'login-forms.json');
-    const forms = slapd.users.map((u) => ({ form: new URLSearchParams({ username: u.uid, password: u.password }).toString(), contains: `${ACC}.DISPLAY_NAME=${u.cn}\n` }));
+    const forms = slapd.users.map((u) => ({
+      form: new URLSearchParams({ username: u.uid, password: u.password }).toString(),
+      contains: `${ACC}.DISPLAY_NAME=${u.cn}\n`,
+    }));
     writeFileSync(formsFile, JSON.stringify(forms));
     for (const [i, kind] of SITES.entries()) {
       const port = 18180 + i;
@@ -118,7 +132,10 @@ export function renderLogins(r: LoginsBenchResult): string {
     `${r.users} distinct users logging in once each (each answer checked to hold that user's own account), from one address, loopback in a lab host; each user must have it within Jitsi's 10 s`,
     '| site | at a time | req/s | p50 (ms) | p99 (ms) | slowest (ms) | errors | all 500 within 10 s |',
     '|---|---|---|---|---|---|---|---|',
-    ...r.runs.map((x) => `| ${x.site} | ${x.concurrency} | ${f(x.rps)} | ${f(x.latencyMs.median)} | ${f(x.latencyMs.p99)} | ${f(x.latencyMs.max)} | ${x.errors} | ${x.met ? 'yes' : 'NO'} |`),
+    ...r.runs.map(
+      (x) =>
+        `| ${x.site} | ${x.concurrency} | ${f(x.rps)} | ${f(x.latencyMs.median)} | ${f(x.latencyMs.p99)} | ${f(x.latencyMs.max)} | ${x.errors} | ${x.met ? 'yes' : 'NO'} |`,
+    ),
   ].join('\n');
 }
 

@@ -41,9 +41,12 @@ export interface MemoryResult {
 
 async function flood(from: LabHost, target: LabHost, pid: number): Promise<FloodRun> {
   const cpuBefore = cpuMsOf(pid);
-  const run = await runInHost(from, 'flood.ts', [
-    '--address', from.ipv4, '--target', target.ipv4, '--count', String(FLOOD_QUERIES), '--rate', '2000', '--max-ms', '30000',
-  ], { timeoutMs: 60_000 });
+  const run = await runInHost(
+    from,
+    'flood.ts',
+    ['--address', from.ipv4, '--target', target.ipv4, '--count', String(FLOOD_QUERIES), '--rate', '2000', '--max-ms', '30000'],
+    { timeoutMs: 60_000 },
+  );
   const [summary] = jsonLines<Omit<FloodRun, 'cpuMs'>>(run, 'flood');
   return { ...defined(summary), cpuMs: cpuMsOf(pid) - cpuBefore };
 }
@@ -67,7 +70,13 @@ export const memorySection: BenchSection<MemoryResult> = {
       for (let i = 1; i <= FLOODS; i++) {
         ctx.log(`memory: flood ${i}/${FLOODS}, ${FLOOD_QUERIES} queries at the advertiser`);
         const run = await flood(ctx.client, ctx.server, adv.pid);
-        steps.push({ when: `after ${i * FLOOD_QUERIES} queries`, queries: i * FLOOD_QUERIES, advertiser: memoryOf(adv.pid), floor: memoryOf(floorProcess.pid), flood: run });
+        steps.push({
+          when: `after ${i * FLOOD_QUERIES} queries`,
+          queries: i * FLOOD_QUERIES,
+          advertiser: memoryOf(adv.pid),
+          floor: memoryOf(floorProcess.pid),
+          flood: run,
+        });
       }
       await sleep(2_000);
       steps.push({ when: '2 s after the last flood', queries: FLOODS * FLOOD_QUERIES, advertiser: memoryOf(adv.pid), floor: memoryOf(floorProcess.pid) });

@@ -60,7 +60,14 @@ async function startSeries(ctx: BenchContext, watch: SpawnedProcess, id: Respond
   return defined(kept);
 }
 
-async function measure(ctx: BenchContext, responder: RunningResponder, id: ResponderId, r: RespondersResult, clients = CLIENTS, diagnostics = true): Promise<void> {
+async function measure(
+  ctx: BenchContext,
+  responder: RunningResponder,
+  id: ResponderId,
+  r: RespondersResult,
+  clients = CLIENTS,
+  diagnostics = true,
+): Promise<void> {
   const row = (r.latency[id] ??= {});
   for (const c of clients) {
     const runs = SLOW_CLIENTS.has(c.id) ? Math.min(ctx.runs, SLOW_RUNS) : ctx.runs;
@@ -123,7 +130,7 @@ export const respondersSection: BenchSection<RespondersResult> = {
     const turnP = median(r.wireTurnaround.provdisc);
     const turnA = median(r.wireTurnaround.avahi);
     rows.push({
-      figure: 'responder turnaround, python-zeroconf QU query in → first answer out, capture in the responder\'s namespace (median ms)',
+      figure: "responder turnaround, python-zeroconf QU query in → first answer out, capture in the responder's namespace (median ms)",
       provdisc: turnP === undefined ? '–' : ms(turnP),
       anchor: turnA === undefined ? '–' : `avahi-daemon ${ms(turnA)}`,
       target: '≤ avahi-daemon',

@@ -76,7 +76,18 @@ async function load(host: LabHost, url: string, expected: Buffer, requests: numb
   const run = await runInHost(
     host,
     'http-load.ts',
-    ['--url', url, '--form', new URLSearchParams(FORM).toString(), '--expect', expected.toString('base64'), '--concurrency', String(CONCURRENCY), '--requests', String(requests)],
+    [
+      '--url',
+      url,
+      '--form',
+      new URLSearchParams(FORM).toString(),
+      '--expect',
+      expected.toString('base64'),
+      '--concurrency',
+      String(CONCURRENCY),
+      '--requests',
+      String(requests),
+    ],
     { timeoutMs: 300_000 },
   );
   return defined(jsonLines<LoadRun>(run, 'http-load')[0]);

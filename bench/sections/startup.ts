@@ -83,7 +83,10 @@ export const startupSection: BenchSection<StartupResult> = {
         return [label, cell(s), m === undefined || floor === undefined ? '–' : `+${ms(m - floor)}`, cell(r.overFloor[label])];
       });
     return [
-      table(['command', 'wall time (ms)', 'median − floor median', 'same-round difference to the floor (ms)'], [[FLOOR, cell(r.wallTime[FLOOR]), '', ''], ...rows]),
+      table(
+        ['command', 'wall time (ms)', 'median − floor median', 'same-round difference to the floor (ms)'],
+        [[FLOOR, cell(r.wallTime[FLOOR]), '', ''], ...rows],
+      ),
       '',
       "The verdict uses the difference of the medians; the last column, each round's time minus the floor's in that round, shows how much of the spread is the machine's load.",
     ].join('\n');

@@ -193,7 +193,13 @@ function readDefaults(tree: SourceTree, found: Found): Map<string, string> {
 
 /** The catalog of `jitsi` (jitsi/jitsi) and, when given, `libjitsi`; `generator` names the extractor's digest. */
 export function buildCatalog(jitsi: SourceTree, libjitsi: SourceTree | undefined, generator: string): JitsiCatalog {
-  const found: Found = { keys: new Entries(), families: new Entries(), accountKeys: new Entries(), accountFamilies: new Entries(), accountPackages: new Entries() };
+  const found: Found = {
+    keys: new Entries(),
+    families: new Entries(),
+    accountKeys: new Entries(),
+    accountFamilies: new Entries(),
+    accountPackages: new Entries(),
+  };
   const defaults = readDefaults(jitsi, found);
   for (const tree of [jitsi, ...(libjitsi ? [libjitsi] : [])]) scanJava(tree, found);
   // short keys (`impl.gui.…`) count only where the defaults give them: elsewhere they are i18n or resource names

@@ -345,7 +345,10 @@ export class JavaIndex {
   private constant(from: JavaFile, name: string, seen: ReadonlySet<string>): string | undefined {
     const dot = name.lastIndexOf('.');
     const field = name.slice(dot + 1);
-    const owners = dot >= 0 ? [this.classFile(from, name.slice(0, dot))] : [from, ...[...(from.staticImports.get(field) ?? []), ...(from.staticImports.get('*') ?? [])].map((c) => this.classFile(from, c))];
+    const owners =
+      dot >= 0
+        ? [this.classFile(from, name.slice(0, dot))]
+        : [from, ...[...(from.staticImports.get(field) ?? []), ...(from.staticImports.get('*') ?? [])].map((c) => this.classFile(from, c))];
     for (const owner of owners) {
       const value = owner === undefined ? undefined : this.inherited(owner, field, seen, 0);
       if (value !== undefined) return value;

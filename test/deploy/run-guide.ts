@@ -31,6 +31,7 @@ const NSPAWN_NOISE = /^Attempted to remove disk file system under .*\n/gm;
 function sh(command: string, options: { cwd?: string } = {}): string {
   const r = spawnSync('sh', ['-c', command], { encoding: 'utf8', cwd: options.cwd, timeout: 900_000 });
   // npm colours its messages even into a pipe; the transcript is plain text
+  // eslint-disable-next-line no-control-regex -- the transcript drops the terminal's colour escapes
   const out = `${r.stdout}${r.stderr}`.replace(NSPAWN_NOISE, '').replace(/\x1b\[[0-9;]*m/g, '');
   if (r.status !== 0) throw new Error(`${command} failed (${r.status}):\n${out}`);
   return out;
@@ -48,7 +49,7 @@ function inRootfs(command: string): void {
 }
 
 const wait = async (file: string, timeoutMs: number) => {
-  for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
     if (fs.existsSync(file)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -59,7 +60,9 @@ if (!fs.existsSync(path.join(ROOTFS, 'etc/debian_version'))) {
   fs.mkdirSync(path.dirname(ROOTFS), { recursive: true });
   sh(`debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,ca-certificates trixie ${ROOTFS} http://deb.debian.org/debian`);
 }
-transcript.push(`Debian ${sh(`cat ${ROOTFS}/etc/debian_version`).trim()}, ${sh(`systemd-nspawn -q -D ${ROOTFS} --register=no --keep-unit systemctl --version`).split('\n')[0]}`);
+transcript.push(
+  `Debian ${sh(`cat ${ROOTFS}/etc/debian_version`).trim()}, ${sh(`systemd-nspawn -q -D ${ROOTFS} --register=no --keep-unit systemctl --version`).split('\n')[0]}`,
+);
 
 // the install: Node 20 from Debian, provdisc from this checkout (not yet on the registry)
 inRootfs('apt-get install -y nodejs npm');
@@ -100,15 +103,20 @@ fs.writeFileSync(
 // what an earlier run left goes: the guide starts on a server where provdisc never ran
 const LEFT = ['etc/provdisc', 'etc/systemd/system/provdisc.service', 'etc/systemd/system/provdisc.service.d', 'etc/systemd/system/provdisc-advertise@.service'];
 const WANTS = ['provdisc.service', 'provdisc-advertise@lan.service'].map((u) => `etc/systemd/system/multi-user.target.wants/${u}`);
-for (const p of [...LEFT, ...WANTS, 'var/lib/provdisc', 'var/lib/private/provdisc', 'var/log/journal']) fs.rmSync(path.join(ROOTFS, p), { recursive: true, force: true });
+for (const p of [...LEFT, ...WANTS, 'var/lib/provdisc', 'var/lib/private/provdisc', 'var/log/journal'])
+  fs.rmSync(path.join(ROOTFS, p), { recursive: true, force: true });
 sh(`systemd-nspawn -q -D ${ROOTFS} --register=no --keep-unit systemctl enable provdisc-guide.service`);
 
 const lab = await createLab({ topology: 'pair' });
 try {
   const [a, b] = [lab.host('a'), lab.host('b')];
-  const boot = spawnProcess('systemd-nspawn', ['-q', '-D', ROOTFS, '--register=no', '--keep-unit', `--network-namespace-path=/run/netns/${a.ns}`, '--console=pipe', '-b'], {
-    description: 'the booted Debian',
-  });
+  const boot = spawnProcess(
+    'systemd-nspawn',
+    ['-q', '-D', ROOTFS, '--register=no', '--keep-unit', `--network-namespace-path=/run/netns/${a.ns}`, '--console=pipe', '-b'],
+    {
+      description: 'the booted Debian',
+    },
+  );
   const client = async (step: string, commands: string[][]) => {
     await wait(path.join(ROOT_HOME, `${step}.ready`), 180_000);
     const lines = [];

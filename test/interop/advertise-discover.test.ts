@@ -87,18 +87,7 @@ describe('advertise ⇄ discover on one link, no default route', () => {
   it('takes its settings from --config, and a flag wins over the file', async () => {
     const a = lab().host('a');
     const file = path.join(a.workDir, 'provdisc.ini');
-    fs.writeFileSync(
-      file,
-      [
-        `template = "${TEMPLATE}"`,
-        'interface[] = eth0',
-        '[advertise]',
-        'port = 8443',
-        '[discover]',
-        'timeout = 2000',
-        '',
-      ].join('\n'),
-    );
+    fs.writeFileSync(file, [`template = "${TEMPLATE}"`, 'interface[] = eth0', '[advertise]', 'port = 8443', '[discover]', 'timeout = 2000', ''].join('\n'));
     const { adv } = await startAdvertiser(lab().host('a'), ['--config', file, '--port', '9443']);
     const found = JSON.parse((await lab().host('b').provdisc(['discover', '--json', '--config', file])).stdout);
     expect(found).toMatchObject({ template: TEMPLATE, port: 9443 });

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { AvahiPeer } from '../lab/avahi.js';
 import { TYPE } from '../lab/capture.js';
 import { REPO_ROOT } from '../lab/host.js';
 import { jitsiDiscover, zeroconfResolve } from '../lab/peers.js';
@@ -38,15 +37,16 @@ function median(values: number[]): number {
 describe(`Avahi serving the seed's service file, provisioning.local on another lab address${need.note}`, { skip: need.skip }, () => {
   // c only lends its address to provisioning.local: Avahi refuses a hosts line with its own address
   const lab = useLab({ topology: 'bridge' }, need);
-  let avahiA: AvahiPeer;
   let provisioningAddress: string;
 
   beforeAll(async () => {
     provisioningAddress = lab().host('c').ipv4;
-    avahiA = await lab().host('a').startAvahi({
-      services: { 'provisioning.service': SEED_XML },
-      hosts: `${provisioningAddress} provisioning.local\n`,
-    });
+    await lab()
+      .host('a')
+      .startAvahi({
+        services: { 'provisioning.service': SEED_XML },
+        hosts: `${provisioningAddress} provisioning.local\n`,
+      });
   });
 
   test('the seed file has the nine TXT strings of the guide', () => {
@@ -61,7 +61,12 @@ describe(`Avahi serving the seed's service file, provisioning.local on another l
     const url = defined(defined(found).url);
     expect(url.startsWith('https://www.example.org/provisioning.php?')).toBe(true);
     const query = url.slice(url.indexOf('?') + 1);
-    expect(query.split('&').filter((p) => p !== '').sort()).toEqual([...SEED_PARAMS].sort());
+    expect(
+      query
+        .split('&')
+        .filter((p) => p !== '')
+        .sort(),
+    ).toEqual([...SEED_PARAMS].sort());
     // Jitsi's quirk: an `&` follows a parameter whenever any property comes after it, path included
     const names = Object.keys(defined(defined(found).properties));
     expect(url.endsWith('&')).toBe(names[names.length - 1] === 'path');
@@ -120,7 +125,7 @@ describe(`Avahi serving the seed's service file, provisioning.local on another l
     expect(defined(txt[0]).ttl).toBeLessThanOrEqual(10);
   });
 
-  test('the capture shows Avahi\'s answer: SRV and TXT with cache-flush, the address as additional', async () => {
+  test("the capture shows Avahi's answer: SRV and TXT with cache-flush, the address as additional", async () => {
     const b = lab().host('b');
     const capture = await b.capture('eth0');
     await zeroconfResolve(b);
@@ -160,7 +165,9 @@ describe(`Avahi without <host-name>: the SRV target is the Avahi host itself${ne
   const xml = SEED_XML.replace(/\s*<host-name>.*<\/host-name>/, '');
 
   beforeAll(async () => {
-    await lab().host('a').startAvahi({ services: { 'provisioning.service': xml } });
+    await lab()
+      .host('a')
+      .startAvahi({ services: { 'provisioning.service': xml } });
   });
 
   test('the variant has no host-name', () => {
@@ -168,7 +175,7 @@ describe(`Avahi without <host-name>: the SRV target is the Avahi host itself${ne
     expect(xml).toContain('<txt-record>path=');
   });
 
-  test('Jitsi (JmDNS) and python-zeroconf get the Avahi host\'s name and address', async () => {
+  test("Jitsi (JmDNS) and python-zeroconf get the Avahi host's name and address", async () => {
     const a = lab().host('a');
     const [jitsi] = await jitsiDiscover(lab().host('b'));
     expect(jitsi).toMatchObject({ server: `${a.name}.local.`, port: 443, txt: SEED_TXT });
@@ -181,10 +188,8 @@ describe(`Avahi without <host-name>: the SRV target is the Avahi host itself${ne
     expect(zeroconf).toMatchObject({ found: true, server: `${a.name}.local.`, port: 443, addresses: [a.ipv4], txt: SEED_TXT });
   });
 
-  test('a hosts line with the daemon\'s own address is refused (so startAvahi fails fast)', async () => {
+  test("a hosts line with the daemon's own address is refused (so startAvahi fails fast)", async () => {
     const b = lab().host('b');
-    await expect(
-      b.startAvahi({ services: { 'provisioning.service': SEED_XML }, hosts: `${b.ipv4} provisioning.local\n` }),
-    ).rejects.toThrow(/collision/i);
+    await expect(b.startAvahi({ services: { 'provisioning.service': SEED_XML }, hosts: `${b.ipv4} provisioning.local\n` })).rejects.toThrow(/collision/i);
   });
 });

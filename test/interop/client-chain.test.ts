@@ -33,7 +33,7 @@ http.createServer((req, res) => {
 describe('advertise → provision --discover, as a Jitsi client runs it', () => {
   const lab = useLab({ topology: 'pair' });
 
-  it('finds the template over mDNS, posts this client\'s values, and applies the answer', async () => {
+  it("finds the template over mDNS, posts this client's values, and applies the answer", async () => {
     const a = lab().host('a');
     const b = lab().host('b');
     const server = a.spawn(process.execPath, ['-e', SERVER, a.ipv4]);

@@ -91,7 +91,10 @@ describe("the client's verdict on each answer of its provisioning server", () =>
   });
 
   it('429 and 500: the client gives up silently; with provisioning.MANDATORY it shows the failure and stops', async () => {
-    for (const [path, status] of [['/busy', '429 Too Many Requests'], ['/fail', '500 Internal Server Error']]) {
+    for (const [path, status] of [
+      ['/busy', '429 Too Many Requests'],
+      ['/fail', '500 Internal Server Error'],
+    ]) {
       const run = await provision(`${base}${path}`);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(`answered ${status} to the POST: the client gives up silently (nothing is shown; it starts with the configuration it had)`);
@@ -111,6 +114,8 @@ describe("the client's verdict on each answer of its provisioning server", () =>
   it('a certificate for another host: the client shows its certificate dialog', async () => {
     const run = await provision(`${wrongHost}/answer`);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/the certificate of 127\.0\.0\.2:\d+ is not trusted \(ERR_TLS_CERT_ALTNAME_INVALID: .*\): the client shows its certificate dialog for 127\.0\.0\.2:\d+; if its user accepts, provisioning goes on/);
+    expect(run.stderr).toMatch(
+      /the certificate of 127\.0\.0\.2:\d+ is not trusted \(ERR_TLS_CERT_ALTNAME_INVALID: .*\): the client shows its certificate dialog for 127\.0\.0\.2:\d+; if its user accepts, provisioning goes on/,
+    );
   });
 });

@@ -193,7 +193,10 @@ describe(`name conflicts on one bridged link${need.note}`, { skip: need.skip }, 
       expect((await a.run('ip', ['addr', 'add', `${extra}/24`, 'dev', 'eth0'])).code).toBe(0);
       await adv.waitForLine(new RegExp(`"event":"interfaces-changed".*${extra.replace(/\./g, '\\.')}`), 15_000);
       expect(adv.running, adv.tail()).toBe(true);
-      expect(adv.lines.stdout.some((l) => l.includes('"action":"stopped"')), adv.tail()).toBe(false);
+      expect(
+        adv.lines.stdout.some((l) => l.includes('"action":"stopped"')),
+        adv.tail(),
+      ).toBe(false);
       await expectBothListed(c, [
         [a.ipv4, '_https._tcp', TEMPLATE_A],
         [b.ipv4, '_https._tcp', ROGUE],

@@ -50,30 +50,45 @@ describe(`DHCP option 224: servers × clients, no default route${need.note}`, { 
     return startDhcpServer(a, server, generated.stdout, { interfaces: ['eth0'] });
   }
 
-  test.each<Server>(['provdisc', 'dhcpd', 'kea', 'dnsmasq'])('%s answers the Jitsi client and provdisc discover with the URI, byte for byte', async (server) => {
-    const peer = await start(server);
-    running = 'process' in peer ? peer : { stop: () => peer.stop(2_000) };
-    try {
-      const jitsi = await jitsiDhcpInform(lab().host('b'), { timeoutS: 5 });
-      expect(jitsi).toMatchObject({ uri: TEMPLATE, source: lab().host('a').ipv4, sendErrors: [] });
+  test.each<Server>(['provdisc', 'dhcpd', 'kea', 'dnsmasq'])(
+    '%s answers the Jitsi client and provdisc discover with the URI, byte for byte',
+    async (server) => {
+      const peer = await start(server);
+      running = 'process' in peer ? peer : { stop: () => peer.stop(2_000) };
+      try {
+        const jitsi = await jitsiDhcpInform(lab().host('b'), { timeoutS: 5 });
+        expect(jitsi).toMatchObject({ uri: TEMPLATE, source: lab().host('a').ipv4, sendErrors: [] });
 
-      const found = await lab().host('c').provdisc(['discover', '--via', 'dhcp', '--json']);
-      expect(found.code, found.stderr).toBe(0);
-      expect(JSON.parse(found.stdout)).toMatchObject({ uri: TEMPLATE, from: lab().host('a').ipv4, serverId: lab().host('a').ipv4, interface: 'eth0', address: lab().host('c').ipv4 });
+        const found = await lab().host('c').provdisc(['discover', '--via', 'dhcp', '--json']);
+        expect(found.code, found.stderr).toBe(0);
+        expect(JSON.parse(found.stdout)).toMatchObject({
+          uri: TEMPLATE,
+          from: lab().host('a').ipv4,
+          serverId: lab().host('a').ipv4,
+          interface: 'eth0',
+          address: lab().host('c').ipv4,
+        });
 
-      const plain = await lab().host('c').provdisc(['discover', '--via', 'dhcp']);
-      expect(plain).toMatchObject({ code: 0, stdout: `${TEMPLATE}\n` });
+        const plain = await lab().host('c').provdisc(['discover', '--via', 'dhcp']);
+        expect(plain).toMatchObject({ code: 0, stdout: `${TEMPLATE}\n` });
 
-      if (server === 'provdisc') {
-        const ad = peer as SpawnedProcess;
-        const line = await ad.waitForLine(new RegExp(`"xid":"${jitsi.xid}"`), 5_000);
-        expect(JSON.parse(line)).toEqual({ event: 'dhcp-inform', address: lab().host('b').ipv4, mac: lab().host('b').iface('eth0').mac, xid: jitsi.xid, interface: 'eth0' });
+        if (server === 'provdisc') {
+          const ad = peer as SpawnedProcess;
+          const line = await ad.waitForLine(new RegExp(`"xid":"${jitsi.xid}"`), 5_000);
+          expect(JSON.parse(line)).toEqual({
+            event: 'dhcp-inform',
+            address: lab().host('b').ipv4,
+            mac: lab().host('b').iface('eth0').mac,
+            xid: jitsi.xid,
+            interface: 'eth0',
+          });
+        }
+      } finally {
+        await running.stop();
+        running = undefined;
       }
-    } finally {
-      await running.stop();
-      running = undefined;
-    }
-  });
+    },
+  );
 
   test.each<DhcpServerKind>(['dhcpd', 'kea', 'dnsmasq'])('%s accepts the reference file in dhcp/ (its own config test)', async (kind) => {
     const file = fs.readFileSync(path.join(REPO_ROOT, 'dhcp', REFERENCE[kind]), 'utf8');

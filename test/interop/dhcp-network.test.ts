@@ -38,7 +38,10 @@ describe(`DHCP on two links, no default route${need.note}`, { skip: need.skip },
     started.push(ad);
     const announced = JSON.parse(await ad.waitForLine(/"event":"announced"/, 15_000)) as Record<string, unknown>;
     expect(announced).toMatchObject({ via: ['bonjour', 'dhcp'], instance: 'Provisioning URL', dhcp: { port: 6767, interfaces: ['eth0', 'eth1'] } });
-    for (const [key, iface] of [['b', 'eth0'], ['c', 'eth1']] as const) {
+    for (const [key, iface] of [
+      ['b', 'eth0'],
+      ['c', 'eth1'],
+    ] as const) {
       const r = await lab().host(key).provdisc(['discover', '--via', 'dhcp', '--json']);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ uri: TEMPLATE, from: a.iface(iface).ipv4, serverId: a.iface(iface).ipv4 });

@@ -23,7 +23,10 @@ describe.skipIf(requirements.skip)(`ENCRYPTED_PASSWORD against the JDK's JCE${re
     for (const master of ['hunter2', 'Ünïcødé ключ']) {
       const jce = await jceEncryptPasswords(master, PASSWORDS);
       const key = jitsiCredentialsKey(master);
-      expect(PASSWORDS.map((p) => encryptJitsiPassword(p, key)), master).toEqual(jce);
+      expect(
+        PASSWORDS.map((p) => encryptJitsiPassword(p, key)),
+        master,
+      ).toEqual(jce);
       expect(jce).not.toEqual(await jceEncryptPasswords(undefined, PASSWORDS));
     }
   });

@@ -58,31 +58,44 @@ describe(`JmDNS-timed clients and who asked${need.note}`, { skip: need.skip }, (
     [a, b] = [lab().host('a'), lab().host('b')];
   });
 
-  test(`a JmDNS-style client started ${OFFSETS_MS[0]}–${OFFSETS_MS.at(-1)} ms after a multicast of the records finds the service every time`, { timeout: 120_000 }, async () => {
-    const adv = await startAdvertiser(a, ['--json']);
-    try {
-      const run = await b.run(SYSTEM_PYTHON, [TIMING_CLIENT, b.ipv4, a.ipv4, INSTANCE, ...OFFSETS_MS.map(String)], { timeoutMs: 100_000 });
-      expect(run.code, run.stderr).toBe(0);
-      const rounds = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Round);
-      expect(rounds.map((r) => r.offset)).toEqual(OFFSETS_MS);
-      const missed = rounds.filter((r) => !r.found).map((r) => r.offset);
-      expect(missed, JSON.stringify(rounds)).toEqual([]);
-      // the hard cases were met: too early for any multicast allowed by the one-second rule
-      for (const r of rounds.filter((x) => x.offset < MULTICAST_TOO_LATE_BEFORE_MS)) {
-        expect(r.via, JSON.stringify(r)).toContain('unicast');
-        expect(defined(r.firstAnswerMs), JSON.stringify(r)).toBeLessThan(675);
+  test(
+    `a JmDNS-style client started ${OFFSETS_MS[0]}–${OFFSETS_MS.at(-1)} ms after a multicast of the records finds the service every time`,
+    { timeout: 120_000 },
+    async () => {
+      const adv = await startAdvertiser(a, ['--json']);
+      try {
+        const run = await b.run(SYSTEM_PYTHON, [TIMING_CLIENT, b.ipv4, a.ipv4, INSTANCE, ...OFFSETS_MS.map(String)], { timeoutMs: 100_000 });
+        expect(run.code, run.stderr).toBe(0);
+        const rounds = run.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Round);
+        expect(rounds.map((r) => r.offset)).toEqual(OFFSETS_MS);
+        const missed = rounds.filter((r) => !r.found).map((r) => r.offset);
+        expect(missed, JSON.stringify(rounds)).toEqual([]);
+        // the hard cases were met: too early for any multicast allowed by the one-second rule
+        for (const r of rounds.filter((x) => x.offset < MULTICAST_TOO_LATE_BEFORE_MS)) {
+          expect(r.via, JSON.stringify(r)).toContain('unicast');
+          expect(defined(r.firstAnswerMs), JSON.stringify(r)).toBeLessThan(675);
+        }
+        expect(adv.running).toBe(true);
+      } finally {
+        await adv.stop();
       }
-      expect(adv.running).toBe(true);
-    } finally {
-      await adv.stop();
-    }
-  });
+    },
+  );
 
-  test('Jitsi\'s own lookup (JmDNS getServiceInfo) started right after a multicast of the records resolves the template', async () => {
+  test("Jitsi's own lookup (JmDNS getServiceInfo) started right after a multicast of the records resolves the template", async () => {
     const adv = await startAdvertiser(a);
     try {
       // a question from another client makes provdisc multicast the records just before Jitsi starts
-      await sendQuery(b, { questions: [{ name: INSTANCE, type: 'SRV' }, { name: INSTANCE, type: 'TXT' }], lingerMs: 0 });
+      await sendQuery(b, {
+        questions: [
+          { name: INSTANCE, type: 'SRV' },
+          { name: INSTANCE, type: 'TXT' },
+        ],
+        lingerMs: 0,
+      });
       const [lookup] = await jitsiDiscover(b);
       expect(defined(lookup).url, JSON.stringify(lookup)).toContain('https://prov.example/provisioning.php?');
     } finally {
@@ -93,7 +106,10 @@ describe(`JmDNS-timed clients and who asked${need.note}`, { skip: need.skip }, (
   test('--json: a query event per question about the service, with the asker, its questions and how it was answered', async () => {
     const adv = await startAdvertiser(a, ['--json']);
     try {
-      const srvTxt = [{ name: INSTANCE, type: 'SRV' as const }, { name: INSTANCE, type: 'TXT' as const }];
+      const srvTxt = [
+        { name: INSTANCE, type: 'SRV' as const },
+        { name: INSTANCE, type: 'TXT' as const },
+      ];
       await sendQuery(b, { questions: srvTxt, lingerMs: 0 });
       await sleep(100);
       await sendQuery(b, { questions: srvTxt, lingerMs: 0 }); // within the second: unicast now, multicast at its end

@@ -39,16 +39,15 @@ function processAlive(pid: number): boolean {
 
 /** A tiny HTTP server inside a lab host answering with its own hostname. */
 async function serveHostname(lab: Lab, key: string) {
-  const server = lab.host(key).spawn(process.execPath, [
-    '-e',
-    "require('http').createServer((q,s)=>s.end(require('os').hostname())).listen(8080,'::',()=>console.log('listening'))",
-  ]);
+  const server = lab
+    .host(key)
+    .spawn(process.execPath, ['-e', "require('http').createServer((q,s)=>s.end(require('os').hostname())).listen(8080,'::',()=>console.log('listening'))"]);
   await server.waitForLine(/^listening$/, 10_000);
   return server;
 }
 
 describe('assertPrivateNetns', () => {
-  test('throws in the machine\'s own network namespace', () => {
+  test("throws in the machine's own network namespace", () => {
     expect(() => assertPrivateNetns()).toThrow(/machine's own network namespace/);
   });
 });
@@ -92,7 +91,7 @@ describe(`lab: two hosts, no default route${need.note}`, { skip: need.skip }, ()
     await server.stop();
   });
 
-  test('has no default route, and no route to the machine\'s own addresses', async () => {
+  test("has no default route, and no route to the machine's own addresses", async () => {
     const a = lab().host('a');
     const routes = await a.run('ip', ['route', 'show', 'default']);
     expect(routes.code).toBe(0);
@@ -106,14 +105,16 @@ describe(`lab: two hosts, no default route${need.note}`, { skip: need.skip }, ()
     }
   });
 
-  test('cannot reach a server on the machine\'s loopback', async () => {
+  test("cannot reach a server on the machine's loopback", async () => {
     const server = http.createServer((_, res) => res.end('machine'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     try {
       const fromRoot = await runBounded('curl', ['-sS', '--max-time', '3', `http://127.0.0.1:${port}/`]);
       expect(fromRoot.stdout).toBe('machine');
-      const fromLab = await lab().host('a').run('curl', ['-sS', '--max-time', '3', `http://127.0.0.1:${port}/`]);
+      const fromLab = await lab()
+        .host('a')
+        .run('curl', ['-sS', '--max-time', '3', `http://127.0.0.1:${port}/`]);
       expect(fromLab.code).not.toBe(0);
       expect(fromLab.stdout).not.toBe('machine');
     } finally {
@@ -123,7 +124,9 @@ describe(`lab: two hosts, no default route${need.note}`, { skip: need.skip }, ()
 
   test('the guard passes inside a lab host', async () => {
     const guard = path.join(REPO_ROOT, 'test/lab/guard.ts');
-    const run = await lab().host('b').run(TSX, ['-e', `import(${JSON.stringify(guard)}).then((m) => { m.assertPrivateNetns(); console.log('private'); })`]);
+    const run = await lab()
+      .host('b')
+      .run(TSX, ['-e', `import(${JSON.stringify(guard)}).then((m) => { m.assertPrivateNetns(); console.log('private'); })`]);
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('private');
   });
@@ -146,11 +149,11 @@ describe(`lab: two hosts, no default route${need.note}`, { skip: need.skip }, ()
     }
   });
 
-  test('leaves the machine\'s interfaces as they were', () => {
+  test("leaves the machine's interfaces as they were", () => {
     expect(rootInterfaces()).toEqual(before);
   });
 
-  test('close() kills the hosts\' processes and removes namespaces and files, and can be called twice', async () => {
+  test("close() kills the hosts' processes and removes namespaces and files, and can be called twice", async () => {
     const own = await createLab({ topology: 'pair' });
     const sleeper = own.host('a').spawn('sleep', ['600']);
     const dir = own.host('a').workDir;
@@ -172,11 +175,10 @@ describe(`lab cleanup when things go wrong${need.note}`, { skip: need.skip }, ()
   afterAll(() => fs.rmSync(out, { force: true }));
 
   test('a failing test body still leaves no namespace or process behind', async () => {
-    const run = await runBounded(
-      path.join(REPO_ROOT, 'node_modules/.bin/vitest'),
-      ['run', '--config', 'test/lab/fixtures/vitest.fixture.config.ts'],
-      { timeoutMs: 90_000, env: { ...process.env, PD_FIXTURE_OUT: out } },
-    );
+    const run = await runBounded(path.join(REPO_ROOT, 'node_modules/.bin/vitest'), ['run', '--config', 'test/lab/fixtures/vitest.fixture.config.ts'], {
+      timeoutMs: 90_000,
+      env: { ...process.env, PD_FIXTURE_OUT: out },
+    });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout + run.stderr).toMatch(/deliberately failing/);
     const left = JSON.parse(fs.readFileSync(out, 'utf8')) as { namespaces: string[]; pid: number };

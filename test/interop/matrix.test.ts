@@ -30,7 +30,13 @@ function expectJitsiUrl(found: JitsiLookup | undefined): void {
   const url = defined(defined(found).url);
   const base = defined(TXT[0]).slice('path='.length);
   expect(url.startsWith(`${base}?`), url).toBe(true);
-  expect(url.slice(base.length + 1).split('&').filter(Boolean).sort()).toEqual([...PARAMS].sort());
+  expect(
+    url
+      .slice(base.length + 1)
+      .split('&')
+      .filter(Boolean)
+      .sort(),
+  ).toEqual([...PARAMS].sort());
   expect(defined(found).txt).toEqual(TXT);
 }
 
@@ -127,7 +133,16 @@ describe(`interop matrix: publishers in a, clients in b${need.note}`, { skip: ne
       const [serviceFile, hostsFile] = [path.join(dir, 'provisioning.service'), path.join(dir, 'hosts')];
       const c = lab().host('c');
       const made = await a().provdisc([
-        'avahi', TEMPLATE, '--host', PROVISIONING_HOST, '--address', c.ipv4, '--output', serviceFile, '--hosts-file', hostsFile,
+        'avahi',
+        TEMPLATE,
+        '--host',
+        PROVISIONING_HOST,
+        '--address',
+        c.ipv4,
+        '--output',
+        serviceFile,
+        '--hosts-file',
+        hostsFile,
       ]);
       expect(made.code, made.stderr).toBe(0);
       serviceXml = fs.readFileSync(serviceFile, 'utf8');

@@ -165,14 +165,18 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     await sleep(1_000); // let the records' one-second multicast hold-off pass for the next test
   });
 
-  test('an SRV+TXT question gets SRV, TXT and the host\'s addresses in one packet, at once', async () => {
+  test("an SRV+TXT question gets SRV, TXT and the host's addresses in one packet, at once", async () => {
     const packets = await watch(b, () => query({ questions: srvTxt }));
     const asked = defined(queriesFrom(packets, b.ipv4)[0]);
     const replies = responsesFrom(packets, a.ipv4);
     expect(replies, JSON.stringify(packets)).toHaveLength(1);
     const [reply] = replies;
     expect(reply).toMatchObject({ id: 0, qr: true, aa: true, dst: { addr: '224.0.0.251' } });
-    expect(defined(reply).answers.map((r) => r.type).sort()).toEqual([TYPE.TXT, TYPE.SRV]);
+    expect(
+      defined(reply)
+        .answers.map((r) => r.type)
+        .sort(),
+    ).toEqual([TYPE.TXT, TYPE.SRV]);
     expect(has(defined(reply).additionals, TYPE.A, announced.host)?.data).toBe(a.ipv4);
     expect(has(defined(reply).additionals, TYPE.AAAA, announced.host)?.data).toBe(a.iface('eth0').ipv6LinkLocal);
     // unique records are not delayed (§6)
@@ -191,7 +195,9 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
       expect(delayMs).toBeGreaterThanOrEqual(20);
       expect(delayMs).toBeLessThan(170); // 120 ms + the time to get through two namespaces on a busy machine
       expect(has(defined(reply).answers, TYPE.PTR, SERVICE_TYPE)?.data).toBe(INSTANCE);
-      const extra = defined(reply).additionals.map((r) => r.type).sort((x, y) => x - y);
+      const extra = defined(reply)
+        .additionals.map((r) => r.type)
+        .sort((x, y) => x - y);
       expect(extra).toEqual([TYPE.A, TYPE.TXT, TYPE.AAAA, TYPE.SRV]);
     }
     await sleep(1_000);
@@ -254,11 +260,15 @@ describe(`provdisc advertise on one link, watched by tshark from the other host$
     const unicast = responsesFrom(packets, a.ipv4).filter((p) => p.time >= defined(qu).time);
     expect(unicast, JSON.stringify(packets)).toHaveLength(1);
     expect(unicast[0]).toMatchObject({ dst: { addr: b.ipv4, port: 5353 }, aa: true });
-    expect(defined(unicast[0]).answers.map((r) => r.type).sort()).toEqual([TYPE.TXT, TYPE.SRV]);
+    expect(
+      defined(unicast[0])
+        .answers.map((r) => r.type)
+        .sort(),
+    ).toEqual([TYPE.TXT, TYPE.SRV]);
     expect(has(defined(unicast[0]).additionals, TYPE.A, announced.host)?.data).toBe(a.ipv4);
   });
 
-  test('legacy unicast (dig -p 5353): a unicast reply to dig\'s port, its ID and question, TTL ≤ 10, no cache-flush bit', async () => {
+  test("legacy unicast (dig -p 5353): a unicast reply to dig's port, its ID and question, TTL ≤ 10, no cache-flush bit", async () => {
     let answer: Awaited<ReturnType<LabHost['dig']>> | undefined;
     const packets = await watch(b, async () => {
       answer = await b.dig(INSTANCE, 'SRV', a.ipv4);
@@ -348,10 +358,7 @@ describe(`provdisc advertise on two links${need.note}`, { skip: need.skip }, () 
       { peer: lab().host('c'), mine: a.iface('eth1'), other: a.iface('eth0'), startup: onC },
     ];
     for (const { peer, mine, other, startup } of links) {
-      const packets = [
-        ...startup,
-        ...(await watch(peer, () => sendQuery(peer, { questions: [{ name: INSTANCE, type: 'SRV' }] }))),
-      ];
+      const packets = [...startup, ...(await watch(peer, () => sendQuery(peer, { questions: [{ name: INSTANCE, type: 'SRV' }] })))];
       const sent = responsesFrom(packets, mine.ipv4);
       expect(announcements(packets, mine.ipv4).length).toBeGreaterThanOrEqual(2);
       expect(sent.filter((p) => !announcements(packets, mine.ipv4).includes(p)).length).toBe(1); // the answer

@@ -39,7 +39,13 @@ describe.skipIf(requirements.skip)(`serve answers as Java's Properties.load read
     });
     const loaded = loadSite(site);
     for (const value of HOSTILE) {
-      const answer = buildAnswer(loaded, new Map([['username', value], ['osname', 'Linux']]));
+      const answer = buildAnswer(
+        loaded,
+        new Map([
+          ['username', value],
+          ['osname', 'Linux'],
+        ]),
+      );
       expect(await javaReadProperties(answer.body), JSON.stringify(value)).toEqual([
         ['net.java.x', '${null}'],
         [`${ACC}.USER_ID`, value],

@@ -76,7 +76,14 @@ describe.skipIf(requirements.skip)(`serve (via bonjour, dhcp) → provision --di
     expect(out.configuration[`${ACC}.ENCRYPTED_PASSWORD`]).toBe((await jceEncryptPasswords(undefined, ['s3cret']))[0]);
     expect(run.stdout + run.stderr).not.toContain('s3cret');
     const logged = requestsLogged().at(-1);
-    expect(logged).toMatchObject({ client: lab().host('b').ipv4, username: 'alice', osname: 'Linux', hwaddr: lab().host('b').iface('eth0').mac.toLowerCase(), profiles: ['common', 'linux'], status: 200 });
+    expect(logged).toMatchObject({
+      client: lab().host('b').ipv4,
+      username: 'alice',
+      osname: 'Linux',
+      hwaddr: lab().host('b').iface('eth0').mac.toLowerCase(),
+      profiles: ['common', 'linux'],
+      status: 200,
+    });
     expect(serve.lines.stdout.join('\n')).not.toContain('s3cret');
   });
 

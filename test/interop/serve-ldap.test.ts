@@ -40,7 +40,15 @@ function ldapSite(url: string, extra = '') {
       'properties = sip.properties',
       '',
     ].join('\n'),
-    'sip.properties': [`${ACC}=acc1`, `${ACC}.ACCOUNT_UID=SIP:\${username}@sip.example.org`, `${ACC}.USER_ID=\${username}@sip.example.org`, `${ACC}.SERVER_ADDRESS=sip.example.org`, `${ACC}.PASSWORD=\${password}`, `${ACC}.DISPLAY_NAME=\${account.name} (\${account.phone})`, ''].join('\n'),
+    'sip.properties': [
+      `${ACC}=acc1`,
+      `${ACC}.ACCOUNT_UID=SIP:\${username}@sip.example.org`,
+      `${ACC}.USER_ID=\${username}@sip.example.org`,
+      `${ACC}.SERVER_ADDRESS=sip.example.org`,
+      `${ACC}.PASSWORD=\${password}`,
+      `${ACC}.DISPLAY_NAME=\${account.name} (\${account.phone})`,
+      '',
+    ].join('\n'),
     'bind-password': `${ADMIN_PASSWORD}\n`,
   });
   chmodSync(path.join(files.dir, 'bind-password'), 0o600);

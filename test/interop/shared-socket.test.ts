@@ -28,7 +28,10 @@ describe(`advertise and discover sending from the shared *:5353 socket, on two l
   const a = () => lab().host('a');
   let adv: SpawnedProcess;
   let first: Record<string, unknown>[];
-  let found: { jitsi: Awaited<ReturnType<typeof jitsiDiscover>>[number] | undefined; zeroconf: Awaited<ReturnType<typeof zeroconfResolve>>[number] | undefined };
+  let found: {
+    jitsi: Awaited<ReturnType<typeof jitsiDiscover>>[number] | undefined;
+    zeroconf: Awaited<ReturnType<typeof zeroconfResolve>>[number] | undefined;
+  };
   const captured: Record<'b' | 'c', CapturedPacket[]> = { b: [], c: [] };
 
   beforeAll(async () => {
@@ -74,7 +77,7 @@ describe(`advertise and discover sending from the shared *:5353 socket, on two l
     expect(found.zeroconf).toMatchObject({ found: true, server: `${a().name}.local.`, port: 443, txt: TXT, addresses: [a().iface('eth1').ipv4] });
   });
 
-  test('every packet leaves on its own link, from that link\'s address and port 5353, with only that link\'s addresses', () => {
+  test("every packet leaves on its own link, from that link's address and port 5353, with only that link's addresses", () => {
     for (const [peer, mine, other] of [
       ['b', 'eth0', 'eth1'],
       ['c', 'eth1', 'eth0'],
@@ -90,9 +93,17 @@ describe(`advertise and discover sending from the shared *:5353 socket, on two l
       expect(answers.length, JSON.stringify(packets)).toBeGreaterThanOrEqual(1);
       for (const p of responsesFrom(packets, own.ipv4)) {
         const addresses = [...p.answers, ...p.additionals].filter((r) => r.type === TYPE.A || r.type === TYPE.AAAA).map((r) => r.data);
-        expect(addresses.every((x) => x === own.ipv4 || x === own.ipv6LinkLocal), JSON.stringify(p)).toBe(true);
+        expect(
+          addresses.every((x) => x === own.ipv4 || x === own.ipv6LinkLocal),
+          JSON.stringify(p),
+        ).toBe(true);
       }
-      expect(has(answers.flatMap((p) => [...p.answers, ...p.additionals]), TYPE.TXT)?.data).toEqual(TXT);
+      expect(
+        has(
+          answers.flatMap((p) => [...p.answers, ...p.additionals]),
+          TYPE.TXT,
+        )?.data,
+      ).toEqual(TXT);
     }
   });
 

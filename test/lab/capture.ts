@@ -89,8 +89,7 @@ function toRecord(fields: Fields): CapturedRecord {
   const type = Number(str(fields, 'dns.resp.type'));
   // tshark 4.0 splits an SRV owner name into service, protocol and the rest
   const name =
-    str(fields, 'dns.resp.name') ||
-    [str(fields, 'dns.srv.service'), str(fields, 'dns.srv.proto'), str(fields, 'dns.srv.name')].filter(Boolean).join('.');
+    str(fields, 'dns.resp.name') || [str(fields, 'dns.srv.service'), str(fields, 'dns.srv.proto'), str(fields, 'dns.srv.name')].filter(Boolean).join('.');
   return {
     name,
     type,

@@ -55,7 +55,13 @@ function parseRecord(line: string): DigRecord | undefined {
 
 export function parseDig(output: string): DigResult {
   const result: DigResult = {
-    status: 'timeout', id: -1, flags: [], answers: [], authorities: [], additionals: [], raw: output,
+    status: 'timeout',
+    id: -1,
+    flags: [],
+    answers: [],
+    authorities: [],
+    additionals: [],
+    raw: output,
   };
   const sections = { ANSWER: result.answers, AUTHORITY: result.authorities, ADDITIONAL: result.additionals };
   let section: DigRecord[] | undefined;

@@ -46,10 +46,7 @@ export function assertPrivateNetns(): void {
     throw new Error('assertPrivateNetns: cannot read /proc/*/ns/net, refusing to open sockets here');
   }
   if (own === machine) {
-    throw new Error(
-      'assertPrivateNetns: this process is in the machine\'s own network namespace; ' +
-        'run it inside a lab host (ip netns exec) instead',
-    );
+    throw new Error("assertPrivateNetns: this process is in the machine's own network namespace; " + 'run it inside a lab host (ip netns exec) instead');
   }
 }
 

@@ -62,12 +62,7 @@ export class LabHost {
 
   /** argv that runs `cmd args` inside this host. */
   wrap(cmd: string, args: string[], namespaces: string[] = []): string[] {
-    return [
-      'netns', 'exec', this.ns,
-      'unshare', '--uts', ...namespaces,
-      'sh', '-c', 'hostname "$0" && exec "$@"', this.name,
-      cmd, ...args,
-    ];
+    return ['netns', 'exec', this.ns, 'unshare', '--uts', ...namespaces, 'sh', '-c', 'hostname "$0" && exec "$@"', this.name, cmd, ...args];
   }
 
   run(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {

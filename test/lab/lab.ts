@@ -139,9 +139,7 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
     const noDad = ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'];
     for (const host of hosts) {
       await addNamespace(host.ns, noDad);
-      const addresses = plan.links
-        .filter((link) => link.members.includes(host.key))
-        .map((link) => `${link.subnet}.${HOST_NUMBER[host.key]}`);
+      const addresses = plan.links.filter((link) => link.members.includes(host.key)).map((link) => `${link.subnet}.${HOST_NUMBER[host.key]}`);
       writeNetnsFiles(host.ns, addresses);
     }
 

@@ -83,25 +83,24 @@ export async function jceEncryptPasswords(masterPassword: string | undefined, pa
 export async function javaReadProperties(body: Buffer): Promise<[string, string][]> {
   const classes = await compileJavaPeer('JavaProperties');
   // runBounded writes text as UTF-8: only an ASCII body reaches Java byte for byte
+  // eslint-disable-next-line no-control-regex -- the check is that every byte is ASCII, controls included
   if (!/^[\x00-\x7F]*$/.test(body.toString('latin1'))) throw new Error('javaReadProperties takes ASCII bodies only');
   const run = await runBounded('java', ['-cp', classes, 'JavaProperties'], { input: body.toString('latin1'), timeoutMs: 30_000 });
   if (run.code !== 0) throw new Error(`JavaProperties failed:\n${run.stderr}`);
   const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
-  return run.stdout.split('\n').filter((l) => l !== '').map((l) => l.split(' ').map(decode) as [string, string]);
+  return run.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split(' ').map(decode) as [string, string]);
 }
 
 /** Jitsi's Bonjour discovery from `host`, bound to `address` (default: the host's first IPv4). */
-export async function jitsiDiscover(
-  host: LabHost,
-  options: { address?: string; repeat?: number; timeoutMs?: number } = {},
-): Promise<JitsiLookup[]> {
+export async function jitsiDiscover(host: LabHost, options: { address?: string; repeat?: number; timeoutMs?: number } = {}): Promise<JitsiLookup[]> {
   const classes = await compileJavaPeer('JitsiDiscover', JMDNS_CLASSPATH);
   const repeat = options.repeat ?? 1;
-  const run = await host.run(
-    'java',
-    ['-cp', [classes, ...JMDNS_CLASSPATH].join(':'), 'JitsiDiscover', options.address ?? host.ipv4, String(repeat)],
-    { timeoutMs: options.timeoutMs ?? 15_000 + repeat * 5_000 },
-  );
+  const run = await host.run('java', ['-cp', [classes, ...JMDNS_CLASSPATH].join(':'), 'JitsiDiscover', options.address ?? host.ipv4, String(repeat)], {
+    timeoutMs: options.timeoutMs ?? 15_000 + repeat * 5_000,
+  });
   if (run.timedOut) throw new Error(`JitsiDiscover timed out in ${host.name}:\n${run.stdout}${run.stderr}`);
   return parseJsonLines<JitsiLookup>(run.stdout + run.stderr, 'JitsiDiscover');
 }
@@ -115,9 +114,12 @@ export async function zeroconfResolve(
   const requestTimeoutMs = options.requestTimeoutMs ?? 3_000;
   const args = [
     path.join(PEERS_DIR, 'zc_resolve.py'),
-    '--address', options.address ?? host.ipv4,
-    '--timeout', String(requestTimeoutMs),
-    '--repeat', String(repeat),
+    '--address',
+    options.address ?? host.ipv4,
+    '--timeout',
+    String(requestTimeoutMs),
+    '--repeat',
+    String(repeat),
   ];
   if (options.type) args.push('--type', options.type);
   if (options.name) args.push('--name', options.name);
@@ -139,9 +141,12 @@ export async function zeroconfRegister(
 ): Promise<ZeroconfRegistration> {
   const args = [
     path.join(PEERS_DIR, 'zc_register.py'),
-    '--address', options.address ?? host.ipv4,
-    '--server', options.server,
-    '--port', String(options.port ?? 443),
+    '--address',
+    options.address ?? host.ipv4,
+    '--server',
+    options.server,
+    '--port',
+    String(options.port ?? 443),
     ...options.txt.flatMap((t) => ['--txt', t]),
   ];
   if (options.type) args.push('--type', options.type);

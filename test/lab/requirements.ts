@@ -32,9 +32,7 @@ const CHECKS: Record<Peer, () => string[]> = {
   jdk: () => ['java', 'javac'].filter((c) => !onPath(c)).map((c) => `${c} (package default-jdk-headless)`),
   jmdns: () => [
     ...CHECKS.jdk(),
-    ...JMDNS_CLASSPATH.filter((jar) => !fs.existsSync(jar)).map(
-      (jar) => `${jar} (package ${jar.includes('jmdns') ? 'libjmdns-java' : 'libslf4j-java'})`,
-    ),
+    ...JMDNS_CLASSPATH.filter((jar) => !fs.existsSync(jar)).map((jar) => `${jar} (package ${jar.includes('jmdns') ? 'libjmdns-java' : 'libslf4j-java'})`),
   ],
   zeroconf: () =>
     spawnSync(SYSTEM_PYTHON, ['-c', 'import zeroconf'], { stdio: 'ignore' }).status === 0

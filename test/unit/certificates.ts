@@ -19,14 +19,37 @@ export interface TestCertificates {
 export function makeCertificates(dir: string, ips: readonly string[] = []): TestCertificates {
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=provdisc test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  run([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=provdisc test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   run(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
   const names = ['IP:127.0.0.1', 'DNS:localhost', ...ips.map((ip) => `IP:${ip}`)].join(',');
   writeFileSync(path.join(dir, 'ext.cnf'), `subjectAltName=${names}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
   run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
   const file = (f: string) => path.join(dir, f);
   const read = (f: string) => readFileSync(file(f), 'utf8');
-  return { ca: read('ca.pem'), key: read('server.key'), cert: read('server.pem'), caFile: file('ca.pem'), keyFile: file('server.key'), certFile: file('server.pem') };
+  return {
+    ca: read('ca.pem'),
+    key: read('server.key'),
+    cert: read('server.pem'),
+    caFile: file('ca.pem'),
+    keyFile: file('server.key'),
+    certFile: file('server.pem'),
+  };
 }
 
 export interface DatedCertificateOptions {
@@ -42,7 +65,18 @@ export interface DatedCertificateOptions {
 export function makeDatedCertificate(dir: string, name: string, o: DatedCertificateOptions): { certFile: string; keyFile: string } {
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const db = `${name}-db`;
-  run(['req', '-newkey', ...(o.key === 'ec' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] : [o.key]), '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+  run([
+    'req',
+    '-newkey',
+    ...(o.key === 'ec' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] : [o.key]),
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${name}`,
+  ]);
   mkdirSync(path.join(dir, db), { recursive: true });
   writeFileSync(path.join(dir, db, 'index'), '');
   writeFileSync(path.join(dir, db, 'serial'), '01\n');
@@ -63,6 +97,25 @@ export function makeDatedCertificate(dir: string, name: string, o: DatedCertific
     '',
   ].join('\n');
   writeFileSync(path.join(dir, `${name}.cnf`), config);
-  run(['ca', '-batch', '-config', `${name}.cnf`, '-selfsign', '-keyfile', `${name}.key`, '-in', `${name}.csr`, '-out', `${name}.pem`, '-startdate', o.start, '-enddate', o.end, '-extensions', 'ext', '-notext']);
+  run([
+    'ca',
+    '-batch',
+    '-config',
+    `${name}.cnf`,
+    '-selfsign',
+    '-keyfile',
+    `${name}.key`,
+    '-in',
+    `${name}.csr`,
+    '-out',
+    `${name}.pem`,
+    '-startdate',
+    o.start,
+    '-enddate',
+    o.end,
+    '-extensions',
+    'ext',
+    '-notext',
+  ]);
   return { certFile: path.join(dir, `${name}.pem`), keyFile: path.join(dir, `${name}.key`) };
 }

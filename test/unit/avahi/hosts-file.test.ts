@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  HOSTS_FILE_HEADER,
-  hostsLine,
-  lookupHost,
-  parseHostsFile,
-  upsertHostsLine,
-} from '../../../src/avahi/hosts-file.js';
+import { HOSTS_FILE_HEADER, hostsLine, lookupHost, parseHostsFile, upsertHostsLine } from '../../../src/avahi/hosts-file.js';
 
 const EXISTING = `# static hosts\n192.168.0.10 printer.local   # the printer\n\n  fd00::5\tnas.local\n`;
 
@@ -38,7 +32,7 @@ describe('hostsLine and parseHostsFile', () => {
 });
 
 describe('upsertHostsLine', () => {
-  it('creates a new file with the guide\'s comment', () => {
+  it("creates a new file with the guide's comment", () => {
     expect(upsertHostsLine(undefined, '192.168.0.254', 'provisioning.local')).toBe(`${HOSTS_FILE_HEADER}192.168.0.254 provisioning.local\n`);
   });
 

@@ -16,10 +16,13 @@ function group(services: string[], name = '<name>Provisioning URL</name>'): stri
 }
 
 const HTTPS = '<type>_https._tcp</type><port>443</port>';
-const messages = (xml: string) => checkServiceFile(xml).problems.map((p) => p.message).join('\n');
+const messages = (xml: string) =>
+  checkServiceFile(xml)
+    .problems.map((p) => p.message)
+    .join('\n');
 
 describe('renderServiceFile', () => {
-  it('writes the guide\'s example byte for byte', () => {
+  it("writes the guide's example byte for byte", () => {
     const txt = toTxt(parseTemplate(SEED_TEMPLATE));
     expect(renderServiceFile({ name: 'Provisioning URL', hostName: 'provisioning.local', type: '_https._tcp', port: 443, txt })).toBe(SEED_FILE);
   });
@@ -124,10 +127,12 @@ describe('checkServiceFile', () => {
   });
 
   it('builds a relative path on the host-name, or <this host> without one', () => {
-    expect(checkServiceFile(group([`<host-name>prov.local</host-name>${HTTPS}<txt-record>path=/p.php</txt-record><txt-record>u=1</txt-record>`])).templates).toEqual([
-      'https://prov.local:443/p.php?u=1',
+    expect(
+      checkServiceFile(group([`<host-name>prov.local</host-name>${HTTPS}<txt-record>path=/p.php</txt-record><txt-record>u=1</txt-record>`])).templates,
+    ).toEqual(['https://prov.local:443/p.php?u=1']);
+    expect(checkServiceFile(group([`<type>_http._tcp</type><port>8080</port><txt-record>path=/p</txt-record>`])).templates).toEqual([
+      'http://<this host>:8080/p',
     ]);
-    expect(checkServiceFile(group([`<type>_http._tcp</type><port>8080</port><txt-record>path=/p</txt-record>`])).templates).toEqual(['http://<this host>:8080/p']);
   });
 
   it('lists the https service before the http one, as a Jitsi client asks', () => {

@@ -13,7 +13,7 @@ const interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = {
 };
 
 describe('isOwnAddress', () => {
-  it('finds the machine\'s addresses, however IPv6 is spelled', () => {
+  it("finds the machine's addresses, however IPv6 is spelled", () => {
     expect(isOwnAddress('192.0.2.2', interfaces)).toBe(true);
     expect(isOwnAddress('FD00:0:0::2', interfaces)).toBe(true);
     expect(isOwnAddress('192.0.2.3', interfaces)).toBe(false);
@@ -25,7 +25,7 @@ describe('isOwnAddress', () => {
 });
 
 describe('srvTarget', () => {
-  it('points at the host name and gives it a hosts line when the address is another machine\'s', () => {
+  it("points at the host name and gives it a hosts line when the address is another machine's", () => {
     expect(srvTarget('provisioning.local', '192.0.2.254', interfaces)).toEqual({
       hostName: 'provisioning.local',
       hostsEntry: { address: '192.0.2.254', name: 'provisioning.local' },
@@ -33,7 +33,7 @@ describe('srvTarget', () => {
     });
   });
 
-  it('leaves the host name and the hosts line out for this machine\'s own address, and says why', () => {
+  it("leaves the host name and the hosts line out for this machine's own address, and says why", () => {
     const target = srvTarget('provisioning.local', 'fd00:0::2', interfaces);
     expect(target.hostName).toBeUndefined();
     expect(target.hostsEntry).toBeUndefined();
@@ -59,17 +59,19 @@ describe('addHostsLine', () => {
 
   it('refuses a file Avahi stops reading before the new line, naming the file and the line', () => {
     const err = usageError(() => addHostsLine('192.0.2.10\n', entry, '/etc/avahi/hosts'));
-    expect(err.message).toBe('/etc/avahi/hosts line 1 has an address without a name: Avahi stops reading there and would never see the line for provisioning.local');
+    expect(err.message).toBe(
+      '/etc/avahi/hosts line 1 has an address without a name: Avahi stops reading there and would never see the line for provisioning.local',
+    );
     expect(err.hint).toBe('correct line 1 to "ADDRESS NAME" (or make it a # comment), then run again');
   });
 
-  it('accepts a line Avahi stops at when the name\'s own line comes before it', () => {
+  it("accepts a line Avahi stops at when the name's own line comes before it", () => {
     expect(addHostsLine('192.0.2.9 provisioning.local\n192.0.2.10 a b\n', entry, 'hosts')).toBe('192.0.2.254 provisioning.local\n192.0.2.10 a b\n');
   });
 });
 
 describe('checkHostNames', () => {
-  it('finds nothing when each host name has another machine\'s address', () => {
+  it("finds nothing when each host name has another machine's address", () => {
     expect(checkHostNames(['prov.local'], '192.0.2.254 PROV.local\n', 'hosts', interfaces)).toEqual([]);
   });
 
@@ -84,18 +86,19 @@ describe('checkHostNames', () => {
     const [stopped] = checkHostNames(['prov.local'], '192.0.2.10\n192.0.2.254 prov.local\n', 'hosts', interfaces);
     expect(stopped).toEqual({
       code: 'host-name-missing',
-      message: 'hosts has no line for the host-name prov.local (Avahi stops reading it at line 1: an address without a name); the SRV target never gets an address',
+      message:
+        'hosts has no line for the host-name prov.local (Avahi stops reading it at line 1: an address without a name); the SRV target never gets an address',
       fix: 'correct line 1 to "ADDRESS NAME"',
     });
   });
 
-  it('refuses this machine\'s own address for a host name, as Avahi does', () => {
+  it("refuses this machine's own address for a host name, as Avahi does", () => {
     const problems = checkHostNames(['a.local', 'prov.local'], '192.0.2.254 a.local\n192.0.2.2 prov.local\n', 'hosts', interfaces);
     expect(problems).toEqual([
       {
         code: 'host-name-own-address',
         message: 'hosts line 2 gives prov.local this machine\'s own address 192.0.2.2; Avahi refuses it ("Local name collision")',
-        fix: 'remove that line and the <host-name> element: the SRV record then points at this machine\'s own name',
+        fix: "remove that line and the <host-name> element: the SRV record then points at this machine's own name",
       },
     ]);
   });

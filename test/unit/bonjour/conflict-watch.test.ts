@@ -18,7 +18,13 @@ afterEach(() => {
 });
 
 const summary = () =>
-  told.map((n) => (n.kind === 'conflict' ? `conflict ${n.conflict.from} ${n.count}/${n.total}` : n.kind === 'more' ? `more ${n.count}/${n.total}` : `quiet ${n.from} ${n.total}`));
+  told.map((n) =>
+    n.kind === 'conflict'
+      ? `conflict ${n.conflict.from} ${n.count}/${n.total}`
+      : n.kind === 'more'
+        ? `more ${n.count}/${n.total}`
+        : `quiet ${n.from} ${n.total}`,
+  );
 
 describe('telling conflicts after announcing', () => {
   it('tells the first conflicting answer at once, then at most every 30 s with the count, then that the host went quiet', async () => {

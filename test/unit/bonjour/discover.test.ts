@@ -62,7 +62,12 @@ describe('discover', () => {
     ]);
     expect(asked(1)).toEqual(['PTR _https._tcp.local true', 'PTR _http._tcp.local true']);
     // the repeat at 250 ms: plain questions
-    expect(transport.sent.slice(2).flatMap((s) => defined(s.message.questions)).every((q) => !q.unicastResponse)).toBe(true);
+    expect(
+      transport.sent
+        .slice(2)
+        .flatMap((s) => defined(s.message.questions))
+        .every((q) => !q.unicastResponse),
+    ).toBe(true);
     expect(transport.sent).toHaveLength(4);
   });
 
@@ -115,7 +120,10 @@ describe('discover', () => {
     const done = browse(transport, { timeoutMs: 1000, all: true });
     await vi.advanceTimersByTimeAsync(1);
     transport.answer([srv('_https._tcp'), txt('_https._tcp', ['path=https://good.example/p']), a('prov.local', '198.51.100.1')]);
-    transport.answer([srv('_https._tcp', 'evil.local'), txt('_https._tcp', ['path=https://evil.example/p']), a('evil.local', '198.51.100.66')], '198.51.100.66');
+    transport.answer(
+      [srv('_https._tcp', 'evil.local'), txt('_https._tcp', ['path=https://evil.example/p']), a('evil.local', '198.51.100.66')],
+      '198.51.100.66',
+    );
     await vi.advanceTimersByTimeAsync(500);
     let settled = false;
     void done.then(() => (settled = true));

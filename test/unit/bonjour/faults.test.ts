@@ -103,9 +103,7 @@ describe('advertise: a listener that throws while the responder handles a packet
     await vi.advanceTimersByTimeAsync(1000);
     const ad = await started;
     receive(encodeMessage({ response: true, answers: [rogueSrv] }));
-    expect(events.filter((e) => e.event === 'error')).toEqual([
-      { event: 'error', from: '198.51.100.66', interface: 'eth0', error: 'the listener broke' },
-    ]);
+    expect(events.filter((e) => e.event === 'error')).toEqual([{ event: 'error', from: '198.51.100.66', interface: 'eth0', error: 'the listener broke' }]);
     const closed = ad.close();
     await vi.advanceTimersByTimeAsync(200);
     await closed;

@@ -8,7 +8,6 @@ import type { NetInterface } from '../../../src/util/network-interfaces.js';
 import { eth0, eth1 } from './interfaces.js';
 import { defined } from '../../defined.js';
 
-
 const service: ServiceDefinition = {
   instance: 'Provisioning URL',
   type: '_https._tcp',
@@ -201,12 +200,25 @@ describe('probing (RFC 6762 §8.1)', () => {
 describe('answering (RFC 6762 §6)', () => {
   it('answers SRV+TXT at once in one packet with the host address as additionals', async () => {
     await startAndAnnounce();
-    transport.deliver({ questions: [{ name: FULL, type: 'SRV', unicastResponse: false }, { name: FULL, type: 'TXT', unicastResponse: false }] });
+    transport.deliver({
+      questions: [
+        { name: FULL, type: 'SRV', unicastResponse: false },
+        { name: FULL, type: 'TXT', unicastResponse: false },
+      ],
+    });
     const r = responses();
     expect(r).toHaveLength(1);
     expect(defined(r[0]).to).toBeUndefined(); // multicast
-    expect(defined(defined(r[0]).message.answers).map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
-    expect(defined(defined(r[0]).message.additionals).map((x) => `${x.type} ${'data' in x ? x.data : ''}`).sort()).toEqual(['A 198.51.100.1', 'AAAA fe80::1']);
+    expect(
+      defined(defined(r[0]).message.answers)
+        .map((x) => x.type)
+        .sort(),
+    ).toEqual(['SRV', 'TXT']);
+    expect(
+      defined(defined(r[0]).message.additionals)
+        .map((x) => `${x.type} ${'data' in x ? x.data : ''}`)
+        .sort(),
+    ).toEqual(['A 198.51.100.1', 'AAAA fe80::1']);
   });
 
   it('answers a PTR browse after 20–120 ms with SRV, TXT and addresses as additionals', async () => {
@@ -218,7 +230,11 @@ describe('answering (RFC 6762 §6)', () => {
     expect(r).toHaveLength(1);
     expect(defined(r[0]).at - (t0 + 4500)).toBeGreaterThanOrEqual(20);
     expect(defined(r[0]).message.answers).toEqual([{ name: '_https._tcp.local', type: 'PTR', ttl: 4500, flush: false, data: FULL }]);
-    expect(defined(defined(r[0]).message.additionals).map((x) => x.type).sort()).toEqual(['A', 'AAAA', 'SRV', 'TXT']);
+    expect(
+      defined(defined(r[0]).message.additionals)
+        .map((x) => x.type)
+        .sort(),
+    ).toEqual(['A', 'AAAA', 'SRV', 'TXT']);
   });
 
   it('enumerates its service type under _services._dns-sd._udp.local', async () => {
@@ -257,14 +273,23 @@ describe('answering (RFC 6762 §6)', () => {
     expect(r).toHaveLength(2);
     expect(defined(r[1]).at - defined(r[0]).at).toBeGreaterThanOrEqual(1000);
     expect(defined(defined(r[1]).message.answers).map((x) => x.type)).toEqual(['SRV']);
-    expect(defined(defined(r[1]).message.additionals).map((x) => x.type).sort()).toEqual(['A', 'AAAA', 'TXT']);
+    expect(
+      defined(defined(r[1]).message.additionals)
+        .map((x) => x.type)
+        .sort(),
+    ).toEqual(['A', 'AAAA', 'TXT']);
     await vi.advanceTimersByTimeAsync(3000);
     expect(multicasts()).toHaveLength(2);
   });
 
   it('answers a question for a record multicast within the last second by unicast to the asker at once, SRV with its TXT and addresses', async () => {
     await startAndAnnounce();
-    const q = { questions: [{ name: FULL, type: 'SRV', unicastResponse: false }, { name: FULL, type: 'TXT', unicastResponse: false }] };
+    const q = {
+      questions: [
+        { name: FULL, type: 'SRV', unicastResponse: false },
+        { name: FULL, type: 'TXT', unicastResponse: false },
+      ],
+    };
     transport.deliver(q);
     const asked: string[][] = [];
     responder.on('query', (e) => asked.push([e.from, ...e.answered]));
@@ -274,8 +299,16 @@ describe('answering (RFC 6762 §6)', () => {
     expect(u).toHaveLength(1);
     expect(defined(u[0]).to).toEqual({ address: '198.51.100.3', port: 5353 });
     expect(defined(u[0]).at).toBe(t0 + 4500 + 100);
-    expect(defined(defined(u[0]).message.answers).map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
-    expect(defined(defined(u[0]).message.additionals).map((x) => x.type).sort()).toEqual(['A', 'AAAA']);
+    expect(
+      defined(defined(u[0]).message.answers)
+        .map((x) => x.type)
+        .sort(),
+    ).toEqual(['SRV', 'TXT']);
+    expect(
+      defined(defined(u[0]).message.additionals)
+        .map((x) => x.type)
+        .sort(),
+    ).toEqual(['A', 'AAAA']);
     expect(asked).toEqual([]); // told once the answer is out, not before
     await vi.advanceTimersByTimeAsync(0);
     expect(asked).toEqual([['198.51.100.3', 'unicast', 'postponed']]);
@@ -365,7 +398,11 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     transport.deliver({ questions: [{ name: FULL, type: 'ANY', unicastResponse: false }], authorities: [srv(1), txt(['x=y'])] });
     const r = responses();
     expect(r).toHaveLength(1);
-    expect(defined(defined(r[0]).message.answers).map((x) => x.type).sort()).toEqual(['SRV', 'TXT']);
+    expect(
+      defined(defined(r[0]).message.answers)
+        .map((x) => x.type)
+        .sort(),
+    ).toEqual(['SRV', 'TXT']);
   });
 
   it('reports a conflicting answer from another host, re-asserts its records with the cache-flush bit at once and keeps answering', async () => {
@@ -376,7 +413,11 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     expect(conflicts).toEqual(['198.51.100.66']);
     const r = multicasts();
     expect(r).toHaveLength(1);
-    expect(defined(defined(r[0]).message.answers).map((x) => `${x.type}:${x.flush}`).sort()).toEqual(['SRV:true', 'TXT:true']);
+    expect(
+      defined(defined(r[0]).message.answers)
+        .map((x) => `${x.type}:${x.flush}`)
+        .sort(),
+    ).toEqual(['SRV:true', 'TXT:true']);
     expect(defined(defined(defined(r[0]).message.answers).find((x) => x.type === 'TXT')).data).toEqual(service.txt);
     // a second forged answer within the second: re-asserted once that second is over, not flooded
     await vi.advanceTimersByTimeAsync(300);
@@ -409,7 +450,11 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     await stopped;
     const r = responses();
     expect(r).toHaveLength(2);
-    expect(defined(defined(r[0]).message.answers).map((x) => `${x.type}:${x.ttl}`).sort()).toEqual(['PTR:0', 'SRV:0', 'TXT:0']);
+    expect(
+      defined(defined(r[0]).message.answers)
+        .map((x) => `${x.type}:${x.ttl}`)
+        .sort(),
+    ).toEqual(['PTR:0', 'SRV:0', 'TXT:0']);
   });
 
   it('says goodbye for the addresses it published for another machine', async () => {
@@ -418,7 +463,11 @@ describe('after announcing (RFC 6762 §9, §10.1)', () => {
     const stopped = responder.stop();
     await vi.advanceTimersByTimeAsync(200);
     await stopped;
-    expect(defined(defined(responses()[0]).message.answers).map((x) => `${x.type}:${x.ttl}`).sort()).toEqual(['A:0', 'PTR:0', 'SRV:0', 'TXT:0']);
+    expect(
+      defined(defined(responses()[0]).message.answers)
+        .map((x) => `${x.type}:${x.ttl}`)
+        .sort(),
+    ).toEqual(['A:0', 'PTR:0', 'SRV:0', 'TXT:0']);
   });
 });
 

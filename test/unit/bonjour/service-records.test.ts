@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { serviceRecordSet, type ServiceDefinition } from '../../../src/bonjour/service-records.js';
 import type { NetInterface } from '../../../src/util/network-interfaces.js';
 
-const service: ServiceDefinition = { instance: 'Provisioning URL', type: '_https._tcp', host: 'hosta.local', port: 443, txt: ['path=/p'], addresses: 'interface' };
+const service: ServiceDefinition = {
+  instance: 'Provisioning URL',
+  type: '_https._tcp',
+  host: 'hosta.local',
+  port: 443,
+  txt: ['path=/p'],
+  addresses: 'interface',
+};
 const eth0 = (address: string): NetInterface => ({
   name: 'eth0',
   mac: '02:00:00:00:00:01',

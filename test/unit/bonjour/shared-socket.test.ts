@@ -63,7 +63,6 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-
 vi.mock('node:dgram', () => ({ default: { createSocket: () => new FakeSocket() } }));
 vi.mock('../../../src/util/network-interfaces.js', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../../src/util/network-interfaces.js')>()),
@@ -94,7 +93,8 @@ function heardOn(transport: Transport) {
 }
 
 const answer = encodeMessage({ response: true, answers: [] });
-const arrive = (socket: FakeSocket, from: string) => socket.emit('message', answer, { address: from, port: 5353, family: from.includes(':') ? 'IPv6' : 'IPv4', size: answer.length });
+const arrive = (socket: FakeSocket, from: string) =>
+  socket.emit('message', answer, { address: from, port: 5353, family: from.includes(':') ? 'IPv6' : 'IPv4', size: answer.length });
 
 beforeEach(() => {
   FakeSocket.all.length = 0;
@@ -109,7 +109,13 @@ describe('MdnsTransport: where packets leave from', () => {
   it('binds a socket per interface and family to ADDRESS:5353 when it can, and sends each link from its own', async () => {
     const transport = await MdnsTransport.open([eth0, eth1]);
     expect(transport.sharedSending).toEqual([]);
-    expect(FakeSocket.all.map((s) => `${s.bound}:${s.port}`)).toEqual(['0.0.0.0:5353', ':::5353', '198.51.100.1:5353', 'fe80::1%eth0:5353', '203.0.113.1:5353']);
+    expect(FakeSocket.all.map((s) => `${s.bound}:${s.port}`)).toEqual([
+      '0.0.0.0:5353',
+      ':::5353',
+      '198.51.100.1:5353',
+      'fe80::1%eth0:5353',
+      '203.0.113.1:5353',
+    ]);
     const sent = await sendOnBothLinks(transport);
     expect(sent).toEqual([
       { from: '198.51.100.1:5353', multicastInterface: '198.51.100.1', to: '224.0.0.251', port: 5353 },

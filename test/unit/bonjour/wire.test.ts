@@ -86,14 +86,21 @@ describe('mDNS wire layer', () => {
 describe('decoding a plain query (questions only) without dns-packet', () => {
   const q = (name: string, type: number, klass = 1) => {
     const labels = name === '.' ? [] : name.split('.');
-    return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)])), Buffer.from([0]), Buffer.from([type >> 8, type & 255, klass >> 8, klass & 255])]);
+    return Buffer.concat([
+      ...labels.map((l) => Buffer.concat([Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)])),
+      Buffer.from([0]),
+      Buffer.from([type >> 8, type & 255, klass >> 8, klass & 255]),
+    ]);
   };
   const header = (id: number, flags: number, qd: number, an = 0) => Buffer.from([id >> 8, id & 255, flags >> 8, flags & 255, 0, qd, 0, an, 0, 0, 0, 0]);
   // python-zeroconf style: the second name points back into the first (Provisioning URL._https…)
   const compressed = Buffer.concat([header(0, 0, 2), q('Provisioning URL._https._tcp.local', 33, 0x8001), Buffer.from([0xc0, 12, 0, 16, 0x80, 1])]);
   const cases: [string, Buffer][] = [
     ['two questions, the second compressed, QU bits', compressed],
-    ['a JmDNS-style SRV+TXT query with an ID and the AA flag', Buffer.concat([header(4242, 0x0400, 2), q('Provisioning URL._https._tcp.local', 33), q('Provisioning URL._https._tcp.local', 16)])],
+    [
+      'a JmDNS-style SRV+TXT query with an ID and the AA flag',
+      Buffer.concat([header(4242, 0x0400, 2), q('Provisioning URL._https._tcp.local', 33), q('Provisioning URL._https._tcp.local', 16)]),
+    ],
     ['the root name and a type dns-packet does not know', Buffer.concat([header(0, 0, 1), q('.', 65280)])],
     ['non-ASCII labels', Buffer.concat([header(0, 0, 1), q('Bü.ro', 1)])],
   ];

@@ -3,7 +3,13 @@ import type { ViaEvent } from '../../../src/via/advertise-via.js';
 import { clientLines, viaEventPrinter } from '../../../src/cli/advertise-command.js';
 import { useFakeClock } from '../fake-clock.js';
 
-const inform = (n: number) => ({ event: 'dhcp-inform' as const, address: `10.0.0.${n}`, mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`, xid: '00000001', interface: 'eth0' });
+const inform = (n: number) => ({
+  event: 'dhcp-inform' as const,
+  address: `10.0.0.${n}`,
+  mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`,
+  xid: '00000001',
+  interface: 'eth0',
+});
 
 useFakeClock();
 
@@ -39,7 +45,10 @@ describe('advertise --via dhcp, human lines', () => {
     expect(lines).toHaveLength(10);
     vi.advanceTimersByTime(10_000);
     line(inform(26));
-    expect(lines.slice(10)).toEqual(['DHCP: 15 more new client(s) answered in the last 10 s (not listed)', 'DHCP: answered 02:00:00:00:00:1a at 10.0.0.26 on eth0']);
+    expect(lines.slice(10)).toEqual([
+      'DHCP: 15 more new client(s) answered in the last 10 s (not listed)',
+      'DHCP: answered 02:00:00:00:00:1a at 10.0.0.26 on eth0',
+    ]);
   });
 });
 
@@ -77,14 +86,21 @@ describe('advertise: a fault in provdisc', () => {
 
   it('is a JSON event with --json, and still an error line on stderr', () => {
     const r = print(true, [error, dhcpError]);
-    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([error, dhcpError]);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([error, dhcpError]);
     expect(r.stderr.match(/^provdisc: error: /gm)).toHaveLength(2);
   });
 
   it('network text in a line cannot start another line or drive the terminal; JSON keeps it exact on one line', () => {
     const hostile = { ...error, error: 'bad name "x\nprovdisc: forged\x1b[2J\u2028"' };
     const human = print(false, [hostile]);
-    expect(human.stderr).toBe('provdisc: error: could not handle a packet from 198.51.100.66 on eth0: bad name "x\\x0aprovdisc: forged\\x1b[2J\\u2028"; still advertising\n');
+    expect(human.stderr).toBe(
+      'provdisc: error: could not handle a packet from 198.51.100.66 on eth0: bad name "x\\x0aprovdisc: forged\\x1b[2J\\u2028"; still advertising\n',
+    );
     const json = print(true, [hostile]);
     expect(json.stdout).not.toMatch(/[\u2028\n](?!$)/);
     expect(JSON.parse(json.stdout)).toEqual(hostile);

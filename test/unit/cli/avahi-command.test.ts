@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { useTempDir } from '../temp-dir.js';
@@ -20,15 +19,25 @@ const ownAddress = Object.values(os.networkInterfaces())
   .find((a) => a !== undefined && !a.internal && a.family === 'IPv4')?.address;
 
 describe('provdisc avahi: generating', () => {
-  it('prints the guide\'s service file byte for byte, and the hosts line on stderr', async () => {
+  it("prints the guide's service file byte for byte, and the hosts line on stderr", async () => {
     const r = await provdisc(SEED_TEMPLATE, '--host', 'provisioning.local', '--address', '192.168.0.254');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(seedFile('provisioning.service'));
     expect(r.stderr).toContain('add this line to /etc/avahi/hosts: 192.168.0.254 provisioning.local');
   });
 
-  it('writes the guide\'s service file and hosts file byte for byte, mode 0644', async () => {
-    const r = await provdisc(SEED_TEMPLATE, '--host', 'provisioning.local', '--address', '192.168.0.254', '-o', file('provisioning.service'), '--hosts-file', file('hosts'));
+  it("writes the guide's service file and hosts file byte for byte, mode 0644", async () => {
+    const r = await provdisc(
+      SEED_TEMPLATE,
+      '--host',
+      'provisioning.local',
+      '--address',
+      '192.168.0.254',
+      '-o',
+      file('provisioning.service'),
+      '--hosts-file',
+      file('hosts'),
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(read('provisioning.service')).toBe(seedFile('provisioning.service'));
@@ -67,8 +76,18 @@ describe('provdisc avahi: generating', () => {
     expect(r.stderr).toMatch(/only looks for "Provisioning URL"/);
   });
 
-  it.skipIf(ownAddress === undefined)('leaves <host-name> and the hosts line out for this machine\'s own address', async () => {
-    const r = await provdisc(SEED_TEMPLATE, '--host', 'provisioning.local', '--address', ownAddress ?? '', '-o', file('p.service'), '--hosts-file', file('hosts'));
+  it.skipIf(ownAddress === undefined)("leaves <host-name> and the hosts line out for this machine's own address", async () => {
+    const r = await provdisc(
+      SEED_TEMPLATE,
+      '--host',
+      'provisioning.local',
+      '--address',
+      ownAddress ?? '',
+      '-o',
+      file('p.service'),
+      '--hosts-file',
+      file('hosts'),
+    );
     expect(r.code).toBe(0);
     expect(read('p.service')).not.toContain('host-name');
     expect(existsSync(file('hosts'))).toBe(false);
@@ -143,7 +162,17 @@ describe('provdisc avahi: mistakes leave every file as it was', () => {
 
   it('a hosts file that cannot be written does not let the service file change', async () => {
     writeFileSync(file('p.service'), 'old\n');
-    const r = await provdisc(SEED_TEMPLATE, '--host', 'provisioning.local', '--address', OTHER, '-o', file('p.service'), '--hosts-file', file('no/such/dir()/hosts'));
+    const r = await provdisc(
+      SEED_TEMPLATE,
+      '--host',
+      'provisioning.local',
+      '--address',
+      OTHER,
+      '-o',
+      file('p.service'),
+      '--hosts-file',
+      file('no/such/dir()/hosts'),
+    );
     expect(r.code).toBe(1);
     expect(read('p.service')).toBe('old\n');
     expect(readdirSync(dir())).toEqual(['p.service']);
@@ -171,8 +200,13 @@ describe('provdisc avahi --config', () => {
 });
 
 describe('provdisc avahi --check', () => {
-  it('passes the guide\'s files and prints the template a Jitsi client builds', async () => {
-    const r = await provdisc('--check', new URL('../../../avahi/provisioning.service', import.meta.url).pathname, '--hosts-file', new URL('../../../avahi/hosts', import.meta.url).pathname);
+  it("passes the guide's files and prints the template a Jitsi client builds", async () => {
+    const r = await provdisc(
+      '--check',
+      new URL('../../../avahi/provisioning.service', import.meta.url).pathname,
+      '--hosts-file',
+      new URL('../../../avahi/hosts', import.meta.url).pathname,
+    );
     expect(r).toEqual({ code: 0, stdout: `${SEED_TEMPLATE}\n`, stderr: '' });
   });
 
@@ -204,7 +238,11 @@ describe('provdisc avahi --check', () => {
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     expect(out.templates).toEqual(['https://h/p?a=1']);
-    expect(out.findings.map((f: { level: string; code: string }) => `${f.level} ${f.code}`)).toEqual(['error wrong-name', 'error query-in-path', 'error host-name-missing']);
+    expect(out.findings.map((f: { level: string; code: string }) => `${f.level} ${f.code}`)).toEqual([
+      'error wrong-name',
+      'error query-in-path',
+      'error host-name-missing',
+    ]);
     expect(out.findings.every((f: { fix?: string }) => typeof f.fix === 'string')).toBe(true);
     expect((await provdisc('--json', SEED_TEMPLATE)).stderr).toMatch(/--json only applies to --check/);
   });
@@ -216,7 +254,7 @@ describe('provdisc avahi --check', () => {
     expect(r.stderr).toMatch(/problem: malformed XML at line 10/);
   });
 
-  it.skipIf(ownAddress === undefined)('reports a hosts line for this machine\'s own address', async () => {
+  it.skipIf(ownAddress === undefined)("reports a hosts line for this machine's own address", async () => {
     writeFileSync(file('hosts'), `${ownAddress} provisioning.local\n`);
     const r = await provdisc('--check', new URL('../../../avahi/provisioning.service', import.meta.url).pathname, '--hosts-file', file('hosts'));
     expect(r.code).toBe(1);

@@ -2,19 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { action } from '../../../src/cli/common.js';
 import { reportOutputError } from '../../../src/cli/index.js';
 import { MdnsTransport } from '../../../src/bonjour/transport.js';
-import { expectUsageError, runCli, type CliRun } from './run-cli.js';
+import { expectUsageError, runCli } from './run-cli.js';
 import { useTempDir } from '../temp-dir.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 
-const { dir, file } = useTempDir('provdisc-cli-');
+const { file } = useTempDir('provdisc-cli-');
 afterEach(() => {
   vi.restoreAllMocks();
 });

@@ -84,7 +84,10 @@ describe('provdisc dhcp-config', () => {
     [[GUIDE_TEMPLATE, '--subnet', '192.168.0.1/24'], /--subnet "192\.168\.0\.1\/24" has host bits set/],
     [[GUIDE_TEMPLATE, '--subnet', '192.168.0.0/24', '--format', 'bind'], /--format is "bind"/],
     [['ftp://a/b', '--subnet', '192.168.0.0/24'], /the URI template's scheme is "ftp"/],
-    [[`https://a.example/${'x'.repeat(250)}`, '--subnet', '192.168.0.0/24', '--format', 'dnsmasq'], /the URI template is 268 bytes; DHCP option 224 holds at most 255/],
+    [
+      [`https://a.example/${'x'.repeat(250)}`, '--subnet', '192.168.0.0/24', '--format', 'dnsmasq'],
+      /the URI template is 268 bytes; DHCP option 224 holds at most 255/,
+    ],
     [['--subnet', '192.168.0.0/24'], /no URI template given/],
   ])('%j is refused and writes nothing', async (args, message) => {
     const out = file('out.conf');
@@ -106,7 +109,14 @@ describe('provdisc dhcp-config', () => {
     expect(JSON.parse(json.stdout)).toEqual({
       file: file('bad.conf'),
       uri: 'https://a/p',
-      findings: [{ level: 'error', code: 'not-authoritative', message: expect.stringMatching(/^no "authoritative;"/), fix: expect.stringMatching(/^add authoritative;/) }],
+      findings: [
+        {
+          level: 'error',
+          code: 'not-authoritative',
+          message: expect.stringMatching(/^no "authoritative;"/),
+          fix: expect.stringMatching(/^add authoritative;/),
+        },
+      ],
     });
   });
 

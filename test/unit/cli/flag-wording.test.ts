@@ -18,7 +18,7 @@ function settingsNamed(): Set<string> {
   return names;
 }
 
-describe('the library\'s settings, said as flags', () => {
+describe("the library's settings, said as flags", () => {
   it('maps each setting in a text to its flag and leaves other quoted words alone', () => {
     expect(inFlags(`${setting('name')} "" is 0 bytes; use ${setting('via')} bonjour`)).toBe('--name "" is 0 bytes; use --via bonjour');
     expect(inFlags(`trust it with ${setting('tls.ca')} (PEM)`)).toBe('trust it with --ca-file FILE (PEM)');

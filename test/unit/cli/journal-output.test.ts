@@ -90,7 +90,11 @@ describe('the human output under journald', () => {
   it("advertise's and serve's event lines: <6> on stdout, trouble <4> or <3> on stderr; --json lines stay bare JSON", () => {
     const events: ViaEvent[] = [
       { event: 'announced', via: ['dhcp'], template: 'http://h/p', interfaces: [], dhcp: { port: 6767, interfaces: ['eth0'] } },
-      { event: 'shared-socket', sockets: [{ interface: 'eth0', address: '192.0.2.1', code: 'EADDRINUSE' }], message: 'cannot bind 192.0.2.1:5353 on eth0 (EADDRINUSE)' },
+      {
+        event: 'shared-socket',
+        sockets: [{ interface: 'eth0', address: '192.0.2.1', code: 'EADDRINUSE' }],
+        message: 'cannot bind 192.0.2.1:5353 on eth0 (EADDRINUSE)',
+      },
       { event: 'error', from: '192.0.2.9', interface: 'eth0', error: 'boom' },
     ];
     // under systemd both are one stream; here each is checked with JOURNAL_STREAM naming it
@@ -108,7 +112,12 @@ describe('the human output under journald', () => {
     vi.restoreAllMocks();
     const json = capture();
     events.forEach(viaEventPrinter(true));
-    expect(json.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as ViaEvent)).toEqual(events);
+    expect(
+      json.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ViaEvent),
+    ).toEqual(events);
   });
 });
 
@@ -140,7 +149,10 @@ describe('provdisc serve as systemd runs it: stdout and stderr into the journal 
     expect(await exited).toBe(0);
 
     const lines = read().split('\n').filter(Boolean);
-    expect(lines.every((l) => /^<[346]>/.test(l)), read()).toBe(true);
+    expect(
+      lines.every((l) => /^<[346]>/.test(l)),
+      read(),
+    ).toBe(true);
     expect(read()).not.toContain('\x1b');
     expect(lines[0]).toMatch(/^<4>provdisc: warning: .*http/);
     expect(lines).toContainEqual(expect.stringMatching(/^<6>serving http:\/\/127\.0\.0\.1:\d+\/prov for /));
@@ -162,10 +174,14 @@ async function until(read: () => string, pattern: RegExp): Promise<string> {
 
 function post(url: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -40,7 +40,20 @@ describe('provdisc serve --check (the example site)', () => {
   });
 
   it('Windows, a user and a device get their own profiles (--json)', async () => {
-    const run = await runCli('serve', '--check', site, '--json', '--set', 'osname=Windows 11', '--set', 'username=alice', '--set', 'password=pw', '--set', 'hwaddr=52:54:00:12:34:56');
+    const run = await runCli(
+      'serve',
+      '--check',
+      site,
+      '--json',
+      '--set',
+      'osname=Windows 11',
+      '--set',
+      'username=alice',
+      '--set',
+      'password=pw',
+      '--set',
+      'hwaddr=52:54:00:12:34:56',
+    );
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out.profiles).toEqual(['common', 'windows', 'account', 'lobby-kiosk', 'enforce']);
@@ -54,20 +67,25 @@ describe('provdisc serve --check (the example site)', () => {
   });
 
   it('a broken site: exit 1, file, section and key named, how to fix it, no stack trace', async () => {
-    const broken = writeSite({ 'site.ini': '[serve]\ntemplate = http://h/p?os=${osname}\n[profile x]\nmatch.osname = Linux\nproperties = x.properties\n', 'x.properties': 'a=1\n' });
+    const broken = writeSite({
+      'site.ini': '[serve]\ntemplate = http://h/p?os=${osname}\n[profile x]\nmatch.osname = Linux\nproperties = x.properties\n',
+      'x.properties': 'a=1\n',
+    });
     const run = await runCli('serve', '--check', broken.site);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error: .*site\.ini: \[profile x\] key "match\.osname": the template posts no field "osname"\n  fix: match one of the template's fields: os\n/);
+    expect(run.stderr).toMatch(
+      /error: .*site\.ini: \[profile x\] key "match\.osname": the template posts no field "osname"\n {2}fix: match one of the template's fields: os\n/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('--set of a field the template does not post, and serve without a site, are refused with a fix', async () => {
     const run = await runCli('serve', '--check', site, '--set', 'os=Linux');
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/--set os: the template posts no field "os"\n  fix: use the template's fields: username, password, osname, hwaddr, uuid/);
+    expect(run.stderr).toMatch(/--set os: the template posts no field "os"\n {2}fix: use the template's fields: username, password, osname, hwaddr, uuid/);
     const none = await runCli('serve');
     expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/no site file given\n  fix: provdisc serve --config site\.ini/);
+    expect(none.stderr).toMatch(/no site file given\n {2}fix: provdisc serve --config site\.ini/);
   });
 
   it('an answer with problems is reported: a hostile ${null} field is refused', async () => {

@@ -31,7 +31,8 @@ afterEach(() => {
   running = undefined;
 });
 
-const SITE = '[serve]\nlisten = 127.0.0.1:0\ntls-cert = server.pem\ntls-key = server.key\ntemplate = https://127.0.0.1/prov?username=${username}&osname=${osname}\n';
+const SITE =
+  '[serve]\nlisten = 127.0.0.1:0\ntls-cert = server.pem\ntls-key = server.key\ntemplate = https://127.0.0.1/prov?username=${username}&osname=${osname}\n';
 
 async function serve(json: boolean, files: Record<string, string> = {}): Promise<Served> {
   const { dir, site } = writeSite({
@@ -62,11 +63,15 @@ function post(s: Served, fields: Record<string, string>): Promise<number> {
 function postForBody(s: Served, fields: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const body = new URLSearchParams(fields).toString();
-    const req = https.request(`${s.url}/prov`, { method: 'POST', ca: s.ca, agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } }, (res) => {
-      let text = '';
-      res.setEncoding('latin1').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = https.request(
+      `${s.url}/prov`,
+      { method: 'POST', ca: s.ca, agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } },
+      (res) => {
+        let text = '';
+        res.setEncoding('latin1').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -115,7 +120,10 @@ describe('provdisc serve, a real process on 127.0.0.1', () => {
     expect(await stop(s)).toBe(0);
 
     const lines = s.stdout.split('\n');
-    expect(lines.filter((l) => l.includes('POST /prov'))).toEqual([expect.stringMatching(/127\.0\.0\.1 POST \/prov alice\\x0a2026-12-01T03:00:22\.051Z .* Linux\\x1b\[2J\\u2028\\u2029 → 200 [\d.]+ ms$/)]);
+    expect(lines.filter((l) => l.includes('POST /prov'))).toEqual([
+      expect.stringMatching(/127\.0\.0\.1 POST \/prov alice\\x0a2026-12-01T03:00:22\.051Z .* Linux\\x1b\[2J\\u2028\\u2029 → 200 [\d.]+ ms$/),
+    ]);
+    // eslint-disable-next-line no-control-regex -- no raw ESC or line separator may reach the log
     expect(s.stdout).not.toMatch(/[\x1b\u2028\u2029]/);
     expect(lines).toContainEqual(expect.stringMatching(/127\.0\.0\.1 \(unread request\) → 400 \(malformed request \(HPE_INVALID_METHOD\)\)/));
     expect(lines).toContainEqual(expect.stringMatching(/→ 431 \(request headers too large\)/));
@@ -129,7 +137,10 @@ describe('provdisc serve, a real process on 127.0.0.1', () => {
     await until(() => s.stdout.includes('"event":"request"'));
     expect(await stop(s)).toBe(0);
     expect(s.stdout).not.toMatch(/[\u2028\u2029]/);
-    const records = s.stdout.split(/\r\n|\r|\n|\u2028|\u2029/).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = s.stdout
+      .split(/\r\n|\r|\n|\u2028|\u2029/)
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records.find((r) => r.event === 'request')).toMatchObject({ username: 'a\u2028b\u2029c', status: 200 });
     expect(records.find((r) => r.event === 'listening')).toMatchObject({ certificate: { names: ['127.0.0.1', 'localhost'] } });
   }, 30_000);

@@ -82,7 +82,11 @@ describe('prepareClientRequest: the template, expanded, with the credentials Jit
   });
 
   it('a field holding more than the placeholder takes the typed value whole, with a warning', async () => {
-    const { prepared, warnings } = await run({ template: 'https://h.example/p?u=${username}@example.org&p=${password}', username: 'alice', readPassword: async () => 'pw' });
+    const { prepared, warnings } = await run({
+      template: 'https://h.example/p?u=${username}@example.org&p=${password}',
+      username: 'alice',
+      readPassword: async () => 'pw',
+    });
     expect(prepared.request.fields[0]).toEqual({ name: 'u', value: 'alice', credential: 'username' });
     expect(warnings).toEqual(['the field "u" holds more than ${username}: the client replaces its whole value with the typed user name']);
   });

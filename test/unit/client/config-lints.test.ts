@@ -16,8 +16,16 @@ describe('the catalog lints, on answers shaped like the sites that send them', (
   it('a misspelt key is a warning naming the key the client reads', () => {
     const lints = lint('net.java.sip.communicator.impl.gui.main.MainFrame.heigth=250\nnet.java.sip.communicator.impl.gui.main.call.HIDE_DAIL_BUTTON=true\n');
     expect(find(lints, 'unknown-key').map((l) => [l.level, l.line, l.message])).toEqual([
-      ['warning', 1, 'net.java.sip.communicator.impl.gui.main.MainFrame.heigth is not a key the client reads: did you mean net.java.sip.communicator.impl.gui.main.MainFrame.height? (it is stored, and does nothing)'],
-      ['warning', 2, 'net.java.sip.communicator.impl.gui.main.call.HIDE_DAIL_BUTTON is not a key the client reads: did you mean net.java.sip.communicator.impl.gui.main.call.HIDE_DIAL_BUTTON? (it is stored, and does nothing)'],
+      [
+        'warning',
+        1,
+        'net.java.sip.communicator.impl.gui.main.MainFrame.heigth is not a key the client reads: did you mean net.java.sip.communicator.impl.gui.main.MainFrame.height? (it is stored, and does nothing)',
+      ],
+      [
+        'warning',
+        2,
+        'net.java.sip.communicator.impl.gui.main.call.HIDE_DAIL_BUTTON is not a key the client reads: did you mean net.java.sip.communicator.impl.gui.main.call.HIDE_DIAL_BUTTON? (it is stored, and does nothing)',
+      ],
     ]);
   });
 
@@ -52,7 +60,12 @@ describe('the catalog lints, on answers shaped like the sites that send them', (
   it('an account without its parent key is an error: the client does not load it', () => {
     const lints = lint(`${SIP}.acc1.ACCOUNT_UID=SIP:alice@pbx.example.com\n${SIP}.acc1.USER_ID=alice@pbx.example.com\n`);
     expect(find(lints, 'account-without-parent')).toEqual([
-      { level: 'error', code: 'account-without-parent', line: 1, message: `the account ${SIP}.acc1 has no parent key: the client does not load it (its keys stay in the configuration, unused); add ${SIP}.acc1=acc1` },
+      {
+        level: 'error',
+        code: 'account-without-parent',
+        line: 1,
+        message: `the account ${SIP}.acc1 has no parent key: the client does not load it (its keys stay in the configuration, unused); add ${SIP}.acc1=acc1`,
+      },
     ]);
     // the client's own configuration may already hold it
     expect(find(lint(`${SIP}.acc1.ACCOUNT_UID=SIP:alice@pbx.example.com\n`, { [`${SIP}.acc1`]: 'acc1' }), 'account-without-parent')).toEqual([]);
@@ -74,15 +87,24 @@ describe('the catalog lints, on answers shaped like the sites that send them', (
     expect(find(lint(answer), 'password-encrypted')[0]?.message).toBe(
       `${SIP}.acc1.PASSWORD is not stored as sent: the client's credential store keeps it encrypted as ${SIP}.acc1.ENCRYPTED_PASSWORD, with the client's master password (a single space until its user sets one)`,
     );
-    expect(find(lint(answer, {}, 'the master password from master.txt'), 'password-encrypted')[0]?.message).toMatch(/, with the master password from master\.txt$/);
+    expect(find(lint(answer, {}, 'the master password from master.txt'), 'password-encrypted')[0]?.message).toMatch(
+      /, with the master password from master\.txt$/,
+    );
   });
 
   it('ALLOW_PREFIX drops the keys after it that it does not allow; ENFORCE_PREFIX taking back the account just sent is a warning', () => {
     const allow = lint(`provisioning.ALLOW_PREFIX=net.java.sip.communicator.impl.gui\n${SIP}.acc1=acc1\n`);
     expect(find(allow, 'not-allowed').map((l) => l.line)).toEqual([2]);
-    const enforce = lint(`${SIP}.acc1=acc1\n${SIP}.acc1.ACCOUNT_UID=SIP:alice@pbx.example.com\nprovisioning.ENFORCE_PREFIX=net.java.sip.communicator.impl.gui|net.java.sip.communicator.UUID\n`);
+    const enforce = lint(
+      `${SIP}.acc1=acc1\n${SIP}.acc1.ACCOUNT_UID=SIP:alice@pbx.example.com\nprovisioning.ENFORCE_PREFIX=net.java.sip.communicator.impl.gui|net.java.sip.communicator.UUID\n`,
+    );
     expect(find(enforce, 'enforce-removes-account')).toEqual([
-      { level: 'warning', code: 'enforce-removes-account', line: 3, message: `ENFORCE_PREFIX removes the account ${SIP}.acc1 this answer sent at line 1: the client never loads it; add ${SIP} to the prefixes` },
+      {
+        level: 'warning',
+        code: 'enforce-removes-account',
+        line: 3,
+        message: `ENFORCE_PREFIX removes the account ${SIP}.acc1 this answer sent at line 1: the client never loads it; add ${SIP} to the prefixes`,
+      },
     ]);
     expect(find(enforce, 'account-without-uid')).toEqual([]);
   });

@@ -18,7 +18,7 @@ import {
 } from '../../../src/client/environment.js';
 import { defined } from '../../defined.js';
 
-describe("os.name as Java reports it", () => {
+describe('os.name as Java reports it', () => {
   it.each([
     ['linux', '6.1.0-18-amd64', '', 'Linux'],
     ['darwin', '23.4.0', '', 'Mac OS X'],

@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  applyAnswer,
-  diffConfigurations,
-  PROVISIONING_URL_PROPERTY,
-  splitPrefixes,
-  UUID_PROPERTY,
-  withClientState,
-} from '../../../src/client/jitsi-rules.js';
+import { applyAnswer, diffConfigurations, PROVISIONING_URL_PROPERTY, splitPrefixes, UUID_PROPERTY, withClientState } from '../../../src/client/jitsi-rules.js';
 import { parseProperties, toConfiguration } from '../../../src/client/properties-file.js';
 import { lintAnswer, type Lint } from '../../../src/client/answer-lints.js';
 import { encryptJitsiPassword } from '../../../src/client/encrypted-password.js';
@@ -53,14 +46,7 @@ describe("the seed's PHP example", () => {
     const result = applyAnswer(start, parseProperties(fixture('seed-php-linux.properties')));
     expect(result.steps[0]?.removed).toEqual([`${MF}.height`, `${MF}.width`, `${MF}.isMaximized`]);
     expect(result.steps.at(-1)?.removed).toEqual(['org.jitsi.impl.neomedia.audiosystem.pulseaudio.NOTIFY_DEVICE', 'resources.DefaultLocale']);
-    expect([...result.after.keys()]).toEqual([
-      UUID_PROPERTY,
-      'java.net.preferIPv6Addresses',
-      `${MF}.height`,
-      `${MF}.width`,
-      `${MF}.x`,
-      `${MF}.y`,
-    ]);
+    expect([...result.after.keys()]).toEqual([UUID_PROPERTY, 'java.net.preferIPv6Addresses', `${MF}.height`, `${MF}.width`, `${MF}.x`, `${MF}.y`]);
     expect(diffConfigurations(start, result.after)).toEqual([
       { key: `${MF}.height`, change: 'changed', before: '900', after: '250' },
       { key: `${MF}.width`, change: 'changed', before: '1200', after: '520' },

@@ -33,7 +33,10 @@ describe('lockdown: docs/lockdown.md and examples/lockdown/ against the catalog'
       const text = readFileSync(path.join(examples, f), 'latin1');
       const lines = parseProperties(text);
       for (const l of lines) expect(table.get(l.key), `${f}: ${l.key}`).toBe(l.value);
-      expect(lintAnswer(text, applyAnswer(new Map(), lines), { contentType: 'text/plain' }).filter((l) => l.level !== 'info'), f).toEqual([]);
+      expect(
+        lintAnswer(text, applyAnswer(new Map(), lines), { contentType: 'text/plain' }).filter((l) => l.level !== 'info'),
+        f,
+      ).toEqual([]);
     }
   });
 });

@@ -23,7 +23,11 @@ describe('the form (Jitsi splits after substituting)', () => {
       { name: 'p', value: 's3cret', credential: 'password' },
       { name: 'os', value: 'Linux' },
     ]);
-    expect(buildRequest(url).fields.slice(0, 2).map((f) => f.value)).toEqual(['@example.org', '']);
+    expect(
+      buildRequest(url)
+        .fields.slice(0, 2)
+        .map((f) => f.value),
+    ).toEqual(['@example.org', '']);
   });
 
   it('asks for credentials only when both fields are there, as Jitsi', () => {

@@ -55,7 +55,7 @@ describe('output', () => {
   });
 
   it('formats a .properties text Java reads back, masking clear passwords only when asked (issue 10: ENCRYPTED_PASSWORD is shown)', () => {
-    const c = config({ 'a.PASSWORD': 'secret', 'b.ENCRYPTED_PASSWORD': 'x5ElAB', 'c': 'é€ x' });
+    const c = config({ 'a.PASSWORD': 'secret', 'b.ENCRYPTED_PASSWORD': 'x5ElAB', c: 'é€ x' });
     const text = formatProperties(c);
     expect(text).toBe('a.PASSWORD=secret\nb.ENCRYPTED_PASSWORD=x5ElAB\nc=é\\u20ac x\n');
     expect([...toConfiguration(parseProperties(text))]).toEqual([...c]);

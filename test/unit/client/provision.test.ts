@@ -92,7 +92,8 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
       case '/slow.php':
         return; // never answers
       default:
-        if (url.pathname.startsWith('/chain/')) return void res.writeHead(req.method === 'POST' ? 303 : 307, { Location: `/chain/${Number(url.pathname.slice(7)) + 1}` }).end();
+        if (url.pathname.startsWith('/chain/'))
+          return void res.writeHead(req.method === 'POST' ? 303 : 307, { Location: `/chain/${Number(url.pathname.slice(7)) + 1}` }).end();
         res.writeHead(404).end();
     }
   });
@@ -108,9 +109,20 @@ const bin = path.join(root, 'bin/provdisc');
 
 beforeAll(async () => {
   const modules = [
-    'client/placeholders', 'client/post-form', 'client/expansion', 'client/client-request', 'client/discovered-template',
-    'client/simulate', 'client/properties-file', 'client/jitsi-rules', 'client/answer-lints', 'client/provision',
-    'client/environment', 'client/uuid-state', 'cli/expand-command', 'cli/provision-command',
+    'client/placeholders',
+    'client/post-form',
+    'client/expansion',
+    'client/client-request',
+    'client/discovered-template',
+    'client/simulate',
+    'client/properties-file',
+    'client/jitsi-rules',
+    'client/answer-lints',
+    'client/provision',
+    'client/environment',
+    'client/uuid-state',
+    'cli/expand-command',
+    'cli/provision-command',
   ];
   const stale = modules.filter((m) => {
     const js = path.join(root, 'dist', `${m}.js`);
@@ -158,7 +170,9 @@ describe('provision() against real servers', () => {
     expect(insecure.status).toBe(200);
     const accepted = await provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`), reactions: { untrusted: 'accept' } });
     expect(accepted.warnings).toEqual([expect.stringMatching(/the client accepts it without asking/)]);
-    await expect(provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`), reactions: { untrusted: 'refuse' } })).rejects.toMatchObject({ outcome: 'gives-up-silently' });
+    await expect(provision({ build: builder(`${httpsBase}/prov.php?osname=Linux`), reactions: { untrusted: 'refuse' } })).rejects.toMatchObject({
+      outcome: 'gives-up-silently',
+    });
   });
 
   it('on 401 asks for credentials and posts again, then uses the 200 answer', async () => {
@@ -191,7 +205,9 @@ describe('provision() against real servers', () => {
         tls: { ca },
       }),
     ).rejects.toMatchObject({
-      message: expect.stringMatching(/answered 401 Unauthorized to the POST 4 times, still refused after 3 new credentials: the client asks for the credentials again/),
+      message: expect.stringMatching(
+        /answered 401 Unauthorized to the POST 4 times, still refused after 3 new credentials: the client asks for the credentials again/,
+      ),
       outcome: 'asks-credentials',
     });
     expect(asked).toBe(3);
@@ -219,25 +235,33 @@ describe('provision() against real servers', () => {
   it('does not follow a 301, 302 or 307 to the POST: the client gives up silently, or shows an error when provisioning is mandatory', async () => {
     for (const path of ['/moved.php', '/temporary.php']) {
       await expect(provision({ build: builder(`${httpsBase}${path}`), tls: { ca } })).rejects.toMatchObject({
-        message: expect.stringMatching(/answered 30[27] .*to the POST, which the client does not follow after a POST \(only a 303\): the client gives up silently/),
+        message: expect.stringMatching(
+          /answered 30[27] .*to the POST, which the client does not follow after a POST \(only a 303\): the client gives up silently/,
+        ),
         hint: 'answer 303 See Other, or point the template at the final URL',
         outcome: 'gives-up-silently',
       });
     }
     await expect(provision({ build: builder(`${httpsBase}/moved.php`), tls: { ca }, reactions: { mandatory: true } })).rejects.toMatchObject({
-      message: expect.stringMatching(/the client shows "provisioning failed" and stops \(net\.java\.sip\.communicator\.plugin\.provisioning\.MANDATORY is set\)$/),
+      message: expect.stringMatching(
+        /the client shows "provisioning failed" and stops \(net\.java\.sip\.communicator\.plugin\.provisioning\.MANDATORY is set\)$/,
+      ),
       outcome: 'shows-error',
     });
   });
 
   it('a Location holding ${…} is no URI to the client: it gives up', async () => {
     await expect(provision({ build: builder(`${httpsBase}/template-redirect.php`), tls: { ca } })).rejects.toMatchObject({
-      message: expect.stringMatching(/template-redirect\.php answered 303 .*to the POST with the Location ".*\$\{username\}.*", which is not a URI the client accepts: the client gives up silently/),
+      message: expect.stringMatching(
+        /template-redirect\.php answered 303 .*to the POST with the Location ".*\$\{username\}.*", which is not a URI the client accepts: the client gives up silently/,
+      ),
     });
   });
 
   it('after a GET, follows redirects, but not back to where it has been, nor more than 10', async () => {
-    await expect(provision({ build: builder(`${httpsBase}/get-loop.php`), tls: { ca } })).rejects.toThrow(/get-loop\.php answered 307 .*to the GET: a redirect back to .*get-loop\.php, where the client has been already/);
+    await expect(provision({ build: builder(`${httpsBase}/get-loop.php`), tls: { ca } })).rejects.toThrow(
+      /get-loop\.php answered 307 .*to the GET: a redirect back to .*get-loop\.php, where the client has been already/,
+    );
     const error = await provision({ build: builder(`${httpsBase}/chain/0`), tls: { ca } }).catch((e: unknown) => e);
     expect((error as UsageError).message).toMatch(/chain\/10 answered 307 .*to the GET: more than 10 redirects: the client gives up silently/);
   });
@@ -248,13 +272,19 @@ describe('provision() against real servers', () => {
     expect(error).toBeInstanceOf(ProvisionFailure);
     expect(error).not.toBeInstanceOf(UsageError);
     expect((error as ProvisionFailure).code).toBe('bad-redirect');
-    expect((error as UsageError).message).toMatch(/bad-location\.php answered 303 .*to the POST with the Location "https:\/\/127\.0\.0\.1:99999\/final\.properties", which is not a URI the client accepts/);
+    expect((error as UsageError).message).toMatch(
+      /bad-location\.php answered 303 .*to the POST with the Location "https:\/\/127\.0\.0\.1:99999\/final\.properties", which is not a URI the client accepts/,
+    );
     expect((error as UsageError).hint).toMatch(/^the provisioning server sent a bad redirect/);
   });
 
   it('gives up silently on any other answer but 200, and on a server that does not answer in time', async () => {
-    await expect(provision({ build: builder(`${httpsBase}/fail.php`), tls: { ca } })).rejects.toThrow(/answered 500 Internal Server Error to the POST: the client gives up silently/);
-    await expect(provision({ build: builder(`${httpsBase}/slow.php`), tls: { ca }, timeoutMs: 300 })).rejects.toThrow(/no answer from .* within 300 ms to the POST: the client gives up silently/);
+    await expect(provision({ build: builder(`${httpsBase}/fail.php`), tls: { ca } })).rejects.toThrow(
+      /answered 500 Internal Server Error to the POST: the client gives up silently/,
+    );
+    await expect(provision({ build: builder(`${httpsBase}/slow.php`), tls: { ca }, timeoutMs: 300 })).rejects.toThrow(
+      /no answer from .* within 300 ms to the POST: the client gives up silently/,
+    );
   });
 
   it('tries a request again, 3 times, when the connection is closed before the answer', async () => {
@@ -321,7 +351,15 @@ describe('the CLI, end to end', () => {
   });
 
   it('provision --set "osname=Windows 11": the server answers another height', async () => {
-    const run = await cli(['provision', `${httpsBase}/prov.php?osname=\${osname}`, '--ca-file', path.join(dir, 'ca.pem'), '--set', 'osname=Windows 11', '--json']);
+    const run = await cli([
+      'provision',
+      `${httpsBase}/prov.php?osname=\${osname}`,
+      '--ca-file',
+      path.join(dir, 'ca.pem'),
+      '--set',
+      'osname=Windows 11',
+      '--json',
+    ]);
     expect(run.code).toBe(0);
     expect(last().form.get('osname')).toBe('Windows 11');
     expect(JSON.parse(run.stdout).configuration[`${MF}.height`]).toBe('750');
@@ -375,7 +413,9 @@ describe('the CLI, end to end', () => {
     const ca = ['--ca-file', path.join(dir, 'ca.pem')];
     const encrypted = 'net.java.sip.communicator.impl.protocol.sip.acc1403273890647.ENCRYPTED_PASSWORD';
     const written = path.join(dir, 'with-account.properties');
-    const shown = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--show-secrets', '--write', written], { input: 's3cret\n' });
+    const shown = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--show-secrets', '--write', written], {
+      input: 's3cret\n',
+    });
     expect(JSON.parse(shown.stdout).configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD));
     expect(readFileSync(written, 'latin1')).toContain(`${encrypted}=${encryptJitsiPassword(ACCOUNT_PASSWORD)}\n`);
     const human = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin'], { input: 's3cret\n' });
@@ -392,7 +432,9 @@ describe('the CLI, end to end', () => {
 
     const wrong = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin'], { input: 'nope\n' });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/answered 401 Unauthorized to the POST \(the credentials are missing or wrong, and there is no terminal to ask for new ones\): the client asks for the credentials again/);
+    expect(wrong.stderr).toMatch(
+      /answered 401 Unauthorized to the POST \(the credentials are missing or wrong, and there is no terminal to ask for new ones\): the client asks for the credentials again/,
+    );
 
     const right = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json'], { input: 's3cret\n' });
     expect(right.code).toBe(0);
@@ -406,25 +448,34 @@ describe('the CLI, end to end', () => {
     expect(out.configuration[encrypted]).toBe('********');
     expect(out.diff.find((d: { key: string }) => d.key === encrypted).after).toBe('********');
     expect(out.steps.find((st: { key: string }) => st.key.endsWith('.PASSWORD')).value).toBe('********');
-    expect(out.lints.find((l: { code: string }) => l.code === 'password-encrypted').message).toMatch(/with no master password set: the client then uses a single space/);
+    expect(out.lints.find((l: { code: string }) => l.code === 'password-encrypted').message).toMatch(
+      /with no master password set: the client then uses a single space/,
+    );
 
     // the client's own master password changes the stored value
     writeFileSync(path.join(dir, 'master'), 'hunter2\n');
-    const withMaster = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--show-secrets', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
+    const withMaster = await cli(
+      ['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--json', '--show-secrets', '--master-password-file', path.join(dir, 'master')],
+      { input: 's3cret\n' },
+    );
     const masterOut = JSON.parse(withMaster.stdout);
     expect(masterOut.configuration[encrypted]).toBe(encryptJitsiPassword(ACCOUNT_PASSWORD, jitsiCredentialsKey('hunter2')));
     expect(masterOut.lints.find((l: { code: string }) => l.code === 'password-encrypted').message).toMatch(/, with the master password from .*master$/);
     writeFileSync(path.join(dir, 'master'), '\n');
-    const empty = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--master-password-file', path.join(dir, 'master')], { input: 's3cret\n' });
+    const empty = await cli(['provision', template, ...ca, '--username', 'alice', '--password-stdin', '--master-password-file', path.join(dir, 'master')], {
+      input: 's3cret\n',
+    });
     expect(empty.code).toBe(1);
-    expect(empty.stderr).toMatch(/master password file .* starts with an empty line\n  fix: /);
+    expect(empty.stderr).toMatch(/master password file .* starts with an empty line\n {2}fix: /);
     expect(out.system).toEqual({ 'net.java.sip.communicator.packetlogging.PACKET_LOGGING_ENABLED': 'false' });
     expect(right.stdout + right.stderr).not.toContain('s3cret');
     expect(right.stdout + right.stderr).not.toContain('correct horse');
   });
 
   it('provision over http: warned, and the password in clear is a finding', async () => {
-    const run = await cli(['provision', `${httpBase}/auth.php?user=\${username}&password=\${password}`, '--username', 'alice', '--password-stdin'], { input: 's3cret' });
+    const run = await cli(['provision', `${httpBase}/auth.php?user=\${username}&password=\${password}`, '--username', 'alice', '--password-stdin'], {
+      input: 's3cret',
+    });
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('the template uses http');
     expect(run.stdout).toMatch(/warning: the password field was sent over http/);
@@ -434,7 +485,9 @@ describe('the CLI, end to end', () => {
   it('provision: a 303 is followed as Jitsi does, and reported', async () => {
     const run = await cli(['provision', `${httpsBase}/see-other.php?osname=\${osname}`, '--ca-file', path.join(dir, 'ca.pem')]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/POST https:\/\/127\.0\.0\.1:\d+\/see-other\.php → 303 \(Location: \/final\.properties\)\nGET https:\/\/127\.0\.0\.1:\d+\/final\.properties → 200/);
+    expect(run.stdout).toMatch(
+      /POST https:\/\/127\.0\.0\.1:\d+\/see-other\.php → 303 \(Location: \/final\.properties\)\nGET https:\/\/127\.0\.0\.1:\d+\/final\.properties → 200/,
+    );
   });
 
   it('expand: URL and form, password masked, --allow-env gating, unknown placeholders named', async () => {
@@ -458,7 +511,9 @@ describe('the CLI, end to end', () => {
     expect(one.code).toBe(0);
     expect(JSON.parse(one.stdout).fields[0]).toEqual({ name: 'u', value: '', credential: 'username' });
     expect(one.stderr).toContain('${username} without ${password}: Jitsi never asks then, and sends it empty');
-    const both = await cli(['expand', 'https://127.0.0.1/p.php?u=${username}@example.org&p=${password}', '--username', 'alice', '--password-stdin', '--json'], { input: 'pw\n' });
+    const both = await cli(['expand', 'https://127.0.0.1/p.php?u=${username}@example.org&p=${password}', '--username', 'alice', '--password-stdin', '--json'], {
+      input: 'pw\n',
+    });
     expect(JSON.parse(both.stdout).fields[0].value).toBe('alice');
     expect(both.stderr).toContain('the field "u" holds more than ${username}');
   });
@@ -467,7 +522,13 @@ describe('the CLI, end to end', () => {
     const ini = path.join(dir, 'provdisc.ini');
     writeFileSync(
       ini,
-      ['template = "https://127.0.0.1/p.php?os=${osname}&b=${build}&t=${env.PROV_TOKEN}"', 'allow-env = PROV_TOKEN', '[expand]', 'set[] = osname=Mac OS X', 'set[] = build=2.8.5426'].join('\n'),
+      [
+        'template = "https://127.0.0.1/p.php?os=${osname}&b=${build}&t=${env.PROV_TOKEN}"',
+        'allow-env = PROV_TOKEN',
+        '[expand]',
+        'set[] = osname=Mac OS X',
+        'set[] = build=2.8.5426',
+      ].join('\n'),
     );
     const run = await cli(['expand', '--config', ini, '--set', 'build=2.10.5550', '--json'], { env: { PROV_TOKEN: 'tok2' } });
     expect(run.code).toBe(0);
@@ -499,10 +560,13 @@ describe('the CLI, end to end', () => {
   }
 
   it('expand asks on a terminal without echoing the password', async () => {
-    const { code, output } = await terminal(['expand', 'https://127.0.0.1/p.php?u=${username}&p=${password}'], [
-      ['user name for', 'alice'],
-      ['password for alice@', 's3cret'],
-    ]);
+    const { code, output } = await terminal(
+      ['expand', 'https://127.0.0.1/p.php?u=${username}&p=${password}'],
+      [
+        ['user name for', 'alice'],
+        ['password for alice@', 's3cret'],
+      ],
+    );
     expect(code).toBe(0);
     expect(output).toContain('user name for 127.0.0.1: alice');
     expect(output).toContain('u=alice');

@@ -13,7 +13,6 @@ function configFile(text: string): string {
   return file;
 }
 
-
 const TEMPLATE = 'https://prov.example.org/provisioning.php?username=${username}&sig=a=b&osname=${osname}';
 
 describe('loadConfig', () => {

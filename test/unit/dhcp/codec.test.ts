@@ -1,15 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  chaddrFromMac,
-  decodeDhcp,
-  encodeDhcp,
-  hardwareAddress,
-  MalformedDhcpError,
-  MessageType,
-  messageType,
-  Option,
-} from '../../../src/dhcp/codec.js';
+import { chaddrFromMac, decodeDhcp, encodeDhcp, hardwareAddress, MalformedDhcpError, MessageType, messageType, Option } from '../../../src/dhcp/codec.js';
 import { buildInform } from '../../../src/dhcp/discover.js';
 import { buildAck } from '../../../src/dhcp/ack.js';
 import { asksForUri } from '../../../src/dhcp/responder.js';
@@ -34,7 +25,18 @@ describe('DHCP codec', () => {
 
   it('decodes the header fields and options of an INFORM', () => {
     const m = decodeDhcp(jitsiInformBytes(0x01020304, [10, 0, 0, 9], [0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]));
-    expect(m).toMatchObject({ op: 1, htype: 1, hlen: 6, hops: 0, xid: 0x01020304, secs: 0, flags: 0, ciaddr: '10.0.0.9', yiaddr: '0.0.0.0', giaddr: '0.0.0.0' });
+    expect(m).toMatchObject({
+      op: 1,
+      htype: 1,
+      hlen: 6,
+      hops: 0,
+      xid: 0x01020304,
+      secs: 0,
+      flags: 0,
+      ciaddr: '10.0.0.9',
+      yiaddr: '0.0.0.0',
+      giaddr: '0.0.0.0',
+    });
     expect(hardwareAddress(m)).toBe('aa:bb:cc:dd:ee:ff');
     expect(messageType(m)).toBe(MessageType.INFORM);
     expect(asksForUri(m)).toBe(true);
@@ -76,7 +78,10 @@ describe('DHCP codec', () => {
   it('joins an option split into many instances in order, empty instances included', () => {
     const instances = Array.from({ length: 500 }, (_, i) => (i % 7 === 0 ? [224, 0] : [224, 1, 0x41 + (i % 26)]));
     const b = Buffer.concat([jitsiInformBytes(1, [0, 0, 0, 0], [0]).subarray(0, 240), Buffer.from(instances.flat()), Buffer.from([255])]);
-    const expected = instances.filter((x) => x[1] === 1).map((x) => String.fromCharCode(defined(x[2]))).join('');
+    const expected = instances
+      .filter((x) => x[1] === 1)
+      .map((x) => String.fromCharCode(defined(x[2])))
+      .join('');
     expect(decodeDhcp(b).options.get(224)?.toString('latin1')).toBe(expected);
   });
 

@@ -37,7 +37,12 @@ const net = vi.hoisted(() => ({ addresses: ['10.9.0.5'] }));
 vi.mock('../../../src/util/network-interfaces.js', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../../src/util/network-interfaces.js')>()),
   selectInterfaces: () => [
-    { name: 'eth-test', mac: '02:00:00:00:00:01', ipv4: net.addresses.map((address) => ({ address, netmask: '255.255.255.0', family: 4, scopeid: 0 })), ipv6: [] },
+    {
+      name: 'eth-test',
+      mac: '02:00:00:00:00:01',
+      ipv4: net.addresses.map((address) => ({ address, netmask: '255.255.255.0', family: 4, scopeid: 0 })),
+      ipv6: [],
+    },
   ],
 }));
 
@@ -51,8 +56,16 @@ describe('discoverDhcp', () => {
     const socket = defined(FakeSocket.all[0]);
     const { xid } = decodeDhcp(defined(socket.sends[0]).buf);
     const ack = encodeDhcp({
-      op: BOOTREPLY, htype: 1, hlen: 6, xid, ciaddr: '10.9.0.5', chaddr: Buffer.alloc(16),
-      options: [[Option.MESSAGE_TYPE, Buffer.from([MessageType.ACK])], [Option.PROVISIONING_URI, Buffer.from('https://p.example/')]],
+      op: BOOTREPLY,
+      htype: 1,
+      hlen: 6,
+      xid,
+      ciaddr: '10.9.0.5',
+      chaddr: Buffer.alloc(16),
+      options: [
+        [Option.MESSAGE_TYPE, Buffer.from([MessageType.ACK])],
+        [Option.PROVISIONING_URI, Buffer.from('https://p.example/')],
+      ],
     });
     socket.emit('message', ack, { address: '10.9.0.1', port: 6767, family: 'IPv4', size: ack.length });
     const found = await run;

@@ -11,7 +11,12 @@ import { DhcpResponder, type DhcpInform } from '../../../src/dhcp/responder.js';
 import type { NetInterface } from '../../../src/util/network-interfaces.js';
 import { defined } from '../../defined.js';
 
-const LOOP: NetInterface = { name: 'lo-test', mac: '00:00:00:00:00:00', ipv4: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 4, scopeid: 0 }], ipv6: [] };
+const LOOP: NetInterface = {
+  name: 'lo-test',
+  mac: '00:00:00:00:00:00',
+  ipv4: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 4, scopeid: 0 }],
+  ipv6: [],
+};
 const URI = Buffer.from('https://p.example/p.php?u=${username}');
 
 let responder: DhcpResponder;
@@ -75,7 +80,20 @@ describe('DhcpResponder', () => {
   });
 
   it('copies flags, giaddr and chaddr of any INFORM into the ACK as the codec would build it', async () => {
-    const inform = encodeDhcp({ op: 1, htype: 6, hlen: 16, xid: 0xfeedf00d, flags: 0x8000, ciaddr: '127.0.0.2', giaddr: '127.0.0.9', chaddr: Buffer.from('0123456789abcdef'), options: [[Option.MESSAGE_TYPE, Buffer.from([8])], [Option.PARAMETER_LIST, Buffer.from([1, 224, 3])]] });
+    const inform = encodeDhcp({
+      op: 1,
+      htype: 6,
+      hlen: 16,
+      xid: 0xfeedf00d,
+      flags: 0x8000,
+      ciaddr: '127.0.0.2',
+      giaddr: '127.0.0.9',
+      chaddr: Buffer.from('0123456789abcdef'),
+      options: [
+        [Option.MESSAGE_TYPE, Buffer.from([8])],
+        [Option.PARAMETER_LIST, Buffer.from([1, 224, 3])],
+      ],
+    });
     await send(inform);
     await settle();
     expect(replies).toEqual([buildAck(decodeDhcp(inform), URI, '127.0.0.1')]);
@@ -93,7 +111,8 @@ describe('DhcpResponder', () => {
   });
 
   it('drops malformed packets, counts them, and still answers the next INFORM', async () => {
-    for (const junk of [Buffer.alloc(0), Buffer.alloc(100, 0xff), Buffer.concat([buildInform(1, '127.0.0.2', '').subarray(0, 240), Buffer.from([53, 9])])]) await send(junk);
+    for (const junk of [Buffer.alloc(0), Buffer.alloc(100, 0xff), Buffer.concat([buildInform(1, '127.0.0.2', '').subarray(0, 240), Buffer.from([53, 9])])])
+      await send(junk);
     await send(buildInform(2, '127.0.0.2', ''));
     await settle();
     expect(responder.stats).toMatchObject({ malformed: 3, answered: 1 });
@@ -123,7 +142,8 @@ describe('DhcpResponder', () => {
     try {
       const errors: { address: string }[] = [];
       other.on('send-error', (e) => errors.push(e));
-      for (let xid = 10; xid < 15; xid++) await new Promise<void>((resolve) => client.send(buildInform(xid, '127.255.255.255', ''), port + 2, '127.0.0.1', () => resolve()));
+      for (let xid = 10; xid < 15; xid++)
+        await new Promise<void>((resolve) => client.send(buildInform(xid, '127.255.255.255', ''), port + 2, '127.0.0.1', () => resolve()));
       await settle();
       expect(other.stats).toMatchObject({ received: 5, answered: 0, sendErrors: 5 });
       expect(errors).toMatchObject([{ address: '127.255.255.255' }]);

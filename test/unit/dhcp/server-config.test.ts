@@ -79,7 +79,10 @@ describe('dhcp-config --check (ISC)', () => {
     expect(checkIscConfig(conf)).toMatchObject({ uri: 'https://a/p?x="1"&y=\\z&e=é', problems: [] });
   });
 
-  const problemsOf = (conf: string) => checkIscConfig(conf).problems.map((p) => p.message).join('\n');
+  const problemsOf = (conf: string) =>
+    checkIscConfig(conf)
+      .problems.map((p) => p.message)
+      .join('\n');
 
   it('names a missing code 224 definition, a missing authoritative, a missing subnet', () => {
     expect(problemsOf('option sc-pserv "https://a/p";\n')).toMatch(/no option is defined with code 224[\s\S]*no "authoritative;"[\s\S]*no subnet declaration/);

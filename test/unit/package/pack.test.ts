@@ -68,7 +68,7 @@ describe('the packed tarball', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('holds the command, the built library with its types, the guide\'s Avahi example, the systemd units and the docs; no tests, bench, sources or source maps', () => {
+  it("holds the command, the built library with its types, the guide's Avahi example, the systemd units and the docs; no tests, bench, sources or source maps", () => {
     expect(files).toContain(pkg.bin.provdisc);
     expect(files).toContain(pkg.main.replace(/^\.\//, ''));
     expect(files).toContain(pkg.types.replace(/^\.\//, ''));
@@ -96,7 +96,7 @@ describe('the packed tarball', () => {
     for (const command of ['advertise', 'discover', 'avahi', 'dhcp-config', 'expand', 'provision', 'serve', 'passwd']) expect(out).toContain(`\n  ${command} `);
   });
 
-  it('provdisc avahi writes the guide\'s service file and hosts line', () => {
+  it("provdisc avahi writes the guide's service file and hosts line", () => {
     const r = run(
       path.join(app, 'node_modules/.bin/provdisc'),
       ['avahi', TEMPLATE, '--host', 'provisioning.local', '--address', '192.168.0.254', '-o', 'out.service', '--hosts-file', 'hosts'],

@@ -52,7 +52,8 @@ const FILES: Record<string, string> = {
     package net.java.sip.communicator.impl.gui.main;
     import net.java.sip.communicator.plugin.desktoputil.*;
     public class MainFrame extends SIPCommFrame {}`,
-  [DEFAULTS_FILE]: 'impl.gui.main.account.ADVANCED_CONFIG_DISABLED=false\nnet.java.sip.communicator.impl.gui.main.call.COUNT=3\n*net.java.sip.communicator.fixed.KEY=yes\n',
+  [DEFAULTS_FILE]:
+    'impl.gui.main.account.ADVANCED_CONFIG_DISABLED=false\nnet.java.sip.communicator.impl.gui.main.call.COUNT=3\n*net.java.sip.communicator.fixed.KEY=yes\n',
 };
 
 const tree = (files: Record<string, string>): SourceTree => ({
@@ -126,7 +127,10 @@ describe('the script reads a git copy as the client source is kept', () => {
       const read = readTree(dir, 'jitsi/jitsi');
       expect(read.commit).toBe(git('rev-parse', 'HEAD').trim());
       expect(read.files.map((f) => f.path).sort()).toEqual(Object.keys(FILES).sort());
-      expect(buildCatalog(read, undefined, 'digest')).toEqual({ ...buildCatalog(tree(FILES), undefined, 'digest'), sources: [{ repository: 'jitsi/jitsi', commit: read.commit }] });
+      expect(buildCatalog(read, undefined, 'digest')).toEqual({
+        ...buildCatalog(tree(FILES), undefined, 'digest'),
+        sources: [{ repository: 'jitsi/jitsi', commit: read.commit }],
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -145,7 +149,12 @@ describe('the committed catalog (jitsi/catalog.json)', () => {
     expect(committed.namespaces).toEqual(['net.java.sip.communicator.']);
     for (const s of committed.sources) expect(s.commit).toMatch(/^[0-9a-f]{40}$/);
     const keys = new Set(committed.keys.map((k) => k.key));
-    for (const k of ['net.java.sip.communicator.impl.gui.main.MainFrame.height', 'net.java.sip.communicator.plugin.provisioning.MANDATORY', 'net.java.sip.communicator.impl.gui.main.call.HIDE_DIAL_BUTTON']) expect(keys).toContain(k);
+    for (const k of [
+      'net.java.sip.communicator.impl.gui.main.MainFrame.height',
+      'net.java.sip.communicator.plugin.provisioning.MANDATORY',
+      'net.java.sip.communicator.impl.gui.main.call.HIDE_DIAL_BUTTON',
+    ])
+      expect(keys).toContain(k);
     expect(committed.keys.filter((k) => k.key.startsWith('net.java.sip.communicator.impl.gui.main.call.HIDE_') && k.key.endsWith('_BUTTON'))).toHaveLength(12);
     expect(committed.accountKeys.map((k) => k.key)).toEqual(expect.arrayContaining(['ACCOUNT_UID', 'USER_ID', 'SERVER_ADDRESS', 'PASSWORD']));
   });

@@ -7,7 +7,15 @@ import { usageError } from '../usage-error.js';
 import { TEMPLATE, writeSite } from './site-fixture.js';
 
 const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
-const SIP = [`${ACC}=acc1`, `${ACC}.ACCOUNT_UID=SIP:\${account.extension}@sip.example.org`, `${ACC}.USER_ID=\${account.extension}@sip.example.org`, `${ACC}.SERVER_ADDRESS=sip.example.org`, `${ACC}.PASSWORD=\${account.sip_password}`, `${ACC}.DISPLAY_NAME=\${account.name}`, ''].join('\n');
+const SIP = [
+  `${ACC}=acc1`,
+  `${ACC}.ACCOUNT_UID=SIP:\${account.extension}@sip.example.org`,
+  `${ACC}.USER_ID=\${account.extension}@sip.example.org`,
+  `${ACC}.SERVER_ADDRESS=sip.example.org`,
+  `${ACC}.PASSWORD=\${account.sip_password}`,
+  `${ACC}.DISPLAY_NAME=\${account.name}`,
+  '',
+].join('\n');
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** A site with [accounts] from `csv`; `serve` and `accounts` add lines to those sections. */
@@ -19,8 +27,12 @@ function csvSite(csv: string | Buffer, { serve = '', accounts = '', profiles = '
     'guest.properties': 'net.java.sip.communicator.impl.gui.main.MainFrame.title=guest\n',
   });
 }
-const load = (...args: Parameters<typeof csvSite>) => () => loadSite(csvSite(...args).site);
-const answerFor = (site: ReturnType<typeof loadSite>, username: string) => buildAnswer(site, new Map([['username', username]]), site.accounts?.source.kind === 'csv' ? site.accounts.source.table.rows.get(username) : undefined);
+const load =
+  (...args: Parameters<typeof csvSite>) =>
+  () =>
+    loadSite(csvSite(...args).site);
+const answerFor = (site: ReturnType<typeof loadSite>, username: string) =>
+  buildAnswer(site, new Map([['username', username]]), site.accounts?.source.kind === 'csv' ? site.accounts.source.table.rows.get(username) : undefined);
 
 describe('[accounts] from a CSV file', () => {
   it('a spreadsheet export (BOM, CRLF, quoted commas, quotes and line breaks) gives each user their own SIP account', () => {
@@ -30,7 +42,15 @@ describe('[accounts] from a CSV file', () => {
     const alice = answerFor(site, 'alice');
     expect(alice.profiles).toEqual(['sip']);
     expect(alice.text).toBe(
-      [`${ACC}=acc1`, `${ACC}.ACCOUNT_UID=SIP\\:1001@sip.example.org`, `${ACC}.USER_ID=1001@sip.example.org`, `${ACC}.SERVER_ADDRESS=sip.example.org`, `${ACC}.PASSWORD=pa"ss`, `${ACC}.DISPLAY_NAME=Liddell, Alice`, ''].join('\n'),
+      [
+        `${ACC}=acc1`,
+        `${ACC}.ACCOUNT_UID=SIP\\:1001@sip.example.org`,
+        `${ACC}.USER_ID=1001@sip.example.org`,
+        `${ACC}.SERVER_ADDRESS=sip.example.org`,
+        `${ACC}.PASSWORD=pa"ss`,
+        `${ACC}.DISPLAY_NAME=Liddell, Alice`,
+        '',
+      ].join('\n'),
     );
     expect(answerFor(site, 'bob').text).toContain(`${ACC}.DISPLAY_NAME=Bob\\r\\nSmith\n`);
     expect(answerFor(site, 'carol').profiles).toEqual(['guest']);
@@ -55,7 +75,12 @@ describe('[accounts] from a CSV file', () => {
   it('a client cannot post an account field: ${account.X} comes from the file only', async () => {
     const server = new ProvisioningServer(loadSite(csvSite('username,name,extension,sip_password\nalice,Alice,1001,x\n').site));
     try {
-      const res = await server.app.inject({ method: 'POST', url: '/prov', payload: 'username=carol&account.extension=1001&account.sip_password=stolen', headers: FORM });
+      const res = await server.app.inject({
+        method: 'POST',
+        url: '/prov',
+        payload: 'username=carol&account.extension=1001&account.sip_password=stolen',
+        headers: FORM,
+      });
       expect(res.body).not.toMatch(/1001|stolen/);
     } finally {
       await server.close();
@@ -69,9 +94,19 @@ describe('[accounts] from a CSV file', () => {
 
   const errors: [string, string, RegExp, RegExp][] = [
     ['a duplicate key', 'username,name\nalice,A\nbob,B\nalice,C\n', /accounts\.csv line 4: username "alice" is already on line 2/, /one row per username/],
-    ['a missing key column', 'user,name\nalice,A\n', /accounts\.csv line 1: there is no column "username"/, /add a column named username \(the header has: user, name\)/],
+    [
+      'a missing key column',
+      'user,name\nalice,A\n',
+      /accounts\.csv line 1: there is no column "username"/,
+      /add a column named username \(the header has: user, name\)/,
+    ],
     ['a ragged row', 'username,name,extension\nalice,A,1\nbob,B\n', /accounts\.csv line 3 has 2 field\(s\), the header 3/, /one value per column/],
-    ['a ragged row after a quoted line break', 'username,name\r\nalice,"A\r\nB"\r\nbob\r\n', /accounts\.csv line 4 has 1 field\(s\), the header 2/, /one value per column/],
+    [
+      'a ragged row after a quoted line break',
+      'username,name\r\nalice,"A\r\nB"\r\nbob\r\n',
+      /accounts\.csv line 4 has 1 field\(s\), the header 2/,
+      /one value per column/,
+    ],
     ['an unclosed quote', 'username,name\nalice,"A\nbob,B\n', /accounts\.csv line \d+: Quote Not Closed/, /RFC 4180/],
     ['an empty key', 'username,name\n,A\n', /accounts\.csv line 2: the username is empty/, /or remove the row/],
     ['a column named twice', 'username,name,name\n', /line 1: the column "name" is named twice/, /its own name/],
@@ -88,15 +123,25 @@ describe('[accounts] from a CSV file', () => {
 
   it('refuses ${account.X} the file cannot give, and account references without [accounts], when the site loads', () => {
     const missing = usageError(load('username,name\nalice,A\n'));
-    expect(missing.message).toMatch(/\[profile sip\] key "properties": sip\.properties line 2 uses \$\{account\.extension\}, but the accounts file has no column "extension"/);
+    expect(missing.message).toMatch(
+      /\[profile sip\] key "properties": sip\.properties line 2 uses \$\{account\.extension\}, but the accounts file has no column "extension"/,
+    );
     expect(missing.hint).toMatch(/\$\{account\.username\}, \$\{account\.name\}/);
-    const { site } = writeSite({ 'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile a]\nproperties = a.properties\n`, 'a.properties': 'a=${account.name}\n' });
+    const { site } = writeSite({
+      'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile a]\nproperties = a.properties\n`,
+      'a.properties': 'a=${account.name}\n',
+    });
     expect(usageError(() => loadSite(site)).message).toMatch(/uses \$\{account\.name\}, but the site has no \[accounts\] section/);
   });
 
   it('match.account takes present or absent, and needs [accounts]', () => {
-    expect(usageError(load('username,name,extension,sip_password\n', { profiles: '[profile x]\nmatch.account = yes\nproperties = guest.properties\n' })).message).toMatch(/\[profile x\] key "match\.account": "yes" is not present or absent/);
-    const { site } = writeSite({ 'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile a]\nmatch.account = present\nproperties = a.properties\n`, 'a.properties': 'a=1\n' });
+    expect(
+      usageError(load('username,name,extension,sip_password\n', { profiles: '[profile x]\nmatch.account = yes\nproperties = guest.properties\n' })).message,
+    ).toMatch(/\[profile x\] key "match\.account": "yes" is not present or absent/);
+    const { site } = writeSite({
+      'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile a]\nmatch.account = present\nproperties = a.properties\n`,
+      'a.properties': 'a=1\n',
+    });
     expect(usageError(() => loadSite(site)).message).toMatch(/key "match\.account": needs an \[accounts\] section/);
   });
 
@@ -108,8 +153,12 @@ describe('[accounts] from a CSV file', () => {
   });
 
   it('refuses settings of the other kind of source, and a login that does not fit it', () => {
-    expect(usageError(load('username\n', { accounts: 'base = dc=x' })).message).toMatch(/\[accounts\] key "base": is not an \[accounts\] setting for a CSV file/);
-    expect(usageError(load('username\n', { serve: 'login = ldap' })).message).toMatch(/\[accounts\] key "source": is a file, but login = ldap needs a directory/);
+    expect(usageError(load('username\n', { accounts: 'base = dc=x' })).message).toMatch(
+      /\[accounts\] key "base": is not an \[accounts\] setting for a CSV file/,
+    );
+    expect(usageError(load('username\n', { serve: 'login = ldap' })).message).toMatch(
+      /\[accounts\] key "source": is a file, but login = ldap needs a directory/,
+    );
     expect(usageError(load('username\n', { serve: 'login = kerberos' })).message).toMatch(/\[serve\] key "login": "kerberos" is not a way to log in/);
   });
 });

@@ -64,14 +64,22 @@ describe('profiles', () => {
   });
 
   it('per user and per device (hwaddr) as JitsiProvS offers, every match.* must hold', () => {
-    expect(buildAnswer(loaded, form({ osname: 'Linux', username: 'alice', hwaddr: '00:16:3e:aa:bb:cc' })).profiles).toEqual(['common', 'linux', 'alice', 'desk-12']);
+    expect(buildAnswer(loaded, form({ osname: 'Linux', username: 'alice', hwaddr: '00:16:3e:aa:bb:cc' })).profiles).toEqual([
+      'common',
+      'linux',
+      'alice',
+      'desk-12',
+    ]);
     expect(buildAnswer(loaded, form({ osname: 'Windows 10', hwaddr: '00:16:3e:aa:bb:cc' })).profiles).toEqual(['common', 'windows']);
     expect(read({ username: 'alice' }).get(`${ACC}.SERVER_ADDRESS`)).toBe('sip.example.org');
     expect(read({ osname: 'Linux', hwaddr: '00:16:3e:00:00:01' }).get('net.java.sip.communicator.impl.neomedia.AUDIO_DEVICE')).toBe('desk\u00e9');
   });
 
   it('a hostile 64 KiB field against a pattern with several stars is answered (no RegExp backtracking)', () => {
-    const { site: file } = writeSite({ 'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile dashes]\nmatch.osname = *-*-*-*x\nproperties = p.properties\n`, 'p.properties': 'a=1\n' });
+    const { site: file } = writeSite({
+      'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile dashes]\nmatch.osname = *-*-*-*x\nproperties = p.properties\n`,
+      'p.properties': 'a=1\n',
+    });
     const dashes = loadSite(file);
     expect(buildAnswer(dashes, form({ osname: '-'.repeat(64 * 1024) })).profiles).toEqual([]);
     expect(buildAnswer(dashes, form({ osname: `${'-'.repeat(64 * 1024)}x` })).profiles).toEqual(['dashes']);
@@ -123,9 +131,17 @@ describe('client values are escaped as Java Properties.store does: they stay ins
       'p.properties': 'a=${osname}${username}\nb=${osname}\\ and ${username}\nc=\\ lead ${uuid}\n',
     });
     const p = loadSite(file);
-    for (const [osname, username] of [['', ' x'], [' o', ' y'], ['', '']]) {
+    for (const [osname, username] of [
+      ['', ' x'],
+      [' o', ' y'],
+      ['', ''],
+    ]) {
       const config = toConfiguration(parseProperties(buildAnswer(p, form({ osname: defined(osname), username: defined(username) })).text));
-      expect([...config]).toEqual([['a', `${osname}${username}`], ['b', `${osname} and ${username}`], ['c', ' lead ']]);
+      expect([...config]).toEqual([
+        ['a', `${osname}${username}`],
+        ['b', `${osname} and ${username}`],
+        ['c', ' lead '],
+      ]);
     }
   });
 

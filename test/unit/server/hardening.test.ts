@@ -23,7 +23,8 @@ describe('one request costs a bounded amount', () => {
   const log: RequestRecord[] = [];
   const server = new ProvisioningServer(loadSite(site), { onRequest: (r) => log.push(r) });
   afterAll(() => server.close());
-  const post = (fields: Record<string, string>) => server.app.inject({ method: 'POST', url: '/prov', payload: new URLSearchParams(fields).toString(), headers: FORM });
+  const post = (fields: Record<string, string>) =>
+    server.app.inject({ method: 'POST', url: '/prov', payload: new URLSearchParams(fields).toString(), headers: FORM });
 
   it('a 65 000-character field of control characters, referenced 2 000 times: 413 before anything is built, logged without the field', async () => {
     // raw in the body, as a client may send it: 65 003 bytes, under the 64 KiB body limit
@@ -52,7 +53,14 @@ describe('one request costs a bounded amount', () => {
 
   it('a field at the limit is answered, escaped whole, where the site uses it a few times', () => {
     const value = '\u00e9'.repeat(FIELD_LIMIT);
-    const answer = buildAnswer({ profiles: loadSite(writeSite({ 'site.ini': '[serve]\ntemplate = http://h/p?id=${uuid}\n[profile a]\nproperties = a.properties\n', 'a.properties': repeated(10) }).site).profiles }, new Map([['id', value]]));
+    const answer = buildAnswer(
+      {
+        profiles: loadSite(
+          writeSite({ 'site.ini': '[serve]\ntemplate = http://h/p?id=${uuid}\n[profile a]\nproperties = a.properties\n', 'a.properties': repeated(10) }).site,
+        ).profiles,
+      },
+      new Map([['id', value]]),
+    );
     expect(answer.text.split('\n')[0]).toBe(`${ACC}.acc0.DISPLAY_NAME=${'\\u00E9'.repeat(FIELD_LIMIT)}`);
     expect(answer.body.length).toBeLessThanOrEqual(ANSWER_LIMIT_BYTES);
   });
@@ -62,8 +70,13 @@ describe('one request costs a bounded amount', () => {
   });
 
   it('a properties file that alone passes the limit is refused when the site loads, naming it', () => {
-    const big = writeSite({ 'site.ini': '[serve]\ntemplate = http://h/p?id=${uuid}\n[profile big]\nproperties = big.properties\n', 'big.properties': `a=${'b'.repeat(ANSWER_LIMIT_BYTES)}\n` });
-    expect(() => loadSite(big.site)).toThrow(/\[profile big\] key "properties": big\.properties makes an answer of 262147 bytes; answers over 256 KiB are refused/);
+    const big = writeSite({
+      'site.ini': '[serve]\ntemplate = http://h/p?id=${uuid}\n[profile big]\nproperties = big.properties\n',
+      'big.properties': `a=${'b'.repeat(ANSWER_LIMIT_BYTES)}\n`,
+    });
+    expect(() => loadSite(big.site)).toThrow(
+      /\[profile big\] key "properties": big\.properties makes an answer of 262147 bytes; answers over 256 KiB are refused/,
+    );
   });
 });
 
@@ -120,20 +133,28 @@ describe('certificate checks when the site loads (start, SIGHUP, --check)', () =
   };
 
   it('expired, or not yet valid: refused, saying when and how to fix it', () => {
-    expect(() => loadSite(siteWith('expired'))).toThrow(/key "tls-cert": .*expired\.pem: the certificate expired on 2021-01-01T00:00:00\.000Z: every client refuses it/);
+    expect(() => loadSite(siteWith('expired'))).toThrow(
+      /key "tls-cert": .*expired\.pem: the certificate expired on 2021-01-01T00:00:00\.000Z: every client refuses it/,
+    );
     expect(() => loadSite(siteWith('future'))).toThrow(/not valid before 2099-01-01T00:00:00\.000Z/);
   });
 
   it('a 1024-bit RSA key: a warning naming the fix', () => {
-    expect(load(siteWith('weak')).warnings).toEqual([expect.stringMatching(/RSA key has 1024 bits: Java refuses RSA keys under 2048 bits; issue a new certificate/)]);
+    expect(load(siteWith('weak')).warnings).toEqual([
+      expect.stringMatching(/RSA key has 1024 bits: Java refuses RSA keys under 2048 bits; issue a new certificate/),
+    ]);
   });
 
   it("the template's host (name or address) not in the certificate: a warning naming the names it holds", () => {
     expect(load(siteWith('good')).warnings).toEqual([]);
     expect(load(siteWith('good', '192.0.2.10')).warnings).toEqual([]);
     const wrong = load(siteWith('good', 'other.example.org'));
-    expect(wrong.warnings).toEqual([expect.stringMatching(/not valid for other\.example\.org, the template's host \(it names prov\.example\.org, 192\.0\.2\.10\).*subjectAltName/)]);
-    expect(load(siteWith('good', '192.0.2.11')).warnings).toEqual([expect.stringMatching(/not valid for 192\.0\.2\.11.*IP:192\.0\.2\.11 in its subjectAltName/)]);
+    expect(wrong.warnings).toEqual([
+      expect.stringMatching(/not valid for other\.example\.org, the template's host \(it names prov\.example\.org, 192\.0\.2\.10\).*subjectAltName/),
+    ]);
+    expect(load(siteWith('good', '192.0.2.11')).warnings).toEqual([
+      expect.stringMatching(/not valid for 192\.0\.2\.11.*IP:192\.0\.2\.11 in its subjectAltName/),
+    ]);
     expect(wrong.site.tls?.certificate.notAfter).toBe('2099-12-31T00:00:00.000Z');
   });
 

@@ -5,7 +5,13 @@ import { describe, expect, it, vi } from 'vitest';
 const pool = vi.hoisted(() => ({ running: 0, most: 0 }));
 vi.mock('node:crypto', async (original) => {
   const real = await original<typeof crypto>();
-  const scrypt = (password: crypto.BinaryLike, salt: crypto.BinaryLike, bytes: number, options: crypto.ScryptOptions, done: (err: Error | null, key: Buffer) => void) => {
+  const scrypt = (
+    password: crypto.BinaryLike,
+    salt: crypto.BinaryLike,
+    bytes: number,
+    options: crypto.ScryptOptions,
+    done: (err: Error | null, key: Buffer) => void,
+  ) => {
     pool.most = Math.max(pool.most, ++pool.running);
     real.scrypt(password, salt, bytes, options, (err, key) => {
       pool.running--;

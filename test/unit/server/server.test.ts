@@ -45,7 +45,15 @@ describe('provdisc serve (Fastify inject)', () => {
     expect(res.headers['content-type']).toBe('text/plain; charset=ISO-8859-1');
     expect(res.body).toBe('net.java.sip.communicator.impl.protocol.sip.acc1.USER_ID=alice\nnet.java.sip.communicator.impl.gui.main.MainFrame.height=250\n');
     const entry = defined(log.at(-1));
-    expect(entry).toMatchObject({ client: '10.0.0.2', username: 'alice', osname: 'Linux', hwaddr: '52:54:00:00:00:01', uuid: 'u-1', profiles: ['common', 'linux'], status: 200 });
+    expect(entry).toMatchObject({
+      client: '10.0.0.2',
+      username: 'alice',
+      osname: 'Linux',
+      hwaddr: '52:54:00:00:00:01',
+      uuid: 'u-1',
+      profiles: ['common', 'linux'],
+      status: 200,
+    });
     expect(JSON.stringify(log)).not.toContain('s3cret');
   });
 
@@ -84,7 +92,9 @@ describe('provdisc serve (Fastify inject)', () => {
 
   it('40 wrong logins at once from one address: exactly 30 are checked (401), 10 refused unhashed (403); another address logs in', async () => {
     const flood = '10.0.0.80';
-    const statuses = (await Promise.all(Array.from({ length: 40 }, (_, i) => post({ username: `flood${i}`, password: 'guess' }, flood)))).map((r) => r.statusCode);
+    const statuses = (await Promise.all(Array.from({ length: 40 }, (_, i) => post({ username: `flood${i}`, password: 'guess' }, flood)))).map(
+      (r) => r.statusCode,
+    );
     expect(statuses.filter((s) => s === 401)).toHaveLength(30);
     expect(statuses.filter((s) => s === 403)).toHaveLength(10);
     expect((await post({ username: 'alice', password: 's3cret' }, '10.0.0.81')).statusCode).toBe(200);
@@ -132,7 +142,9 @@ describe('provdisc serve (Fastify inject)', () => {
   });
 
   it('a malformed request gets 4xx and the server goes on', async () => {
-    expect((await server.app.inject({ method: 'POST', url: '/prov', payload: '{"a":1}', headers: { 'content-type': 'application/json' } })).statusCode).toBe(415);
+    expect((await server.app.inject({ method: 'POST', url: '/prov', payload: '{"a":1}', headers: { 'content-type': 'application/json' } })).statusCode).toBe(
+      415,
+    );
     expect((await post({ username: '${null}', password: 'x' })).statusCode).toBe(401);
     expect((await post({ username: 'alice', password: 's3cret' })).statusCode).toBe(200);
     expect(server.counts.get(415)).toBe(1);
@@ -151,7 +163,10 @@ describe('provdisc serve (Fastify inject)', () => {
 });
 
 describe('slow clients (header and request timeouts), on a real socket', () => {
-  const slow = writeSite({ ...files, 'site.ini': `[serve]\nlisten = 127.0.0.1:0\ntemplate = ${TEMPLATE}\n\n[profile linux]\nmatch.osname = Linux\nproperties = linux.properties\n` });
+  const slow = writeSite({
+    ...files,
+    'site.ini': `[serve]\nlisten = 127.0.0.1:0\ntemplate = ${TEMPLATE}\n\n[profile linux]\nmatch.osname = Linux\nproperties = linux.properties\n`,
+  });
   let slowServer: ProvisioningServer;
   let port = 0;
   beforeAll(async () => {
@@ -178,9 +193,13 @@ describe('slow clients (header and request timeouts), on a real socket', () => {
   });
 
   it('a body that never comes: 408 and the connection closed; the server still answers others', async () => {
-    const { answer } = await trickle('POST /prov HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nosname=Li');
+    const { answer } = await trickle(
+      'POST /prov HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nosname=Li',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-    const ok = await trickle('POST /prov HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nosname=Linux');
+    const ok = await trickle(
+      'POST /prov HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nosname=Linux',
+    );
     expect(ok.answer).toMatch(/^HTTP\/1\.1 200 [\s\S]*height=250\n$/);
   });
 
@@ -192,7 +211,10 @@ describe('slow clients (header and request timeouts), on a real socket', () => {
 
 describe('graceful stop', () => {
   it('close() stops accepting but lets a request in flight finish with its answer', async () => {
-    const { site: file } = writeSite({ ...files, 'site.ini': `[serve]\nlisten = 127.0.0.1:0\ntemplate = ${TEMPLATE}\n\n[profile linux]\nmatch.osname = Linux\nproperties = linux.properties\n` });
+    const { site: file } = writeSite({
+      ...files,
+      'site.ini': `[serve]\nlisten = 127.0.0.1:0\ntemplate = ${TEMPLATE}\n\n[profile linux]\nmatch.osname = Linux\nproperties = linux.properties\n`,
+    });
     const s = new ProvisioningServer(loadSite(file));
     const port = Number(new URL(await s.listen()).port);
     const socket = net.connect(port, '127.0.0.1');
@@ -205,7 +227,9 @@ describe('graceful stop', () => {
     let closed = false;
     const closing = s.close().then(() => (closed = true));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await expect(new Promise((resolve, reject) => net.connect(port, '127.0.0.1', () => resolve('accepted')).on('error', reject))).rejects.toThrow(/ECONNREFUSED/);
+    await expect(new Promise((resolve, reject) => net.connect(port, '127.0.0.1', () => resolve('accepted')).on('error', reject))).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
     expect(closed).toBe(false);
     socket.write('Linux');
     await closing;
@@ -262,7 +286,8 @@ function peerCertificate(base: string, ca: string): Promise<string> {
 describe('serve answers what the typed credentials spoil with 401, which Jitsi meets by asking again', () => {
   const open = writeSite({
     'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n\n[profile common]\nproperties = common.properties\n`,
-    'common.properties': 'net.java.sip.communicator.impl.protocol.sip.acc1.USER_ID=${username}\nnet.java.sip.communicator.impl.gui.main.MainFrame.title=${osname}\n',
+    'common.properties':
+      'net.java.sip.communicator.impl.protocol.sip.acc1.USER_ID=${username}\nnet.java.sip.communicator.impl.gui.main.MainFrame.title=${osname}\n',
   });
   const noLogin = new ProvisioningServer(loadSite(open.site));
   afterAll(() => noLogin.close());

@@ -11,7 +11,12 @@ const EXAMPLE = path.resolve(import.meta.dirname, '../../../examples/site');
 function exampleSite() {
   const { dir, site } = writeSite({});
   cpSync(EXAMPLE, dir, { recursive: true });
-  writeFileSync(site, readFileSync(site, 'utf8').replace(/^tls-(cert|key) = .*$/gm, '').replace('template = https://', 'template = http://'));
+  writeFileSync(
+    site,
+    readFileSync(site, 'utf8')
+      .replace(/^tls-(cert|key) = .*$/gm, '')
+      .replace('template = https://', 'template = http://'),
+  );
   return loadSite(site);
 }
 
@@ -33,9 +38,11 @@ describe('serve --check lints (checkSite)', () => {
 
   it('every profile is checked on its own, matched or not; the answer does not repeat what a profile said', () => {
     const { site } = writeSite({
-      'site.ini': '[serve]\ntemplate = http://p.example.org/prov?username=${username}\n[profile common]\nproperties = common.properties\n[profile bob]\nmatch.username = bob\nproperties = bob.properties\n',
+      'site.ini':
+        '[serve]\ntemplate = http://p.example.org/prov?username=${username}\n[profile common]\nproperties = common.properties\n[profile bob]\nmatch.username = bob\nproperties = bob.properties\n',
       'common.properties': 'net.java.sip.communicator.impl.gui.main.MainFrame.heigth=250\n',
-      'bob.properties': 'net.java.sip.communicator.impl.protocol.jabber.acc2.USER_ID=bob@example.org\nnet.java.sip.communicator.impl.protocol.jabber.acc2.ACCOUNT_UID=Jabber:bob@example.org\n',
+      'bob.properties':
+        'net.java.sip.communicator.impl.protocol.jabber.acc2.USER_ID=bob@example.org\nnet.java.sip.communicator.impl.protocol.jabber.acc2.ACCOUNT_UID=Jabber:bob@example.org\n',
     });
     const check = checkSite(loadSite(site), new Map([['username', 'alice']]));
     expect(check.answer.profiles).toEqual(['common']);

@@ -24,26 +24,70 @@ describe('site file', () => {
 
   it("listen defaults to every address on the template's port", () => {
     expect(load(`template = ${TEMPLATE}`)().listen).toEqual({ host: '0.0.0.0', port: 8080 });
-    expect(load('listen = [::]:8443\ntemplate = http://h/p?os=${osname}', '[profile a]\nmatch.os = L*\nproperties = common.properties\n', { 'common.properties': 'a=${os}\n' })().listen).toEqual({ host: '::', port: 8443 });
+    expect(
+      load('listen = [::]:8443\ntemplate = http://h/p?os=${osname}', '[profile a]\nmatch.os = L*\nproperties = common.properties\n', {
+        'common.properties': 'a=${os}\n',
+      })().listen,
+    ).toEqual({ host: '::', port: 8443 });
   });
 
   it('the form field carrying each placeholder is known (for the log)', () => {
     const site = load('template = http://h/p?os=${osname}&u=${username}&p=${password}', '', {})();
-    expect([...site.fieldOf]).toEqual([['osname', 'os'], ['username', 'u'], ['password', 'p']]);
+    expect([...site.fieldOf]).toEqual([
+      ['osname', 'os'],
+      ['username', 'u'],
+      ['password', 'p'],
+    ]);
   });
 
   const errors: [string, string, string, RegExp, RegExp][] = [
     ['no template', 'listen = 0.0.0.0:8080', profile, /\[serve\] key "template": is missing/, /template = https:/],
-    ['a bad listen', `listen = somewhere\ntemplate = ${TEMPLATE}`, profile, /\[serve\] key "listen": "somewhere" is not address:port/, /listen = 0\.0\.0\.0:8443/],
+    [
+      'a bad listen',
+      `listen = somewhere\ntemplate = ${TEMPLATE}`,
+      profile,
+      /\[serve\] key "listen": "somewhere" is not address:port/,
+      /listen = 0\.0\.0\.0:8443/,
+    ],
     ['an unknown key', `template = ${TEMPLATE}\nport = 1`, profile, /\[serve\] key "port": is not a \[serve\] setting/, /listen, tls-cert/],
     ['https without TLS files', 'template = https://h/p?os=${osname}', '', /is https:\/\/ but the site has no tls-cert/, /tls-cert and tls-key/],
     ['only a key', `template = ${TEMPLATE}\ntls-key = k.pem`, profile, /\[serve\] key "tls-cert": is missing/, /both/],
-    ['a missing certificate', 'template = https://h/p\ntls-cert = nope.pem\ntls-key = nope.key', '', /key "tls-cert": cannot read the certificate .*nope\.pem/, /relative to the site file/],
+    [
+      'a missing certificate',
+      'template = https://h/p\ntls-cert = nope.pem\ntls-key = nope.key',
+      '',
+      /key "tls-cert": cannot read the certificate .*nope\.pem/,
+      /relative to the site file/,
+    ],
     ['an unknown via', `template = ${TEMPLATE}\nvia = carrier-pigeon`, profile, /key "via".*carrier-pigeon/, /bonjour/],
-    ['users without credential fields', 'template = http://h/p?os=${osname}\nusers = users', '', /key "users": is set but the template has no \$\{username\}/, /username=\$\{username\}/],
-    ['a match on a field the template does not post', `template = ${TEMPLATE}`, '[profile x]\nmatch.os = Linux\nproperties = common.properties\n', /\[profile x\] key "match\.os": the template posts no field "os"/, /osname/],
-    ['a profile without properties', `template = ${TEMPLATE}`, '[profile x]\nmatch.osname = Linux\n', /\[profile x\] key "properties": is missing/, /properties = /],
-    ['a missing properties file', `template = ${TEMPLATE}`, '[profile x]\nproperties = gone.properties\n', /\[profile x\] key "properties": cannot read the properties file .*gone\.properties/, /relative/],
+    [
+      'users without credential fields',
+      'template = http://h/p?os=${osname}\nusers = users',
+      '',
+      /key "users": is set but the template has no \$\{username\}/,
+      /username=\$\{username\}/,
+    ],
+    [
+      'a match on a field the template does not post',
+      `template = ${TEMPLATE}`,
+      '[profile x]\nmatch.os = Linux\nproperties = common.properties\n',
+      /\[profile x\] key "match\.os": the template posts no field "os"/,
+      /osname/,
+    ],
+    [
+      'a profile without properties',
+      `template = ${TEMPLATE}`,
+      '[profile x]\nmatch.osname = Linux\n',
+      /\[profile x\] key "properties": is missing/,
+      /properties = /,
+    ],
+    [
+      'a missing properties file',
+      `template = ${TEMPLATE}`,
+      '[profile x]\nproperties = gone.properties\n',
+      /\[profile x\] key "properties": cannot read the properties file .*gone\.properties/,
+      /relative/,
+    ],
     ['a dotted profile name', `template = ${TEMPLATE}`, '[profile a.b]\nproperties = common.properties\n', /holds a dot/, /\[profile a-b\]/],
     ['another section', `template = ${TEMPLATE}`, '[profiles]\nx = 1\n', /there is no section \[profiles\]/, /\[profile NAME\]/],
   ];
@@ -70,10 +114,15 @@ describe('site file', () => {
   });
 
   it('warns that an upper-case MAC address never matches (Jitsi sends lower case)', () => {
-    const { site } = writeSite({ 'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile desk]\nmatch.hwaddr = 52:54:00:AB:CD:EF\nproperties = p.properties\n`, 'p.properties': 'a=1\n' });
+    const { site } = writeSite({
+      'site.ini': `[serve]\ntemplate = ${TEMPLATE}\n[profile desk]\nmatch.hwaddr = 52:54:00:AB:CD:EF\nproperties = p.properties\n`,
+      'p.properties': 'a=1\n',
+    });
     const warnings: string[] = [];
     loadSite(site, (w) => warnings.push(w));
-    expect(warnings.some((w) => /\[profile desk\] key "match\.hwaddr": "52:54:00:AB:CD:EF" has upper-case letters.*write 52:54:00:ab:cd:ef/.test(w))).toBe(true);
+    expect(warnings.some((w) => /\[profile desk\] key "match\.hwaddr": "52:54:00:AB:CD:EF" has upper-case letters.*write 52:54:00:ab:cd:ef/.test(w))).toBe(
+      true,
+    );
   });
 
   it('reads properties files as UTF-8, or ISO-8859-1 when they are not UTF-8', () => {

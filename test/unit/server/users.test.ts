@@ -63,15 +63,23 @@ describe('scrypt cost (passwd --scrypt-n)', () => {
   it('writes the N asked for, which verifies; refuses an N outside the window', async () => {
     const { dir } = writeSite({});
     const file = path.join(dir, 'users');
-    const cheap = spawnSync(process.execPath, [BIN, 'passwd', 'alice', '--users', file, '--password-stdin', '--scrypt-n', '1024'], { input: 's3cret\n', encoding: 'utf8' });
+    const cheap = spawnSync(process.execPath, [BIN, 'passwd', 'alice', '--users', file, '--password-stdin', '--scrypt-n', '1024'], {
+      input: 's3cret\n',
+      encoding: 'utf8',
+    });
     expect(cheap.status, cheap.stderr).toBe(0);
     const hash = readUsers(file).get('alice');
     expect(hash).toMatch(/^\$scrypt\$N=1024,r=8,p=1\$/);
     expect(await verifyPassword('s3cret', hash)).toBe(true);
     expect(await verifyPassword('s3cret', undefined, hash)).toBe(false); // an unknown name, checked at the same cost
-    const bad = spawnSync(process.execPath, [BIN, 'passwd', 'bob', '--users', file, '--password-stdin', '--scrypt-n', '1000'], { input: 'x\n', encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [BIN, 'passwd', 'bob', '--users', file, '--password-stdin', '--scrypt-n', '1000'], {
+      input: 'x\n',
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/error: scrypt N=1000 is refused: N=1000 is not a power of two of at least 1024\n {2}fix: give a power of two from 1024 to 131072/);
+    expect(bad.stderr).toMatch(
+      /error: scrypt N=1000 is refused: N=1000 is not a power of two of at least 1024\n {2}fix: give a power of two from 1024 to 131072/,
+    );
     expect([...readUsers(file).keys()]).toEqual(['alice']);
   });
 });

@@ -21,7 +21,7 @@ function warningsOf(fn: (warn: (m: string) => void) => unknown): string[] {
 }
 
 describe('the seed example', () => {
-  it('gives the TXT strings of the guide\'s Avahi file, path first, in template order', () => {
+  it("gives the TXT strings of the guide's Avahi file, path first, in template order", () => {
     expect(toTxt(parseTemplate(SEED))).toEqual(SEED_TXT);
   });
 

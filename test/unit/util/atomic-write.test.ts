@@ -5,7 +5,6 @@ import { useTempDir } from '../temp-dir.js';
 
 const { dir, file, read } = useTempDir('provdisc-atomic-');
 
-
 describe('writeFileAtomically', () => {
   it('creates the file with mode 0644 whatever the umask, leaving no temporary file', async () => {
     const old = process.umask(0o077);

@@ -33,7 +33,7 @@ describe('typed errors', () => {
     expect(long.hint).toContain(`(${setting('via')} bonjour)`);
   });
 
-  it('a name conflict and a malformed DHCP packet are not the user\'s input', () => {
+  it("a name conflict and a malformed DHCP packet are not the user's input", () => {
     const service = { instance: 'Provisioning URL', type: '_https._tcp', host: 'p.local', port: 443, txt: [], addresses: 'interface' } as const;
     const conflict = new NameConflictError({ from: '192.0.2.9', interface: 'eth0', records: [] }, service);
     expect(conflict).not.toBeInstanceOf(UsageError);

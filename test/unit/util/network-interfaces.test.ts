@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { expandIpv6, interfaceForSource, ipv4ToInt, isSubnetEdge, selectInterfaces, withoutZone, type NetInterface } from '../../../src/util/network-interfaces.js';
+import {
+  expandIpv6,
+  interfaceForSource,
+  ipv4ToInt,
+  isSubnetEdge,
+  selectInterfaces,
+  withoutZone,
+  type NetInterface,
+} from '../../../src/util/network-interfaces.js';
 import { UsageError } from '../../../src/util/errors.js';
 
 const lan: NetInterface = {

@@ -14,11 +14,18 @@ describe('escapeControls', () => {
   it("is applied to a rogue's TXT in the conflict message", () => {
     const service = { instance: 'Provisioning URL', type: '_https._tcp', host: 'me.local', port: 443, txt: ['path=/p'], addresses: 'none' as const };
     const records = [
-      { name: 'Provisioning URL._https._tcp.local', ttl: 120, flush: true, type: 'SRV' as const, data: { target: 'evil.local', port: 443, priority: 0, weight: 0 } },
+      {
+        name: 'Provisioning URL._https._tcp.local',
+        ttl: 120,
+        flush: true,
+        type: 'SRV' as const,
+        data: { target: 'evil.local', port: 443, priority: 0, weight: 0 },
+      },
       { name: 'Provisioning URL._https._tcp.local', ttl: 120, flush: true, type: 'TXT' as const, data: ['path=/x\x1b[2J\rok'] },
     ];
     const err = new NameConflictError({ from: '198.51.100.66', interface: 'eth0', records }, service);
     expect(err.message).toContain('/x\\x1b[2J\\x0dok');
+    // eslint-disable-next-line no-control-regex -- no control character may be left
     expect(err.message).not.toMatch(/[\x00-\x1f]/);
   });
 });
