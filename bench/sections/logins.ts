@@ -8,7 +8,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabHost } from '../../test/lab/host.js';
-import { ADMIN_DN, ADMIN_PASSWORD, PEOPLE, startSlapd, type DirectoryUser } from '../../test/lab/slapd.js';
+import { ADMIN_DN, ADMIN_PASSWORD, PEOPLE, startSlapd, type DirectoryUser, SIP_ACCOUNT, sipAccountProperties } from '../../test/lab/slapd.js';
 import { writeSite } from '../../test/unit/server/site-fixture.js';
 import { hashPassword } from '../../src/server/users.js';
 import { jsonLines, runInHost } from '../in-host.js';
@@ -19,7 +19,6 @@ const USERS = 500;
 const CONCURRENCY = [64, USERS];
 const JITSI_TIMEOUT_MS = 10_000;
 const SLAPD_PORT = 3890;
-const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
 
 interface LoadRun {
   requests: number;
@@ -70,15 +69,7 @@ async function siteFiles(users: readonly DirectoryUser[], port: number, kind: (t
       'properties = sip.properties',
       '',
     ].join('\n'),
-    'sip.properties': [
-      `${ACC}=acc1`,
-      `${ACC}.ACCOUNT_UID=SIP:\${username}@sip.example.org`,
-      `${ACC}.USER_ID=\${username}@sip.example.org`,
-      `${ACC}.SERVER_ADDRESS=sip.example.org`,
-      `${ACC}.PASSWORD=\${password}`,
-      `${ACC}.DISPLAY_NAME=\${account.name}`,
-      '',
-    ].join('\n'),
+    'sip.properties': sipAccountProperties('${account.name}'),
     'accounts.csv': `username,name\n${users.map((u) => `${u.uid},${u.cn}`).join('\n')}\n`,
     users: usersFile,
     'bind-password': ADMIN_PASSWORD,
@@ -101,7 +92,7 @@ export async function benchLogins(host: LabHost, log: (message: string) => void 
     const formsFile = path.join(host.workDir, 'login-forms.json');
     const forms = slapd.users.map((u) => ({
       form: new URLSearchParams({ username: u.uid, password: u.password }).toString(),
-      contains: `${ACC}.DISPLAY_NAME=${u.cn}\n`,
+      contains: `${SIP_ACCOUNT}.DISPLAY_NAME=${u.cn}\n`,
     }));
     writeFileSync(formsFile, JSON.stringify(forms));
     for (const [i, kind] of SITES.entries()) {

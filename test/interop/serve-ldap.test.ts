@@ -10,14 +10,14 @@ import { LoginLimiter } from '../../src/server/login-limiter.js';
 import { ProvisioningServer, type RequestRecord } from '../../src/server/server.js';
 import { loadSite } from '../../src/server/site.js';
 import { requirePeers } from '../lab/requirements.js';
-import { ADMIN_DN, ADMIN_PASSWORD, freeLoopbackPort, LOCAL, PEOPLE, startSlapd, type SlapdPeer } from '../lab/slapd.js';
+import { ADMIN_DN, ADMIN_PASSWORD, freeLoopbackPort, LOCAL, PEOPLE, startSlapd, type SlapdPeer, SIP_ACCOUNT, sipAccountProperties } from '../lab/slapd.js';
 import { makeCertificates } from '../unit/certificates.js';
 import { runCli } from '../unit/cli/run-cli.js';
 import { writeSite } from '../unit/server/site-fixture.js';
 import { defined } from '../defined.js';
 
 const requirements = requirePeers(['slapd']);
-const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
+
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** A site whose directory is `url`; `extra` goes into [accounts]. */
@@ -40,15 +40,7 @@ function ldapSite(url: string, extra = '') {
       'properties = sip.properties',
       '',
     ].join('\n'),
-    'sip.properties': [
-      `${ACC}=acc1`,
-      `${ACC}.ACCOUNT_UID=SIP:\${username}@sip.example.org`,
-      `${ACC}.USER_ID=\${username}@sip.example.org`,
-      `${ACC}.SERVER_ADDRESS=sip.example.org`,
-      `${ACC}.PASSWORD=\${password}`,
-      `${ACC}.DISPLAY_NAME=\${account.name} (\${account.phone})`,
-      '',
-    ].join('\n'),
+    'sip.properties': sipAccountProperties('${account.name} (${account.phone})'),
     'bind-password': `${ADMIN_PASSWORD}\n`,
   });
   chmodSync(path.join(files.dir, 'bind-password'), 0o600);
@@ -77,9 +69,9 @@ describe.skipIf(requirements.skip)(`serve with login = ldap against slapd${requi
   it("a good login: 200 with the person's own account from the directory", async () => {
     const res = await post({ username: 'alice', password: 's3cret', osname: 'Linux' });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain(`${ACC}=acc1\n`);
-    expect(res.body).toContain(`${ACC}.ACCOUNT_UID=SIP\\:alice@sip.example.org\n`);
-    expect(res.body).toContain(`${ACC}.DISPLAY_NAME=Alice Liddell (+1 555 1000)\n`);
+    expect(res.body).toContain(`${SIP_ACCOUNT}=acc1\n`);
+    expect(res.body).toContain(`${SIP_ACCOUNT}.ACCOUNT_UID=SIP\\:alice@sip.example.org\n`);
+    expect(res.body).toContain(`${SIP_ACCOUNT}.DISPLAY_NAME=Alice Liddell (+1 555 1000)\n`);
     expect(log.at(-1)).toMatchObject({ status: 200, username: 'alice', profiles: ['sip'] });
   });
 
@@ -118,8 +110,8 @@ describe.skipIf(requirements.skip)(`serve with login = ldap against slapd${requi
     answers.forEach((res, i) => {
       const u = defined(slapd.users[i]);
       expect(res.statusCode, u.uid).toBe(200);
-      expect(res.body).toContain(`${ACC}.DISPLAY_NAME=${u.cn} (${u.telephoneNumber})\n`);
-      expect(res.body).toContain(`${ACC}.USER_ID=${u.uid}@sip.example.org\n`);
+      expect(res.body).toContain(`${SIP_ACCOUNT}.DISPLAY_NAME=${u.cn} (${u.telephoneNumber})\n`);
+      expect(res.body).toContain(`${SIP_ACCOUNT}.USER_ID=${u.uid}@sip.example.org\n`);
     });
   }, 60_000);
 
@@ -144,7 +136,7 @@ describe.skipIf(requirements.skip)(`serve with login = ldap against slapd${requi
     expect(one.stderr).toMatch(/login = ldap, accounts from ldap:\/\/127\.0\.0\.1:\d+ \(ou=people,dc=example,dc=org\)/);
     expect(one.stderr).toMatch(/the directory answers: 10 sample entries read\n/);
     expect(one.stderr).toMatch(/username="alice" has an account \(fields: name, phone\)\n/);
-    expect(one.stdout).toContain(`${ACC}.DISPLAY_NAME=Alice Liddell (+1 555 1000)\n`);
+    expect(one.stdout).toContain(`${SIP_ACCOUNT}.DISPLAY_NAME=Alice Liddell (+1 555 1000)\n`);
     const none = await runCli('serve', '--check', site, '--set', 'username=nobody');
     expect(none.stderr).toMatch(/username="nobody" has no account\n/);
     expect(none.stdout).toBe('');

@@ -15,6 +15,20 @@ export const PEOPLE = `ou=people,${SLAPD_BASE}`;
 export const ADMIN_DN = `cn=admin,${SLAPD_BASE}`;
 export const ADMIN_PASSWORD = 'admin-secret';
 
+/** The SIP account block the directory sites give each user (a block Jitsi loads: parent key, ACCOUNT_UID). */
+export const SIP_ACCOUNT = 'net.java.sip.communicator.impl.protocol.sip.acc1';
+export function sipAccountProperties(displayName: string): string {
+  return [
+    `${SIP_ACCOUNT}=acc1`,
+    `${SIP_ACCOUNT}.ACCOUNT_UID=SIP:\${username}@sip.example.org`,
+    `${SIP_ACCOUNT}.USER_ID=\${username}@sip.example.org`,
+    `${SIP_ACCOUNT}.SERVER_ADDRESS=sip.example.org`,
+    `${SIP_ACCOUNT}.PASSWORD=\${password}`,
+    `${SIP_ACCOUNT}.DISPLAY_NAME=${displayName}`,
+    '',
+  ].join('\n');
+}
+
 /** Where slapd and its tools run: this machine (LOCAL) or a lab host (LabHost has both). */
 export interface Launcher {
   run(cmd: string, args: string[], options?: RunOptions): Promise<RunResult>;

@@ -65,18 +65,8 @@ export interface DatedCertificateOptions {
 export function makeDatedCertificate(dir: string, name: string, o: DatedCertificateOptions): { certFile: string; keyFile: string } {
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const db = `${name}-db`;
-  run([
-    'req',
-    '-newkey',
-    ...(o.key === 'ec' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] : [o.key]),
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${name}`,
-  ]);
+  const key = o.key === 'ec' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] : [o.key];
+  run(['req', '-newkey', ...key, ...`-nodes -keyout ${name}.key -out ${name}.csr -subj /CN=${name}`.split(' ')]);
   mkdirSync(path.join(dir, db), { recursive: true });
   writeFileSync(path.join(dir, db, 'index'), '');
   writeFileSync(path.join(dir, db, 'serial'), '01\n');
@@ -97,25 +87,11 @@ export function makeDatedCertificate(dir: string, name: string, o: DatedCertific
     '',
   ].join('\n');
   writeFileSync(path.join(dir, `${name}.cnf`), config);
-  run([
-    'ca',
-    '-batch',
-    '-config',
-    `${name}.cnf`,
-    '-selfsign',
-    '-keyfile',
-    `${name}.key`,
-    '-in',
-    `${name}.csr`,
-    '-out',
-    `${name}.pem`,
-    '-startdate',
-    o.start,
-    '-enddate',
-    o.end,
-    '-extensions',
-    'ext',
-    '-notext',
-  ]);
+  // names and dates hold no spaces
+  run(
+    `ca -batch -config ${name}.cnf -selfsign -keyfile ${name}.key -in ${name}.csr -out ${name}.pem -startdate ${o.start} -enddate ${o.end} -extensions ext -notext`.split(
+      ' ',
+    ),
+  );
   return { certFile: path.join(dir, `${name}.pem`), keyFile: path.join(dir, `${name}.key`) };
 }
