@@ -58,7 +58,8 @@ export class AnswerPlan {
     const shared: MdnsRecord[] = [];
     let wantsUnicast = message.questions.length > 0;
     for (const [i, q] of message.questions.entries()) {
-      const matched = this.recordsFor(q, asked[i]!, iface);
+      // askedNames gives normalName(q.name) for every question
+      const matched = this.recordsFor(q, asked[i] ?? normalName(q.name), iface);
       if (matched.length > 0 && !q.unicastResponse) wantsUnicast = false;
       for (const r of matched) (r.flush ? unique : shared).push(r);
     }

@@ -39,7 +39,8 @@ interface Holder {
   unreported: number;
   total: number;
   reportTimer: NodeJS.Timeout | undefined;
-  quietTimer: NodeJS.Timeout;
+  /** Undefined only until seen() arms it, right after making the holder. */
+  quietTimer: NodeJS.Timeout | undefined;
 }
 
 export class ConflictWatch {
@@ -63,7 +64,7 @@ export class ConflictWatch {
       h.unreported++;
       h.total++;
     } else {
-      h = { last: conflict, lastReport: -Infinity, unreported: 1, total: 1, reportTimer: undefined, quietTimer: undefined! };
+      h = { last: conflict, lastReport: -Infinity, unreported: 1, total: 1, reportTimer: undefined, quietTimer: undefined };
       this.holders.set(key, h);
     }
     const holder = h;

@@ -72,12 +72,15 @@ export class MulticastPacer {
     // a pending set exists exactly while its timer runs: the timer is armed when the set is made
     const armed = this.deferred.get(iface.name);
     const pending = armed ?? new Map<string, Owed>();
+    const sentAt = this.last.get(iface.name);
     const now = Date.now();
     let wait = 0;
     for (const r of records) {
       const key = recordKey(r);
       if (!pending.has(key)) pending.set(key, { record: r, askedAt: now });
-      wait = Math.max(wait, this.last.get(iface.name)!.get(key)! + MULTICAST_HOLDOFF_MS - now);
+      // only records multicast within the second are held back (see multicast()), so each has a time
+      const at = sentAt?.get(key);
+      if (at !== undefined) wait = Math.max(wait, at + MULTICAST_HOLDOFF_MS - now);
     }
     if (armed) return;
     this.deferred.set(iface.name, pending);

@@ -27,10 +27,14 @@ export function rehearse(plan: AnswerPlan, iface: NetInterface, random: () => nu
     });
   const queries = [ask(['SRV', 'TXT'], false), ask(['SRV', 'TXT', 'A', 'AAAA'], true)];
   const source = { address: iface.ipv4[0]?.address ?? '192.0.2.1', port: MDNS_PORT, interface: iface };
-  for (let i = 0; i < REHEARSALS; i++) {
-    const message = decodeMessage(queries[i % queries.length]!);
-    // a new answerer each time: no multicast history, a full unicast budget, as for a first question
-    new Answerer(silent, plan, timers, random).answer(message, source, plan.askedNames(message.questions)!);
+  for (let round = 0; round < REHEARSALS / queries.length; round++) {
+    for (const query of queries) {
+      const message = decodeMessage(query);
+      const asked = plan.askedNames(message.questions);
+      if (!asked) throw new Error(`the rehearsed questions are not about ${plan.fullName}`);
+      // a new answerer each time: no multicast history, a full unicast budget, as for a first question
+      new Answerer(silent, plan, timers, random).answer(message, source, asked);
+    }
   }
   timers.cancel();
 }

@@ -97,7 +97,11 @@ export class Responder extends EventEmitter<ResponderEvents> {
         this.state = 'probing';
         const outcome = await this.prober.run(() => this.state === 'probing');
         if (outcome === 'won') break;
-        if (outcome === 'conflict') throw new ConflictError(this.conflict!);
+        if (outcome === 'conflict') {
+          // onConflict keeps the conflict before it ends the round with 'conflict'
+          if (!this.conflict) throw new Error('a probe round ended by a conflict, but none was kept');
+          throw new ConflictError(this.conflict);
+        }
         if (outcome === 'stopped') return;
         await this.timers.sleep(TIE_BREAK_BACKOFF_MS);
         // stop() may have ended the back-off (TypeScript cannot see that it changes the state)

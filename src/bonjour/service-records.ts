@@ -137,8 +137,10 @@ function compareRecords(a: MdnsRecord, b: MdnsRecord): number {
 export function compareProbeRecords(ours: readonly MdnsRecord[], theirs: readonly MdnsRecord[]): number {
   const a = [...ours].sort(compareRecords);
   const b = [...theirs].sort(compareRecords);
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const c = compareRecords(a[i]!, b[i]!);
+  for (const [i, x] of a.entries()) {
+    const y = b[i];
+    if (y === undefined) break;
+    const c = compareRecords(x, y);
     if (c !== 0) return c;
   }
   return a.length - b.length;

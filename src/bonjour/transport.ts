@@ -71,6 +71,11 @@ interface InterfaceSockets {
   readonly v6: Sender | undefined;
 }
 
+/** A sender with a socket of its own, which the transport listens on and closes (a shared one is a listener's). */
+function hasOwnSocket(s: Sender | undefined): s is Sender {
+  return s !== undefined && !s.shared;
+}
+
 /** How long a sent packet is remembered to recognise its multicast echo. */
 const ECHO_MEMORY_MS = 2000;
 /** One fault told per source in this time: a packet that trips a bug is likely to come again. */
@@ -100,13 +105,17 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
   static async open(interfaces: readonly NetInterface[]): Promise<MdnsTransport> {
     const opened: dgram.Socket[] = [];
     const track = (s: dgram.Socket) => (opened.push(s), s);
+    /** A socket on `address` in `group` on each of `members` (interfaces, as addMembership names them); none without members. */
+    const join = async (type: 'udp4' | 'udp6', address: string, group: string, members: readonly string[]) => {
+      if (members.length === 0) return undefined;
+      const socket = track(await bindSocket(type, address));
+      for (const m of members) socket.addMembership(group, m);
+      return socket;
+    };
     try {
-      const v4Ifaces = interfaces.filter((i) => i.ipv4.length > 0);
-      const v6Ifaces = interfaces.filter((i) => i.ipv6.some((a) => isLinkLocalIpv6(a.address)));
-      const listen4 = v4Ifaces.length > 0 ? track(await bindSocket('udp4', '0.0.0.0')) : undefined;
-      for (const i of v4Ifaces) listen4!.addMembership(MDNS_IPV4_GROUP, i.ipv4[0]!.address);
-      const listen6 = v6Ifaces.length > 0 ? track(await bindSocket('udp6', '::')) : undefined;
-      for (const i of v6Ifaces) listen6!.addMembership(MDNS_IPV6_GROUP, `::%${i.name}`);
+      const listen4 = await join('udp4', '0.0.0.0', MDNS_IPV4_GROUP, interfaces.flatMap((i) => i.ipv4[0]?.address ?? []));
+      const linkLocal6 = interfaces.filter((i) => i.ipv6.some((a) => isLinkLocalIpv6(a.address)));
+      const listen6 = await join('udp6', '::', MDNS_IPV6_GROUP, linkLocal6.map((i) => `::%${i.name}`));
       const listeners = [listen4, listen6].filter((s): s is dgram.Socket => !!s);
       const shared4 = listen4 && new SharedSocket(listen4);
       const shared6 = listen6 && new SharedSocket(listen6);
@@ -126,7 +135,7 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
       const transport = new MdnsTransport(interfaces, listeners, senders, fellBack);
       for (const s of listeners) s.on('message', (buf, rinfo) => transport.receive(buf, rinfo, undefined));
       // a shared socket is a listener: it hears, and fails, for every interface
-      const own = senders.flatMap(({ iface, v4, v6 }) => [v4, v6].filter((s) => s && !s.shared).map((s) => ({ iface, socket: s!.socket })));
+      const own = senders.flatMap(({ iface, v4, v6 }) => [v4, v6].filter(hasOwnSocket).map((s) => ({ iface, socket: s.socket })));
       for (const { iface, socket } of own) socket.on('message', (buf, rinfo) => transport.receive(buf, rinfo, iface));
       // an asynchronous socket error is reported against the interfaces the socket serves
       for (const { iface, socket } of own) socket.on('error', (err) => transport.emitSendError(iface, err));
@@ -163,7 +172,7 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const own = this.senders.flatMap((s) => [s.v4, s.v6]).filter((s) => s && !s.shared).map((s) => s!.socket);
+    const own = this.senders.flatMap((s) => [s.v4, s.v6]).filter(hasOwnSocket).map((s) => s.socket);
     await Promise.all([...this.groupSockets, ...own].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 

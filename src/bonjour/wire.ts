@@ -126,7 +126,9 @@ export function encodeMessage(m: OutgoingMessage): Buffer {
   let buf = encodedAnswers.get(key);
   if (!buf) {
     buf = encodeFresh(m);
-    if (encodedAnswers.size >= ENCODED_ANSWERS_KEPT) encodedAnswers.delete(encodedAnswers.keys().next().value!);
+    // a Map iterates in insertion order: the first key is the oldest answer
+    const oldest = encodedAnswers.size >= ENCODED_ANSWERS_KEPT ? encodedAnswers.keys().next().value : undefined;
+    if (oldest !== undefined) encodedAnswers.delete(oldest);
     encodedAnswers.set(key, buf);
   }
   return buf;
@@ -209,12 +211,13 @@ function readName(buf: Buffer, start: number): [string, number] {
   let after: number | undefined;
   let bytes = 0;
   for (;;) {
-    if (offset >= buf.length) throw new RangeError('name runs past the end of the packet');
-    const len = buf[offset]!;
+    const len = buf[offset];
+    if (len === undefined) throw new RangeError('name runs past the end of the packet');
     if (len === 0) break;
     if ((len & POINTER) === POINTER) {
-      if (offset + 1 >= buf.length) throw new RangeError('name runs past the end of the packet');
-      const target = ((len & ~POINTER) << 8) | buf[offset + 1]!;
+      const low = buf[offset + 1];
+      if (low === undefined) throw new RangeError('name runs past the end of the packet');
+      const target = ((len & ~POINTER) << 8) | low;
       // only backwards, to data before this name began (RFC 1035 §4.1.4): no loops
       if (target >= start) throw new RangeError('compression pointer does not point back');
       after ??= offset + 2;

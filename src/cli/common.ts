@@ -69,7 +69,7 @@ export function reportError(err: unknown): void {
  * own number (if any) becomes the exit code, unless an error was already reported while it ran
  * (standard output failing, see main).
  */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | number | void) {
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefined> | number | undefined) {
   return async (...args: A): Promise<void> => {
     try {
       const code = await fn(...args);
@@ -154,8 +154,9 @@ export function printProblem(p: Problem): void {
 export function templateSetting(argument: string | undefined, config: ProvdiscConfig, example: string, orElse?: string): string {
   const template = argument ?? config.template;
   if (template !== undefined) return template;
-  const ways = [`pass one: provdisc ${example}`, 'set template in the --config file', ...(orElse === undefined ? [] : [orElse])];
-  throw new UsageError('no URI template given', `${ways.slice(0, -1).join(', ')}, or ${ways.at(-1)!}`);
+  const given = `pass one: provdisc ${example}`;
+  const inConfig = 'set template in the --config file';
+  throw new UsageError('no URI template given', orElse === undefined ? `${given}, or ${inConfig}` : `${given}, ${inConfig}, or ${orElse}`);
 }
 
 /** A flag that takes one value whose config key is a list: the flag wins, else the list's only value. */

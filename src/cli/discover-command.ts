@@ -90,31 +90,31 @@ export function registerDiscoverCommand(program: Command): void {
         }
         if (disagree.between) warn(`${escapeControls(disagree.between)}: the two groups of clients would be provisioned differently`);
 
-        const results: Partial<Record<DiscoveryMethod, { json: unknown; lines: string[]; ok: boolean }>> = {};
-        if (found.bonjour) {
-          const shown = flags.all ? bonjour : complete.slice(0, 1);
-          results.bonjour = {
-            json: flags.all ? shown.map(toJson) : (shown.map(toJson)[0] ?? null),
-            lines: flags.all ? shown.map(describe) : shown.map((s) => escapeControls(s.template)),
+        // a method not asked has an empty list here, and its result is never shown
+        const dhcp = found.dhcp ?? [];
+        const shownBonjour = flags.all ? bonjour : complete.slice(0, 1);
+        const shownDhcp = flags.all ? dhcp : dhcp.slice(0, 1);
+        const results: Record<DiscoveryMethod, { json: unknown; lines: string[]; ok: boolean }> = {
+          bonjour: {
+            json: flags.all ? shownBonjour.map(toJson) : (shownBonjour.map(toJson)[0] ?? null),
+            lines: flags.all ? shownBonjour.map(describe) : shownBonjour.map((s) => escapeControls(s.template)),
             ok: complete.length > 0,
-          };
-        }
-        if (found.dhcp) {
-          const shown = flags.all ? found.dhcp : found.dhcp.slice(0, 1);
-          results.dhcp = {
-            json: flags.all ? shown : (shown[0] ?? null),
-            lines: flags.all ? shown.map(describeDhcp) : shown.map((d) => escapeControls(d.uri)),
-            ok: found.dhcp.length > 0,
-          };
-        }
+          },
+          dhcp: {
+            json: flags.all ? shownDhcp : (shownDhcp[0] ?? null),
+            lines: flags.all ? shownDhcp.map(describeDhcp) : shownDhcp.map((d) => escapeControls(d.uri)),
+            ok: dhcp.length > 0,
+          },
+        };
         const both = via.length > 1;
+        const [first] = via;
         if (flags.json) {
-          const out = both ? Object.fromEntries(via.map((m) => [m, results[m]!.json])) : results[via[0]!]!.json;
+          const out = !both && first !== undefined ? results[first].json : Object.fromEntries(via.map((m) => [m, results[m].json]));
           process.stdout.write(jsonLine(out));
         } else {
-          for (const m of via) for (const line of results[m]!.lines) process.stdout.write(`${both ? `${m}: ` : ''}${line}\n`);
+          for (const m of via) for (const line of results[m].lines) process.stdout.write(`${both ? `${m}: ` : ''}${line}\n`);
         }
-        const silent = via.filter((m) => !results[m]!.ok);
+        const silent = via.filter((m) => !results[m].ok);
         if (!flags.json) for (const m of silent) process.stderr.write(`provdisc: nothing found${both ? ` by ${m}` : ''}: ${NOTHING[m](name ?? JITSI_INSTANCE_NAME)}\n`);
         return silent.length === 0 ? EXIT_OK : EXIT_NOT_FOUND;
       }),

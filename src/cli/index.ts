@@ -30,8 +30,9 @@ export async function buildProgram(only?: string): Promise<Commander.Command> {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const names = only === '-V' || only === '--version' ? [] : only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
-  for (const name of names) (await COMMANDS[name]!())(program);
+  const named = only !== undefined && Object.hasOwn(COMMANDS, only) ? COMMANDS[only] : undefined;
+  const loaders = only === '-V' || only === '--version' ? [] : named ? [named] : Object.values(COMMANDS);
+  for (const load of loaders) (await load())(program);
   return program;
 }
 

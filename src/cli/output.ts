@@ -24,11 +24,11 @@ export function isJournalStream(stream: Stream): boolean {
   const cached = known.get(stream);
   if (cached && cached.env === env) return cached.journal;
   let journal = false;
-  const match = env === undefined ? null : /^(\d+):(\d+)$/.exec(env);
-  if (match) {
+  const [, dev, ino] = (env === undefined ? null : /^(\d+):(\d+)$/.exec(env)) ?? [];
+  if (dev !== undefined && ino !== undefined) {
     try {
       const stat = fs.fstatSync(FD[stream], { bigint: true });
-      journal = stat.dev === BigInt(match[1]!) && stat.ino === BigInt(match[2]!);
+      journal = stat.dev === BigInt(dev) && stat.ino === BigInt(ino);
     } catch {
       journal = false;
     }

@@ -6,7 +6,8 @@ import { action, EXIT_OK, info } from './common.js';
 import { askTerminal, readStdin } from './terminal.js';
 
 interface PasswdFlags {
-  users?: string;
+  /** A required option: commander refuses the command without it. */
+  users: string;
   passwordStdin?: boolean;
   scryptN?: string;
 }
@@ -36,7 +37,7 @@ export function registerPasswdCommand(program: Command): void {
         checkUserName(name);
         const N = flags.scryptN === undefined ? undefined : Number(flags.scryptN);
         if (N !== undefined) checkScryptN(N);
-        const outcome = await setUserPassword(flags.users!, name, await newPassword(name, flags), N);
+        const outcome = await setUserPassword(flags.users, name, await newPassword(name, flags), N);
         info(`${outcome} ${name} in ${flags.users}`);
         return EXIT_OK;
       }),

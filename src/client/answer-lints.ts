@@ -73,7 +73,7 @@ function lintText(text: string, application: Application, contentTypeHeader: str
     );
   }
   if (steps.length === 0) add('warning', 'empty-answer', 'the answer holds no property: the client changes nothing');
-  if (/[^\x00-\x7F]/.test(text)) {
+  if (/\P{ASCII}/u.test(text)) {
     add('warning', 'not-ascii', 'the answer holds non-ASCII bytes: Jitsi reads it as ISO-8859-1, so UTF-8 text arrives garbled; write such characters as \\uXXXX');
   }
   for (const d of application.duplicates) {

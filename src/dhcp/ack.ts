@@ -48,7 +48,8 @@ export class AckTemplates {
     }
     const ack = Buffer.allocUnsafe(template.length);
     ack.set(template);
-    for (const [from, to] of COPIED_FROM_INFORM) for (let i = from; i < to; i++) ack[i] = inform[i]!;
+    // the INFORM was decoded, so it holds the whole header (a byte past its end would be stored as 0)
+    for (const [from, to] of COPIED_FROM_INFORM) for (let i = from; i < to; i++) ack[i] = inform[i] ?? 0;
     return ack;
   }
 }

@@ -126,20 +126,22 @@ function readOptions(buf: Buffer, start: number, end: number, into: OptionParts,
   let overload: number | undefined;
   let at = start;
   while (at < end) {
-    const code = buf[at]!;
+    const code = buf[at];
+    // `end` is within the buffer, so undefined never comes; it would end the options too
+    if (code === undefined || code === Option.END) return overload;
     if (code === Option.PAD) {
       at++;
       continue;
     }
-    if (code === Option.END) return overload;
-    if (at + 1 >= end) throw new MalformedDhcpError(`option ${code} in ${where} has no length byte`);
-    const len = buf[at + 1]!;
+    const len = at + 1 < end ? buf[at + 1] : undefined;
+    if (len === undefined) throw new MalformedDhcpError(`option ${code} in ${where} has no length byte`);
     const from = at + 2;
     if (from + len > end) throw new MalformedDhcpError(`option ${code} in ${where} claims ${len} bytes, ${end - from} left`);
     const value = buf.subarray(from, from + len);
     if (code === Option.OVERLOAD) {
-      if (len !== 1 || value[0]! < 1 || value[0]! > 3) throw new MalformedDhcpError(`option overload (52) must be one byte 1–3`);
-      overload = value[0];
+      const overloaded = value[0];
+      if (len !== 1 || overloaded === undefined || overloaded < 1 || overloaded > 3) throw new MalformedDhcpError(`option overload (52) must be one byte 1–3`);
+      overload = overloaded;
     } else {
       const before = into.first.get(code);
       if (before === undefined) into.first.set(code, value);
@@ -165,8 +167,8 @@ export function decodeDhcp(buf: Buffer): DhcpMessage {
   const fields: Record<string, unknown> = {};
   for (const [name, offset, kind, size] of HEADER) {
     if (kind === 'u8') fields[name] = buf[offset];
-    else if (kind === 'u16') fields[name] = (buf[offset]! << 8) | buf[offset + 1]!;
-    else if (kind === 'u32') fields[name] = ((buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!) >>> 0;
+    else if (kind === 'u16') fields[name] = buf.readUInt16BE(offset);
+    else if (kind === 'u32') fields[name] = buf.readUInt32BE(offset);
     else if (kind === 'ip') fields[name] = readIp(buf, offset);
     else fields[name] = buf.subarray(offset, offset + size);
   }

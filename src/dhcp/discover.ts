@@ -193,7 +193,9 @@ export async function discoverDhcp(options: DhcpDiscoverOptions = {}): Promise<D
           if (err) failed.push([a, err]);
           if (--pending > 0) return;
           failures += failed.length;
-          if (failures === sends) finish(sendFailed(failed.at(-1)![1]));
+          const last = failed.at(-1);
+          // every send so far failed, this round's too: the last error stands for all
+          if (last && failures === sends) finish(sendFailed(last[1]));
           else for (const [asker, e] of failed) tell(asker, e);
         });
       }

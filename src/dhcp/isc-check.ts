@@ -26,13 +26,17 @@ export interface IscCheck {
 const PUNCT = new Set(['{', '}', ';', '=', ',']);
 const ESCAPES: Record<string, number> = { t: 9, r: 13, n: 10, b: 8 };
 
+/** True at a byte that ends a word (or past the text's end). */
+const endsWord = (byte: number | undefined) => byte === undefined || /[\s{};=,"#]/.test(String.fromCharCode(byte));
+
 function tokenize(text: string, problems: Problem[]): Token[] {
   const src = Buffer.from(text, 'utf8');
   const tokens: Token[] = [];
   let line = 1;
   let i = 0;
-  while (i < src.length) {
-    const c = String.fromCharCode(src[i]!);
+  // `i` moves on inside: each turn reads the byte it stopped at
+  for (let byte = src[i]; byte !== undefined; byte = src[i]) {
+    const c = String.fromCharCode(byte);
     if (c === '\n') line++;
     if (/\s/.test(c)) {
       i++;
@@ -46,8 +50,7 @@ function tokenize(text: string, problems: Problem[]): Token[] {
       const bytes: number[] = [];
       i++;
       let closed = false;
-      while (i < src.length) {
-        const b = src[i]!;
+      for (let b = src[i]; b !== undefined; b = src[i]) {
         if (b === 0x22) {
           closed = true;
           i++;
@@ -69,7 +72,8 @@ function tokenize(text: string, problems: Problem[]): Token[] {
           bytes.push(Number.parseInt(hex, 16));
           i += 2 + hex.length;
         } else {
-          bytes.push(ESCAPES[next] ?? src[i + 1]!);
+          // a backslash at the very end escapes nothing: a zero byte, as Buffer.from takes undefined
+          bytes.push(ESCAPES[next] ?? src[i + 1] ?? 0);
           i += 2;
         }
       }
@@ -79,7 +83,7 @@ function tokenize(text: string, problems: Problem[]): Token[] {
       tokens.push({ kind: 'string', text: Buffer.from(bytes).toString('utf8'), bytes: Buffer.from(bytes), line: start });
     } else {
       const start = i;
-      while (i < src.length && !/[\s{};=,"#]/.test(String.fromCharCode(src[i]!))) i++;
+      while (!endsWord(src[i])) i++;
       tokens.push({ kind: 'word', text: src.subarray(start, i).toString('utf8'), line });
     }
   }
@@ -124,13 +128,14 @@ export function checkIscConfig(text: string): IscCheck {
   for (const s of stmts) {
     if (word(s, 0) === 'subnet' && s.end === '{') subnets.push(`${word(s, 1)} netmask ${word(s, 3)}`);
     if (word(s, 0) === 'authoritative' && s.words.length === 1 && (s.depth === 0 || s.block === 'subnet' || s.block === 'shared-network')) authoritative = true;
-    if (name !== undefined && word(s, 0) === 'option' && word(s, 1) === name && word(s, 2) !== 'code') {
+    const head = s.words[0];
+    if (name !== undefined && head?.text === 'option' && word(s, 1) === name && word(s, 2) !== 'code') {
       const v = s.words[2];
       if (s.end !== ';') {
-        problems.push({ code: 'option-without-semicolon', message: `line ${s.words[0]!.line}: "option ${name} …" does not end with ';'`, fix: 'end the statement with ;' });
+        problems.push({ code: 'option-without-semicolon', message: `line ${head.line}: "option ${name} …" does not end with ';'`, fix: 'end the statement with ;' });
       }
       if (!v || v.kind !== 'string' || s.words.length > 3) {
-        problems.push({ code: 'option-not-quoted', message: `line ${s.words[0]!.line}: the value of option ${name} is not one quoted string`, fix: `write option ${name} "https://…";` });
+        problems.push({ code: 'option-not-quoted', message: `line ${head.line}: the value of option ${name} is not one quoted string`, fix: `write option ${name} "https://…";` });
       } else {
         value ??= v;
       }

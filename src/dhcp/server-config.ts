@@ -36,14 +36,13 @@ function toAddress(n: number): string {
 
 /** `192.168.0.0/24` checked: a dotted-quad network whose host bits are zero, prefix 1–32. */
 export function parseSubnet(text: string, what = setting('subnet')): Ipv4Subnet {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(text.trim());
-  const parts = m?.[1]!.split('.').map(Number);
-  const prefix = Number(m?.[2]);
-  if (!m || parts!.some((p) => p > 255) || prefix < 1 || prefix > 32) {
+  const [, dotted, bits] = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(text.trim()) ?? [];
+  const prefix = Number(bits);
+  if (dotted === undefined || dotted.split('.').some((p) => Number(p) > 255) || prefix < 1 || prefix > 32) {
     throw new UsageError(`${what} is "${text}", not an IPv4 subnet`, 'write it as NETWORK/PREFIX, e.g. 192.168.0.0/24', 'invalid-setting');
   }
   const mask = (~0 << (32 - prefix)) >>> 0;
-  const address = ipv4ToInt(m[1]!);
+  const address = ipv4ToInt(dotted);
   const network = (address & mask) >>> 0;
   if (network !== address) {
     throw new UsageError(`${what} "${text}" has host bits set`, `the network is ${toAddress(network)}/${prefix}`, 'invalid-setting');

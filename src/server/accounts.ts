@@ -10,7 +10,6 @@ import { UsageError, type WarningSink } from '../util/errors.js';
 import type { Form } from './answer.js';
 import { readAccountsCsv, type CsvAccounts } from './accounts-csv.js';
 import { checkFilter, Directory, filterFields } from './directory.js';
-import { ACCOUNT_PREFIX } from './property-lines.js';
 
 /** One account: field → value. */
 export type Account = ReadonlyMap<string, string>;

@@ -115,8 +115,8 @@ export class LoginLimiter {
   /** Starts or throttles the waiters of `address` that can be decided now, in order. */
   private pump(address: string): void {
     const queue = this.queues.get(address) ?? [];
-    for (let i = 0; i < queue.length; ) {
-      const w = queue[i]!;
+    // `i` moves on only past a waiter left waiting; the others leave the queue
+    for (let i = 0, w = queue[i]; w !== undefined; w = queue[i]) {
       const a = this.addresses.get(w.address);
       const n = this.names.get(w.name);
       const byAddress = this.addresses.blockedFor(a, this.limits.address);

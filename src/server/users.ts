@@ -33,9 +33,9 @@ export type UserTable = ReadonlyMap<string, string>;
 export const SCRYPT_AT_ONCE = 4;
 
 const derive = limitFunction(
-  (password: string, salt: Buffer, options: ScryptOptions, bytes: number) =>
+  (password: string, salt: Buffer, options: Required<Pick<ScryptOptions, 'N' | 'r' | 'p'>>, bytes: number) =>
     // N=16384, r=8 needs 16 MiB; node's default cap is 32 MiB
-    new Promise<Buffer>((resolve, reject) => scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N! * options.r! }, (err, key) => (err ? reject(err) : resolve(key)))),
+    new Promise<Buffer>((resolve, reject) => scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N * options.r }, (err, key) => (err ? reject(err) : resolve(key)))),
   { concurrency: SCRYPT_AT_ONCE },
 );
 
@@ -55,8 +55,9 @@ const decoys = new Map<number, Promise<string>>();
  */
 export async function verifyPassword(password: string, hash: string | undefined, like?: string): Promise<boolean> {
   const decoyN = Number(HASH.exec(like ?? '')?.[1] ?? SCRYPT.N);
-  if (!decoys.has(decoyN)) decoys.set(decoyN, hashPassword(randomBytes(16).toString('hex'), decoyN));
-  const m = HASH.exec(hash ?? (await decoys.get(decoyN)!));
+  let decoy = decoys.get(decoyN);
+  if (!decoy) decoys.set(decoyN, (decoy = hashPassword(randomBytes(16).toString('hex'), decoyN)));
+  const m = HASH.exec(hash ?? (await decoy));
   if (!m) return false;
   const expected = Buffer.from(m[5] ?? '', 'base64');
   const key = await derive(password, Buffer.from(m[4] ?? '', 'base64'), { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) }, expected.length);

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { setting, UsageError, type WarningSink } from '../util/errors.js';
 
+// eslint-disable-next-line no-control-regex -- a label must hold no control character
 const LABEL = /^[^\s\x00-\x1F\x7F.#]+$/;
 
 /**

@@ -40,6 +40,7 @@ export function checkInstanceName(name: string): void {
   if (bytes === 0 || bytes > 63) {
     throw new UsageError(`${setting('name')} "${name}" is ${bytes} bytes; an instance name has 1 to 63`, `use "${JITSI_INSTANCE_NAME}"`, 'invalid-setting');
   }
+  // eslint-disable-next-line no-control-regex -- an instance name must hold no control character
   if (/[.\x00-\x1F\x7F]/.test(name)) {
     throw new UsageError(`${setting('name')} "${name}" holds a dot or a control character`, `use "${JITSI_INSTANCE_NAME}"`, 'invalid-setting');
   }
@@ -91,6 +92,7 @@ export function parseTemplate(uri: string, warn?: WarningSink, options: { txt?: 
   if (uri.length === 0) {
     throw templateError('the URI template is empty', "give one such as 'https://host/provisioning.php?username=${username}'");
   }
+  // eslint-disable-next-line no-control-regex -- the template must hold no control character
   const bad = /[\s\x00-\x1F\x7F]/.exec(uri);
   if (bad) {
     throw templateError(

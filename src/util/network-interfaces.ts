@@ -138,7 +138,11 @@ export function onSubnet(address: string, a: InterfaceAddress): boolean {
   const y = expandIpv6(a.address);
   const m = expandIpv6(a.netmask);
   if (!x || !y || !m) return false;
-  return x.every((group, i) => (group & m[i]!) === (y[i]! & m[i]!));
+  return x.every((group, i) => {
+    // all three are eight groups (net.isIPv6 checked them); a missing one would count as 0, as in `&`
+    const mask = m[i] ?? 0;
+    return (group & mask) === ((y[i] ?? 0) & mask);
+  });
 }
 
 /**

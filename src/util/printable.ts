@@ -5,6 +5,7 @@
  * for editors, log viewers and JavaScript tooling, so they are shown as \u2028 and \u2029.
  */
 export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding the control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     const code = c.charCodeAt(0);
     return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`;

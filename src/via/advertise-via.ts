@@ -67,11 +67,14 @@ export class ViaAdvertisement extends EventEmitter<ViaAdvertisementEvents> {
   }
 
   private stop(conflict: (ViaEvent & { event: 'conflict' }) | undefined): Promise<void> {
+    const bonjour = this.bonjour;
     this.closing ??= (async () => {
-      const [bonjourEnd] = await Promise.all([this.bonjour && (conflict ? this.bonjour.finished : this.bonjour.close().then(() => this.bonjour!.finished)), this.dhcp?.close()]);
+      const [bonjourEnd] = await Promise.all([bonjour && (conflict ? bonjour.finished : bonjour.close().then(() => bonjour.finished)), this.dhcp?.close()]);
       const dhcpEnd = this.dhcp ? { event: 'dhcp-closed' as const, packets: { ...this.dhcp.stats } } : undefined;
       if (dhcpEnd) this.emit('event', dhcpEnd);
-      const end = conflict ?? bonjourEnd ?? dhcpEnd!;
+      const end = conflict ?? bonjourEnd ?? dhcpEnd;
+      // advertiseVia starts at least one method (parseVia refuses none)
+      if (!end) throw new Error('a ViaAdvertisement with neither Bonjour nor DHCP has no end to tell');
       this.settle(end as ViaEvent & { event: 'goodbye' | 'conflict' | 'dhcp-closed' });
     })();
     return this.closing;
@@ -113,8 +116,8 @@ export async function advertiseVia(options: AdvertiseViaOptions, onEvent?: (e: V
   const dhcp = dhcpResult.value;
   let announced: ViaAnnounced = { event: 'announced', via, template: options.template, interfaces: describeInterfaces(interfaces) };
   if (bonjour) {
-    const { event: _event, ...fields } = bonjour.announced;
-    announced = { ...announced, ...fields };
+    // its event is 'announced' too, its template the same
+    announced = { ...announced, ...bonjour.announced };
   }
   if (dhcp) announced = { ...announced, dhcp: { port: dhcp.port, interfaces: dhcp.servedInterfaces.map((i) => i.name) } };
   const ad = new ViaAdvertisement(announced, bonjour, dhcp);
