@@ -129,18 +129,34 @@ function schemaProblems(element: string, node: XmlNode, problems: Problem[]): vo
   for (const [key, value] of Object.entries(node)) {
     if (key === TEXT) {
       if (rule.children.length > 0 && typeof value === 'string' && value.trim() !== '') {
-        problems.push({ code: 'stray-text', message: `<${element}> holds the text "${value.trim()}" outside its child elements`, fix: 'remove the stray text' });
+        problems.push({
+          code: 'stray-text',
+          message: `<${element}> holds the text "${value.trim()}" outside its child elements`,
+          fix: 'remove the stray text',
+        });
       }
     } else if (key.startsWith(ATTR)) {
       const attr = key.slice(ATTR.length);
       const allowed = rule.attributes[attr];
       if (!allowed) {
-        problems.push({ code: 'unknown-attribute', message: `<${element}> has the attribute "${attr}", which Avahi does not know`, fix: `remove it (allowed: ${Object.keys(rule.attributes).join(', ') || 'none'})` });
+        problems.push({
+          code: 'unknown-attribute',
+          message: `<${element}> has the attribute "${attr}", which Avahi does not know`,
+          fix: `remove it (allowed: ${Object.keys(rule.attributes).join(', ') || 'none'})`,
+        });
       } else if (!allowed.includes(String(value))) {
-        problems.push({ code: 'bad-attribute-value', message: `<${element} ${attr}="${String(value)}"> is not a value Avahi accepts`, fix: `use one of: ${allowed.join(', ')}` });
+        problems.push({
+          code: 'bad-attribute-value',
+          message: `<${element} ${attr}="${String(value)}"> is not a value Avahi accepts`,
+          fix: `use one of: ${allowed.join(', ')}`,
+        });
       }
     } else if (!rule.children.includes(key)) {
-      problems.push({ code: 'unknown-element', message: `<${element}> holds the element <${key}>, which Avahi does not know; it refuses the whole file`, fix: `remove <${key}> (allowed inside <${element}>: ${rule.children.join(', ') || 'text only'})` });
+      problems.push({
+        code: 'unknown-element',
+        message: `<${element}> holds the element <${key}>, which Avahi does not know; it refuses the whole file`,
+        fix: `remove <${key}> (allowed inside <${element}>: ${rule.children.join(', ') || 'text only'})`,
+      });
     } else {
       for (const child of value as XmlNode[]) schemaProblems(key, child, problems);
     }
@@ -164,7 +180,12 @@ function txtRecord(node: XmlNode, problems: Problem[]): string {
   if (format !== 'binary-hex' && format !== 'binary-base64') return text;
   const data = text.trim();
   const valid = format === 'binary-hex' ? /^([0-9a-fA-F]{2})*$/.test(data) : /^[A-Za-z0-9+/]*={0,2}$/.test(data);
-  if (!valid) problems.push({ code: 'bad-txt-record', message: `<txt-record value-format="${format}"> holds "${data}", which is not ${format.slice(7)}`, fix: 'write the bytes correctly, or use a plain text record' });
+  if (!valid)
+    problems.push({
+      code: 'bad-txt-record',
+      message: `<txt-record value-format="${format}"> holds "${data}", which is not ${format.slice(7)}`,
+      fix: 'write the bytes correctly, or use a plain text record',
+    });
   return Buffer.from(data, format === 'binary-hex' ? 'hex' : 'base64').toString('utf8');
 }
 
@@ -181,19 +202,33 @@ export function parseServiceFile(xml: string): ParsedServiceFile {
   if (valid !== true) {
     return {
       group: undefined,
-      problems: [{ code: 'malformed-xml', message: `malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`, fix: 'correct the XML there (a literal & must be written &amp;, < as &lt;)' }],
+      problems: [
+        {
+          code: 'malformed-xml',
+          message: `malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`,
+          fix: 'correct the XML there (a literal & must be written &amp;, < as &lt;)',
+        },
+      ],
     };
   }
   const problems: Problem[] = [];
   for (const name of undefinedEntities(xml)) {
     const at = xml.indexOf(`&${name};`);
-    problems.push({ code: 'undefined-entity', message: `line ${lineOf(xml, at)} uses the entity &${name};, which XML does not define; Avahi's parser drops it`, fix: `write the character itself or a numeric reference (&#NNN;); a literal & is &amp;` });
+    problems.push({
+      code: 'undefined-entity',
+      message: `line ${lineOf(xml, at)} uses the entity &${name};, which XML does not define; Avahi's parser drops it`,
+      fix: `write the character itself or a numeric reference (&#NNN;); a literal & is &amp;`,
+    });
   }
   const doc = new (xmlLibrary().XMLParser)(PARSER_OPTIONS).parse(xml) as XmlNode;
   const roots = Object.keys(doc).filter((k) => k !== '?xml' && k !== TEXT);
   const groupNode = doc['service-group'] as XmlNode | undefined;
   if (roots.length !== 1 || !groupNode) {
-    problems.push({ code: 'not-service-group', message: `the root element is <${roots.join('>, <')}>, not <service-group>`, fix: 'wrap the services in <service-group> as avahi.service(5) shows' });
+    problems.push({
+      code: 'not-service-group',
+      message: `the root element is <${roots.join('>, <')}>, not <service-group>`,
+      fix: 'wrap the services in <service-group> as avahi.service(5) shows',
+    });
     return { group: undefined, problems };
   }
   schemaProblems('service-group', groupNode, problems);
@@ -249,9 +284,17 @@ function txtProblems(txt: readonly string[], where: string, warnings: string[]):
   }
   const path = txtEntries(txt).find((e) => e.key === 'path');
   if (path === undefined || path.value === undefined) {
-    problems.push({ code: 'no-path', message: `${where} has no TXT string "path=…"; a Jitsi client would ask for the server's root URL`, fix: 'add <txt-record>path=https://server/provisioning.php</txt-record> as the first record' });
+    problems.push({
+      code: 'no-path',
+      message: `${where} has no TXT string "path=…"; a Jitsi client would ask for the server's root URL`,
+      fix: 'add <txt-record>path=https://server/provisioning.php</txt-record> as the first record',
+    });
   } else if (path.value.includes('?')) {
-    problems.push({ code: 'query-in-path', message: `${where}: the TXT "path" holds a '?'; Jitsi appends its own '?', giving "…?a=b?x=y"`, fix: 'keep only the URL without the query in "path" and put each parameter in its own <txt-record>name=value</txt-record>' });
+    problems.push({
+      code: 'query-in-path',
+      message: `${where}: the TXT "path" holds a '?'; Jitsi appends its own '?', giving "…?a=b?x=y"`,
+      fix: 'keep only the URL without the query in "path" and put each parameter in its own <txt-record>name=value</txt-record>',
+    });
   }
   return problems;
 }
@@ -268,25 +311,45 @@ export function checkServiceFile(xml: string): ServiceCheck {
   const group = parsed.group;
   if (!group) return { templates: [], problems, hostNames: [], warnings };
   if (group.name !== undefined && group.name !== JITSI_INSTANCE_NAME) {
-    problems.push({ code: 'wrong-name', message: `the service name is "${group.name}"; a Jitsi client only looks for "${JITSI_INSTANCE_NAME}"`, fix: `write <name>${JITSI_INSTANCE_NAME}</name>` });
+    problems.push({
+      code: 'wrong-name',
+      message: `the service name is "${group.name}"; a Jitsi client only looks for "${JITSI_INSTANCE_NAME}"`,
+      fix: `write <name>${JITSI_INSTANCE_NAME}</name>`,
+    });
   } else if (group.replaceWildcards && group.name?.includes('%h')) {
-    problems.push({ code: 'name-wildcard', message: 'the name uses %h, so it is not exactly "Provisioning URL"', fix: `write <name>${JITSI_INSTANCE_NAME}</name>` });
+    problems.push({
+      code: 'name-wildcard',
+      message: 'the name uses %h, so it is not exactly "Provisioning URL"',
+      fix: `write <name>${JITSI_INSTANCE_NAME}</name>`,
+    });
   }
   const jitsiServices = JITSI_TYPES.flatMap((t) => group.services.filter((s) => s.type?.toLowerCase() === t));
   if (jitsiServices.length === 0 && group.services.length > 0) {
     const types = group.services.map((s) => `"${s.type ?? ''}"`).join(', ');
-    problems.push({ code: 'no-http-type', message: `no service has the type _https._tcp or _http._tcp (found ${types}); a Jitsi client asks for those two only`, fix: 'write <type>_https._tcp</type> (or _http._tcp for a plain-HTTP server)' });
+    problems.push({
+      code: 'no-http-type',
+      message: `no service has the type _https._tcp or _http._tcp (found ${types}); a Jitsi client asks for those two only`,
+      fix: 'write <type>_https._tcp</type> (or _http._tcp for a plain-HTTP server)',
+    });
   }
   const templates: string[] = [];
   const hostNames: string[] = [];
   for (const s of jitsiServices) {
     const where = `the ${s.type} service`;
     if (s.domainName !== undefined && s.domainName.replace(/\.$/, '').toLowerCase() !== 'local') {
-      problems.push({ code: 'not-local-domain', message: `${where} is in the domain "${s.domainName}"; a Jitsi client only looks in .local`, fix: 'remove <domain-name>' });
+      problems.push({
+        code: 'not-local-domain',
+        message: `${where} is in the domain "${s.domainName}"; a Jitsi client only looks in .local`,
+        fix: 'remove <domain-name>',
+      });
     }
     const port = avahiPort(s.port);
     if (s.port !== undefined && port === undefined) {
-      problems.push({ code: 'bad-port', message: `${where} has the port "${s.port}"; Avahi refuses the file`, fix: 'write a port from 1 to 65535, e.g. <port>443</port>' });
+      problems.push({
+        code: 'bad-port',
+        message: `${where} has the port "${s.port}"; Avahi refuses the file`,
+        fix: 'write a port from 1 to 65535, e.g. <port>443</port>',
+      });
     }
     if (s.hostName !== undefined) {
       hostNames.push(s.hostName);

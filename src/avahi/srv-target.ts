@@ -65,7 +65,12 @@ export function addHostsLine(text: string | undefined, entry: { readonly address
  * What stops the service file's host names from getting an address out of the hosts file `file`
  * (its text, undefined when it does not exist): no line Avahi reads, or this machine's own address.
  */
-export function checkHostNames(hostNames: readonly string[], text: string | undefined, file: string, interfaces: Interfaces = os.networkInterfaces()): Problem[] {
+export function checkHostNames(
+  hostNames: readonly string[],
+  text: string | undefined,
+  file: string,
+  interfaces: Interfaces = os.networkInterfaces(),
+): Problem[] {
   const hosts = parseHostsFile(text ?? '');
   return hostNames.flatMap((name): Problem[] => {
     const entry = lookupHost(hosts, name);
@@ -73,15 +78,19 @@ export function checkHostNames(hostNames: readonly string[], text: string | unde
       const stopped = hosts.stop ? ` (Avahi stops reading it at line ${hosts.stop.line}: ${hosts.stop.reason})` : '';
       return [
         {
-          code: 'host-name-missing', message: `${file} has no line for the host-name ${name}${text === undefined ? ' (the file does not exist)' : stopped}; the SRV target never gets an address`,
-          fix: hosts.stop ? `correct line ${hosts.stop.line} to "ADDRESS NAME"` : `add a line "ADDRESS ${name}" to ${file}, e.g. by giving ${setting('host')} ${name} with ${setting('address')} IP`,
+          code: 'host-name-missing',
+          message: `${file} has no line for the host-name ${name}${text === undefined ? ' (the file does not exist)' : stopped}; the SRV target never gets an address`,
+          fix: hosts.stop
+            ? `correct line ${hosts.stop.line} to "ADDRESS NAME"`
+            : `add a line "ADDRESS ${name}" to ${file}, e.g. by giving ${setting('host')} ${name} with ${setting('address')} IP`,
         },
       ];
     }
     if (isOwnAddress(entry.address, interfaces)) {
       return [
         {
-          code: 'host-name-own-address', message: `${file} line ${entry.line} gives ${name} this machine's own address ${entry.address}; Avahi refuses it ("Local name collision")`,
+          code: 'host-name-own-address',
+          message: `${file} line ${entry.line} gives ${name} this machine's own address ${entry.address}; Avahi refuses it ("Local name collision")`,
           fix: `remove that line and the <host-name> element: the SRV record then points at this machine's own name`,
         },
       ];

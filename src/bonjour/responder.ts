@@ -93,7 +93,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
     this.transport.on('message', this.onMessage);
     this.transport.on('send-error', this.onSendError);
     try {
-      for (; probe; ) {
+      for (; probe;) {
         this.state = 'probing';
         const outcome = await this.prober.run(() => this.state === 'probing');
         if (outcome === 'won') break;
@@ -213,9 +213,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
   /** §9: a response from elsewhere that gives our instance name other data is a conflict. */
   private checkResponse(message: MdnsMessage, source: PacketSource): void {
     const ours = this.plan.records.unique;
-    const theirs = recordsNamed([...message.answers, ...message.additionals], this.fullName).filter(
-      (r) => r.ttl > 0 && (r.type === 'SRV' || r.type === 'TXT'),
-    );
+    const theirs = recordsNamed([...message.answers, ...message.additionals], this.fullName).filter((r) => r.ttl > 0 && (r.type === 'SRV' || r.type === 'TXT'));
     const conflicting = theirs.some((r) => !ours.some((o) => sameRecord(o, r)));
     if (conflicting) this.onConflict({ from: source.address, interface: source.interface.name, records: theirs });
   }

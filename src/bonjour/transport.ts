@@ -113,9 +113,19 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
       return socket;
     };
     try {
-      const listen4 = await join('udp4', '0.0.0.0', MDNS_IPV4_GROUP, interfaces.flatMap((i) => i.ipv4[0]?.address ?? []));
+      const listen4 = await join(
+        'udp4',
+        '0.0.0.0',
+        MDNS_IPV4_GROUP,
+        interfaces.flatMap((i) => i.ipv4[0]?.address ?? []),
+      );
       const linkLocal6 = interfaces.filter((i) => i.ipv6.some((a) => isLinkLocalIpv6(a.address)));
-      const listen6 = await join('udp6', '::', MDNS_IPV6_GROUP, linkLocal6.map((i) => `::%${i.name}`));
+      const listen6 = await join(
+        'udp6',
+        '::',
+        MDNS_IPV6_GROUP,
+        linkLocal6.map((i) => `::%${i.name}`),
+      );
       const listeners = [listen4, listen6].filter((s): s is dgram.Socket => !!s);
       const shared4 = listen4 && new SharedSocket(listen4);
       const shared6 = listen6 && new SharedSocket(listen6);
@@ -172,7 +182,10 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const own = this.senders.flatMap((s) => [s.v4, s.v6]).filter(hasOwnSocket).map((s) => s.socket);
+    const own = this.senders
+      .flatMap((s) => [s.v4, s.v6])
+      .filter(hasOwnSocket)
+      .map((s) => s.socket);
     await Promise.all([...this.groupSockets, ...own].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
@@ -224,9 +237,15 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
       return;
     }
     const source = { address: rinfo.address, port: rinfo.port, interface: iface };
-    decodeThenHandle(buf, decodeMessage, this.stats, (message) => this.emit('message', message, source), (err) => {
-      this.stats.faults++;
-      if (this.faultReports.spend(rinfo.address)) this.emit('fault', err instanceof Error ? err : new Error(String(err)), source);
-    });
+    decodeThenHandle(
+      buf,
+      decodeMessage,
+      this.stats,
+      (message) => this.emit('message', message, source),
+      (err) => {
+        this.stats.faults++;
+        if (this.faultReports.spend(rinfo.address)) this.emit('fault', err instanceof Error ? err : new Error(String(err)), source);
+      },
+    );
   }
 }

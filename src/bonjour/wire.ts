@@ -156,7 +156,10 @@ function encodeFresh(m: OutgoingMessage): Buffer {
 }
 
 function nameBytes(name: string): number {
-  const labels = name.replace(/^\.|\.$/g, '').split('.').filter((l) => l.length > 0);
+  const labels = name
+    .replace(/^\.|\.$/g, '')
+    .split('.')
+    .filter((l) => l.length > 0);
   return labels.reduce((n, l) => n + 1 + Buffer.byteLength(l, 'utf8'), 1);
 }
 

@@ -78,7 +78,10 @@ async function check(file: string, hostsFile: string | undefined, json: boolean)
     problems.push(...checkHostNames(result.hostNames, await readText(hostsFile, 'hosts file'), hostsFile));
   }
   if (json) {
-    const findings: Finding[] = [...result.warnings.map((message): Finding => ({ level: 'warning', code: 'txt-size', message })), ...problems.map(problemFinding)];
+    const findings: Finding[] = [
+      ...result.warnings.map((message): Finding => ({ level: 'warning', code: 'txt-size', message })),
+      ...problems.map(problemFinding),
+    ];
     process.stdout.write(jsonLine({ file, templates: result.templates, findings }));
     return problems.length === 0 ? EXIT_OK : EXIT_ERROR;
   }
@@ -103,5 +106,9 @@ export function registerAvahiCommand(program: Command): void {
     .option('--check <file>', 'check an existing service file: print the URI a Jitsi client would build, list what would stop it')
     .option('--json', 'with --check: one JSON object, {file, templates, findings: [{level, code, message, fix}]}')
     .addHelpText('after', '\nExit codes: 0 written (or the checked file is fine); 1 bad input, or --check found problems.')
-    .action(writeOrCheck('avahi', 'a service file', generate, (file, flags: AvahiFlags, config) => check(file, pick(flags.hostsFile, config.hostsFile), flags.json === true)));
+    .action(
+      writeOrCheck('avahi', 'a service file', generate, (file, flags: AvahiFlags, config) =>
+        check(file, pick(flags.hostsFile, config.hostsFile), flags.json === true),
+      ),
+    );
 }

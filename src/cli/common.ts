@@ -160,7 +160,11 @@ export function templateSetting(argument: string | undefined, config: ProvdiscCo
 }
 
 /** A flag that takes one value whose config key is a list: the flag wins, else the list's only value. */
-export function singleSetting(flag: string | undefined, list: readonly string[] | undefined, refuse: { problem: (count: number) => string; fix: string }): string | undefined {
+export function singleSetting(
+  flag: string | undefined,
+  list: readonly string[] | undefined,
+  refuse: { problem: (count: number) => string; fix: string },
+): string | undefined {
   if (flag !== undefined) return flag;
   if (list !== undefined && list.length > 1) throw new UsageError(refuse.problem(list.length), refuse.fix);
   return list?.[0];

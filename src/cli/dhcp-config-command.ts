@@ -22,7 +22,10 @@ async function generate(templateArg: string | undefined, flags: DhcpConfigFlags,
   const template = templateSetting(templateArg, config, "dhcp-config 'https://host/provisioning.php?username=${username}' --subnet 192.168.0.0/24");
   const subnetText = pick(flags.subnet, config.subnet);
   if (subnetText === undefined) {
-    throw new UsageError('no --subnet given: the server answers the clients of one subnet', 'add --subnet NETWORK/PREFIX for the clients\' subnet, e.g. --subnet 192.168.0.0/24');
+    throw new UsageError(
+      'no --subnet given: the server answers the clients of one subnet',
+      "add --subnet NETWORK/PREFIX for the clients' subnet, e.g. --subnet 192.168.0.0/24",
+    );
   }
   const iface = singleSetting(flags.interface, config.interface, {
     problem: (n) => `the configuration gives ${n} interfaces; dhcp-config takes one`,
@@ -43,7 +46,10 @@ async function generate(templateArg: string | undefined, flags: DhcpConfigFlags,
 
 async function check(file: string, format: string | undefined, json: boolean): Promise<number> {
   if (format !== undefined && parseFormat(format) !== 'isc') {
-    throw new UsageError(`--check reads ISC dhcpd files only, not ${format}`, `check a ${format} file with its server: kea-dhcp4 -t FILE, dnsmasq --test --conf-file=FILE`);
+    throw new UsageError(
+      `--check reads ISC dhcpd files only, not ${format}`,
+      `check a ${format} file with its server: kea-dhcp4 -t FILE, dnsmasq --test --conf-file=FILE`,
+    );
   }
   const text = await readText(file, 'dhcpd.conf');
   if (text === undefined) throw new UsageError(`the file ${file} does not exist`, 'check the path given to --check');

@@ -83,7 +83,9 @@ export function registerDiscoverCommand(program: Command): void {
         }
         const disagree = viaDisagreements(found);
         if (disagree.bonjour.length > 0) {
-          warn(`${disagree.bonjour.length} advertisers disagree: ${escapeControls(disagree.bonjour.join(' | '))}; a second advertiser on a LAN is a misconfiguration or an attack`);
+          warn(
+            `${disagree.bonjour.length} advertisers disagree: ${escapeControls(disagree.bonjour.join(' | '))}; a second advertiser on a LAN is a misconfiguration or an attack`,
+          );
         }
         if (disagree.dhcp.length > 0) {
           warn(`${disagree.dhcp.length} DHCP servers disagree: ${escapeControls(disagree.dhcp.join(' | '))}; a Jitsi client takes whichever answers first`);
@@ -115,7 +117,8 @@ export function registerDiscoverCommand(program: Command): void {
           for (const m of via) for (const line of results[m].lines) process.stdout.write(`${both ? `${m}: ` : ''}${line}\n`);
         }
         const silent = via.filter((m) => !results[m].ok);
-        if (!flags.json) for (const m of silent) process.stderr.write(`provdisc: nothing found${both ? ` by ${m}` : ''}: ${NOTHING[m](name ?? JITSI_INSTANCE_NAME)}\n`);
+        if (!flags.json)
+          for (const m of silent) process.stderr.write(`provdisc: nothing found${both ? ` by ${m}` : ''}: ${NOTHING[m](name ?? JITSI_INSTANCE_NAME)}\n`);
         return silent.length === 0 ? EXIT_OK : EXIT_NOT_FOUND;
       }),
     );

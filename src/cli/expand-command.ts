@@ -92,7 +92,8 @@ async function askMissingCredentials(prompt: CredentialPrompt, flags: ClientFlag
       `give --username NAME and the password on stdin with --password-stdin (echo "$PASSWORD" | provdisc … --password-stdin)`,
     );
   }
-  if (prompt.username !== undefined) return { username: prompt.username, password: await askTerminal(`password for ${prompt.username}@${prompt.host}: `, true) };
+  if (prompt.username !== undefined)
+    return { username: prompt.username, password: await askTerminal(`password for ${prompt.username}@${prompt.host}: `, true) };
   if (prompt.inClear) warn('the password you type goes over http, in clear text');
   return askCredentials(prompt.host, undefined);
 }
@@ -126,11 +127,7 @@ function describeRequest(request: ProvisioningRequest): string {
 }
 
 export function registerExpandCommand(program: Command): void {
-  addClientOptions(
-    program
-      .command('expand')
-      .description("show the URL and POST form a Jitsi client would send for a template, with this machine's values"),
-  )
+  addClientOptions(program.command('expand').description("show the URL and POST form a Jitsi client would send for a template, with this machine's values"))
     .addHelpText(
       'after',
       [
@@ -149,7 +146,15 @@ export function registerExpandCommand(program: Command): void {
         const { request, expansion } = prepared;
         if (flags.json) {
           const values = Object.fromEntries([...expansion.values].map(([k, v]) => [k, v]));
-          process.stdout.write(jsonLine({ template: prepared.template, ...requestJson(request), values, unresolved: expansion.unresolved, warnings: expansion.warnings.map(inFlags) }));
+          process.stdout.write(
+            jsonLine({
+              template: prepared.template,
+              ...requestJson(request),
+              values,
+              unresolved: expansion.unresolved,
+              warnings: expansion.warnings.map(inFlags),
+            }),
+          );
         } else {
           process.stdout.write(describeRequest(request));
         }

@@ -43,7 +43,9 @@ export async function buildProgram(only?: string): Promise<Commander.Command> {
  */
 export function reportOutputError(err: NodeJS.ErrnoException): void {
   if (err.code === 'EPIPE') return;
-  reportError(new UsageError(`cannot write to standard output: ${err.message}`, 'check where the output goes (a full disk, a removed device, a closed descriptor)'));
+  reportError(
+    new UsageError(`cannot write to standard output: ${err.message}`, 'check where the output goes (a full disk, a removed device, a closed descriptor)'),
+  );
   process.exitCode = EXIT_ERROR;
 }
 

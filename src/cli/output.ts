@@ -43,7 +43,10 @@ export function isJournalStream(stream: Stream): boolean {
  */
 export function formatEvent(level: Level, lines: readonly string[], journal: boolean): string {
   if (!journal) return lines.map((l) => `${l}\n`).join('');
-  const parts = lines.flatMap((l) => l.split('\n')).map((l, i) => (i === 0 ? l : l.trim())).filter((l, i) => i === 0 || l !== '');
+  const parts = lines
+    .flatMap((l) => l.split('\n'))
+    .map((l, i) => (i === 0 ? l : l.trim()))
+    .filter((l, i) => i === 0 || l !== '');
   return `<${PRIORITY[level]}>${parts.join('; ')}\n`;
 }
 

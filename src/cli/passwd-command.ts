@@ -15,7 +15,10 @@ interface PasswdFlags {
 async function newPassword(name: string, flags: PasswdFlags): Promise<string> {
   if (flags.passwordStdin) return (await readStdin()).split(/\r?\n/)[0] ?? '';
   if (process.stdin.isTTY !== true) {
-    throw new UsageError('stdin is not a terminal to ask the password on', `give it on stdin: echo "$PASSWORD" | provdisc passwd ${name} --users FILE --password-stdin`);
+    throw new UsageError(
+      'stdin is not a terminal to ask the password on',
+      `give it on stdin: echo "$PASSWORD" | provdisc passwd ${name} --users FILE --password-stdin`,
+    );
   }
   const first = await askTerminal(`new password for ${name}: `, true);
   const again = await askTerminal(`the same again: `, true);
@@ -31,7 +34,10 @@ export function registerPasswdCommand(program: Command): void {
     .requiredOption('--users <file>', 'the users file (created if missing; written atomically, mode 0600)')
     .option('--password-stdin', 'read the password from the first line of stdin instead of asking')
     .option('--scrypt-n <N>', 'scrypt cost: a power of two from 1024 (default 16384); lower lets more users log in at once (docs/passwd.md)')
-    .addHelpText('after', '\nA running provdisc serve reads the file again on SIGHUP.\n\nExit codes: 0 written; 1 bad input or error (the file is left as it was).')
+    .addHelpText(
+      'after',
+      '\nA running provdisc serve reads the file again on SIGHUP.\n\nExit codes: 0 written; 1 bad input or error (the file is left as it was).',
+    )
     .action(
       action(async (name: string, flags: PasswdFlags) => {
         checkUserName(name);

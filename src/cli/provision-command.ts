@@ -44,10 +44,17 @@ function masterPassword(file: string | undefined): string | undefined {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read the master password file ${file}: ${(err as Error).message}`, 'give a file holding the master password on its first line');
+    throw new UsageError(
+      `cannot read the master password file ${file}: ${(err as Error).message}`,
+      'give a file holding the master password on its first line',
+    );
   }
   const first = text.split(/\r?\n/)[0] ?? '';
-  if (first === '') throw new UsageError(`the master password file ${file} starts with an empty line`, 'write the master password on its first line, or leave --master-password-file out (no master password)');
+  if (first === '')
+    throw new UsageError(
+      `the master password file ${file} starts with an empty line`,
+      'write the master password on its first line, or leave --master-password-file out (no master password)',
+    );
   return first;
 }
 
@@ -61,7 +68,8 @@ function startingConfiguration(file: string | undefined): Configuration {
 function writeTarget(flags: ProvisionFlags, config: ProvdiscConfig, configFile: string | undefined): string | undefined {
   if (flags.write !== undefined) return flags.write;
   if (!config.write) return undefined;
-  if (configFile === undefined) throw new UsageError('write = true in the configuration file, but no config-file to write to', 'set config-file, or use --write FILE');
+  if (configFile === undefined)
+    throw new UsageError('write = true in the configuration file, but no config-file to write to', 'set config-file, or use --write FILE');
   return configFile;
 }
 
@@ -85,7 +93,16 @@ function report(simulation: ClientSimulation, startedFrom: string, showSecrets: 
   out.push(`answer: ${exchange.body.length} bytes${exchange.contentType ? `, ${exchange.contentType}` : ''}, ${application.steps.length} properties`, '');
   out.push(`Resulting configuration (${startedFrom}):`);
   const text = formatProperties(application.after, !showSecrets);
-  out.push(text === '' ? '  (empty)' : text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'), '');
+  out.push(
+    text === ''
+      ? '  (empty)'
+      : text
+          .trimEnd()
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n'),
+    '',
+  );
   out.push(`Changes (${diff.length}):`);
   out.push(...(diff.length === 0 ? ['  (none)'] : diff.map((d) => describeDiff(d, shown))));
   if (application.system.size > 0) {
@@ -104,7 +121,11 @@ function simulationJson(simulation: ClientSimulation, showSecrets: boolean) {
   const shown = shownValue(showSecrets);
   const { prepared, exchange, application, diff, lints, written } = simulation;
   const masked = (m: ReadonlyMap<string, string>) => Object.fromEntries([...m].map(([k, v]) => [k, shown(k, v)]));
-  const maskDiff = (d: DiffEntry) => ({ ...d, before: d.before === undefined ? undefined : shown(d.key, d.before), after: d.after === undefined ? undefined : shown(d.key, d.after) });
+  const maskDiff = (d: DiffEntry) => ({
+    ...d,
+    before: d.before === undefined ? undefined : shown(d.key, d.before),
+    after: d.after === undefined ? undefined : shown(d.key, d.after),
+  });
   return {
     template: prepared.template,
     request: requestJson(exchange.request),
@@ -132,7 +153,10 @@ export function registerProvisionCommand(program: Command): void {
     .option('--insecure', 'accept any certificate (tests only: anyone on the path can then answer)')
     .option('--request-timeout <ms>', `timeout of each HTTP request (default ${REQUEST_TIMEOUT_MS}, as Jitsi)`)
     .option('--show-secrets', 'show PASSWORD and ENCRYPTED_PASSWORD values (masked by default; the written file always holds them)')
-    .option('--master-password-file <file>', "the client's master password (first line), for ENCRYPTED_PASSWORD values (default: none set, which Jitsi treats as a single space)")
+    .option(
+      '--master-password-file <file>',
+      "the client's master password (first line), for ENCRYPTED_PASSWORD values (default: none set, which Jitsi treats as a single space)",
+    )
     .addHelpText(
       'after',
       [
@@ -167,7 +191,12 @@ export function registerProvisionCommand(program: Command): void {
           tls: { ca, insecure },
           timeoutMs,
           askAgain: canAsk(flags)
-            ? (p) => askCredentials(new URL(p.url).host, p.previous?.username, `${new URL(p.url).host} answered ${p.status}${p.realm ? ` (realm "${p.realm}")` : ''}: try again (${p.attempt})`)
+            ? (p) =>
+                askCredentials(
+                  new URL(p.url).host,
+                  p.previous?.username,
+                  `${new URL(p.url).host} answered ${p.status}${p.realm ? ` (realm "${p.realm}")` : ''}: try again (${p.attempt})`,
+                )
             : undefined,
         });
         if (simulation.failed && writeTo !== undefined) warn(`not writing ${writeTo}: the answer has errors (see Findings)`);
@@ -182,4 +211,3 @@ export function registerProvisionCommand(program: Command): void {
       }),
     );
 }
-

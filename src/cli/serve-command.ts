@@ -64,10 +64,15 @@ function describeAccountCheck(form: ReadonlyMap<string, string>, found: AccountC
     const { entries, missing } = found.sample;
     lines.push(`the directory answers: ${entries} sample entr${entries === 1 ? 'y' : 'ies'} read`);
     if (entries === 0) warn('the filter finds no entry under base, whatever the fields: check base and filter in [accounts]');
-    else if (missing.length > 0) error = new UsageError(`no sample entry has ${missing.join(', ')}`, 'check the map.FIELD = attribute lines of [accounts] (attribute names as the directory spells them)');
+    else if (missing.length > 0)
+      error = new UsageError(
+        `no sample entry has ${missing.join(', ')}`,
+        'check the map.FIELD = attribute lines of [accounts] (attribute names as the directory spells them)',
+      );
   }
   const who = found.by.map((k) => `${k}=${JSON.stringify(form.get(k) ?? '')}`).join(' ');
-  if (found.lookedUp) lines.push(found.account ? `${who} has an account (fields: ${[...found.account.keys()].join(', ') || 'none mapped'})` : `${who} has no account`);
+  if (found.lookedUp)
+    lines.push(found.account ? `${who} has an account (fields: ${[...found.account.keys()].join(', ') || 'none mapped'})` : `${who} has no account`);
   return { lines, error };
 }
 
@@ -93,7 +98,8 @@ function checkForm(site: Site, assignments: readonly string[]): Map<string, stri
     }),
   );
   for (const name of form.keys()) {
-    if (!site.fields.includes(name)) throw new UsageError(`--set ${name}: the template posts no field "${name}"`, `use the template's fields: ${site.fields.join(', ')}`);
+    if (!site.fields.includes(name))
+      throw new UsageError(`--set ${name}: the template posts no field "${name}"`, `use the template's fields: ${site.fields.join(', ')}`);
   }
   return form;
 }
@@ -110,7 +116,10 @@ async function checkSiteAccounts(site: Site, form: ReadonlyMap<string, string>):
     return await checkAccounts(site.accounts, form);
   } catch (err) {
     if (!(err instanceof DirectoryUnavailableError)) throw err;
-    throw new UsageError(`the directory cannot be asked: ${err.message}`, 'check source (host, port, ldap:// or ldaps://), starttls, ca-file, bind-dn and bind-password-file in [accounts], and that the directory runs');
+    throw new UsageError(
+      `the directory cannot be asked: ${err.message}`,
+      'check source (host, port, ldap:// or ldaps://), starttls, ca-file, bind-dn and bind-password-file in [accounts], and that the directory runs',
+    );
   }
 }
 
@@ -122,14 +131,32 @@ async function check(file: string, flags: ServeFlags): Promise<number> {
   const { answer, lints, profiles, failed } = checkSite(site, form, { account: found?.account });
   const shown = Object.fromEntries([...form].map(([k, v]) => [k, k === site.passwordField && v !== '' ? PASSWORD_MASK : v]));
   if (flags.json) {
-    const account = found ? { lookedUp: found.lookedUp, found: found.account !== undefined, fields: found.account ? [...found.account.keys()] : [], sample: found.sample ?? null, error: accounts.error?.message ?? null } : null;
-    process.stdout.write(jsonLine({ site: siteJson(site), form: shown, account, profiles: answer.profiles, answer: answer.text, lints, profileLints: profiles }));
+    const account = found
+      ? {
+          lookedUp: found.lookedUp,
+          found: found.account !== undefined,
+          fields: found.account ? [...found.account.keys()] : [],
+          sample: found.sample ?? null,
+          error: accounts.error?.message ?? null,
+        }
+      : null;
+    process.stdout.write(
+      jsonLine({ site: siteJson(site), form: shown, account, profiles: answer.profiles, answer: answer.text, lints, profileLints: profiles }),
+    );
   } else {
     info(`${site.file}: OK; ${site.scheme} on ${site.listen.host}:${site.listen.port}, clients post to ${site.path}; ${summary(site)}`);
     for (const line of accounts.lines) info(line);
     if (accounts.error) reportError(accounts.error);
     for (const p of profiles) for (const l of p.lints) printLint(`profile ${p.profile} (${p.file}${l.line !== undefined ? ` line ${l.line}` : ''})`, l);
-    info(`a client posting ${form.size === 0 ? 'no field' : Object.entries(shown).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}${site.login ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`);
+    info(
+      `a client posting ${
+        form.size === 0
+          ? 'no field'
+          : Object.entries(shown)
+              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+              .join(' ')
+      }${site.login ? ' (credentials not checked here)' : ''} gets profile(s): ${answer.profiles.join(', ') || '(none)'}`,
+    );
     for (const l of lints) printLint(`answer${l.line !== undefined ? ` line ${l.line}` : ''}`, l);
     process.stdout.write(answer.text);
   }
@@ -181,9 +208,12 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
   let ad: ViaAdvertisement | undefined;
   try {
     const url = await server.listen().catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') throw new UsageError(`${site.listen.host}:${site.listen.port} is already in use`, 'stop the other server, or change listen in [serve]');
-      if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`${site.listen.host} is not an address of this machine`, 'change listen in [serve] (0.0.0.0 listens on every address)');
-      if (err.code === 'EACCES') throw new UsageError(`not allowed to listen on port ${site.listen.port}`, 'use a port above 1023, or run with the right to bind it');
+      if (err.code === 'EADDRINUSE')
+        throw new UsageError(`${site.listen.host}:${site.listen.port} is already in use`, 'stop the other server, or change listen in [serve]');
+      if (err.code === 'EADDRNOTAVAIL')
+        throw new UsageError(`${site.listen.host} is not an address of this machine`, 'change listen in [serve] (0.0.0.0 listens on every address)');
+      if (err.code === 'EACCES')
+        throw new UsageError(`not allowed to listen on port ${site.listen.port}`, 'use a port above 1023, or run with the right to bind it');
       throw err;
     });
     print({ event: 'listening', url, ...siteJson(site) }, `serving ${url}${site.path} for ${site.template}; ${summary(site)}`);
@@ -200,7 +230,10 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     await ad?.close();
     const counts = Object.fromEntries([...server.counts].sort(([a], [b]) => a - b));
     const tls = site.tls ? `; failed TLS handshakes: ${server.handshakeFailures}` : '';
-    print({ event: 'stopped', requests: counts, ...(site.tls ? { tlsFailed: server.handshakeFailures } : {}) }, `stopped; requests by status: ${JSON.stringify(counts)}${tls}`);
+    print(
+      { event: 'stopped', requests: counts, ...(site.tls ? { tlsFailed: server.handshakeFailures } : {}) },
+      `stopped; requests by status: ${JSON.stringify(counts)}${tls}`,
+    );
     return EXIT_OK;
   } finally {
     process.off('SIGINT', stop);
@@ -231,7 +264,8 @@ export function registerServeCommand(program: Command): void {
     )
     .action(
       action(async (flags: ServeFlags) => {
-        if (flags.check !== undefined && flags.config !== undefined) throw new UsageError('both --check and --config given', 'use --check SITE to check, --config SITE to serve');
+        if (flags.check !== undefined && flags.config !== undefined)
+          throw new UsageError('both --check and --config given', 'use --check SITE to check, --config SITE to serve');
         if (flags.check !== undefined) return check(flags.check, flags);
         if (flags.set !== undefined) throw new UsageError('--set only applies to --check', 'drop --set, or add --check');
         if (flags.config === undefined) throw new UsageError('no site file given', 'provdisc serve --config site.ini (see docs/serve.md for its keys)');

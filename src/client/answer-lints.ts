@@ -74,10 +74,19 @@ function lintText(text: string, application: Application, contentTypeHeader: str
   }
   if (steps.length === 0) add('warning', 'empty-answer', 'the answer holds no property: the client changes nothing');
   if (/\P{ASCII}/u.test(text)) {
-    add('warning', 'not-ascii', 'the answer holds non-ASCII bytes: Jitsi reads it as ISO-8859-1, so UTF-8 text arrives garbled; write such characters as \\uXXXX');
+    add(
+      'warning',
+      'not-ascii',
+      'the answer holds non-ASCII bytes: Jitsi reads it as ISO-8859-1, so UTF-8 text arrives garbled; write such characters as \\uXXXX',
+    );
   }
   for (const d of application.duplicates) {
-    add('warning', 'duplicate-key', `${d.key} is given ${d.lines.length} times (lines ${d.lines.join(', ')}): the client applies only the last value, at line ${d.lines[0]}`, d.lines[0]);
+    add(
+      'warning',
+      'duplicate-key',
+      `${d.key} is given ${d.lines.length} times (lines ${d.lines.join(', ')}): the client applies only the last value, at line ${d.lines[0]}`,
+      d.lines[0],
+    );
   }
 }
 
@@ -93,7 +102,12 @@ function lintSteps(steps: readonly Step[], masterPassword: string, add: AddLint)
       case 'allow-prefix':
       case 'enforce-prefix':
         if (splitPrefixes(s.value).includes('')) {
-          add('warning', 'empty-prefix', `${s.key}="${s.value}" holds an empty prefix, which matches every key: it ${s.action === 'allow-prefix' ? 'allows' : 'keeps'} everything`, s.line);
+          add(
+            'warning',
+            'empty-prefix',
+            `${s.key}="${s.value}" holds an empty prefix, which matches every key: it ${s.action === 'allow-prefix' ? 'allows' : 'keeps'} everything`,
+            s.line,
+          );
         }
         if (s.action === 'enforce-prefix') {
           lastEnforce = s;
@@ -104,7 +118,12 @@ function lintSteps(steps: readonly Step[], masterPassword: string, add: AddLint)
         add('warning', 'not-allowed', `${s.key} is dropped: it starts with none of the ALLOW_PREFIX prefixes given before it`, s.line);
         break;
       case 'password':
-        add('info', 'password-encrypted', `${s.key} is not stored as sent: the client's credential store keeps it encrypted as ${s.storedAs}, with ${masterPassword}`, s.line);
+        add(
+          'info',
+          'password-encrypted',
+          `${s.key} is not stored as sent: the client's credential store keeps it encrypted as ${s.storedAs}, with ${masterPassword}`,
+          s.line,
+        );
         provisioned.add(s.storedAs ?? '');
         break;
       case 'system':
@@ -119,14 +138,23 @@ function lintSteps(steps: readonly Step[], masterPassword: string, add: AddLint)
     }
     const account = ACCOUNT_KEY.exec(s.key);
     if (account && !account[1]?.startsWith('acc') && (s.action === 'set' || s.action === 'password')) {
-      add('warning', 'account-without-acc', `${s.key}: account properties need an account segment starting with "acc" (here "${account[1]}"), or the client ignores the account`, s.line);
+      add(
+        'warning',
+        'account-without-acc',
+        `${s.key}: account properties need an account segment starting with "acc" (here "${account[1]}"), or the client ignores the account`,
+        s.line,
+      );
     }
   }
   if (lastEnforce) {
     const enforcedAt = lastEnforce.line;
     const later = steps.filter((s) => s.line > enforcedAt && (s.action === 'set' || s.action === 'password'));
     if (later.length > 0) {
-      add('info', 'after-enforce', `${later.length} key(s) after ENFORCE_PREFIX (line ${enforcedAt}) are not checked by it: ${later.map((s) => s.key).join(', ')}`);
+      add(
+        'info',
+        'after-enforce',
+        `${later.length} key(s) after ENFORCE_PREFIX (line ${enforcedAt}) are not checked by it: ${later.map((s) => s.key).join(', ')}`,
+      );
     }
   }
 }
@@ -136,9 +164,15 @@ function lintEnforce(s: Step, provisioned: ReadonlySet<string>, add: AddLint): v
   const user = s.removed.filter((k) => !provisioned.has(k) && !CLIENT_KEYS.has(k));
   const own = s.removed.filter((k) => CLIENT_KEYS.has(k));
   const mine = s.removed.filter((k) => provisioned.has(k));
-  if (user.length > 0) add('warning', 'enforce-removes-user-settings', `ENFORCE_PREFIX removes ${user.length} of the client's own settings: ${user.join(', ')}`, s.line);
+  if (user.length > 0)
+    add('warning', 'enforce-removes-user-settings', `ENFORCE_PREFIX removes ${user.length} of the client's own settings: ${user.join(', ')}`, s.line);
   if (own.length > 0) {
-    add('warning', 'enforce-removes-client-state', `ENFORCE_PREFIX removes ${own.join(' and ')}: the client ${own.includes(UUID_PROPERTY) ? 'makes a new UUID at its next start' : 'forgets the provisioning URL'}; add net.java.sip.communicator to the prefixes`, s.line);
+    add(
+      'warning',
+      'enforce-removes-client-state',
+      `ENFORCE_PREFIX removes ${own.join(' and ')}: the client ${own.includes(UUID_PROPERTY) ? 'makes a new UUID at its next start' : 'forgets the provisioning URL'}; add net.java.sip.communicator to the prefixes`,
+      s.line,
+    );
   }
   if (mine.length > 0) add('warning', 'enforce-removes-provisioned', `ENFORCE_PREFIX removes ${mine.join(', ')}, which this answer set earlier`, s.line);
 }

@@ -89,13 +89,16 @@ async function initialCredentials(
   const password = await options.readPassword?.();
   const fields = request.fields.filter((f) => f.credential !== undefined).map((f) => f.credential);
   for (const f of request.fields.filter((x) => x.credential !== undefined && x.value !== '')) {
-    warn(`the field "${f.name}" holds more than \${${f.credential}}: the client replaces its whole value with the typed ${f.credential === 'username' ? 'user name' : 'password'}`);
+    warn(
+      `the field "${f.name}" holds more than \${${f.credential}}: the client replaces its whole value with the typed ${f.credential === 'username' ? 'user name' : 'password'}`,
+    );
   }
   if (!asksForCredentials(request)) {
     if (fields.length > 0) {
       warn(`the template has \${${fields[0]}} without \${${fields[0] === 'username' ? 'password' : 'username'}}: Jitsi never asks then, and sends it empty`);
     }
-    if (username !== undefined || password !== undefined) warn(`${setting('username')} / ${setting('readPassword')} are not used: the template asks for no credentials`);
+    if (username !== undefined || password !== undefined)
+      warn(`${setting('username')} / ${setting('readPassword')} are not used: the template asks for no credentials`);
     return undefined;
   }
   const host = new URL(request.postUrl).host;

@@ -37,14 +37,7 @@ export function clientReactions(config: ReadonlyMap<string, string>): ClientReac
 
 /** Why provisioning got no usable answer: what a caller may branch on. */
 export type ProvisionFailureCode =
-  | 'credentials-refused'
-  | 'tls-rejected'
-  | 'timeout'
-  | 'connection-refused'
-  | 'host-not-found'
-  | 'request-failed'
-  | 'unexpected-status'
-  | 'bad-redirect';
+  'credentials-refused' | 'tls-rejected' | 'timeout' | 'connection-refused' | 'host-not-found' | 'request-failed' | 'unexpected-status' | 'bad-redirect';
 
 /** Provisioning did not get its answer; `outcome` is what the client does then, `message` says it, `code` why. */
 export class ProvisionFailure extends ProvdiscError<ProvisionFailureCode> {
@@ -64,18 +57,34 @@ export function failure(what: string, hint: string, reactions: ClientReactions, 
   if (reactions.mandatory) {
     return new ProvisionFailure(`${what}: the client shows "provisioning failed" and stops (${MANDATORY_PROPERTY} is set)`, hint, 'shows-error', code);
   }
-  return new ProvisionFailure(`${what}: the client gives up silently (nothing is shown; it starts with the configuration it had)`, hint, 'gives-up-silently', code);
+  return new ProvisionFailure(
+    `${what}: the client gives up silently (nothing is shown; it starts with the configuration it had)`,
+    hint,
+    'gives-up-silently',
+    code,
+  );
 }
 
 /** A 401 or 403 the client would answer by asking its user again. */
 export function credentialsAgain(what: string, hint: string): ProvisionFailure {
-  return new ProvisionFailure(`${what}: the client asks for the credentials again ("authentication failed"), until its user cancels`, hint, 'asks-credentials', 'credentials-refused');
+  return new ProvisionFailure(
+    `${what}: the client asks for the credentials again ("authentication failed"), until its user cancels`,
+    hint,
+    'asks-credentials',
+    'credentials-refused',
+  );
 }
 
 /** A certificate the client's trust store does not vouch for, as its user would meet it. */
 export function untrustedCertificate(host: string, reason: string, reactions: ClientReactions): ProvisionFailure {
   const hint = `trust the CA that signed it with ${setting('tls.ca')} (PEM), as the client trust store does, and serve a certificate naming the host; ${setting('tls.insecure')} plays a user who accepts it`;
-  if (reactions.untrusted === 'refuse') return failure(`the certificate of ${host} is not trusted (${reason}); the client refuses it without asking (${NO_USER_INTERACTION_PROPERTY} is set)`, hint, reactions, 'tls-rejected');
+  if (reactions.untrusted === 'refuse')
+    return failure(
+      `the certificate of ${host} is not trusted (${reason}); the client refuses it without asking (${NO_USER_INTERACTION_PROPERTY} is set)`,
+      hint,
+      reactions,
+      'tls-rejected',
+    );
   return new ProvisionFailure(
     `the certificate of ${host} is not trusted (${reason}): the client shows its certificate dialog for ${host}; if its user accepts, provisioning goes on, otherwise the client gives up silently`,
     hint,

@@ -39,7 +39,8 @@ function accountBlocks(steps: readonly Step[], catalog: KeyCatalog): Map<string,
 
 /** `SIP:alice@pbx.example.org` from a block's USER_ID, or a placeholder. */
 function uidExample(application: Application, block: AccountBlock): string {
-  const protocol = application.after.get(`${block.root}.PROTOCOL_NAME`) ?? (/\.protocol\.([^.]+)\./.exec(`${block.root}.`)?.[1] === 'jabber' ? 'Jabber' : 'SIP');
+  const protocol =
+    application.after.get(`${block.root}.PROTOCOL_NAME`) ?? (/\.protocol\.([^.]+)\./.exec(`${block.root}.`)?.[1] === 'jabber' ? 'Jabber' : 'SIP');
   const user = application.after.get(`${block.root}.USER_ID`) ?? 'user';
   const server = application.after.get(`${block.root}.SERVER_ADDRESS`) ?? 'server';
   return `${protocol}:${user.includes('@') ? user : `${user}@${server}`}`;
@@ -56,11 +57,21 @@ export function lintAccounts(application: Application, catalog: KeyCatalog, add:
     const node = block.root.slice(block.root.lastIndexOf('.') + 1);
     const removedBy = enforced.find((e) => e.line > block.line && e.removed.some((k) => k === block.root || k.startsWith(`${block.root}.`)));
     if (removedBy !== undefined) {
-      add('warning', 'enforce-removes-account', `ENFORCE_PREFIX removes the account ${block.root} this answer sent at line ${block.line}: the client never loads it; add ${block.root.slice(0, block.root.lastIndexOf('.'))} to the prefixes`, removedBy.line);
+      add(
+        'warning',
+        'enforce-removes-account',
+        `ENFORCE_PREFIX removes the account ${block.root} this answer sent at line ${block.line}: the client never loads it; add ${block.root.slice(0, block.root.lastIndexOf('.'))} to the prefixes`,
+        removedBy.line,
+      );
       continue;
     }
     if (application.after.get(block.root) === undefined) {
-      add('error', 'account-without-parent', `the account ${block.root} has no parent key: the client does not load it (its keys stay in the configuration, unused); add ${block.root}=${node}`, block.line);
+      add(
+        'error',
+        'account-without-parent',
+        `the account ${block.root} has no parent key: the client does not load it (its keys stay in the configuration, unused); add ${block.root}=${node}`,
+        block.line,
+      );
     }
     if (application.after.get(`${block.root}.ACCOUNT_UID`) === undefined) {
       add(

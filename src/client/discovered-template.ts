@@ -26,6 +26,8 @@ export async function discoverTemplate(options: TemplateDiscovery, onWarning?: W
     const first = firstAnswer(found, method);
     if (first) return first;
   }
-  const asked = options.via.map((m) => (m === 'bonjour' ? `no "${JITSI_INSTANCE_NAME}" service answered over mDNS` : 'no DHCP server answered with option 224'));
+  const asked = options.via.map((m) =>
+    m === 'bonjour' ? `no "${JITSI_INSTANCE_NAME}" service answered over mDNS` : 'no DHCP server answered with option 224',
+  );
   throw new NetworkError(asked.join('; '), { code: 'no-answer', hint: 'check that the advertiser runs on this link, or pass the template' });
 }

@@ -153,7 +153,10 @@ export function javaSystemProperties(): Record<string, string> {
 export function screenSize(drmRoot = '/sys/class/drm'): { width: number; height: number; displays: number } | undefined {
   let connectors: string[];
   try {
-    connectors = fs.readdirSync(drmRoot).filter((n) => /^card\d+-/.test(n)).sort();
+    connectors = fs
+      .readdirSync(drmRoot)
+      .filter((n) => /^card\d+-/.test(n))
+      .sort();
   } catch {
     return undefined;
   }

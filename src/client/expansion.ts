@@ -5,14 +5,7 @@
  * template found by multicast can come from anyone), and a substituted value is never expanded again.
  */
 import { NetworkError, setting, UsageError } from '../util/errors.js';
-import {
-  interfaceOwning,
-  javaHostAddress,
-  javaHostName,
-  javaSystemProperties,
-  localAddressFor,
-  screenSize,
-} from './environment.js';
+import { interfaceOwning, javaHostAddress, javaHostName, javaSystemProperties, localAddressFor, screenSize } from './environment.js';
 import { defaultPortFor, urlAuthority } from '../template/template.js';
 import { loadOrCreateUuid, uuidStatePath } from './uuid-state.js';
 import { kindOf, placeholdersIn, substitute, type ClientPlaceholder } from './placeholders.js';
@@ -108,7 +101,10 @@ class MachineValues {
         return this.envValue(name);
       case 'system': {
         const value = this.systemProperty(name.slice('system.'.length));
-        if (value === undefined) this.warnings.push(`\${${name}}: no such Java system property here, so the client sends the placeholder as typed (${setting('overrides')} ${name}=… gives one)`);
+        if (value === undefined)
+          this.warnings.push(
+            `\${${name}}: no such Java system property here, so the client sends the placeholder as typed (${setting('overrides')} ${name}=… gives one)`,
+          );
         return value;
       }
       case 'client':
@@ -127,7 +123,10 @@ class MachineValues {
       case 'uuid':
         return this.context.clientUuid ?? (await loadOrCreateUuid(uuidStatePath(this.context.uuidFile, this.env))).uuid;
       case 'locale':
-        if (this.context.clientLocale === undefined) this.warnings.push(`\${locale} is empty: Jitsi sends the language chosen in its settings, and none is known here (${setting('overrides')} locale=fr, or ${setting('configuration')})`);
+        if (this.context.clientLocale === undefined)
+          this.warnings.push(
+            `\${locale} is empty: Jitsi sends the language chosen in its settings, and none is known here (${setting('overrides')} locale=fr, or ${setting('configuration')})`,
+          );
         return this.context.clientLocale ?? '';
       case 'ipaddr':
         return javaHostAddress(await this.localAddress());
@@ -144,7 +143,9 @@ class MachineValues {
   private envValue(name: string): string | undefined {
     const variable = name.slice('env.'.length);
     if (!this.allowEnv.has(variable)) {
-      this.warnings.push(`\${${name}} left empty: a template may only read environment variables you allow (${setting('allowEnv')} ${variable}); Jitsi would send its value`);
+      this.warnings.push(
+        `\${${name}} left empty: a template may only read environment variables you allow (${setting('allowEnv')} ${variable}); Jitsi would send its value`,
+      );
       return '';
     }
     if (this.env[variable] === undefined) this.warnings.push(`\${${name}}: ${variable} is not set, so the client sends the placeholder as typed`);
@@ -178,7 +179,8 @@ class MachineValues {
   private screenValue(name: 'resx' | 'resy'): string {
     if (this.screen === null) {
       this.screen = screenSize();
-      if (this.screen === undefined) this.warnings.push(`\${resx}/\${resy} are empty: no display found (give ${setting('overrides')} resx=1920 ${setting('overrides')} resy=1080)`);
+      if (this.screen === undefined)
+        this.warnings.push(`\${resx}/\${resy} are empty: no display found (give ${setting('overrides')} resx=1920 ${setting('overrides')} resy=1080)`);
       else if (this.screen.displays > 1) this.warnings.push(`${this.screen.displays} displays: \${resx}/\${resy} are those of the first one`);
     }
     return this.screen === undefined ? '' : String(name === 'resx' ? this.screen.width : this.screen.height);

@@ -45,15 +45,7 @@ function removeWithChildren(config: Configuration, key: string): string[] {
   return removed;
 }
 
-export type StepAction =
-  | 'set'
-  | 'removed'
-  | 'password'
-  | 'system'
-  | 'allow-prefix'
-  | 'enforce-prefix'
-  | 'not-allowed'
-  | 'empty-key';
+export type StepAction = 'set' | 'removed' | 'password' | 'system' | 'allow-prefix' | 'enforce-prefix' | 'not-allowed' | 'empty-key';
 
 /** What the client did with one entry of the answer. */
 export interface Step {

@@ -34,14 +34,17 @@ export function buildRequest(expandedUrl: string, credentials?: Credentials): Pr
   const q = expandedUrl.indexOf('?');
   const postUrl = q < 0 ? expandedUrl : expandedUrl.slice(0, q);
   const query = q < 0 ? '' : expandedUrl.slice(q + 1);
-  const fields = query === '' ? [] : query.split('&').map((piece): FormField => {
-    const eq = piece.indexOf('=');
-    const name = eq < 0 ? piece : piece.slice(0, eq);
-    const raw = eq < 0 ? '' : piece.slice(eq + 1);
-    if (piece.includes('${username}')) return { name, value: credentials?.username ?? raw.replaceAll('${username}', ''), credential: 'username' };
-    if (piece.includes('${password}')) return { name, value: credentials?.password ?? raw.replaceAll('${password}', ''), credential: 'password' };
-    return { name, value: raw };
-  });
+  const fields =
+    query === ''
+      ? []
+      : query.split('&').map((piece): FormField => {
+          const eq = piece.indexOf('=');
+          const name = eq < 0 ? piece : piece.slice(0, eq);
+          const raw = eq < 0 ? '' : piece.slice(eq + 1);
+          if (piece.includes('${username}')) return { name, value: credentials?.username ?? raw.replaceAll('${username}', ''), credential: 'username' };
+          if (piece.includes('${password}')) return { name, value: credentials?.password ?? raw.replaceAll('${password}', ''), credential: 'password' };
+          return { name, value: raw };
+        });
   return { postUrl, fields };
 }
 

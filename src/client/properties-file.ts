@@ -68,5 +68,8 @@ export function maskValue(key: string, value: string): string {
 /** A .properties text Java reads back (`key=value`, non-Latin-1 characters as \uXXXX). */
 export function formatProperties(config: ReadonlyMap<string, string>, mask = false): string {
   if (config.size === 0) return '';
-  return `${dotProperties().stringify([...config].map(([k, v]) => [k, mask ? maskValue(k, v) : v]), { keySep: '=', lineWidth: null })}\n`;
+  return `${dotProperties().stringify(
+    [...config].map(([k, v]) => [k, mask ? maskValue(k, v) : v]),
+    { keySep: '=', lineWidth: null },
+  )}\n`;
 }

@@ -123,7 +123,12 @@ function send(method: 'POST' | 'GET', url: URL, body: string | undefined, header
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_BODY_BYTES) {
-          req.destroy(new ProtocolError(`the answer from ${url.href} is over ${MAX_BODY_BYTES / 1024 / 1024} MiB: not a provisioning file`, { code: 'answer-too-large', hint: 'check the URL' }));
+          req.destroy(
+            new ProtocolError(`the answer from ${url.href} is over ${MAX_BODY_BYTES / 1024 / 1024} MiB: not a provisioning file`, {
+              code: 'answer-too-large',
+              hint: 'check the URL',
+            }),
+          );
           return;
         }
         chunks.push(chunk);
@@ -132,13 +137,22 @@ function send(method: 'POST' | 'GET', url: URL, body: string | undefined, header
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new NoAnswer(`no answer from ${url.host} within ${timeoutMs} ms`, 'ETIMEDOUT')));
-    req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof NoAnswer || err instanceof ProvdiscError ? err : new NoAnswer(err.message, err.code ?? '')));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      reject(err instanceof NoAnswer || err instanceof ProvdiscError ? err : new NoAnswer(err.message, err.code ?? '')),
+    );
     req.end(body);
   });
 }
 
 /** One request as HttpClient makes it: a broken connection tried again, any other end explained. */
-async function request(method: 'POST' | 'GET', url: URL, body: string | undefined, headers: Record<string, string>, options: ProvisionOptions, warnings: string[]): Promise<Answer> {
+async function request(
+  method: 'POST' | 'GET',
+  url: URL,
+  body: string | undefined,
+  headers: Record<string, string>,
+  options: ProvisionOptions,
+  warnings: string[],
+): Promise<Answer> {
   const reactions = options.reactions ?? {};
   for (let attempt = 0; ; attempt++) {
     try {
@@ -154,7 +168,12 @@ async function request(method: 'POST' | 'GET', url: URL, body: string | undefine
         warnings.push(`the certificate of ${url.host} is not trusted (${err.code}); the client accepts it without asking (ALWAYS_TRUST_MODE_ENABLED is set)`);
         return request(method, url, body, headers, { ...options, tls: { ...options.tls, insecure: true } }, warnings);
       }
-      throw failure(describeNoAnswer(err, url, method, attempt), 'check that the server is up and answers within 10 s (the client waits no longer)', reactions, noAnswerCode(err));
+      throw failure(
+        describeNoAnswer(err, url, method, attempt),
+        'check that the server is up and answers within 10 s (the client waits no longer)',
+        reactions,
+        noAnswerCode(err),
+      );
     }
   }
 }
@@ -194,7 +213,13 @@ interface Hop {
  * The redirects HttpClient follows from the POST's answer: a 303 after the POST, any redirect after a
  * GET; anything else is the last hop. A redirect it cannot follow fails, as in the client.
  */
-async function followRedirects(first: Hop, options: ProvisionOptions, exchanges: Exchange[], warnings: string[], authHeader: (u: URL) => Record<string, string>): Promise<Hop> {
+async function followRedirects(
+  first: Hop,
+  options: ProvisionOptions,
+  exchanges: Exchange[],
+  warnings: string[],
+  authHeader: (u: URL) => Record<string, string>,
+): Promise<Hop> {
   const reactions = options.reactions ?? {};
   // as RedirectExec: the URLs redirected to, not the first one
   const visited = new Set<string>();
@@ -205,7 +230,12 @@ async function followRedirects(first: Hop, options: ProvisionOptions, exchanges:
     const follows = method === 'POST' ? answer.status === 303 : REDIRECT_AFTER_GET.has(answer.status);
     if (!follows) {
       if (method === 'POST' && REDIRECT_AFTER_GET.has(answer.status)) {
-        throw failure(`${status}, which the client does not follow after a POST (only a 303)`, 'answer 303 See Other, or point the template at the final URL', reactions, 'unexpected-status');
+        throw failure(
+          `${status}, which the client does not follow after a POST (only a 303)`,
+          'answer 303 See Other, or point the template at the final URL',
+          reactions,
+          'unexpected-status',
+        );
       }
       return hop;
     }
@@ -217,10 +247,16 @@ async function followRedirects(first: Hop, options: ProvisionOptions, exchanges:
       next = undefined;
     }
     if (next === undefined) {
-      throw failure(`${status} with ${location === undefined ? 'no Location' : `the Location "${location}", which is not a URI the client accepts`}`, 'the provisioning server sent a bad redirect: fix the Location it sends (a URL, or a path on the same server)', reactions, 'bad-redirect');
+      throw failure(
+        `${status} with ${location === undefined ? 'no Location' : `the Location "${location}", which is not a URI the client accepts`}`,
+        'the provisioning server sent a bad redirect: fix the Location it sends (a URL, or a path on the same server)',
+        reactions,
+        'bad-redirect',
+      );
     }
     if (redirects >= MAX_REDIRECTS) throw failure(`${status}: more than ${MAX_REDIRECTS} redirects`, 'check for a redirect loop', reactions, 'bad-redirect');
-    if (visited.has(next.href)) throw failure(`${status}: a redirect back to ${next.href}, where the client has been already`, 'check for a redirect loop', reactions, 'bad-redirect');
+    if (visited.has(next.href))
+      throw failure(`${status}: a redirect back to ${next.href}, where the client has been already`, 'check for a redirect loop', reactions, 'bad-redirect');
     visited.add(next.href);
     if (url.protocol === 'https:' && next.protocol === 'http:') warnings.push(`${url.host} redirects to ${next.href}: from there on nothing is encrypted`);
     if (method === 'POST') warnings.push(`the POST was answered 303: the client follows with a GET of ${next.href}, without the form`);
@@ -272,7 +308,8 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
       credentials = next;
       continue;
     }
-    if (last.answer.status !== 200) throw failure(what, 'the client uses only a 200 answer (or a 303 to one); check the server log', options.reactions ?? {}, 'unexpected-status');
+    if (last.answer.status !== 200)
+      throw failure(what, 'the client uses only a 200 answer (or a 303 to one); check the server log', options.reactions ?? {}, 'unexpected-status');
     return {
       status: last.answer.status,
       contentType: headerValue(last.answer.headers['content-type']),

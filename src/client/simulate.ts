@@ -63,7 +63,9 @@ export async function simulateClient(options: SimulateClientOptions): Promise<Cl
   const text = decodeAnswer(exchange.body);
   // the client always has a UUID (it makes one at first start) and keeps the URL it used
   const uuid =
-    prepared.expansion.values.get('uuid') || start.get(UUID_PROPERTY) || (await loadOrCreateUuid(uuidStatePath(prepared.context.uuidFile, prepared.context.env))).uuid;
+    prepared.expansion.values.get('uuid') ||
+    start.get(UUID_PROPERTY) ||
+    (await loadOrCreateUuid(uuidStatePath(prepared.context.uuidFile, prepared.context.env))).uuid;
   const key = jitsiCredentialsKey(options.masterPassword);
   const application = applyAnswer(withClientState(start, { template: prepared.template, uuid }), parseProperties(text), {
     encryptPassword: (password) => encryptJitsiPassword(password, key),
@@ -84,7 +86,8 @@ export async function simulateClient(options: SimulateClientOptions): Promise<Cl
 }
 
 function masterPasswordNote(options: SimulateClientOptions): string {
-  if (options.masterPassword === undefined) return 'no master password set: the client then uses a single space, so anyone who can read its configuration can decrypt the password';
+  if (options.masterPassword === undefined)
+    return 'no master password set: the client then uses a single space, so anyone who can read its configuration can decrypt the password';
   return `the master password ${options.masterPasswordSource ?? 'given'}`;
 }
 

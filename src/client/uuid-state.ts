@@ -29,13 +29,21 @@ export async function loadOrCreateUuid(file: string): Promise<{ uuid: string; cr
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new UsageError(`cannot read the UUID file ${file}: ${(err as Error).message}`, `fix its permissions, or choose another with ${setting('uuidFile')} or ${UUID_FILE_ENV}`, 'invalid-file');
+      throw new UsageError(
+        `cannot read the UUID file ${file}: ${(err as Error).message}`,
+        `fix its permissions, or choose another with ${setting('uuidFile')} or ${UUID_FILE_ENV}`,
+        'invalid-file',
+      );
     }
   }
   if (text !== undefined) {
     const uuid = text.trim();
     if (!UUID.test(uuid)) {
-      throw new UsageError(`the UUID file ${file} holds "${uuid.slice(0, 40)}", not a UUID`, 'delete the file to get a new UUID, or write one such as 123e4567-e89b-42d3-a456-426614174000', 'invalid-file');
+      throw new UsageError(
+        `the UUID file ${file} holds "${uuid.slice(0, 40)}", not a UUID`,
+        'delete the file to get a new UUID, or write one such as 123e4567-e89b-42d3-a456-426614174000',
+        'invalid-file',
+      );
     }
     return { uuid: uuid.toLowerCase(), created: false };
   }
@@ -44,7 +52,11 @@ export async function loadOrCreateUuid(file: string): Promise<{ uuid: string; cr
     await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     await writeFileAtomically(file, `${uuid}\n`, { mode: 0o600 });
   } catch (err) {
-    throw new UsageError(`cannot keep the UUID in ${file}: ${(err as Error).message}`, `choose a writable place with ${setting('uuidFile')} or ${UUID_FILE_ENV}`, 'invalid-file');
+    throw new UsageError(
+      `cannot keep the UUID in ${file}: ${(err as Error).message}`,
+      `choose a writable place with ${setting('uuidFile')} or ${UUID_FILE_ENV}`,
+      'invalid-file',
+    );
   }
   return { uuid, created: true };
 }

@@ -93,7 +93,10 @@ export function asStrings(raw: unknown, p: Place): string[] {
   const items = Array.isArray(raw) ? raw : [raw];
   return items.flatMap((item) => {
     if (typeof item !== 'string') throw new UsageError(`${where(p)} has no value`, `write ${p.key} = value`, 'invalid-file');
-    return item.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    return item
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   });
 }
 
@@ -128,14 +131,16 @@ function convert(kind: Kind, raw: unknown, p: Place, dir: string): ProvdiscConfi
     case 'addresses': {
       const list = asStrings(raw, p);
       const bad = list.find((a) => net.isIP(a) === 0);
-      if (bad !== undefined) throw new UsageError(`${where(p)} holds "${bad}", not an IPv4 or IPv6 address`, 'write an address such as 192.168.0.254 or fd00::1', 'invalid-setting');
+      if (bad !== undefined)
+        throw new UsageError(`${where(p)} holds "${bad}", not an IPv4 or IPv6 address`, 'write an address such as 192.168.0.254 or fd00::1', 'invalid-setting');
       return list;
     }
     case 'assignments': {
       // a value may hold commas, so only the key[] form gives several
       const list = (Array.isArray(raw) ? raw : [raw]).map((r) => asString(r, p));
       const bad = list.find((a) => !/^[^=]+=/.test(a));
-      if (bad !== undefined) throw new UsageError(`${where(p)} holds "${bad}", not name=value`, `write one per line: ${p.key}[] = name=value`, 'invalid-setting');
+      if (bad !== undefined)
+        throw new UsageError(`${where(p)} holds "${bad}", not name=value`, `write one per line: ${p.key}[] = name=value`, 'invalid-setting');
       return list;
     }
     case 'bool': {
@@ -187,7 +192,11 @@ function checkRawLines(text: string, file: string): void {
     }
     const id = `${section ?? ''}\0${key}`;
     if (!key.endsWith('[]') && seen.has(id)) {
-      throw new UsageError(`${at}: "${key}" is set twice${section === undefined ? '' : ` in [${section}]`}`, `keep one, or write ${key}[] = … for a list`, 'invalid-file');
+      throw new UsageError(
+        `${at}: "${key}" is set twice${section === undefined ? '' : ` in [${section}]`}`,
+        `keep one, or write ${key}[] = … for a list`,
+        'invalid-file',
+      );
     }
     seen.add(id);
   });
@@ -232,7 +241,11 @@ export function loadConfig(file: string, command?: ConfigSection): ProvdiscConfi
     } else if ((CONFIG_SECTIONS as readonly string[]).includes(key) && Object.values(value).every((v) => !isSection(v))) {
       sections[key as ConfigSection] = readSection(value, file, key, dir);
     } else {
-      throw new UsageError(`${file}: there is no section [${key}]`, `use top-level keys, or one of the sections ${CONFIG_SECTIONS.map((s) => `[${s}]`).join(', ')}`, 'invalid-file');
+      throw new UsageError(
+        `${file}: there is no section [${key}]`,
+        `use top-level keys, or one of the sections ${CONFIG_SECTIONS.map((s) => `[${s}]`).join(', ')}`,
+        'invalid-file',
+      );
     }
   }
   return { ...readSection(top, file, undefined, dir), ...(command ? sections[command] : {}) };

@@ -10,7 +10,11 @@ const COPIED_FROM_INFORM: readonly (readonly [number, number])[] = [
 ];
 
 /** The DHCPACK of RFC 2131 §4.3.5 for `inform`, from `serverId`. */
-export function buildAck(inform: Pick<DhcpMessage, 'htype' | 'hlen' | 'xid' | 'flags' | 'ciaddr' | 'giaddr' | 'chaddr'>, uri: Buffer, serverId: string): Buffer {
+export function buildAck(
+  inform: Pick<DhcpMessage, 'htype' | 'hlen' | 'xid' | 'flags' | 'ciaddr' | 'giaddr' | 'chaddr'>,
+  uri: Buffer,
+  serverId: string,
+): Buffer {
   return encodeDhcp({
     op: BOOTREPLY,
     htype: inform.htype,

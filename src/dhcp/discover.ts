@@ -16,16 +16,7 @@ import { randomInt } from 'node:crypto';
 import type { MethodDiscoverOptions } from '../template/discover-options.js';
 import { NetworkError, setting, UsageError, type WarningSink } from '../util/errors.js';
 import { selectInterfaces, type NetInterface } from '../util/network-interfaces.js';
-import {
-  BOOTREQUEST,
-  chaddrFromMac,
-  decodeDhcp,
-  encodeDhcp,
-  JITSI_SERVER_PORT,
-  MessageType,
-  Option,
-  type DhcpMessage,
-} from './codec.js';
+import { BOOTREQUEST, chaddrFromMac, decodeDhcp, encodeDhcp, JITSI_SERVER_PORT, MessageType, Option, type DhcpMessage } from './codec.js';
 
 /** The settings every method takes, plus the server port. */
 export interface DhcpDiscoverOptions extends MethodDiscoverOptions {

@@ -78,7 +78,11 @@ function tokenize(text: string, problems: Problem[]): Token[] {
         }
       }
       if (!closed) {
-        problems.push({ code: 'unclosed-string', message: `line ${start}: a string is never closed (a missing or escaped '"')`, fix: 'close it with \'"\'; write a \'"\' inside the URI as \\"' });
+        problems.push({
+          code: 'unclosed-string',
+          message: `line ${start}: a string is never closed (a missing or escaped '"')`,
+          fix: "close it with '\"'; write a '\"' inside the URI as \\\"",
+        });
       }
       tokens.push({ kind: 'string', text: Buffer.from(bytes).toString('utf8'), bytes: Buffer.from(bytes), line: start });
     } else {
@@ -119,7 +123,10 @@ export function checkIscConfig(text: string): IscCheck {
   for (const s of stmts) {
     if (word(s, 0) === 'option' && word(s, 2) === 'code' && word(s, 3) === '224' && word(s, 4) === '=') {
       name = word(s, 1);
-      type = s.words.slice(5).map((t) => t.text).join(' ');
+      type = s.words
+        .slice(5)
+        .map((t) => t.text)
+        .join(' ');
     }
   }
   let value: Token | undefined;
@@ -132,10 +139,18 @@ export function checkIscConfig(text: string): IscCheck {
     if (name !== undefined && head?.text === 'option' && word(s, 1) === name && word(s, 2) !== 'code') {
       const v = s.words[2];
       if (s.end !== ';') {
-        problems.push({ code: 'option-without-semicolon', message: `line ${head.line}: "option ${name} …" does not end with ';'`, fix: 'end the statement with ;' });
+        problems.push({
+          code: 'option-without-semicolon',
+          message: `line ${head.line}: "option ${name} …" does not end with ';'`,
+          fix: 'end the statement with ;',
+        });
       }
       if (!v || v.kind !== 'string' || s.words.length > 3) {
-        problems.push({ code: 'option-not-quoted', message: `line ${head.line}: the value of option ${name} is not one quoted string`, fix: `write option ${name} "https://…";` });
+        problems.push({
+          code: 'option-not-quoted',
+          message: `line ${head.line}: the value of option ${name} is not one quoted string`,
+          fix: `write option ${name} "https://…";`,
+        });
       } else {
         value ??= v;
       }
@@ -143,28 +158,43 @@ export function checkIscConfig(text: string): IscCheck {
   }
   if (name === undefined) {
     problems.push({
-      code: 'option-224-undefined', message: 'no option is defined with code 224: dhcpd does not know the option Jitsi asks for',
+      code: 'option-224-undefined',
+      message: 'no option is defined with code 224: dhcpd does not know the option Jitsi asks for',
       fix: 'add: option sc-pserv code 224 = text;',
     });
   } else if (type !== 'text' && type !== 'string') {
-    problems.push({ code: 'option-224-not-text', message: `option ${name} (code 224) is declared "${type}"; Jitsi reads the URI as text`, fix: `declare it: option ${name} code 224 = text;` });
+    problems.push({
+      code: 'option-224-not-text',
+      message: `option ${name} (code 224) is declared "${type}"; Jitsi reads the URI as text`,
+      fix: `declare it: option ${name} code 224 = text;`,
+    });
   }
   if (name !== undefined && !value) {
-    problems.push({ code: 'option-224-no-value', message: `option ${name} is defined but never given a value: dhcpd sends no option 224`, fix: `add: option ${name} "https://…";` });
+    problems.push({
+      code: 'option-224-no-value',
+      message: `option ${name} is defined but never given a value: dhcpd sends no option 224`,
+      fix: `add: option ${name} "https://…";`,
+    });
   }
   if (!authoritative) {
     problems.push({
-      code: 'not-authoritative', message: 'no "authoritative;": dhcpd does not answer a DHCPINFORM from a subnet it is not authoritative for',
+      code: 'not-authoritative',
+      message: 'no "authoritative;": dhcpd does not answer a DHCPINFORM from a subnet it is not authoritative for',
       fix: 'add authoritative; inside the subnet declaration (or at the top of the file)',
     });
   }
   if (subnets.length === 0) {
-    problems.push({ code: 'no-subnet', message: 'no subnet declaration: dhcpd listens on no interface and answers no one', fix: 'add: subnet NETWORK netmask MASK { authoritative; } for the clients\' subnet' });
+    problems.push({
+      code: 'no-subnet',
+      message: 'no subnet declaration: dhcpd listens on no interface and answers no one',
+      fix: "add: subnet NETWORK netmask MASK { authoritative; } for the clients' subnet",
+    });
   }
   const uri = value?.text;
   if (value?.bytes && value.bytes.length > DHCP_OPTION_MAX_BYTES) {
     problems.push({
-      code: 'uri-too-long', message: `the URI is ${value.bytes.length} bytes; option 224 holds at most ${DHCP_OPTION_MAX_BYTES} and Jitsi cannot join an option split in parts`,
+      code: 'uri-too-long',
+      message: `the URI is ${value.bytes.length} bytes; option 224 holds at most ${DHCP_OPTION_MAX_BYTES} and Jitsi cannot join an option split in parts`,
       fix: 'shorten the URI',
     });
   }

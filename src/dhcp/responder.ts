@@ -180,7 +180,13 @@ export class DhcpResponder extends EventEmitter<DhcpResponderEvents> {
       this.stats.limited++;
       return;
     }
-    decodeThenHandle(buf, decodeDhcp, this.stats, (m) => this.answer(m, buf, rinfo), (err) => this.report('fault', rinfo.address, err));
+    decodeThenHandle(
+      buf,
+      decodeDhcp,
+      this.stats,
+      (m) => this.answer(m, buf, rinfo),
+      (err) => this.report('fault', rinfo.address, err),
+    );
   }
 
   private answer(m: DhcpMessage, raw: Buffer, rinfo: dgram.RemoteInfo): void {

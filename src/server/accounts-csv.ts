@@ -42,7 +42,10 @@ function records(text: string, file: string): Row[] {
     parsed = parse(text, { bom: true, raw: true, relax_column_count: true }) as unknown as typeof parsed;
   } catch (err) {
     const line = (err as { lines?: number }).lines;
-    throw new UsageError(`${file}${line === undefined ? '' : ` line ${line}`}: ${(err as Error).message}`, 'save it as CSV (RFC 4180: fields holding a comma, a quote or a line break in double quotes, a quote inside written twice)');
+    throw new UsageError(
+      `${file}${line === undefined ? '' : ` line ${line}`}: ${(err as Error).message}`,
+      'save it as CSV (RFC 4180: fields holding a comma, a quote or a line break in double quotes, a quote inside written twice)',
+    );
   }
   const rows: Row[] = [];
   let line = 1;
@@ -58,7 +61,8 @@ function readHeader(header: Row | undefined, file: string, { keyColumn, password
   if (!header) throw new UsageError(`${file} is empty`, `give it a header row naming the columns, ${keyColumn} first, then one row per account`);
   const columns = [...header.cells];
   columns.forEach((name, i) => {
-    if (name.trim() === '') throw new UsageError(`${file} line ${header.line}: column ${i + 1} of the header has no name`, 'name every column in the first row');
+    if (name.trim() === '')
+      throw new UsageError(`${file} line ${header.line}: column ${i + 1} of the header has no name`, 'name every column in the first row');
     if (columns.indexOf(name) !== i) throw new UsageError(`${file} line ${header.line}: the column "${name}" is named twice`, 'give every column its own name');
   });
   for (const [needed, why] of [
@@ -66,7 +70,10 @@ function readHeader(header: Row | undefined, file: string, { keyColumn, password
     [passwordColumn, 'the password hashes (login = accounts)'],
   ] as const) {
     if (needed !== undefined && !columns.includes(needed)) {
-      throw new UsageError(`${file} line ${header.line}: there is no column "${needed}" for ${why}`, `add a column named ${needed} (the header has: ${columns.join(', ')})`);
+      throw new UsageError(
+        `${file} line ${header.line}: there is no column "${needed}" for ${why}`,
+        `add a column named ${needed} (the header has: ${columns.join(', ')})`,
+      );
     }
   }
   return columns;
@@ -81,21 +88,30 @@ export function parseAccountsCsv(text: string, file: string, options: CsvOptions
   for (const { line, cells } of body) {
     const at = `${file} line ${line}`;
     if (cells.length !== columns.length) {
-      throw new UsageError(`${at} has ${cells.length} field(s), the header ${columns.length}`, 'give every row one value per column (an empty one as ,,); quote values holding a comma');
+      throw new UsageError(
+        `${at} has ${cells.length} field(s), the header ${columns.length}`,
+        'give every row one value per column (an empty one as ,,); quote values holding a comma',
+      );
     }
     const values = new Map(columns.map((c, i) => [c, cells[i] ?? '']));
     const key = values.get(options.keyColumn) ?? '';
     if (key === '') throw new UsageError(`${at}: the ${options.keyColumn} is empty`, `give every account its ${options.keyColumn}, or remove the row`);
     const before = firstLine.get(key);
-    if (before !== undefined) throw new UsageError(`${at}: ${options.keyColumn} ${JSON.stringify(key)} is already on line ${before}`, `keep one row per ${options.keyColumn}`);
+    if (before !== undefined)
+      throw new UsageError(`${at}: ${options.keyColumn} ${JSON.stringify(key)} is already on line ${before}`, `keep one row per ${options.keyColumn}`);
     firstLine.set(key, line);
     for (const [column, value] of values) {
-      if (value.length > FIELD_LIMIT) throw new UsageError(`${at}: the ${column} has ${value.length} characters; at most ${FIELD_LIMIT} are sent`, 'shorten it');
+      if (value.length > FIELD_LIMIT)
+        throw new UsageError(`${at}: the ${column} has ${value.length} characters; at most ${FIELD_LIMIT} are sent`, 'shorten it');
     }
     if (options.passwordColumn !== undefined) {
       const hash = values.get(options.passwordColumn) ?? '';
       const problem = hashProblem(hash);
-      if (problem) throw new UsageError(`${at}: the ${options.passwordColumn} of ${JSON.stringify(key)} ${problem}`, 'put the hash provdisc passwd writes (the part after "name:" in its users file)');
+      if (problem)
+        throw new UsageError(
+          `${at}: the ${options.passwordColumn} of ${JSON.stringify(key)} ${problem}`,
+          'put the hash provdisc passwd writes (the part after "name:" in its users file)',
+        );
       hashes.set(key, hash);
       values.delete(options.passwordColumn);
     }

@@ -17,7 +17,8 @@ export type Account = ReadonlyMap<string, string>;
 /** How a client logs in (`login` in [serve]). */
 export type LoginMethod = 'users' | 'accounts' | 'ldap';
 
-export type AccountSource = { readonly kind: 'csv'; readonly keyField: string; readonly table: CsvAccounts } | { readonly kind: 'directory'; readonly directory: Directory };
+export type AccountSource =
+  { readonly kind: 'csv'; readonly keyField: string; readonly table: CsvAccounts } | { readonly kind: 'directory'; readonly directory: Directory };
 
 export interface Accounts {
   readonly source: AccountSource;
@@ -63,7 +64,9 @@ function readBindPassword(file: string, p: Place): string {
     }
   })();
   if ((mode & 0o077) !== 0) throw sectionError(p, `${file} can be read by others (mode ${(mode & 0o777).toString(8)})`, `chmod 600 ${file}`);
-  return readFileAt(file, p).toString('utf8').replace(/\r?\n$/, '');
+  return readFileAt(file, p)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 function readDirectory(values: Record<string, unknown>, source: string, ctx: AccountsContext, at: (key: string) => Place): Accounts {
@@ -72,24 +75,39 @@ function readDirectory(values: Record<string, unknown>, source: string, ctx: Acc
   if (base === undefined) throw sectionError(at('base'), 'is missing', 'give the subtree the accounts are under: base = ou=people,dc=example,dc=org');
   const filter = str('filter') ?? DEFAULT_FILTER.replace('username', ctx.usernameField ?? 'username');
   for (const field of filterFields(filter)) {
-    if (!ctx.fields.includes(field)) throw sectionError(at('filter'), `uses \${${field}}, but the template posts no field "${field}"`, `use the template's fields: ${ctx.fields.join(', ')}`);
+    if (!ctx.fields.includes(field))
+      throw sectionError(at('filter'), `uses \${${field}}, but the template posts no field "${field}"`, `use the template's fields: ${ctx.fields.join(', ')}`);
   }
   try {
     checkFilter(filter);
   } catch (err) {
-    throw sectionError(at('filter'), `${filter} is not an LDAP filter: ${(err as Error).message}`, 'write an RFC 4515 filter, e.g. (&(objectClass=person)(uid=${username}))');
+    throw sectionError(
+      at('filter'),
+      `${filter} is not an LDAP filter: ${(err as Error).message}`,
+      'write an RFC 4515 filter, e.g. (&(objectClass=person)(uid=${username}))',
+    );
   }
   if (ctx.login === 'ldap' && (ctx.usernameField === undefined || !filterFields(filter).includes(ctx.usernameField))) {
-    throw sectionError(at('filter'), "with login = ldap, the filter must find the user by the name they type", `use \${${ctx.usernameField ?? 'username'}} in it: filter = (uid=\${${ctx.usernameField ?? 'username'}})`);
+    throw sectionError(
+      at('filter'),
+      'with login = ldap, the filter must find the user by the name they type',
+      `use \${${ctx.usernameField ?? 'username'}} in it: filter = (uid=\${${ctx.usernameField ?? 'username'}})`,
+    );
   }
   const bindDn = str('bind-dn');
   const passwordFile = str('bind-password-file');
   if ((bindDn === undefined) !== (passwordFile === undefined)) {
-    throw sectionError(at(bindDn === undefined ? 'bind-dn' : 'bind-password-file'), 'is missing', 'give both bind-dn and bind-password-file for the account that searches, or neither to search anonymously');
+    throw sectionError(
+      at(bindDn === undefined ? 'bind-dn' : 'bind-password-file'),
+      'is missing',
+      'give both bind-dn and bind-password-file for the account that searches, or neither to search anonymously',
+    );
   }
   const starttls = str('starttls');
-  if (starttls !== undefined && !['yes', 'no'].includes(starttls)) throw sectionError(at('starttls'), `"${starttls}" is not yes or no`, 'write starttls = yes to upgrade ldap:// with StartTLS');
-  if (starttls === 'yes' && source.startsWith('ldaps:')) throw sectionError(at('starttls'), 'is set with ldaps://, which is TLS already', 'drop starttls, or use ldap:// with it');
+  if (starttls !== undefined && !['yes', 'no'].includes(starttls))
+    throw sectionError(at('starttls'), `"${starttls}" is not yes or no`, 'write starttls = yes to upgrade ldap:// with StartTLS');
+  if (starttls === 'yes' && source.startsWith('ldaps:'))
+    throw sectionError(at('starttls'), 'is set with ldaps://, which is TLS already', 'drop starttls, or use ldap:// with it');
   const caFile = str('ca-file');
   const map = new Map<string, string>();
   for (const [key, raw] of Object.entries(values)) {
@@ -110,15 +128,24 @@ function readDirectory(values: Record<string, unknown>, source: string, ctx: Acc
 
 function readCsv(values: Record<string, unknown>, source: string, ctx: AccountsContext, at: (key: string) => Place): Accounts {
   const keyField = values.key === undefined ? (ctx.usernameField ?? 'username') : asString(values.key, at('key'));
-  if (!ctx.fields.includes(keyField)) throw sectionError(at('key'), `the template posts no field "${keyField}"`, `key accounts by one of the template's fields: ${ctx.fields.join(', ')}`);
+  if (!ctx.fields.includes(keyField))
+    throw sectionError(at('key'), `the template posts no field "${keyField}"`, `key accounts by one of the template's fields: ${ctx.fields.join(', ')}`);
   if (ctx.login === 'accounts' && keyField !== ctx.usernameField) {
-    throw sectionError(at('key'), `is ${keyField}, but login = accounts checks the password of the user name`, `key the accounts by ${ctx.usernameField ?? 'username'}`);
+    throw sectionError(
+      at('key'),
+      `is ${keyField}, but login = accounts checks the password of the user name`,
+      `key the accounts by ${ctx.usernameField ?? 'username'}`,
+    );
   }
   const passwordColumn = values['password-column'] === undefined ? undefined : asString(values['password-column'], at('password-column'));
-  if (passwordColumn !== undefined && ctx.login !== 'accounts') throw sectionError(at('password-column'), 'is only read with login = accounts', 'add login = accounts to [serve], or drop password-column');
+  if (passwordColumn !== undefined && ctx.login !== 'accounts')
+    throw sectionError(at('password-column'), 'is only read with login = accounts', 'add login = accounts to [serve], or drop password-column');
   let table: CsvAccounts;
   try {
-    table = readAccountsCsv(path.resolve(ctx.dir, source), { keyColumn: keyField, passwordColumn: ctx.login === 'accounts' ? (passwordColumn ?? 'password') : undefined });
+    table = readAccountsCsv(path.resolve(ctx.dir, source), {
+      keyColumn: keyField,
+      passwordColumn: ctx.login === 'accounts' ? (passwordColumn ?? 'password') : undefined,
+    });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     throw sectionError(at('source'), err.message, err.hint ?? 'fix the file');
@@ -127,24 +154,38 @@ function readCsv(values: Record<string, unknown>, source: string, ctx: AccountsC
   if (secret !== undefined && (statSync(table.file).mode & 0o077) !== 0) {
     ctx.warn(`${where(at('source'))}: ${table.file} holds a column "${secret}" and other users of this machine can read it; chmod 600 ${table.file}`);
   }
-  return { source: { kind: 'csv', keyField, table }, fields: table.columns.filter((c) => c !== (ctx.login === 'accounts' ? (passwordColumn ?? 'password') : undefined)) };
+  return {
+    source: { kind: 'csv', keyField, table },
+    fields: table.columns.filter((c) => c !== (ctx.login === 'accounts' ? (passwordColumn ?? 'password') : undefined)),
+  };
 }
 
 /** Reads `[accounts]`; throws UsageError naming file, section and key. */
 export function readAccounts(values: Record<string, unknown>, ctx: AccountsContext): Accounts {
   const at = (key: string): Place => ({ file: ctx.file, section: 'accounts', key });
-  if (values.source === undefined) throw sectionError(at('source'), 'is missing', 'give the accounts file (source = accounts.csv) or directory (source = ldap://HOST)');
+  if (values.source === undefined)
+    throw sectionError(at('source'), 'is missing', 'give the accounts file (source = accounts.csv) or directory (source = ldap://HOST)');
   const source = asString(values.source, at('source'));
   const isDirectory = /^ldaps?:\/\//i.test(source);
   const allowed = isDirectory ? DIRECTORY_KEYS : CSV_KEYS;
   for (const [key, raw] of Object.entries(values)) {
     if (isSection(raw)) throw sectionError(at(key), 'holds a dot that ini reads as a sub-section', 'write map.FIELD = attribute with a plain field name');
     if (!allowed.includes(key) && !(isDirectory && key.startsWith(MAP_PREFIX))) {
-      throw sectionError(at(key), `is not an [accounts] setting for ${isDirectory ? 'a directory' : 'a CSV file'}`, `use one of: ${allowed.join(', ')}${isDirectory ? ', map.FIELD' : ''}`);
+      throw sectionError(
+        at(key),
+        `is not an [accounts] setting for ${isDirectory ? 'a directory' : 'a CSV file'}`,
+        `use one of: ${allowed.join(', ')}${isDirectory ? ', map.FIELD' : ''}`,
+      );
     }
   }
-  if (ctx.login === 'ldap' && !isDirectory) throw sectionError(at('source'), 'is a file, but login = ldap needs a directory', 'give source = ldap://HOST (or ldaps://), or another login');
-  if (ctx.login === 'accounts' && isDirectory) throw sectionError(at('source'), 'is a directory, but login = accounts reads password hashes from a CSV file', 'use login = ldap to check passwords against the directory');
+  if (ctx.login === 'ldap' && !isDirectory)
+    throw sectionError(at('source'), 'is a file, but login = ldap needs a directory', 'give source = ldap://HOST (or ldaps://), or another login');
+  if (ctx.login === 'accounts' && isDirectory)
+    throw sectionError(
+      at('source'),
+      'is a directory, but login = accounts reads password hashes from a CSV file',
+      'use login = ldap to check passwords against the directory',
+    );
   return isDirectory ? readDirectory(values, source, ctx, at) : readCsv(values, source, ctx, at);
 }
 
@@ -158,7 +199,9 @@ export async function findAccount(accounts: Accounts, form: Form): Promise<Accou
 /** One line for the start-up line and --check: where the accounts come from. */
 export function describeAccounts(accounts: Accounts): string {
   const { source } = accounts;
-  return source.kind === 'csv' ? `${source.table.rows.size} account(s) from ${source.table.file}` : `accounts from ${source.directory.settings.url} (${source.directory.settings.base})`;
+  return source.kind === 'csv'
+    ? `${source.table.rows.size} account(s) from ${source.table.file}`
+    : `accounts from ${source.directory.settings.url} (${source.directory.settings.base})`;
 }
 
 /** What `serve --check` finds about the accounts for a form. */

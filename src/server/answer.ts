@@ -82,7 +82,11 @@ export class OversizeRequestError extends RefusedFormError {
 export function checkFieldLengths(form: Form): void {
   for (const [name, value] of form) {
     if (value.length > FIELD_LIMIT) {
-      throw new OversizeRequestError(`the form field "${name}" has ${value.length} characters; at most ${FIELD_LIMIT} are answered`, 'no Jitsi client posts such a value: the request is refused', [name]);
+      throw new OversizeRequestError(
+        `the form field "${name}" has ${value.length} characters; at most ${FIELD_LIMIT} are answered`,
+        'no Jitsi client posts such a value: the request is refused',
+        [name],
+      );
     }
   }
 }
@@ -125,7 +129,10 @@ export function buildAnswer(site: Pick<Site, 'profiles'>, form: Form, account?: 
   const add = (piece: string) => {
     bytes += piece.length;
     if (bytes > ANSWER_LIMIT_BYTES) {
-      throw new OversizeRequestError(`the answer would be over ${ANSWER_LIMIT_BYTES / 1024} KiB with the posted fields`, 'the request is refused; the fields the site repeats are too long');
+      throw new OversizeRequestError(
+        `the answer would be over ${ANSWER_LIMIT_BYTES / 1024} KiB with the posted fields`,
+        'the request is refused; the fields the site repeats are too long',
+      );
     }
     out.push(piece);
   };
@@ -149,7 +156,11 @@ export function buildAnswer(site: Pick<Site, 'profiles'>, form: Form, account?: 
       }
       if (rawLength === NULL_VALUE.length && raw === NULL_VALUE) {
         const fieldsUsed = line.parts.flatMap((part) => ('field' in part ? [part.field] : []));
-        throw new HostileFieldError(`a posted field turns ${line.key} (profile ${profile.name}) into ${NULL_VALUE}, which would delete it on the client`, 'the request is refused', fieldsUsed);
+        throw new HostileFieldError(
+          `a posted field turns ${line.key} (profile ${profile.name}) into ${NULL_VALUE}, which would delete it on the client`,
+          'the request is refused',
+          fieldsUsed,
+        );
       }
       add('\n');
     }

@@ -49,7 +49,11 @@ export function checkCertificate(pem: Buffer, host: string, now: number = Date.n
   if (now > notAfter.getTime()) {
     findings.push({ level: 'error', message: `the certificate expired on ${notAfter.toISOString()}: every client refuses it`, hint: renew });
   } else if (now < notBefore.getTime()) {
-    findings.push({ level: 'error', message: `the certificate is not valid before ${notBefore.toISOString()}: every client refuses it until then`, hint: "check this machine's clock, or issue the certificate again" });
+    findings.push({
+      level: 'error',
+      message: `the certificate is not valid before ${notBefore.toISOString()}: every client refuses it until then`,
+      hint: "check this machine's clock, or issue the certificate again",
+    });
   } else if (notAfter.getTime() - now < EXPIRY_WARNING_DAYS * DAY_MS) {
     const days = Math.floor((notAfter.getTime() - now) / DAY_MS);
     findings.push({ level: 'warning', message: `the certificate expires on ${notAfter.toISOString()} (in ${days} day(s))`, hint: renew });
@@ -57,7 +61,11 @@ export function checkCertificate(pem: Buffer, host: string, now: number = Date.n
   const key = cert.publicKey;
   const bits = key.asymmetricKeyDetails?.modulusLength;
   if ((key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && bits !== undefined && bits < MIN_RSA_BITS) {
-    findings.push({ level: 'warning', message: `the certificate's RSA key has ${bits} bits: Java refuses RSA keys under ${MIN_RSA_BITS} bits`, hint: 'issue a new certificate with an RSA key of 2048 bits or more, or an EC P-256 key' });
+    findings.push({
+      level: 'warning',
+      message: `the certificate's RSA key has ${bits} bits: Java refuses RSA keys under ${MIN_RSA_BITS} bits`,
+      hint: 'issue a new certificate with an RSA key of 2048 bits or more, or an EC P-256 key',
+    });
   }
   if (!host.includes('${')) {
     const matches = net.isIP(host) !== 0 ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;

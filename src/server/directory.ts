@@ -116,7 +116,12 @@ export class Directory {
   sample(): Promise<{ entries: number; missing: string[] }> {
     return this.session(async (client) => {
       const filter = this.settings.filter.replace(FIELD_REFERENCE, '*');
-      const { searchEntries } = await client.search(this.settings.base, { scope: 'sub', filter, sizeLimit: SAMPLE_ENTRIES, attributes: [...this.settings.map.values()] });
+      const { searchEntries } = await client.search(this.settings.base, {
+        scope: 'sub',
+        filter,
+        sizeLimit: SAMPLE_ENTRIES,
+        attributes: [...this.settings.map.values()],
+      });
       // ldapts lists every attribute asked for, an empty array for those the entry lacks
       const has = (attribute: string) => searchEntries.some((e) => firstValue(valueOf(e, attribute)) !== undefined);
       return { entries: searchEntries.length, missing: [...this.settings.map.values()].filter((a) => !has(a)) };
@@ -128,14 +133,24 @@ export class Directory {
     const filter = buildFilter(this.settings.filter, form);
     const attributes = [...this.settings.map.values()];
     // two: one more than a login may match, to tell an ambiguous filter from a good one
-    const { searchEntries } = await client.search(this.settings.base, { scope: 'sub', filter, sizeLimit: 2, attributes: attributes.length > 0 ? attributes : ['1.1'] });
-    if (searchEntries.length > 1) throw new DirectoryUnavailableError(`the filter ${filter} matches more than one entry under ${this.settings.base}; make it match one person`);
+    const { searchEntries } = await client.search(this.settings.base, {
+      scope: 'sub',
+      filter,
+      sizeLimit: 2,
+      attributes: attributes.length > 0 ? attributes : ['1.1'],
+    });
+    if (searchEntries.length > 1)
+      throw new DirectoryUnavailableError(`the filter ${filter} matches more than one entry under ${this.settings.base}; make it match one person`);
     const entry = searchEntries[0];
     if (!entry) return undefined;
     const account = new Map<string, string>();
     for (const [field, attribute] of this.settings.map) {
       const value = firstValue(valueOf(entry, attribute)) ?? '';
-      if (value.length > FIELD_LIMIT) throw new OversizeRequestError(`the directory's ${attribute} of ${entry.dn} has ${value.length} characters; at most ${FIELD_LIMIT} are sent`, 'shorten it in the directory, or map another attribute');
+      if (value.length > FIELD_LIMIT)
+        throw new OversizeRequestError(
+          `the directory's ${attribute} of ${entry.dn} has ${value.length} characters; at most ${FIELD_LIMIT} are sent`,
+          'shorten it in the directory, or map another attribute',
+        );
       account.set(field, value);
     }
     return { dn: entry.dn, account };
@@ -164,7 +179,10 @@ export class Directory {
         return await work(client);
       } catch (err) {
         if (err instanceof DirectoryUnavailableError || err instanceof OversizeRequestError) throw err;
-        const what = err instanceof InvalidCredentialsError ? `refused bind-dn ${bindDn ?? ''} (invalid credentials: check bind-password-file)` : `failed: ${(err as Error).message || (err as Error).name}`;
+        const what =
+          err instanceof InvalidCredentialsError
+            ? `refused bind-dn ${bindDn ?? ''} (invalid credentials: check bind-password-file)`
+            : `failed: ${(err as Error).message || (err as Error).name}`;
         throw new DirectoryUnavailableError(`${url} ${what}`);
       } finally {
         // not awaited: a directory that stopped answering must not hold the request

@@ -28,7 +28,8 @@ export function escapeProperty(text: string, isKey: boolean, atStart = true): st
 }
 
 /** A piece of a value: text of the site (escaped both ways once), or a form field or account field to fill in. */
-export type ValuePart = { readonly text: string; readonly atStart: string; readonly inside: string } | { readonly field: string } | { readonly account: string };
+export type ValuePart =
+  { readonly text: string; readonly atStart: string; readonly inside: string } | { readonly field: string } | { readonly account: string };
 
 /** `${account.FIELD}`: a field of the client's account (`[accounts]`), not of its form. */
 export const ACCOUNT_PREFIX = 'account.';

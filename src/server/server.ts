@@ -98,7 +98,10 @@ export class ProvisioningServer {
   handshakeFailures = 0;
   private readonly handshakeFailed = new WeakSet<Socket>();
 
-  constructor(site: Site, private readonly options: ServerOptions = {}) {
+  constructor(
+    site: Site,
+    private readonly options: ServerOptions = {},
+  ) {
     this.site = site;
     this.limiter = options.limiter ?? new LoginLimiter();
     const { headersMs, requestMs } = options.timeouts ?? { headersMs: HEADERS_TIMEOUT_MS, requestMs: REQUEST_TIMEOUT_MS };
@@ -136,11 +139,14 @@ export class ProvisioningServer {
     if (this.handshakeFailed.has(socket)) return void socket.destroy();
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const reason = status === 408 ? 'the request did not arrive in time' : status === 431 ? 'request headers too large' : `malformed request (${err.code ?? err.message})`;
+    const reason =
+      status === 408 ? 'the request did not arrive in time' : status === 431 ? 'request headers too large' : `malformed request (${err.code ?? err.message})`;
     this.recordUnread(socket, status, reason);
     if (socket.writable) {
       const body = `${reason}\n`;
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
     }
     socket.destroy();
   }
@@ -166,11 +172,13 @@ export class ProvisioningServer {
   /** Serves `site` from now on. Listening address and via are fixed at start; TLS files are reloaded. */
   replaceSite(site: Site): string[] {
     const notes: string[] = [];
-    if (site.listen.host !== this.site.listen.host || site.listen.port !== this.site.listen.port) notes.push('listen changed: restart provdisc serve to apply it');
+    if (site.listen.host !== this.site.listen.host || site.listen.port !== this.site.listen.port)
+      notes.push('listen changed: restart provdisc serve to apply it');
     if (site.path !== this.site.path) notes.push(`the template's path changed: clients are now answered on ${site.path}`);
     if (Boolean(site.tls) !== Boolean(this.site.tls)) notes.push('http/https changed: restart provdisc serve to apply it');
     else if (site.tls) (this.app.server as unknown as import('node:tls').Server).setSecureContext({ cert: site.tls.cert, key: site.tls.key });
-    if (site.via.join() !== this.site.via.join() || site.template !== this.site.template) notes.push('template or via changed: restart provdisc serve to advertise the new one');
+    if (site.via.join() !== this.site.via.join() || site.template !== this.site.template)
+      notes.push('template or via changed: restart provdisc serve to advertise the new one');
     this.site = site;
     return notes;
   }
@@ -202,14 +210,19 @@ export class ProvisioningServer {
           .code(405)
           .header('Allow', 'POST')
           .type('text/plain')
-          .send(`Jitsi clients POST their form here (application/x-www-form-urlencoded); ${req.method} is not used.\nTry it as a client would: provdisc provision '${this.site.template}'\n`);
+          .send(
+            `Jitsi clients POST their form here (application/x-www-form-urlencoded); ${req.method} is not used.\nTry it as a client would: provdisc provision '${this.site.template}'\n`,
+          );
       },
     });
     app.setNotFoundHandler((_req, reply) => this.notFound(reply));
     app.setErrorHandler((err: FastifyError, req, reply) => {
       const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
       this.outcomes.set(req, { form: new Map(), profiles: [], reason: err.message });
-      void reply.code(status).type('text/plain').send(`${status === 500 ? 'internal error' : err.message}\n`);
+      void reply
+        .code(status)
+        .type('text/plain')
+        .send(`${status === 500 ? 'internal error' : err.message}\n`);
     });
     // the address is read as the request arrives: by the time the answer is logged, a client that
     // hung up at once has taken its socket's address with it
@@ -277,11 +290,20 @@ export class ProvisioningServer {
    * The login, through the limiter. A throttled client gets 403 with Retry-After: Jitsi then asks
    * for the credentials again, where a 429 would fail silently and leave it unconfigured.
    */
-  private async login(site: Site, ip: string, form: Form): Promise<{ status: 200; account: Account | undefined } | { status: 401 | 403; reason: string; message: string; retryAfterS?: number }> {
+  private async login(
+    site: Site,
+    ip: string,
+    form: Form,
+  ): Promise<{ status: 200; account: Account | undefined } | { status: 401 | 403; reason: string; message: string; retryAfterS?: number }> {
     const admission = await this.limiter.admit(ip, form.get(site.usernameField ?? '') ?? '');
     if ('throttledForMs' in admission) {
       const retryAfterS = Math.ceil(admission.throttledForMs / 1000);
-      return { status: 403, reason: `too many failed logins ${admission.by === 'address' ? 'from this address' : 'for this user name'}`, message: `too many failed logins; try again in ${retryAfterS} s`, retryAfterS };
+      return {
+        status: 403,
+        reason: `too many failed logins ${admission.by === 'address' ? 'from this address' : 'for this user name'}`,
+        message: `too many failed logins; try again in ${retryAfterS} s`,
+        retryAfterS,
+      };
     }
     let result: LoginResult;
     try {

@@ -66,8 +66,7 @@ export interface Site {
   readonly usernameField: string | undefined;
   readonly passwordField: string | undefined;
   readonly tls:
-    | { readonly cert: Buffer; readonly key: Buffer; readonly certFile: string; readonly keyFile: string; readonly certificate: CertificateReport }
-    | undefined;
+    { readonly cert: Buffer; readonly key: Buffer; readonly certFile: string; readonly keyFile: string; readonly certificate: CertificateReport } | undefined;
   /** How clients log in; undefined: no login. */
   readonly login: LoginMethod | undefined;
   readonly users: { readonly file: string; readonly table: UserTable } | undefined;
@@ -121,7 +120,11 @@ function loadTls(certFile: string, keyFile: string, host: string, { at, warn }: 
     createSecureContext({ cert, key });
     certificate = checkCertificate(cert, host);
   } catch (err) {
-    throw siteError(at('tls-cert'), `${certFile} and ${keyFile} are not a usable certificate and key: ${(err as Error).message}`, 'give the PEM certificate (chain) and its own private key, unencrypted');
+    throw siteError(
+      at('tls-cert'),
+      `${certFile} and ${keyFile} are not a usable certificate and key: ${(err as Error).message}`,
+      'give the PEM certificate (chain) and its own private key, unencrypted',
+    );
   }
   for (const f of certificate.findings) {
     if (f.level === 'error') throw siteError(at('tls-cert'), `${certFile}: ${f.message}`, f.hint);
@@ -146,13 +149,20 @@ function referenceProblem(ref: string, { fields, accounts }: ProfileContext): { 
   if (ref === 'null') return undefined;
   if (ref.startsWith(ACCOUNT_PREFIX)) {
     const field = ref.slice(ACCOUNT_PREFIX.length);
-    if (!accounts) return { message: `uses \${${ref}}, but the site has no [accounts] section`, hint: 'add [accounts] with source = accounts.csv (or ldap://…), or remove the reference' };
+    if (!accounts)
+      return {
+        message: `uses \${${ref}}, but the site has no [accounts] section`,
+        hint: 'add [accounts] with source = accounts.csv (or ldap://…), or remove the reference',
+      };
     if (accounts.fields.includes(field)) return undefined;
     const from = accounts.source.kind === 'csv' ? `the accounts file has no column "${field}"` : `[accounts] maps no "${field}" (map.${field} = attribute)`;
     return { message: `uses \${${ref}}, but ${from}`, hint: `use one of \${${ACCOUNT_PREFIX}${accounts.fields.join(`}, \${${ACCOUNT_PREFIX}`) || '…'}}` };
   }
   if (fields.includes(ref)) return undefined;
-  return { message: `uses \${${ref}}, but the template posts no field "${ref}"`, hint: `use one of \${${fields.join('}, ${')}} (form field names), or add ${ref}=\${…} to the template` };
+  return {
+    message: `uses \${${ref}}, but the template posts no field "${ref}"`,
+    hint: `use one of \${${fields.join('}, ${')}} (form field names), or add ${ref}=\${…} to the template`,
+  };
 }
 
 function readProfile(name: string, values: Record<string, unknown>, ctx: ProfileContext): Profile {
@@ -163,22 +173,30 @@ function readProfile(name: string, values: Record<string, unknown>, ctx: Profile
   let propertiesFile: string | undefined;
   for (const [key, raw] of Object.entries(values)) {
     const p = { file, section, key };
-    if (isSection(raw)) throw siteError(p, 'a key or profile name holds a dot, which ini reads as a sub-section', `name the profile without dots, e.g. [profile ${name}-${key}]`);
+    if (isSection(raw))
+      throw siteError(p, 'a key or profile name holds a dot, which ini reads as a sub-section', `name the profile without dots, e.g. [profile ${name}-${key}]`);
     if (key === 'properties') {
       propertiesFile = path.resolve(dir, asString(raw, p));
     } else if (key === `${MATCH_PREFIX}account`) {
       const value = asString(raw, p);
       if (!ctx.accounts) throw siteError(p, 'needs an [accounts] section', 'add [accounts] with source = accounts.csv (or ldap://…)');
-      if (value !== 'present' && value !== 'absent') throw siteError(p, `"${value}" is not present or absent`, 'write match.account = present (clients with an account) or absent (without)');
+      if (value !== 'present' && value !== 'absent')
+        throw siteError(p, `"${value}" is not present or absent`, 'write match.account = present (clients with an account) or absent (without)');
       account = value;
     } else if (key.startsWith(MATCH_PREFIX) && key.length > MATCH_PREFIX.length) {
       const field = key.slice(MATCH_PREFIX.length);
       if (!fields.includes(field)) {
-        throw siteError(p, `the template posts no field "${field}"`, `match one of the template's fields: ${fields.join(', ') || '(none: add fields to the template)'}`);
+        throw siteError(
+          p,
+          `the template posts no field "${field}"`,
+          `match one of the template's fields: ${fields.join(', ') || '(none: add fields to the template)'}`,
+        );
       }
       const pattern = raw === true ? '' : asString(raw, p);
       if (field === hwaddrField && /[A-F]/.test(pattern)) {
-        warn(`${where(p)}: "${pattern}" has upper-case letters, but Jitsi sends the MAC address in lower case: it never matches; write ${pattern.toLowerCase()}`);
+        warn(
+          `${where(p)}: "${pattern}" has upper-case letters, but Jitsi sends the MAC address in lower case: it never matches; write ${pattern.toLowerCase()}`,
+        );
       }
       match.push({ field, pattern });
     } else {
@@ -197,23 +215,36 @@ function readProfile(name: string, values: Record<string, unknown>, ctx: Profile
   const compiled = compileLines(lines);
   const bytes = staticBytes(compiled);
   if (bytes > ANSWER_LIMIT_BYTES) {
-    throw siteError(p, `${path.basename(propertiesFile)} makes an answer of ${bytes} bytes; answers over ${ANSWER_LIMIT_BYTES / 1024} KiB are refused`, 'split it, or move what not every client needs into profiles of its own');
+    throw siteError(
+      p,
+      `${path.basename(propertiesFile)} makes an answer of ${bytes} bytes; answers over ${ANSWER_LIMIT_BYTES / 1024} KiB are refused`,
+      'split it, or move what not every client needs into profiles of its own',
+    );
   }
   return { name, match, account, file: propertiesFile, lines, compiled, bytes };
 }
 
 /** `login` and `users` of [serve]: a users file alone means login = users, as before `login` existed. */
-function readLogin(serve: Record<string, unknown>, { dir, at, credentials }: { dir: string; at: (key: string) => Place; credentials: boolean }): Pick<Site, 'login' | 'users'> {
+function readLogin(
+  serve: Record<string, unknown>,
+  { dir, at, credentials }: { dir: string; at: (key: string) => Place; credentials: boolean },
+): Pick<Site, 'login' | 'users'> {
   const login = serve.login === undefined ? (serve.users === undefined ? undefined : 'users') : (asString(serve.login, at('login')) as LoginMethod);
   if (login === undefined) return { login, users: undefined };
   if (!LOGINS.includes(login)) throw siteError(at('login'), `"${login}" is not a way to log in`, `use one of: ${LOGINS.join(', ')}`);
   const key = serve.users === undefined ? 'login' : 'users';
-  if (!credentials) throw siteError(at(key), 'is set but the template has no ${username} and ${password} fields', 'add username=${username}&password=${password} to the template (Jitsi then asks for them)');
+  if (!credentials)
+    throw siteError(
+      at(key),
+      'is set but the template has no ${username} and ${password} fields',
+      'add username=${username}&password=${password} to the template (Jitsi then asks for them)',
+    );
   if (login !== 'users') {
     if (serve.users !== undefined) throw siteError(at('users'), `is set, but login = ${login} does not read it`, 'drop users, or set login = users');
     return { login, users: undefined };
   }
-  if (serve.users === undefined) throw siteError(at('login'), 'is users, but there is no users file', 'add users = users (written by provdisc passwd NAME --users users)');
+  if (serve.users === undefined)
+    throw siteError(at('login'), 'is users, but there is no users file', 'add users = users (written by provdisc passwd NAME --users users)');
   const usersFile = path.resolve(dir, asString(serve.users, at('users')));
   try {
     return { login, users: { file: usersFile, table: readUsers(usersFile) } };
@@ -240,7 +271,8 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   for (const key of Object.keys(serve)) {
     if (!(SERVE_KEYS as readonly string[]).includes(key)) throw siteError(at(key), 'is not a [serve] setting', `use one of: ${SERVE_KEYS.join(', ')}`);
   }
-  if (serve.template === undefined) throw siteError(at('template'), 'is missing', 'write the URI template clients use: template = https://host:8443/prov?osname=${osname}');
+  if (serve.template === undefined)
+    throw siteError(at('template'), 'is missing', 'write the URI template clients use: template = https://host:8443/prov?osname=${osname}');
   const template = asString(serve.template, at('template'));
   let scheme: Scheme;
   let host: string;
@@ -256,9 +288,11 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   const postPath = new URL(request.postUrl.replace(/\$\{[^}]*\}/g, 'x')).pathname;
   const fields = request.fields.map((f) => f.name);
   const fieldOf = new Map<string, string>();
-  for (const param of params) for (const [, name] of (param.value ?? '').matchAll(FIELD_REFERENCE)) if (!fieldOf.has(name ?? '')) fieldOf.set(name ?? '', param.name);
+  for (const param of params)
+    for (const [, name] of (param.value ?? '').matchAll(FIELD_REFERENCE)) if (!fieldOf.has(name ?? '')) fieldOf.set(name ?? '', param.name);
 
-  const listen = serve.listen === undefined ? { host: '0.0.0.0', port: port ?? defaultPortFor(scheme) } : parseListen(asString(serve.listen, at('listen')), at('listen'));
+  const listen =
+    serve.listen === undefined ? { host: '0.0.0.0', port: port ?? defaultPortFor(scheme) } : parseListen(asString(serve.listen, at('listen')), at('listen'));
   const certFile = serve['tls-cert'] === undefined ? undefined : path.resolve(dir, asString(serve['tls-cert'], at('tls-cert')));
   const keyFile = serve['tls-key'] === undefined ? undefined : path.resolve(dir, asString(serve['tls-key'], at('tls-key')));
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -266,16 +300,25 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     throw siteError(at(missing), 'is missing', 'give both tls-cert and tls-key (PEM files), or neither to serve http');
   }
   const tls = certFile && keyFile ? loadTls(certFile, keyFile, host, { at, warn }) : undefined;
-  if (tls && scheme === 'http') throw siteError(at('template'), 'is http:// but the site has tls-cert and tls-key', 'make the template https://, or drop tls-cert and tls-key');
+  if (tls && scheme === 'http')
+    throw siteError(at('template'), 'is http:// but the site has tls-cert and tls-key', 'make the template https://, or drop tls-cert and tls-key');
   if (!tls && scheme === 'https') {
-    throw siteError(at('template'), 'is https:// but the site has no tls-cert and tls-key', 'give tls-cert and tls-key (PEM), or make the template http:// (passwords then travel in clear)');
+    throw siteError(
+      at('template'),
+      'is https:// but the site has no tls-cert and tls-key',
+      'give tls-cert and tls-key (PEM), or make the template http:// (passwords then travel in clear)',
+    );
   }
 
   const usernameField = request.fields.find((f) => f.credential === 'username')?.name;
   const passwordField = request.fields.find((f) => f.credential === 'password')?.name;
   const { login, users } = readLogin(serve, { dir, at, credentials: usernameField !== undefined && passwordField !== undefined });
   if (login !== undefined && login !== 'users' && !isSection(parsed.accounts)) {
-    throw siteError(at('login'), `is ${login}, but the site has no [accounts] section`, login === 'ldap' ? 'add [accounts] with source = ldap://HOST and base = …' : 'add [accounts] with source = accounts.csv and a password column');
+    throw siteError(
+      at('login'),
+      `is ${login}, but the site has no [accounts] section`,
+      login === 'ldap' ? 'add [accounts] with source = ldap://HOST and base = …' : 'add [accounts] with source = accounts.csv and a password column',
+    );
   }
   const accounts = isSection(parsed.accounts) ? readAccounts(parsed.accounts, { file, dir, fields, usernameField, login, warn }) : undefined;
 
@@ -283,11 +326,22 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
 
   const profiles = Object.entries(parsed)
     .filter(([key]) => key.startsWith(PROFILE_PREFIX))
-    .map(([key, values]) => readProfile(key.slice(PROFILE_PREFIX.length).trim(), values as Record<string, unknown>, { file, dir, fields, hwaddrField: fieldOf.get('hwaddr'), accounts, warn }));
+    .map(([key, values]) =>
+      readProfile(key.slice(PROFILE_PREFIX.length).trim(), values as Record<string, unknown>, {
+        file,
+        dir,
+        fields,
+        hwaddrField: fieldOf.get('hwaddr'),
+        accounts,
+        warn,
+      }),
+    );
   if (profiles.length === 0) warn(`${file} has no [profile NAME] section: every client gets an empty answer`);
   const allBytes = profiles.reduce((n, p) => n + p.bytes, 0);
   if (allBytes > ANSWER_LIMIT_BYTES) {
-    warn(`${file}: a client matching every profile would get ${allBytes} bytes, over the ${ANSWER_LIMIT_BYTES / 1024} KiB answers are limited to (it is refused with 413); make the largest profiles exclusive of each other`);
+    warn(
+      `${file}: a client matching every profile would get ${allBytes} bytes, over the ${ANSWER_LIMIT_BYTES / 1024} KiB answers are limited to (it is refused with 413); make the largest profiles exclusive of each other`,
+    );
   }
 
   return {

@@ -35,7 +35,9 @@ export const SCRYPT_AT_ONCE = 4;
 const derive = limitFunction(
   (password: string, salt: Buffer, options: Required<Pick<ScryptOptions, 'N' | 'r' | 'p'>>, bytes: number) =>
     // N=16384, r=8 needs 16 MiB; node's default cap is 32 MiB
-    new Promise<Buffer>((resolve, reject) => scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N * options.r }, (err, key) => (err ? reject(err) : resolve(key)))),
+    new Promise<Buffer>((resolve, reject) =>
+      scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N * options.r }, (err, key) => (err ? reject(err) : resolve(key))),
+    ),
   { concurrency: SCRYPT_AT_ONCE },
 );
 
@@ -78,16 +80,23 @@ function userNameProblem(name: string): string | undefined {
 /** A user name Jitsi can send and the file can hold. */
 export function checkUserName(name: string): void {
   const problem = userNameProblem(name);
-  if (problem) throw new UsageError(`the user name ${JSON.stringify(name)} ${problem}`, 'choose a name without spaces, control characters or \':\' (it is what users type in Jitsi)');
+  if (problem)
+    throw new UsageError(
+      `the user name ${JSON.stringify(name)} ${problem}`,
+      "choose a name without spaces, control characters or ':' (it is what users type in Jitsi)",
+    );
 }
 
 /** What is wrong with a hash's scrypt parameters, or undefined (see SCRYPT_LIMITS). */
 function scryptProblem(N: number, r: number, p: number, keyBytes: number): string | undefined {
   if (N < SCRYPT_LIMITS.minN || (N & (N - 1)) !== 0) return `N=${N} is not a power of two of at least ${SCRYPT_LIMITS.minN}`;
   if (r < 1 || p < 1) return 'r and p must be at least 1';
-  if (128 * N * r > SCRYPT_LIMITS.maxMemoryBytes) return `N=${N}, r=${r} needs ${(128 * N * r) / 2 ** 20} MiB a login (at most ${SCRYPT_LIMITS.maxMemoryBytes / 2 ** 20})`;
-  if (N * r * p > SCRYPT_LIMITS.maxWork) return `N=${N}, r=${r}, p=${p} is over ${SCRYPT_LIMITS.maxWork / (SCRYPT.N * SCRYPT.r * SCRYPT.p)} times the work of provdisc's own hashes`;
-  if (keyBytes < SCRYPT_LIMITS.keyBytes[0] || keyBytes > SCRYPT_LIMITS.keyBytes[1]) return `its key has ${keyBytes} bytes (${SCRYPT_LIMITS.keyBytes.join(' to ')})`;
+  if (128 * N * r > SCRYPT_LIMITS.maxMemoryBytes)
+    return `N=${N}, r=${r} needs ${(128 * N * r) / 2 ** 20} MiB a login (at most ${SCRYPT_LIMITS.maxMemoryBytes / 2 ** 20})`;
+  if (N * r * p > SCRYPT_LIMITS.maxWork)
+    return `N=${N}, r=${r}, p=${p} is over ${SCRYPT_LIMITS.maxWork / (SCRYPT.N * SCRYPT.r * SCRYPT.p)} times the work of provdisc's own hashes`;
+  if (keyBytes < SCRYPT_LIMITS.keyBytes[0] || keyBytes > SCRYPT_LIMITS.keyBytes[1])
+    return `its key has ${keyBytes} bytes (${SCRYPT_LIMITS.keyBytes.join(' to ')})`;
   return undefined;
 }
 
@@ -108,20 +117,33 @@ function parseUsers(text: string, file: string): Map<string, string> {
   const users = new Map<string, string>();
   const fix = 'write users with provdisc passwd NAME --users FILE, not by hand';
   // an editor's byte-order mark would otherwise become part of the first name
-  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    const at = `${file}, line ${i + 1}`;
-    const colon = line.lastIndexOf(':');
-    const name = line.slice(0, colon);
-    const m = HASH.exec(line.slice(colon + 1));
-    if (colon <= 0 || !m) throw new UsageError(`${at} is not name:hash`, fix, 'invalid-file');
-    const nameProblem = userNameProblem(name);
-    if (nameProblem) throw new UsageError(`${at}: the user name ${JSON.stringify(name)} ${nameProblem}`, `rename the user (remove the line and run provdisc passwd NAME --users ${file})`, 'invalid-file');
-    const hashProblem = hashParamsProblem(m);
-    if (hashProblem) throw new UsageError(`${at}: the hash of "${name}" is refused: ${hashProblem}`, `set the password again with provdisc passwd ${name} --users ${file}`, 'invalid-file');
-    if (users.has(name)) throw new UsageError(`${at}: "${name}" is given twice`, 'keep one line per user', 'invalid-file');
-    users.set(name, m[0]);
-  });
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      const at = `${file}, line ${i + 1}`;
+      const colon = line.lastIndexOf(':');
+      const name = line.slice(0, colon);
+      const m = HASH.exec(line.slice(colon + 1));
+      if (colon <= 0 || !m) throw new UsageError(`${at} is not name:hash`, fix, 'invalid-file');
+      const nameProblem = userNameProblem(name);
+      if (nameProblem)
+        throw new UsageError(
+          `${at}: the user name ${JSON.stringify(name)} ${nameProblem}`,
+          `rename the user (remove the line and run provdisc passwd NAME --users ${file})`,
+          'invalid-file',
+        );
+      const hashProblem = hashParamsProblem(m);
+      if (hashProblem)
+        throw new UsageError(
+          `${at}: the hash of "${name}" is refused: ${hashProblem}`,
+          `set the password again with provdisc passwd ${name} --users ${file}`,
+          'invalid-file',
+        );
+      if (users.has(name)) throw new UsageError(`${at}: "${name}" is given twice`, 'keep one line per user', 'invalid-file');
+      users.set(name, m[0]);
+    });
   return users;
 }
 
@@ -138,7 +160,11 @@ export function readUsers(file: string): Map<string, string> {
 /** Refuses an N `passwd` may not write: not a power of two, or outside SCRYPT_LIMITS. */
 export function checkScryptN(N: number): void {
   const problem = Number.isInteger(N) ? scryptProblem(N, SCRYPT.r, SCRYPT.p, KEY_BYTES) : 'not a number';
-  if (problem) throw new UsageError(`scrypt N=${N} is refused: ${problem}`, `give a power of two from ${SCRYPT_LIMITS.minN} to ${SCRYPT_LIMITS.maxWork / (SCRYPT.r * SCRYPT.p)} (provdisc's default is ${SCRYPT.N})`);
+  if (problem)
+    throw new UsageError(
+      `scrypt N=${N} is refused: ${problem}`,
+      `give a power of two from ${SCRYPT_LIMITS.minN} to ${SCRYPT_LIMITS.maxWork / (SCRYPT.r * SCRYPT.p)} (provdisc's default is ${SCRYPT.N})`,
+    );
 }
 
 /** Adds or changes one user, atomically; says which. Other lines are kept as they were. */
@@ -150,7 +176,8 @@ export async function setUserPassword(file: string, name: string, password: stri
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`, 'check its permissions', 'invalid-file');
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`, 'check its permissions', 'invalid-file');
   }
   const users = parseUsers(text, file);
   const outcome = users.has(name) ? 'changed' : 'added';

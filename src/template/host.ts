@@ -39,14 +39,26 @@ LOOPBACK.addAddress('::1', 'ipv6');
 export function checkHostAddress(address: string): void {
   const family = net.isIP(address);
   if (family === 0) {
-    throw new UsageError(`${setting('address')} "${address}" is not an IPv4 or IPv6 address`, "give the provisioning server's address, e.g. 192.168.0.254", 'invalid-setting');
+    throw new UsageError(
+      `${setting('address')} "${address}" is not an IPv4 or IPv6 address`,
+      "give the provisioning server's address, e.g. 192.168.0.254",
+      'invalid-setting',
+    );
   }
   // net.isIP takes fe80::1%eth0, but an address record has no zone and Avahi's parser refuses one
   const zone = /%.*$/.exec(address)?.[0];
   if (zone !== undefined) {
-    throw new UsageError(`${setting('address')} "${address}" has a zone (${zone}), which an address record cannot carry`, `give it without ${zone}`, 'invalid-setting');
+    throw new UsageError(
+      `${setting('address')} "${address}" has a zone (${zone}), which an address record cannot carry`,
+      `give it without ${zone}`,
+      'invalid-setting',
+    );
   }
   if (LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6')) {
-    throw new UsageError(`${setting('address')} ${address} is a loopback address: every client would connect to itself`, "give the provisioning server's LAN address", 'invalid-setting');
+    throw new UsageError(
+      `${setting('address')} ${address} is a loopback address: every client would connect to itself`,
+      "give the provisioning server's LAN address",
+      'invalid-setting',
+    );
   }
 }

@@ -104,7 +104,9 @@ export function parseTemplate(uri: string, warn?: WarningSink, options: { txt?: 
   const scheme = schemeMatch?.[1]?.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') {
     throw templateError(
-      schemeMatch ? `the URI template's scheme is "${schemeMatch[1]}"; Jitsi provisioning only uses http and https` : `"${uri}" does not start with http:// or https://`,
+      schemeMatch
+        ? `the URI template's scheme is "${schemeMatch[1]}"; Jitsi provisioning only uses http and https`
+        : `"${uri}" does not start with http:// or https://`,
       "write the full URL, e.g. 'https://provisioning.example.org/provisioning.php?…'",
     );
   }
@@ -160,7 +162,7 @@ function parseQuery(query: string): TemplateParam[] {
     const name = eq < 0 ? piece : piece.slice(0, eq);
     const value = eq < 0 ? undefined : piece.slice(eq + 1);
     if (name.length === 0) {
-      throw templateError(`${where} ("${piece}") has an empty name`, "write it as name=value, e.g. osname=${osname}");
+      throw templateError(`${where} ("${piece}") has an empty name`, 'write it as name=value, e.g. osname=${osname}');
     }
     if (!VALID_KEY.test(name)) {
       throw templateError(

@@ -51,7 +51,5 @@ export function encodeTxt(strings: readonly string[]): Buffer[] {
 
 /** Byte runs from the wire to strings, dropping the zero-length run of an empty record. */
 export function decodeTxt(data: readonly (Buffer | string)[]): string[] {
-  return data
-    .map((d) => (typeof d === 'string' ? d : d.toString('utf8')))
-    .filter((s) => s.length > 0);
+  return data.map((d) => (typeof d === 'string' ? d : d.toString('utf8'))).filter((s) => s.length > 0);
 }

@@ -98,9 +98,7 @@ export async function stageWrite(file: string, content: string | Buffer, options
 }
 
 /** Commits every staged write, or none if staging any of them failed; never leaves a temporary file. */
-export async function writeFilesAtomically(
-  writes: readonly { file: string; content: string | Buffer; options?: WriteOptions }[],
-): Promise<StagedWrite[]> {
+export async function writeFilesAtomically(writes: readonly { file: string; content: string | Buffer; options?: WriteOptions }[]): Promise<StagedWrite[]> {
   const staged: StagedWrite[] = [];
   try {
     for (const w of writes) staged.push(await stageWrite(w.file, w.content, w.options));

@@ -16,7 +16,11 @@ function wholeNumber(text: string, max: number): number | undefined {
 export function parseMilliseconds(text: string, what: string, example: string): number {
   const n = wholeNumber(text, MAX_TIMER_MS);
   if (n === undefined) {
-    throw new UsageError(`${what} is "${text}", not a number of milliseconds`, `use a whole number from 1 to ${MAX_TIMER_MS}, e.g. ${example}`, 'invalid-setting');
+    throw new UsageError(
+      `${what} is "${text}", not a number of milliseconds`,
+      `use a whole number from 1 to ${MAX_TIMER_MS}, e.g. ${example}`,
+      'invalid-setting',
+    );
   }
   return n;
 }

@@ -138,6 +138,7 @@ function explainBindError(err: unknown, port: number): unknown {
       { code: 'port-in-use', hint: `stop it, or use ${setting('via')} bonjour only`, cause: err },
     );
   }
-  if (code === 'EACCES') return new NetworkError(`not allowed to bind UDP port ${port}`, { code: 'port-forbidden', hint: 'run with a user allowed to bind it', cause: err });
+  if (code === 'EACCES')
+    return new NetworkError(`not allowed to bind UDP port ${port}`, { code: 'port-forbidden', hint: 'run with a user allowed to bind it', cause: err });
   return err;
 }

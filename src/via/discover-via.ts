@@ -25,7 +25,9 @@ export async function discoverVia(options: DiscoverViaOptions): Promise<ViaFindi
   const via = parseVia(options.via);
   const [bonjour, dhcp] = await Promise.all([
     via.includes('bonjour') ? discover(options) : undefined,
-    via.includes('dhcp') ? discoverDhcp({ timeoutMs: options.timeoutMs, interfaces: options.interfaces, all: options.all, port: options.dhcpPort, warn: options.warn }) : undefined,
+    via.includes('dhcp')
+      ? discoverDhcp({ timeoutMs: options.timeoutMs, interfaces: options.interfaces, all: options.all, port: options.dhcpPort, warn: options.warn })
+      : undefined,
   ]);
   return { ...(bonjour ? { bonjour } : {}), ...(dhcp ? { dhcp } : {}) };
 }

@@ -12,7 +12,12 @@ export type DiscoveryMethod = (typeof DISCOVERY_METHODS)[number];
 export function parseVia(list: readonly string[], where = setting('via')): DiscoveryMethod[] {
   const names = list.map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
   const bad = names.find((n) => !(DISCOVERY_METHODS as readonly string[]).includes(n));
-  if (bad !== undefined) throw new UsageError(`${where} names "${bad}", which is no discovery method`, `use ${DISCOVERY_METHODS.join(', ')}, or both: bonjour,dhcp`, 'invalid-setting');
+  if (bad !== undefined)
+    throw new UsageError(
+      `${where} names "${bad}", which is no discovery method`,
+      `use ${DISCOVERY_METHODS.join(', ')}, or both: bonjour,dhcp`,
+      'invalid-setting',
+    );
   if (names.length === 0) throw new UsageError(`${where} is empty`, 'use bonjour, dhcp, or bonjour,dhcp', 'invalid-setting');
   return [...new Set(names)] as DiscoveryMethod[];
 }
