@@ -80,6 +80,16 @@ const QUERY = { questions: [{ name: 'Provisioning URL._https._tcp.local', type: 
 const socketAt = (address: string) => defined(FakeSocket.all.find((s) => s.bound === address && !s.closed));
 
 /** Multicasts on both links at once, then a unicast reply to a querier on eth1. */
+/** What sendOnBothLinks puts on the wire: the same packets, the interface set for each; only the sending socket differs. */
+function packetsFrom(from: { eth0v4: string; eth0v6: string; eth1v4: string }) {
+  return [
+    { from: from.eth0v4, multicastInterface: '198.51.100.1', to: '224.0.0.251', port: 5353 },
+    { from: from.eth0v6, multicastInterface: '::%eth0', to: 'ff02::fb%eth0', port: 5353 },
+    { from: from.eth1v4, multicastInterface: '203.0.113.1', to: '224.0.0.251', port: 5353 },
+    { from: from.eth1v4, multicastInterface: '203.0.113.1', to: '203.0.113.9', port: 5353 },
+  ];
+}
+
 async function sendOnBothLinks(transport: Transport) {
   await Promise.all([transport.send(QUERY, eth0), transport.send(QUERY, eth1)]);
   await transport.send(QUERY, eth1, { address: '203.0.113.9', port: 5353 });
@@ -116,13 +126,7 @@ describe('MdnsTransport: where packets leave from', () => {
       'fe80::1%eth0:5353',
       '203.0.113.1:5353',
     ]);
-    const sent = await sendOnBothLinks(transport);
-    expect(sent).toEqual([
-      { from: '198.51.100.1:5353', multicastInterface: '198.51.100.1', to: '224.0.0.251', port: 5353 },
-      { from: 'fe80::1%eth0:5353', multicastInterface: '::%eth0', to: 'ff02::fb%eth0', port: 5353 },
-      { from: '203.0.113.1:5353', multicastInterface: '203.0.113.1', to: '224.0.0.251', port: 5353 },
-      { from: '203.0.113.1:5353', multicastInterface: '203.0.113.1', to: '203.0.113.9', port: 5353 },
-    ]);
+    expect(await sendOnBothLinks(transport)).toEqual(packetsFrom({ eth0v4: '198.51.100.1:5353', eth0v6: 'fe80::1%eth0:5353', eth1v4: '203.0.113.1:5353' }));
     // a unicast reply reaches the interface's own socket: its link is the socket's
     const heard = heardOn(transport);
     arrive(socketAt('203.0.113.1'), '203.0.113.9');
@@ -141,14 +145,8 @@ describe('MdnsTransport: where packets leave from', () => {
         { interface: 'eth0', address: 'fe80::1', code },
         { interface: 'eth1', address: '203.0.113.1', code },
       ]);
-      const sent = await sendOnBothLinks(transport);
       // sent at once, they still leave one after the other, each on its own link, from port 5353
-      expect(sent).toEqual([
-        { from: '0.0.0.0:5353', multicastInterface: '198.51.100.1', to: '224.0.0.251', port: 5353 },
-        { from: ':::5353', multicastInterface: '::%eth0', to: 'ff02::fb%eth0', port: 5353 },
-        { from: '0.0.0.0:5353', multicastInterface: '203.0.113.1', to: '224.0.0.251', port: 5353 },
-        { from: '0.0.0.0:5353', multicastInterface: '203.0.113.1', to: '203.0.113.9', port: 5353 },
-      ]);
+      expect(await sendOnBothLinks(transport)).toEqual(packetsFrom({ eth0v4: '0.0.0.0:5353', eth0v6: ':::5353', eth1v4: '0.0.0.0:5353' }));
       // unicast replies now reach the shared socket: the link is the one whose subnet holds the source
       const heard = heardOn(transport);
       arrive(socketAt('0.0.0.0'), '203.0.113.9');
