@@ -70,6 +70,12 @@ function planOf(topology: Topology, clients = 0): { hosts: string[]; links: Link
   }
 }
 
+/** `fn` over `items`, BATCH at a time: a switch lab has hundreds of hosts, each a few `ip` calls. */
+const BATCH = 16;
+async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += BATCH) await Promise.all(items.slice(i, i + BATCH).map(fn));
+}
+
 async function inNs(ns: string, args: string[]): Promise<string> {
   return ip(['netns', 'exec', ns, ...args]);
 }
@@ -137,8 +143,7 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await Promise.all([...processes].map((p) => p.stop(1_000)));
-      // a few at a time: a switch lab has hundreds
-      for (let i = 0; i < namespaces.length; i += 16) await Promise.all(namespaces.slice(i, i + 16).map(destroyNamespace));
+      await inBatches(namespaces, destroyNamespace);
       fs.rmSync(labDir(id), { recursive: true, force: true });
     })();
     return closing;
@@ -153,11 +158,11 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
       await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
     };
     const noDad = ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'];
-    for (const host of hosts) {
+    await inBatches(hosts, async (host) => {
       await addNamespace(host.ns, noDad);
       const addresses = plan.links.filter((link) => link.members.includes(host.key)).map((link) => `${link.subnet}.${hostNumber(host.key)}`);
       writeNetnsFiles(host.ns, addresses);
-    }
+    });
 
     const nextIface = new Map<string, number>();
     const ifaceFor = (key: string): string => {
@@ -181,26 +186,32 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
       // the switch only forwards frames: no IPv6 of its own to add chatter to captures
       await addNamespace(sw, ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
       await ip(['-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
-      for (const member of [first, second, ...rest]) {
-        const iface = ifaceFor(member.key);
-        const port = `p-${member.key}`;
-        await ip(['link', 'add', iface, 'netns', member.ns, 'type', 'veth', 'peer', 'name', port, 'netns', sw]);
+      const ports = [first, second, ...rest].map((member) => ({ host: member, iface: ifaceFor(member.key), subnet: link.subnet }));
+      await inBatches(ports, async ({ host, iface }) => {
+        const port = `p-${host.key}`;
+        await ip(['link', 'add', iface, 'netns', host.ns, 'type', 'veth', 'peer', 'name', port, 'netns', sw]);
         await ip(['-n', sw, 'link', 'set', port, 'master', 'br0', 'up']);
-        pending.push({ host: member, iface, subnet: link.subnet });
-      }
+      });
+      pending.push(...ports);
       await ip(['-n', sw, 'link', 'set', 'br0', 'up']);
     }
 
-    for (const { host, iface, subnet } of pending) {
-      await ip(['-n', host.ns, 'addr', 'add', `${subnet}.${hostNumber(host.key)}/24`, 'dev', iface]);
-      await ip(['-n', host.ns, 'link', 'set', iface, 'up']);
-    }
-    for (const { host, iface, subnet } of pending) {
-      host.interfaces.push({ name: iface, ...(await describeInterface(host.ns, iface)) });
-      if (options.defaultRoute && iface === 'eth0') {
-        await ip(['-n', host.ns, 'route', 'add', 'default', 'via', `${subnet}.254`, 'dev', iface, 'onlink']);
+    // each host's interfaces in order (eth0 first), hosts side by side
+    const byHost = hosts.map((host) => pending.filter((p) => p.host === host));
+    await inBatches(byHost, async (ifaces) => {
+      for (const { host, iface, subnet } of ifaces) {
+        await ip(['-n', host.ns, 'addr', 'add', `${subnet}.${hostNumber(host.key)}/24`, 'dev', iface]);
+        await ip(['-n', host.ns, 'link', 'set', iface, 'up']);
       }
-    }
+    });
+    await inBatches(byHost, async (ifaces) => {
+      for (const { host, iface, subnet } of ifaces) {
+        host.interfaces.push({ name: iface, ...(await describeInterface(host.ns, iface)) });
+        if (options.defaultRoute && iface === 'eth0') {
+          await ip(['-n', host.ns, 'route', 'add', 'default', 'via', `${subnet}.254`, 'dev', iface, 'onlink']);
+        }
+      }
+    });
   } catch (error) {
     await close();
     throw error;
