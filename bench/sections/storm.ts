@@ -11,7 +11,7 @@
  *   answering the same bytes.
  * Every responder process is pinned to core 0; the clients (bench/in-host/storm_clients.py, one
  * process, one socket per client host) run on core 1 (pinned: off the responder's core) or on core 0
- * too (shared). Refusals by provdisc's own budgets are counted from its --json events.
+ * (shared); a third placement leaves everything free on both cores (two-cores). Refusals by provdisc's own budgets are counted from its --json events.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,6 +33,8 @@ import { sleep, summarize } from '../stats.js';
 
 const CLIENTS = Number(process.env.BENCH_STORM_CLIENTS ?? 150);
 const SPREAD_MS = 1000;
+/** BENCH_STORM_SCENARIOS=mdns,whole runs only those (mdns, mdns-busy, dhcp, whole). */
+const ONLY = process.env.BENCH_STORM_SCENARIOS?.split(',');
 const BUSY_LOGINS = 8;
 const WARM_UP_CLIENTS = 10;
 /** Storm users' hashes: the cost docs/benchmark.md recommends for a site whose users log in together. */
@@ -43,9 +45,18 @@ const INSTANCE = 'Provisioning URL._https._tcp.local';
 const PORT = 8443;
 const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
 
-export type Placement = 'pinned' | 'shared';
-const CLIENT_CPU: Record<Placement, number> = { pinned: 1, shared: 0 };
-const RESPONDER_CPU = 0;
+/**
+ * pinned: responder on core 0, clients on core 1; shared: both on core 0; two-cores: both free on
+ * cores 0-1, as on an unpinned 2-core server (where a worker thread can run beside the main one).
+ */
+export type Placement = 'pinned' | 'shared' | 'two-cores';
+const PLACEMENTS: readonly Placement[] = ['pinned', 'shared', 'two-cores'];
+const CPUS: Record<Placement, { responder: string; clients: string }> = {
+  pinned: { responder: '0', clients: '1' },
+  shared: { responder: '0', clients: '0' },
+  'two-cores': { responder: '0-1', clients: '0-1' },
+};
+const PLACEMENT_LABEL: Record<Placement, string> = { pinned: 'clients on core 1', shared: 'clients sharing core 0', 'two-cores': 'everything on both cores' };
 type Mode = 'mdns' | 'dhcp' | 'whole';
 type ScenarioId = 'mdns' | 'mdns-busy' | 'dhcp' | 'whole';
 
@@ -166,9 +177,9 @@ async function writeStormSite(a: LabHost, n: number): Promise<Site> {
 }
 
 /** Pins every process (every thread) in `host` to `cpu`: the responder's core. */
-async function pinHost(host: LabHost, cpu: number): Promise<void> {
+async function pinHost(host: LabHost, cpu: string): Promise<void> {
   const pids = (await runBounded('ip', ['netns', 'pids', host.ns], { timeoutMs: 10_000 })).stdout.split(/\s+/).filter(Boolean);
-  for (const pid of pids) await runBounded('taskset', ['-a', '-p', '-c', String(cpu), pid], { timeoutMs: 10_000 });
+  for (const pid of pids) await runBounded('taskset', ['-a', '-p', '-c', cpu, pid], { timeoutMs: 10_000 });
 }
 
 function refusalsOf(processes: SpawnedProcess[]): Refusals {
@@ -203,6 +214,13 @@ async function dnsmasqFor(a: LabHost, template: string): Promise<SpawnedProcess>
   return (await startDhcpServer(a, 'dnsmasq', file.stdout)).process;
 }
 
+/** serve's HTTPS and advertiseVia on one event loop (before the worker thread): the diagnostic beside it. */
+async function serveOneThread(a: LabHost, site: string): Promise<SpawnedProcess> {
+  const p = spawnInHost(a, 'serve-one-thread.ts', ['--site', site]);
+  await p.waitForLine(ANNOUNCED, 20_000);
+  return p;
+}
+
 async function bareHttps(a: LabHost, site: Site): Promise<SpawnedProcess> {
   const p = spawnInHost(a, 'bare-http.ts', [
     '--answer',
@@ -220,6 +238,7 @@ async function bareHttps(a: LabHost, site: Site): Promise<SpawnedProcess> {
   return p;
 }
 
+const ONE_THREAD = 'diagnostic: serve and its advertisement on one event loop (no worker)';
 const LISTENING = /"event":"listening"/;
 const ANNOUNCED = /"event":"announced"/;
 
@@ -228,8 +247,8 @@ interface Scenario {
   mode: Mode;
   title: string;
   busy: boolean;
-  /** provdisc's side, then its anchor. */
-  responders: [(a: LabHost, s: Site) => Promise<Responder>, (a: LabHost, s: Site) => Promise<Responder>];
+  /** provdisc's side, its anchor, then diagnostics (provdisc variants). */
+  responders: ((a: LabHost, s: Site) => Promise<Responder>)[];
 }
 
 const responder = (label: string, provdisc: boolean, processes: SpawnedProcess[]): Responder => ({ label, provdisc, processes, stop: stopAll(processes) });
@@ -258,6 +277,7 @@ const SCENARIOS: Scenario[] = [
           await avahiFor(a, s.template),
           await provdiscProcess(a, ['serve', '--config', s.files.none], [LISTENING]),
         ]),
+      async (a, s) => responder(ONE_THREAD, true, [await serveOneThread(a, s.files.bonjour)]),
     ],
   },
   {
@@ -280,6 +300,7 @@ const SCENARIOS: Scenario[] = [
         responder('provdisc serve (via = bonjour, dhcp)', true, [await provdiscProcess(a, ['serve', '--config', s.files.both], [LISTENING, ANNOUNCED])]),
       async (a, s) =>
         responder('avahi-daemon + dnsmasq + bare node:https', false, [await avahiFor(a, s.template), await dnsmasqFor(a, s.template), await bareHttps(a, s)]),
+      async (a, s) => responder(ONE_THREAD, true, [await serveOneThread(a, s.files.both)]),
     ],
   },
 ];
@@ -303,7 +324,7 @@ async function storm(lab: Lab, site: Site, scenario: Scenario, placement: Placem
   const file = path.join(site.dir, `storm-${runNo}.json`);
   fs.writeFileSync(file, JSON.stringify(config));
   // one process in the first client host, opening each client's sockets in that client's namespace
-  const run = await lab.host('c1').run('taskset', ['-c', String(CLIENT_CPU[placement]), SYSTEM_PYTHON, CLIENT_SCRIPT, file], { timeoutMs: 60_000 });
+  const run = await lab.host('c1').run('taskset', ['-c', CPUS[placement].clients, SYSTEM_PYTHON, CLIENT_SCRIPT, file], { timeoutMs: 60_000 });
   const lines = run.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -352,15 +373,16 @@ export async function runStorm(log: (m: string) => void): Promise<StormResult> {
     const a = lab.host('a');
     const site = await writeStormSite(a, CLIENTS);
     let runNo = 0;
-    for (const scenario of SCENARIOS) {
+    for (const scenario of SCENARIOS.filter((x) => !ONLY || ONLY.includes(x.id))) {
       for (const start of scenario.responders) {
         const r = await start(a, site);
         try {
-          await pinHost(a, RESPONDER_CPU);
           // unmeasured: every responder's first answers pay for loading and compiling
           await storm(lab, site, scenario, 'pinned', r.provdisc, ++runNo, WARM_UP_CLIENTS);
-          for (const placement of ['pinned', 'shared'] as const) {
-            log(`storm ${scenario.id}: ${r.label}, clients ${placement === 'pinned' ? 'on core 1' : 'sharing core 0'}`);
+          for (const placement of PLACEMENTS) {
+            log(`storm ${scenario.id}: ${r.label}, ${PLACEMENT_LABEL[placement]}`);
+            // threads started since (a worker's, the thread pool's) are pinned too
+            await pinHost(a, CPUS[placement].responder);
             // the one-second multicast rule (RFC 6762 §6) and DHCP retransmissions of the last storm are over
             await sleep(2_000);
             const lines = await storm(lab, site, scenario, placement, r.provdisc, ++runNo);
@@ -387,7 +409,7 @@ const refusalText = (r: Refusals | null) => (r ? `mDNS ${r.mdnsRateLimited} · D
 
 export function renderStorm(r: StormResult): string {
   const out: string[] = [
-    `${r.clients} client hosts on one switch with the responder host, each client starting at its own moment within ${r.spreadMs} ms; one client process (bench/in-host/storm_clients.py) opening each client's sockets in its own namespace. Every responder process pinned to core 0; clients on core 1 (pinned) or on core 0 with it (shared). Times in ms over the clients that succeeded. Lab built in ${r.labSetupS.toFixed(0)} s.`,
+    `${r.clients} client hosts on one switch with the responder host, each client starting at its own moment within ${r.spreadMs} ms; one client process (bench/in-host/storm_clients.py) opening each client's sockets in its own namespace. Every responder process (all its threads) pinned to core 0, clients on core 1 (pinned) or on core 0 with it (shared); or all of them free on both cores (two-cores). Times in ms over the clients that succeeded. Lab built in ${r.labSetupS.toFixed(0)} s.`,
   ];
   for (const scenario of SCENARIOS) {
     out.push(
@@ -410,8 +432,8 @@ export function renderStorm(r: StormResult): string {
 function headlines(r: StormResult): Headline[] {
   const rows: Headline[] = [];
   for (const scenario of SCENARIOS) {
-    for (const placement of ['shared', 'pinned'] as const) {
-      const ours = r.runs.find((x) => x.scenario === scenario.id && x.placement === placement && x.provdisc);
+    for (const placement of PLACEMENTS) {
+      const ours = r.runs.find((x) => x.scenario === scenario.id && x.placement === placement && x.provdisc && x.responder !== ONE_THREAD);
       const anchor = r.runs.find((x) => x.scenario === scenario.id && x.placement === placement && !x.provdisc);
       if (!ours || !anchor) continue;
       const cell = (x: StormRun) => `${x.ok}/${x.clients}, p95 ${ms(x.p95)} ms`;
