@@ -18,12 +18,6 @@ export interface WorkerAdvertisement extends ThreadAdvertisement {
   readonly announced: ViaAnnounced;
 }
 
-/** The thread module and node options of a worker (tests run a stand-in thread from TypeScript). */
-export interface ThreadModule {
-  readonly url: URL;
-  readonly execArgv?: readonly string[];
-}
-
 function revive(e: PostedError): Error {
   switch (e.name) {
     case 'UsageError':
@@ -37,10 +31,10 @@ function revive(e: PostedError): Error {
   }
 }
 
-/** Starts `thread` with `options` and resolves once it announced; see the module comment. */
-export function startAdvertisementWorker(thread: ThreadModule, options: AdvertiseViaOptions, onEvent?: (e: ViaEvent) => void): Promise<WorkerAdvertisement> {
+/** Starts the thread module at `thread` (one runAdvertisementThread call) with `options`; resolves once it announced. */
+export function startAdvertisementWorker(thread: URL, options: AdvertiseViaOptions, onEvent?: (e: ViaEvent) => void): Promise<WorkerAdvertisement> {
   const { warn, ...data } = options;
-  const worker = new Worker(thread.url, { workerData: data satisfies ThreadOptions, execArgv: [...(thread.execArgv ?? [])] });
+  const worker = new Worker(thread, { workerData: data satisfies ThreadOptions });
   let announced: ViaAnnounced | undefined;
   let settle!: (end: ViaEnd) => void;
   const finished = new Promise<ViaEnd>((resolve) => (settle = resolve));
@@ -100,5 +94,5 @@ export function startAdvertisementWorker(thread: ThreadModule, options: Advertis
 
 /** advertiseVia in its own worker thread; what it resolves to has ViaAdvertisement's `announced`, `finished` and `close()`. */
 export function advertiseViaInWorker(options: AdvertiseViaOptions, onEvent?: (e: ViaEvent) => void): Promise<WorkerAdvertisement> {
-  return startAdvertisementWorker({ url: THREAD_ENTRY }, options, onEvent);
+  return startAdvertisementWorker(THREAD_ENTRY, options, onEvent);
 }

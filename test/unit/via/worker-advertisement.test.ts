@@ -3,8 +3,8 @@ import { startAdvertisementWorker } from '../../../src/via/worker-advertisement.
 import type { ViaEvent } from '../../../src/via/advertise-via.js';
 import { UsageError } from '../../../src/util/errors.js';
 
-/** The stand-in thread, compiled by tsx in the worker as vitest compiles the tests. */
-const FAKE = { url: new URL('./fake-advertisement-thread.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+/** The stand-in thread (JavaScript over dist/: npm test builds first). */
+const FAKE = new URL('./fake-advertisement-thread.mjs', import.meta.url);
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   for (const started = Date.now(); !check(); await new Promise((resolve) => setTimeout(resolve, 10))) {
@@ -16,12 +16,21 @@ describe('advertisement in a worker thread', () => {
   it('tells every event on the calling thread, announced first, warnings to warn; close() ends the thread after the end event', async () => {
     const events: ViaEvent[] = [];
     const warnings: string[] = [];
-    const ad = await startAdvertisementWorker(FAKE, { template: 'https://prov.example/p', via: ['dhcp'], warn: (m) => warnings.push(m) }, (e) => events.push(e));
+    const ad = await startAdvertisementWorker(FAKE, { template: 'https://prov.example/p', via: ['dhcp'], warn: (m) => warnings.push(m) }, (e) =>
+      events.push(e),
+    );
     expect(ad.announced).toEqual({ event: 'announced', via: ['dhcp'], template: 'https://prov.example/p', interfaces: [] });
     expect(events[0]).toEqual(ad.announced);
     expect(warnings).toEqual(['a warning from the thread']);
     await until(() => events.filter((e) => e.event === 'query').length >= 3);
-    expect(events.find((e) => e.event === 'query')).toEqual({ event: 'query', from: '192.0.2.7', port: 5353, interface: 'eth0', questions: [], answered: ['unicast'] });
+    expect(events.find((e) => e.event === 'query')).toEqual({
+      event: 'query',
+      from: '192.0.2.7',
+      port: 5353,
+      interface: 'eth0',
+      questions: [],
+      answered: ['unicast'],
+    });
     await ad.close();
     expect(events.at(-1)).toMatchObject({ event: 'dhcp-closed', packets: { received: 3, answered: 3 } });
     expect(await ad.finished).toMatchObject({ event: 'dhcp-closed' });
