@@ -117,7 +117,8 @@ class MdnsLookup(asyncio.DatagramProtocol):
         self.completed_at = None
 
     def datagram_received(self, data, addr):
-        if len(data) < 12 or not data[2] & 0x80 or self.completed_at is not None:
+        # JmDNS opens its socket when the client starts: what came before (answers to others) is unseen
+        if self.t0 is None or len(data) < 12 or not data[2] & 0x80 or self.completed_at is not None:
             return
         try:
             for name, rtype, off, rdlen, ttl in records(data):
@@ -135,7 +136,7 @@ class MdnsLookup(asyncio.DatagramProtocol):
                     self.addresses.setdefault(name, socket.inet_ntoa(data[off:off + 4]))
         except (IndexError, ValueError, struct.error):
             return
-        if self.srv and self.txt is not None and self.srv[0] in self.addresses and self.t0 is not None:
+        if self.srv and self.txt is not None and self.srv[0] in self.addresses:
             self.completed_at = time.perf_counter()
             if not self.done.done():
                 self.done.set_result(None)
