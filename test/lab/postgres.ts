@@ -1,6 +1,6 @@
 /**
  * Debian's PostgreSQL 15 as the inventory's shared database: a cluster made with initdb in a temp
- * directory, started on this machine's loopback (a TCP server that needs no LAN) on a free port, its
+ * directory, started on this machine's loopback (or a lab host's, for the bench) (a TCP server that needs no LAN) on a free port, its
  * unix socket in the same directory, stopped (and startable again: a database gone mid-run) by the
  * test. PostgreSQL refuses to run as root, and CI runs as root: then every command runs as the
  * `postgres` user (setpriv, which execs in place, so a signal reaches the server itself), which
@@ -9,8 +9,8 @@
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runBounded, spawnProcess, type SpawnedProcess } from './process.js';
-import { freeLoopbackPort } from './slapd.js';
+import { runBounded, type SpawnedProcess } from './process.js';
+import { freeLoopbackPort, LOCAL, type Launcher } from './slapd.js';
 
 export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
 const USER = 'postgres';
@@ -39,14 +39,15 @@ export interface PostgresPeer {
   remove(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<PostgresPeer> {
+/** Starts a fresh cluster where `at` runs things: this machine (LOCAL) or a lab host's loopback. */
+export async function startPostgres(at: Launcher = LOCAL): Promise<PostgresPeer> {
   const ids = await postgresIds();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-postgres-'));
   if (ids) chownSync(dir, ids.uid, ids.gid);
   const data = path.join(dir, 'data');
   const run = async (cmd: string, args: string[]) => {
     const [c, a] = asOwner(path.join(POSTGRES_BIN, cmd), args, ids);
-    const result = await runBounded(c, a, { timeoutMs: 60_000 });
+    const result = await at.run(c, a, { timeoutMs: 60_000 });
     if (result.code !== 0) throw new Error(`${cmd} failed (${result.code}): ${result.stderr}`);
   };
   await run('initdb', ['-D', data, '-U', 'provdisc', '--auth=trust', '-E', 'UTF8', '--no-sync']);
@@ -55,7 +56,7 @@ export async function startPostgres(): Promise<PostgresPeer> {
   const start = async () => {
     // fsync off: a test cluster, thrown away after
     const [c, a] = asOwner(path.join(POSTGRES_BIN, 'postgres'), ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off'], ids);
-    const proc = spawnProcess(c, a, { description: `postgres 127.0.0.1:${port}` });
+    const proc = at.spawn(c, a, { description: `postgres 127.0.0.1:${port}` });
     server = proc;
     await proc.waitForLine(/database system is ready to accept connections/, 30_000, 'stderr');
   };
