@@ -53,3 +53,36 @@ export function formatEvent(level: Level, lines: readonly string[], journal: boo
 export function writeEvent(stream: Stream, level: Level, ...lines: string[]): void {
   process[stream].write(formatEvent(level, lines, isJournalStream(stream)));
 }
+
+/** Lines held back by batchedLines() past this many characters are written at once. */
+const BATCH_LIMIT = 64 * 1024;
+
+/**
+ * A writer for a command that prints a line per event at a high rate (`serve`, a line per request):
+ * what is written in one turn of the event loop reaches the stream in one write at the end of that
+ * turn. A write to a pipe or file is a system call of its own, and one per request cost `serve` as
+ * much as sending the answer (docs/benchmark.md, "Serve"). Whatever is still held when the process
+ * exits is written then (writes to pipes, files and terminals are synchronous on Linux), so no line
+ * is lost and their order is kept.
+ */
+export function batchedLines(stream: Stream): (text: string) => void {
+  let held: string[] = [];
+  let length = 0;
+  let scheduled: NodeJS.Immediate | undefined;
+  const flush = () => {
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = undefined;
+    if (held.length === 0) return;
+    const text = held.join('');
+    held = [];
+    length = 0;
+    process[stream].write(text);
+  };
+  process.on('exit', flush);
+  return (text) => {
+    held.push(text);
+    length += text.length;
+    if (length >= BATCH_LIMIT) flush();
+    else scheduled ??= setImmediate(flush);
+  };
+}

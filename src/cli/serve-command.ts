@@ -15,7 +15,7 @@ import { UsageError } from '../util/errors.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
 import { viaEventPrinter } from './advertise-command.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, info, inFlags, reportError, warn } from './common.js';
-import { writeEvent } from './output.js';
+import { batchedLines, formatEvent, isJournalStream } from './output.js';
 
 interface ServeFlags {
   config?: string;
@@ -177,9 +177,11 @@ function probeDirectory(site: Site): void {
 
 async function serve(file: string, flags: ServeFlags): Promise<number> {
   const site = loadSite(file, warn);
+  // a line per request: batched, one write per turn of the event loop
+  const write = batchedLines('stdout');
   const print = (event: Record<string, unknown>, human: string) => {
-    if (flags.json) process.stdout.write(jsonLine(event));
-    else writeEvent('stdout', 'info', human);
+    if (flags.json) write(jsonLine(event));
+    else write(formatEvent('info', [human], isJournalStream('stdout')));
   };
   const server = new ProvisioningServer(site, {
     onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)),
