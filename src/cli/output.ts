@@ -56,22 +56,24 @@ export function writeEvent(stream: Stream, level: Level, ...lines: string[]): vo
 
 /** Lines held back by batchedLines() past this many characters are written at once. */
 const BATCH_LIMIT = 64 * 1024;
+/** How long batchedLines() holds a line at most. */
+const BATCH_MS = 50;
 
 /**
  * A writer for a command that prints a line per event at a high rate (`serve`, a line per request):
- * what is written in one turn of the event loop reaches the stream in one write at the end of that
- * turn. A write to a pipe or file is a system call of its own, and one per request cost `serve` as
- * much as sending the answer (docs/benchmark.md, "Serve"). Whatever is still held when the process
+ * lines are held for up to BATCH_MS and reach the stream in one write. Each write to a pipe or socket
+ * (journald's included) is a system call that also wakes the reader, and one per request cost `serve`
+ * more than sending the answers did (docs/benchmark.md, "Serve"). What is still held when the process
  * exits is written then (writes to pipes, files and terminals are synchronous on Linux), so no line
- * is lost and their order is kept.
+ * is lost and their order is kept; the timer never keeps the process alive.
  */
 export function batchedLines(stream: Stream): (text: string) => void {
   let held: string[] = [];
   let length = 0;
-  let scheduled: NodeJS.Immediate | undefined;
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
-    if (scheduled) clearImmediate(scheduled);
-    scheduled = undefined;
+    clearTimeout(timer);
+    timer = undefined;
     if (held.length === 0) return;
     const text = held.join('');
     held = [];
@@ -83,6 +85,6 @@ export function batchedLines(stream: Stream): (text: string) => void {
     held.push(text);
     length += text.length;
     if (length >= BATCH_LIMIT) flush();
-    else scheduled ??= setImmediate(flush);
+    else timer ??= setTimeout(flush, BATCH_MS).unref();
   };
 }

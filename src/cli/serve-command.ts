@@ -177,11 +177,12 @@ function probeDirectory(site: Site): void {
 
 async function serve(file: string, flags: ServeFlags): Promise<number> {
   const site = loadSite(file, warn);
-  // a line per request: batched, one write per turn of the event loop
+  // a line per request: batched; and whether stdout is the journal is asked once, not per line
   const write = batchedLines('stdout');
+  const journal = isJournalStream('stdout');
   const print = (event: Record<string, unknown>, human: string) => {
     if (flags.json) write(jsonLine(event));
-    else write(formatEvent('info', [human], isJournalStream('stdout')));
+    else write(formatEvent('info', [human], journal));
   };
   const server = new ProvisioningServer(site, {
     onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)),

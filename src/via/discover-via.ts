@@ -23,10 +23,7 @@ export interface ViaFindings {
 
 export async function discoverVia(options: DiscoverViaOptions): Promise<ViaFindings> {
   const via = parseVia(options.via);
-  const [bonjour, dhcp] = await Promise.all([
-    via.includes('bonjour') ? discover(options) : undefined,
-    via.includes('dhcp') ? askDhcp(options) : undefined,
-  ]);
+  const [bonjour, dhcp] = await Promise.all([via.includes('bonjour') ? discover(options) : undefined, via.includes('dhcp') ? askDhcp(options) : undefined]);
   return { ...(bonjour ? { bonjour } : {}), ...(dhcp ? { dhcp } : {}) };
 }
 
