@@ -183,7 +183,7 @@ export function renderServe(r: ServeBenchResult): string {
     row('bare node:http, same bytes (anchor)', 'bare', r.bareRps, r.bareCpuUs),
     row('provdisc serve', 'serve', r.serveRps, r.serveCpuUs),
     `throughput ratio ${r.ratio.toFixed(2)}: median of the rounds' ratios (p90 ${ratios.p90.toFixed(2)}, ${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)}): ${r.rounds.map((x) => (x.serve.rps / x.bare.rps).toFixed(2)).join(', ')}; target ≥ ${SERVE_TARGET_RATIO} with 0 errors: ${r.met ? 'met' : 'NOT met'}`,
-    `CPU per request, bare / serve: ${(r.bareCpuUs / r.serveCpuUs).toFixed(2)} (the throughput ratio a server alone on its core would reach; the load generator shares the cores)`,
+    `CPU per request, bare / serve: ${(r.bareCpuUs / r.serveCpuUs).toFixed(2)} (each server's own user + system time over its rounds, from /proc: the machine's load moves it less than throughput)`,
     `one login (scrypt N=16384, r=8, p=1): median ${r.loginMs.median.toFixed(1)} ms, p90 ${r.loginMs.p90.toFixed(1)} ms (${r.loginMs.n} checks)`,
   ].join('\n');
 }
