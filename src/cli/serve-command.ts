@@ -3,7 +3,6 @@
  * `serve --check`: the site checked, and the answer a client with given fields would get.
  */
 import type { Command } from 'commander';
-import { advertiseVia, type ViaAdvertisement } from '../via/advertise-via.js';
 import { PASSWORD_MASK } from '../client/placeholders.js';
 import { checkAccounts, describeAccounts, type AccountCheck } from '../server/accounts.js';
 import { DirectoryUnavailableError } from '../server/directory.js';
@@ -13,6 +12,7 @@ import { ProvisioningServer, type HandshakeFailure, type RequestRecord } from '.
 import { loadSite, type Site } from '../server/site.js';
 import { UsageError } from '../util/errors.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
+import { advertiseViaInWorker, type WorkerAdvertisement } from '../via/worker-advertisement.js';
 import { viaEventPrinter } from './advertise-command.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, info, inFlags, reportError, warn } from './common.js';
 import { batchedLines, formatEvent, isJournalStream } from './output.js';
@@ -208,7 +208,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.on('SIGHUP', reload);
-  let ad: ViaAdvertisement | undefined;
+  let ad: WorkerAdvertisement | undefined;
   try {
     const url = await server.listen().catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE')
@@ -222,7 +222,8 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     print({ event: 'listening', url, ...siteJson(site) }, `serving ${url}${site.path} for ${site.template}; ${summary(site)}`);
     probeDirectory(site);
     if (site.via.length > 0) {
-      ad = await advertiseVia({ template: site.template, via: site.via, warn }, viaEventPrinter(flags.json === true));
+      // in a thread of its own: answers never wait behind HTTP work (docs/architecture.md)
+      ad = await advertiseViaInWorker({ template: site.template, via: site.via, warn }, viaEventPrinter(flags.json === true));
       void ad.finished.then((end) => {
         if (end.event === 'conflict') warn('the advertisement stopped (name conflict); still serving');
       });

@@ -10,6 +10,11 @@
  * parallel guesses cannot all slip under them: a check starts only while failures + running checks
  * stay under each limit, else it waits for a running one to end (a success frees the way, a failure
  * may throttle the waiters).
+ *
+ * The wait is bounded: past QUEUE_PER_ADDRESS logins waiting from one address, a new one is answered
+ * at once as throttled (`by: 'queue'`, retry in QUEUE_RETRY_MS) instead of joining a queue it would
+ * not leave before Jitsi's 10 s timeout; a flood from one address costs a bounded queue, not memory
+ * and pump time growing with it.
  */
 import { createHash } from 'node:crypto';
 
@@ -17,6 +22,15 @@ export const ADDRESS_FAILURES = 30;
 export const NAME_FAILURES = 5;
 export const WINDOW_MS = 60_000;
 export const CHECKS_PER_ADDRESS = 8;
+/**
+ * Logins one address may have waiting. Sized from docs/benchmark.md: 500 users behind one NAT
+ * address all logging in at once must wait, not be refused; the fastest login measured there (~100
+ * checks/s, scrypt N=1024 or LDAP) gets through ~1 000 in Jitsi's 10 s, so a waiter past 1 024 would
+ * time out in the queue anyway.
+ */
+export const QUEUE_PER_ADDRESS = 1024;
+/** Retry-After for a login refused because its address's queue is full: about one queue's worth of checks. */
+export const QUEUE_RETRY_MS = 10_000;
 /** Past this many tracked addresses or names, ended windows are dropped before a new one is added. */
 const PRUNE_AT = 10_000;
 
@@ -30,7 +44,7 @@ interface Counter {
 /** A login refused unchecked: for how long, and which limit it hit. */
 export interface Throttled {
   readonly throttledForMs: number;
-  readonly by: 'address' | 'user name';
+  readonly by: 'address' | 'user name' | 'queue';
 }
 
 /** A check under way; `end` says how it went (a check that could not be made is no failure). */
@@ -90,7 +104,7 @@ export class LoginLimiter {
 
   constructor(
     now: () => number = Date.now,
-    private readonly limits = { address: ADDRESS_FAILURES, name: NAME_FAILURES, perAddress: CHECKS_PER_ADDRESS },
+    private readonly limits = { address: ADDRESS_FAILURES, name: NAME_FAILURES, perAddress: CHECKS_PER_ADDRESS, queue: QUEUE_PER_ADDRESS },
     windowMs = WINDOW_MS,
   ) {
     this.addresses = new Counters(now, windowMs);
@@ -104,6 +118,8 @@ export class LoginLimiter {
   admit(address: string, name: string): Promise<Throttled | LoginAttempt> {
     // names are client text up to 4096 characters: a digest keeps the table small
     const key = createHash('sha256').update(name).digest('base64');
+    const waiting = this.queues.get(address)?.length ?? 0;
+    if (waiting >= this.limits.queue) return Promise.resolve({ throttledForMs: QUEUE_RETRY_MS, by: 'queue' });
     return new Promise((resolve) => {
       const queue = this.queues.get(address) ?? [];
       queue.push({ address, name: key, resolve });

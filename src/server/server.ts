@@ -300,8 +300,11 @@ export class ProvisioningServer {
       const retryAfterS = Math.ceil(admission.throttledForMs / 1000);
       return {
         status: 403,
-        reason: `too many failed logins ${admission.by === 'address' ? 'from this address' : 'for this user name'}`,
-        message: `too many failed logins; try again in ${retryAfterS} s`,
+        reason:
+          admission.by === 'queue'
+            ? 'too many logins waiting from this address'
+            : `too many failed logins ${admission.by === 'address' ? 'from this address' : 'for this user name'}`,
+        message: `${admission.by === 'queue' ? 'too many logins at once' : 'too many failed logins'}; try again in ${retryAfterS} s`,
         retryAfterS,
       };
     }

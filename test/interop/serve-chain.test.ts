@@ -7,14 +7,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jceEncryptPasswords } from '../lab/peers.js';
+import { jceEncryptPasswords, jitsiDiscover } from '../lab/peers.js';
 import type { SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { useLab } from '../lab/vitest.js';
 import { makeCertificates } from '../unit/certificates.js';
 import { OS_PROFILES } from '../unit/server/site-fixture.js';
 
-const requirements = requirePeers(['jdk']);
+const requirements = requirePeers(['jdk', 'jmdns']);
 const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
 const HEIGHT = 'net.java.sip.communicator.impl.gui.main.MainFrame.height';
 
@@ -102,6 +102,16 @@ describe.skipIf(requirements.skip)(`serve (via bonjour, dhcp) → provision --di
     expect(requestsLogged().at(-1)).toMatchObject({ osname: 'Windows 11', profiles: ['common', 'windows'], status: 200 });
   });
 
+  it("Jitsi's own JmDNS lookup, made while a login is checked, finds the template; serve tells its query (the advertisement runs in a worker thread)", async () => {
+    const b = lab().host('b');
+    const [[found], login] = await Promise.all([jitsiDiscover(b), provisionFrom(['--via', 'dhcp'])]);
+    expect(login.code, login.stderr).toBe(0);
+    expect(found?.url).toMatch(new RegExp(`^https://${lab().host('a').ipv4.replaceAll('.', '\\.')}:8443/prov\\?`));
+    expect(found?.properties).toMatchObject({ username: '${username}', password: '${password}' });
+    const queries = serve.lines.stdout.filter((l) => l.includes('"event":"query"')).map((l) => JSON.parse(l));
+    expect(queries.some((q) => q.from === b.ipv4)).toBe(true);
+  });
+
   it('a wrong password gets 401, which the client reports as refused credentials', async () => {
     const run = await provisionFrom(['--via', 'bonjour'], 'wrong');
     expect(run.code).toBe(1);
@@ -127,6 +137,7 @@ describe.skipIf(requirements.skip)(`serve (via bonjour, dhcp) → provision --di
     expect(exit.code, serve.tail()).toBe(0);
     expect(serve.lines.stdout.some((l) => l.includes('"event":"goodbye"'))).toBe(true);
     const stopped = JSON.parse(serve.lines.stdout.find((l) => l.includes('"event":"stopped"')) ?? '{}');
-    expect(stopped.requests).toMatchObject({ 200: 4, 401: 1 });
+    // five logins: Linux, Windows, the one beside the JmDNS lookup, and the two around the reload
+    expect(stopped.requests).toMatchObject({ 200: 5, 401: 1 });
   });
 });

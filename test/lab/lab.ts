@@ -10,13 +10,17 @@ import type { SpawnedProcess } from './process.js';
  * - `bridge`: a, b and c on one link through a bridge in a fourth, switch-only namespace.
  * - `two-links`: a — b on one link (a's eth0) and a — c on another (a's eth1); b and c cannot
  *   see each other.
+ * - `switch`: a and `clients` client hosts c1…cN on one bridge: a building's LAN at 9:00 (the storm
+ *   bench). a is .1, cI is .(1 + I).
  */
-export type Topology = 'pair' | 'bridge' | 'two-links';
+export type Topology = 'pair' | 'bridge' | 'two-links' | 'switch';
 
 export interface LabOptions {
   topology?: Topology;
   /** Give every host a default route. Off by default: a LAN without a gateway is the hard case. */
   defaultRoute?: boolean;
+  /** `switch` only: how many client hosts (1–250). */
+  clients?: number;
 }
 
 export interface Lab {
@@ -32,14 +36,25 @@ export interface Lab {
 /** Documentation ranges (RFC 5737): one /24 per link. */
 const SUBNETS = ['198.51.100', '203.0.113'] as const;
 const HOST_NUMBER: Record<string, number> = { a: 1, b: 2, c: 3 };
+const MAX_CLIENTS = 250;
+
+/** a .1, b .2, c .3; a `switch` client cI is .(1 + I). */
+function hostNumber(key: string): number {
+  return HOST_NUMBER[key] ?? 1 + Number(key.slice(1));
+}
 
 interface LinkPlan {
   subnet: string;
   members: string[];
 }
 
-function planOf(topology: Topology): { hosts: string[]; links: LinkPlan[] } {
+function planOf(topology: Topology, clients = 0): { hosts: string[]; links: LinkPlan[] } {
   switch (topology) {
+    case 'switch': {
+      if (!Number.isInteger(clients) || clients < 1 || clients > MAX_CLIENTS) throw new Error(`a switch lab takes 1–${MAX_CLIENTS} clients, not ${clients}`);
+      const hosts = ['a', ...Array.from({ length: clients }, (_, i) => `c${i + 1}`)];
+      return { hosts, links: [{ subnet: SUBNETS[0], members: hosts }] };
+    }
     case 'pair':
       return { hosts: ['a', 'b'], links: [{ subnet: SUBNETS[0], members: ['a', 'b'] }] };
     case 'bridge':
@@ -53,6 +68,12 @@ function planOf(topology: Topology): { hosts: string[]; links: LinkPlan[] } {
         ],
       };
   }
+}
+
+/** `fn` over `items`, BATCH at a time: a switch lab has hundreds of hosts, each a few `ip` calls. */
+const BATCH = 16;
+async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += BATCH) await Promise.all(items.slice(i, i + BATCH).map(fn));
 }
 
 async function inNs(ns: string, args: string[]): Promise<string> {
@@ -110,7 +131,7 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
       void child.exited.then(() => processes.delete(child));
     },
   };
-  const plan = planOf(topology);
+  const plan = planOf(topology, options.clients);
   const hosts = plan.hosts.map((key) => new LabHost(key, `${NS_PREFIX}${id}-${key}`, context));
   const byKey = (key: string): LabHost => {
     const found = hosts.find((h) => h.key === key);
@@ -122,7 +143,7 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await Promise.all([...processes].map((p) => p.stop(1_000)));
-      for (const ns of namespaces) await destroyNamespace(ns);
+      await inBatches(namespaces, destroyNamespace);
       fs.rmSync(labDir(id), { recursive: true, force: true });
     })();
     return closing;
@@ -137,11 +158,11 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
       await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
     };
     const noDad = ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'];
-    for (const host of hosts) {
+    await inBatches(hosts, async (host) => {
       await addNamespace(host.ns, noDad);
-      const addresses = plan.links.filter((link) => link.members.includes(host.key)).map((link) => `${link.subnet}.${HOST_NUMBER[host.key]}`);
+      const addresses = plan.links.filter((link) => link.members.includes(host.key)).map((link) => `${link.subnet}.${hostNumber(host.key)}`);
       writeNetnsFiles(host.ns, addresses);
-    }
+    });
 
     const nextIface = new Map<string, number>();
     const ifaceFor = (key: string): string => {
@@ -165,26 +186,32 @@ export async function createLab(options: LabOptions = {}): Promise<Lab> {
       // the switch only forwards frames: no IPv6 of its own to add chatter to captures
       await addNamespace(sw, ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
       await ip(['-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
-      for (const member of [first, second, ...rest]) {
-        const iface = ifaceFor(member.key);
-        const port = `p-${member.key}`;
-        await ip(['link', 'add', iface, 'netns', member.ns, 'type', 'veth', 'peer', 'name', port, 'netns', sw]);
+      const ports = [first, second, ...rest].map((member) => ({ host: member, iface: ifaceFor(member.key), subnet: link.subnet }));
+      await inBatches(ports, async ({ host, iface }) => {
+        const port = `p-${host.key}`;
+        await ip(['link', 'add', iface, 'netns', host.ns, 'type', 'veth', 'peer', 'name', port, 'netns', sw]);
         await ip(['-n', sw, 'link', 'set', port, 'master', 'br0', 'up']);
-        pending.push({ host: member, iface, subnet: link.subnet });
-      }
+      });
+      pending.push(...ports);
       await ip(['-n', sw, 'link', 'set', 'br0', 'up']);
     }
 
-    for (const { host, iface, subnet } of pending) {
-      await ip(['-n', host.ns, 'addr', 'add', `${subnet}.${HOST_NUMBER[host.key]}/24`, 'dev', iface]);
-      await ip(['-n', host.ns, 'link', 'set', iface, 'up']);
-    }
-    for (const { host, iface, subnet } of pending) {
-      host.interfaces.push({ name: iface, ...(await describeInterface(host.ns, iface)) });
-      if (options.defaultRoute && iface === 'eth0') {
-        await ip(['-n', host.ns, 'route', 'add', 'default', 'via', `${subnet}.254`, 'dev', iface, 'onlink']);
+    // each host's interfaces in order (eth0 first), hosts side by side
+    const byHost = hosts.map((host) => pending.filter((p) => p.host === host));
+    await inBatches(byHost, async (ifaces) => {
+      for (const { host, iface, subnet } of ifaces) {
+        await ip(['-n', host.ns, 'addr', 'add', `${subnet}.${hostNumber(host.key)}/24`, 'dev', iface]);
+        await ip(['-n', host.ns, 'link', 'set', iface, 'up']);
       }
-    }
+    });
+    await inBatches(byHost, async (ifaces) => {
+      for (const { host, iface, subnet } of ifaces) {
+        host.interfaces.push({ name: iface, ...(await describeInterface(host.ns, iface)) });
+        if (options.defaultRoute && iface === 'eth0') {
+          await ip(['-n', host.ns, 'route', 'add', 'default', 'via', `${subnet}.254`, 'dev', iface, 'onlink']);
+        }
+      }
+    });
   } catch (error) {
     await close();
     throw error;

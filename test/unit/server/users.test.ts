@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashPassword, readUsers, setUserPassword, verifyPassword } from '../../../src/server/users.js';
-import { LoginLimiter, type LoginAttempt, type Throttled } from '../../../src/server/login-limiter.js';
+import { CHECKS_PER_ADDRESS, LoginLimiter, QUEUE_PER_ADDRESS, QUEUE_RETRY_MS, type LoginAttempt, type Throttled } from '../../../src/server/login-limiter.js';
 import { runCli } from '../cli/run-cli.js';
 import { writeSite } from './site-fixture.js';
 import { defined } from '../../defined.js';
@@ -115,6 +115,38 @@ describe('login limiter', () => {
     for (let i = 0; i < 5; i++) await fail(limiter, `10.0.0.${i}`, 'bob');
     expect(await limiter.admit('10.0.0.9', 'bob')).toEqual({ throttledForMs: 60_000, by: 'user name' });
     expect('end' in (await limiter.admit('10.0.0.0', 'alice'))).toBe(true);
+  });
+
+  it('bounds the queue of one address: past it a login is refused at once (403 Retry-After), other addresses and the queue go on', async () => {
+    const limiter = new LoginLimiter(() => 0, { address: 30, name: 5, perAddress: 2, queue: 3 });
+    const admissions = Array.from({ length: 5 }, (_, i) => limiter.admit('a', `u${i}`));
+    const settled: (Throttled | LoginAttempt)[] = [];
+    admissions.forEach((p) => void p.then((x) => settled.push(x)));
+    await new Promise((resolve) => setImmediate(resolve));
+    // two checks running, three waiting: the queue is full
+    expect(settled).toHaveLength(2);
+    expect(await limiter.admit('a', 'u9')).toEqual({ throttledForMs: QUEUE_RETRY_MS, by: 'queue' });
+    expect('end' in (await limiter.admit('b', 'u9'))).toBe(true);
+    started(defined(settled[0])).end('accepted');
+    await new Promise((resolve) => setImmediate(resolve));
+    // one waiter started: a place in the queue is free again, and the next login takes it
+    expect(settled).toHaveLength(3);
+    let next: Throttled | LoginAttempt | undefined;
+    void limiter.admit('a', 'u10').then((x) => (next = x));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(next).toBeUndefined();
+    expect(await limiter.admit('a', 'u11')).toEqual({ throttledForMs: QUEUE_RETRY_MS, by: 'queue' });
+  });
+
+  it('a flood of 20 000 logins from one address keeps at most QUEUE_PER_ADDRESS waiting, the rest refused at once', async () => {
+    const limiter = new LoginLimiter(() => 0);
+    const outcomes = await Promise.all(
+      Array.from({ length: 20_000 }, (_, i) => {
+        const p = limiter.admit('a', `u${i}`);
+        return i < QUEUE_PER_ADDRESS + CHECKS_PER_ADDRESS ? Promise.resolve('waiting') : p.then((x) => ('by' in x ? x.by : 'started'));
+      }),
+    );
+    expect(outcomes.filter((o) => o === 'queue')).toHaveLength(20_000 - QUEUE_PER_ADDRESS - CHECKS_PER_ADDRESS);
   });
 
   it('runs 8 checks at once per address; the others wait their turn instead of being refused', async () => {
