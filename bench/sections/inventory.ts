@@ -9,6 +9,7 @@
 import path from 'node:path';
 import type { LabHost } from '../../test/lab/host.js';
 import { startPostgres } from '../../test/lab/postgres.js';
+import { defined } from '../../test/defined.js';
 import { fleet } from '../../test/unit/inventory/visit-fixture.js';
 import { openInventory } from '../../src/inventory/inventory.js';
 import { buildAnswer } from '../../src/server/answer.js';
@@ -72,17 +73,18 @@ export async function benchInventory(host: LabHost, log: (message: string) => vo
   const urls: Record<Variant, string> = { off: 'http://127.0.0.1:18091/prov', sqlite: 'http://127.0.0.1:18092/prov', postgres: 'http://127.0.0.1:18093/prov' };
   const answer = buildAnswer(loadSite(sites.off), new Map(Object.entries(FORM)));
   const servers = VARIANTS.map((v) => host.spawnProvdisc(['serve', '--config', sites[v]]));
+  const pidOf = (v: Variant): number => defined(servers[VARIANTS.indexOf(v)]).pid;
   try {
     for (const s of servers) await s.waitForLine(/^serving /, 15_000);
     log('inventory bench: warm-up');
-    for (const v of VARIANTS) await load(host, urls[v], answer.body, 1000);
+    for (const v of VARIANTS) await load(host, urls[v], pidOf(v), answer.body, 1000);
     const rounds: Record<Variant, LoadRun>[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       log(`inventory bench: round ${i + 1}/${ROUNDS}, ${REQUESTS} POSTs from ${CONCURRENCY} clients to each of off, sqlite, postgres`);
       // the order turns each round, so that no variant always runs first
       const order = VARIANTS.map((_, k) => VARIANTS[(k + i) % VARIANTS.length] as Variant);
       const round: Partial<Record<Variant, LoadRun>> = {};
-      for (const v of order) round[v] = await load(host, urls[v], answer.body, REQUESTS);
+      for (const v of order) round[v] = await load(host, urls[v], pidOf(v), answer.body, REQUESTS);
       rounds.push(round as Record<Variant, LoadRun>);
     }
     const rps = Object.fromEntries(VARIANTS.map((v) => [v, median(rounds.map((r) => r[v].rps))])) as Record<Variant, number>;
@@ -110,7 +112,7 @@ export async function benchInventory(host: LabHost, log: (message: string) => vo
       const s = host.spawnProvdisc(['serve', '--config', site]);
       try {
         await s.waitForLine(/^serving /, 15_000);
-        await load(host, `http://127.0.0.1:${port}/prov`, answer.body, MEMORY_POSTS);
+        await load(host, `http://127.0.0.1:${port}/prov`, s.pid, answer.body, MEMORY_POSTS);
         assertProgram(s.pid, process.execPath);
         memory[key] = memoryOf(s.pid).vmRssKb;
       } finally {

@@ -53,3 +53,52 @@ export function formatEvent(level: Level, lines: readonly string[], journal: boo
 export function writeEvent(stream: Stream, level: Level, ...lines: string[]): void {
   process[stream].write(formatEvent(level, lines, isJournalStream(stream)));
 }
+
+/** Lines held back by batchedLines() past this many characters are written at once. */
+const BATCH_LIMIT = 64 * 1024;
+/** batchedLines() writes at most once per this many ms while lines keep coming. */
+const BATCH_MS = 50;
+
+/**
+ * A writer for a command that prints a line per event at a high rate (`serve`, a line per request).
+ * A line is written at the end of the event-loop turn that logged it, as promptly as a direct write,
+ * unless the last write was less than BATCH_MS ago: then it waits for that slot with the lines logged
+ * meanwhile, and they all go in one write. Each write to a pipe or socket (journald's included) is a
+ * system call that also wakes the reader; one per request cost `serve` more than sending the answers
+ * under load (docs/benchmark.md, "Serve"). What is still held when the process exits is written then
+ * (writes to pipes, files and terminals are synchronous on Linux), so no line is lost and their order
+ * is kept; the timer never keeps the process alive.
+ */
+export function batchedLines(stream: Stream): (text: string) => void {
+  let held: string[] = [];
+  let length = 0;
+  let lastWrite = -Infinity;
+  let scheduled: { cancel(): void } | undefined;
+  const flush = () => {
+    scheduled?.cancel();
+    scheduled = undefined;
+    if (held.length === 0) return;
+    const text = held.join('');
+    held = [];
+    length = 0;
+    lastWrite = performance.now();
+    process[stream].write(text);
+  };
+  const schedule = () => {
+    const wait = lastWrite + BATCH_MS - performance.now();
+    if (wait <= 0) {
+      const immediate = setImmediate(flush).unref();
+      scheduled = { cancel: () => clearImmediate(immediate) };
+    } else {
+      const timer = setTimeout(flush, wait).unref();
+      scheduled = { cancel: () => clearTimeout(timer) };
+    }
+  };
+  process.on('exit', flush);
+  return (text) => {
+    held.push(text);
+    length += text.length;
+    if (length >= BATCH_LIMIT) flush();
+    else if (!scheduled) schedule();
+  };
+}

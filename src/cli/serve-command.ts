@@ -15,7 +15,7 @@ import { escapeControls, jsonLine } from '../util/printable.js';
 import { advertiseViaInWorker, type WorkerAdvertisement } from '../via/worker-advertisement.js';
 import { viaEventPrinter } from './advertise-command.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, info, inFlags, reportError, warn } from './common.js';
-import { writeEvent } from './output.js';
+import { batchedLines, formatEvent, isJournalStream } from './output.js';
 import { inventoryLabel, openInventory, type Inventory } from '../inventory/inventory.js';
 import { lookOf } from '../inventory/looks.js';
 
@@ -181,9 +181,12 @@ function probeDirectory(site: Site): void {
 
 async function serve(file: string, flags: ServeFlags): Promise<number> {
   const site = loadSite(file, warn);
+  // a line per request: batched; and whether stdout is the journal is asked once, not per line
+  const write = batchedLines('stdout');
+  const journal = isJournalStream('stdout');
   const print = (event: Record<string, unknown>, human: string) => {
-    if (flags.json) process.stdout.write(jsonLine(event));
-    else writeEvent('stdout', 'info', human);
+    if (flags.json) write(jsonLine(event));
+    else write(formatEvent('info', [human], journal));
   };
   // opened before listening: an inventory that cannot be opened is the site's error, said at start
   const inventory: Inventory | undefined = site.inventory ? await openInventory(site.inventory.setting, { days: site.inventory.days, warn }) : undefined;

@@ -4,7 +4,7 @@
  */
 import { parseVia, type DiscoveryMethod } from './methods.js';
 import { discover, type DiscoveredService, type DiscoverOptions } from '../bonjour/discover.js';
-import { discoverDhcp, type DhcpDiscovered } from '../dhcp/discover.js';
+import type { DhcpDiscovered } from '../dhcp/discover.js';
 import type { WarningSink } from '../util/errors.js';
 
 export interface DiscoverViaOptions extends DiscoverOptions {
@@ -23,13 +23,17 @@ export interface ViaFindings {
 
 export async function discoverVia(options: DiscoverViaOptions): Promise<ViaFindings> {
   const via = parseVia(options.via);
-  const [bonjour, dhcp] = await Promise.all([
-    via.includes('bonjour') ? discover(options) : undefined,
-    via.includes('dhcp')
-      ? discoverDhcp({ timeoutMs: options.timeoutMs, interfaces: options.interfaces, all: options.all, port: options.dhcpPort, warn: options.warn })
-      : undefined,
-  ]);
+  const [bonjour, dhcp] = await Promise.all([via.includes('bonjour') ? discover(options) : undefined, via.includes('dhcp') ? askDhcp(options) : undefined]);
   return { ...(bonjour ? { bonjour } : {}), ...(dhcp ? { dhcp } : {}) };
+}
+
+/**
+ * Loaded only when DHCP is asked: its module brings node:crypto (the transaction id), whose loading
+ * alone is ~3 ms of a Bonjour-only `provdisc discover` (docs/benchmark.md, "Start-up").
+ */
+async function askDhcp(options: DiscoverViaOptions): Promise<DhcpDiscovered[]> {
+  const { discoverDhcp } = await import('../dhcp/discover.js');
+  return discoverDhcp({ timeoutMs: options.timeoutMs, interfaces: options.interfaces, all: options.all, port: options.dhcpPort, warn: options.warn });
 }
 
 /** The answer a client set to one method takes its template from: anyone on the link can advertise or answer one. */
