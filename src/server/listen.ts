@@ -28,3 +28,11 @@ export function isLoopback(host: string): boolean {
 export function listenUrl(scheme: string, host: string, port: number): string {
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
+
+/** A listen() failure in words: the address taken, not this machine's, or a port not allowed; `key` names the setting. */
+export function explainListenError(err: NodeJS.ErrnoException, { host, port }: Listen, key: string): unknown {
+  if (err.code === 'EADDRINUSE') return new UsageError(`${host}:${port} is already in use`, `stop the other server, or change ${key}`);
+  if (err.code === 'EADDRNOTAVAIL') return new UsageError(`${host} is not an address of this machine`, `change ${key} (0.0.0.0 listens on every address)`);
+  if (err.code === 'EACCES') return new UsageError(`not allowed to listen on port ${port}`, 'use a port above 1023, or run with the right to bind it');
+  return err;
+}
