@@ -63,7 +63,13 @@ export class AdminServer {
       if (!asset) return reply.code(404).type('text/plain').send('not found\n');
       return reply.type(asset.type).send(asset.body);
     });
-    void app.register(authPlugin, { users: () => this.settings.users.table, sessions, limiter: options.limiter ?? new LoginLimiter(), secure, onLogin: options.onLogin });
+    void app.register(authPlugin, {
+      users: () => this.settings.users.table,
+      sessions,
+      limiter: options.limiter ?? new LoginLimiter(),
+      secure,
+      onLogin: options.onLogin,
+    });
     const sources: AdminSources = { inventory: options.inventory, discovery: options.discovery };
     void app.register(async (guarded) => {
       guarded.addHook('onRequest', requireAdmin(sessions));

@@ -55,7 +55,11 @@ export const authPlugin: FastifyPluginAsync<AuthOptions> = async (app, { users, 
     const name = req.body.username ?? '';
     if (!sameOrigin(req, secure)) {
       report(req, name, 'bad-origin');
-      return sendHtml(reply, 403, messagePage(undefined, 'Refused', 'This login did not come from the status page itself (its Origin header is missing or another site).'));
+      return sendHtml(
+        reply,
+        403,
+        messagePage(undefined, 'Refused', 'This login did not come from the status page itself (its Origin header is missing or another site).'),
+      );
     }
     const admission = await limiter.admit(req.ip, name);
     if ('throttledForMs' in admission) {

@@ -35,9 +35,24 @@ export function barChart(title: string, bars: readonly Bar[]): Html {
     const y = i * BAR_HEIGHT + 2;
     const w = Math.max(1, Math.round((b.value / max) * BAR_WIDTH));
     const label = b.label.length > 32 ? `${b.label.slice(0, 31)}…` : b.label;
-    return html`<g><title>${b.label}: ${b.value}</title><text x="${LABEL_WIDTH - 6}" y="${y + 15}" text-anchor="end" class="label">${label}</text><rect x="${LABEL_WIDTH}" y="${y}" width="${w}" height="${BAR_HEIGHT - 6}" class="bar"></rect><text x="${LABEL_WIDTH + w + 6}" y="${y + 15}" class="value">${b.value}</text></g>`;
+    return html`<g
+      ><title>${b.label}: ${b.value}</title><text x="${LABEL_WIDTH - 6}" y="${y + 15}" text-anchor="end" class="label">${label}</text
+      ><rect x="${LABEL_WIDTH}" y="${y}" width="${w}" height="${BAR_HEIGHT - 6}" class="bar"></rect
+      ><text x="${LABEL_WIDTH + w + 6}" y="${y + 15}" class="value">${b.value}</text></g
+    >`;
   });
-  return html`<svg class="chart" role="img" aria-label="${title}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title>${title}</title>${rows}</svg>`;
+  return html`<svg
+    class="chart"
+    role="img"
+    aria-label="${title}"
+    viewBox="0 0 ${width} ${height}"
+    width="${width}"
+    height="${height}"
+    xmlns="http://www.w3.org/2000/svg"
+  >
+    <title>${title}</title>
+    ${rows}
+  </svg>`;
 }
 
 /** A small line of per-minute counts, oldest first. */
@@ -47,5 +62,16 @@ export function sparkline(title: string, values: readonly number[]): Html {
   const max = Math.max(...values, 1);
   const step = values.length > 1 ? width / (values.length - 1) : width;
   const points = values.map((v, i) => `${Math.round(i * step)},${Math.round(height - 2 - (v / max) * (height - 4))}`).join(' ');
-  return html`<svg class="spark" role="img" aria-label="${title}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title>${title}</title><polyline points="${points}" class="line"></polyline></svg>`;
+  return html`<svg
+    class="spark"
+    role="img"
+    aria-label="${title}"
+    viewBox="0 0 ${width} ${height}"
+    width="${width}"
+    height="${height}"
+    xmlns="http://www.w3.org/2000/svg"
+  >
+    <title>${title}</title>
+    <polyline points="${points}" class="line"></polyline>
+  </svg>`;
 }

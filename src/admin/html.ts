@@ -1,6 +1,6 @@
 /**
  * HTML made on the server, escaped by construction: `html` is a tagged template whose every
- * interpolated value is escaped unless it is itself `Html` (made by `html` or `raw`), and arrays are
+ * interpolated value is escaped unless it is itself `Html` (made by `html`), and arrays are
  * joined. A client's `osname` of `<img src=x onerror=alert(1)>` can only ever become text.
  */
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -27,9 +27,4 @@ function render(value: HtmlValue): string {
 
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
   return new Html(strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i]) : ''), ''));
-}
-
-/** Markup made by provdisc itself (never client text), e.g. a number formatted with its unit. */
-export function raw(text: string): Html {
-  return new Html(text);
 }

@@ -23,27 +23,24 @@ function when(iso: string | null | undefined): string {
 export function layout(options: { title: string; here: string; user: string | undefined; live?: boolean; body: HtmlValue; before?: HtmlValue }): Html {
   const { title, here, user, live = false, body, before } = options;
   const nav = user
-    ? html`<nav>${NAV.map(([href, label]) => html`<a href="${href}"${here === href ? html` class="here"` : ''}>${label}</a>`)}</nav>
-<form method="post" action="/admin/logout"><span class="muted">${user}</span> <button type="submit">Log out</button></form>`
+    ? html`<nav>${NAV.map(([href, label]) => html`<a href="${href}" ${here === href ? html` class="here"` : ''}>${label}</a>`)}</nav>
+        <form method="post" action="/admin/logout"><span class="muted">${user}</span> <button type="submit">Log out</button></form>`
     : '';
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · provdisc</title>
-<link rel="stylesheet" href="/admin/static/admin.css">
-<script src="/admin/static/admin.js" defer></script>
-</head>
-<body data-live="${live ? 'on' : 'off'}">
-<header><span class="brand">provdisc</span>${nav}</header>
-${before ?? ''}
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · provdisc</title>
+        <link rel="stylesheet" href="/admin/static/admin.css" />
+        <script src="/admin/static/admin.js" defer></script>
+      </head>
+      <body data-live="${live ? 'on' : 'off'}">
+        <header><span class="brand">provdisc</span>${nav}</header>
+        ${before ?? ''}
+        <main>${body}</main>
+      </body>
+    </html> `;
 }
 
 export function loginPage(error: string | undefined, user = ''): Html {
@@ -52,12 +49,12 @@ export function loginPage(error: string | undefined, user = ''): Html {
     here: '',
     user: undefined,
     body: html`<form class="login" method="post" action="/admin/login">
-<h1>provdisc status</h1>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<label>Admin name <input name="username" autocomplete="username" required value="${user}"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">Log in</button>
-</form>`,
+      <h1>provdisc status</h1>
+      ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+      <label>Admin name <input name="username" autocomplete="username" required value="${user}" /></label>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
+      <button type="submit">Log in</button>
+    </form>`,
   });
 }
 
@@ -71,28 +68,68 @@ function noInventory(): Html {
 
 function inventoryHealth(h: InventoryHealth): Html {
   const trouble = h.failed > 0 || h.dropped > 0 || h.lastError !== null;
-  return html`<p class="${trouble ? 'bad' : 'muted'}">Inventory (${h.backend}): ${h.written} written, ${h.pending} waiting, ${h.failed} failed writes, ${h.dropped} dropped${h.lastError ? html`; last error: ${h.lastError}` : ''}</p>`;
+  return html`<p class="${trouble ? 'bad' : 'muted'}">
+    Inventory (${h.backend}): ${h.written} written, ${h.pending} waiting, ${h.failed} failed writes, ${h.dropped}
+    dropped${h.lastError ? html`; last error: ${h.lastError}` : ''}
+  </p>`;
 }
 
 function discoverySection(d: DiscoveryHealthSnapshot | undefined): Html {
-  if (!d) return html`<h2>Discovery</h2><p class="empty">serve does not advertise (no <code>via</code> in [serve]).</p>`;
+  if (!d)
+    return html`<h2>Discovery</h2>
+      <p class="empty">serve does not advertise (no <code>via</code> in [serve]).</p>`;
   const links = d.links.map(
-    (l) => html`<tr><td>${l.interface}<br><span class="muted">${l.addresses.join(', ')}</span></td>
-<td>${l.own ? html`${l.own.bonjour ? html`mDNS: ${l.own.bonjour}` : ''}${l.own.bonjour && l.own.dhcp ? html`<br>` : ''}${l.own.dhcp ? 'DHCP option 224' : ''}` : html`<span class="bad">not advertising</span>`}</td>
-<td>${
-      l.others.length === 0 && l.moreHosts === 0
-        ? html`<span class="muted">none</span>`
-        : html`${l.others.map((o) => html`<div class="${o.quiet ? 'muted' : 'bad'}">${o.from}: ${o.advertises} (${o.conflicts} conflicting answers, last ${when(o.lastSeen)}${o.quiet ? ', quiet now' : ''})</div>`)}${l.moreHosts > 0 ? html`<div class="bad">and ${l.moreHosts} more hosts</div>` : ''}`
-    }</td></tr>`,
+    (l) =>
+      html`<tr>
+        <td>${l.interface}<br /><span class="muted">${l.addresses.join(', ')}</span></td>
+        <td>
+          ${l.own ? html`${l.own.bonjour ? html`mDNS: ${l.own.bonjour}` : ''}${l.own.bonjour && l.own.dhcp ? html`<br />` : ''}${l.own.dhcp ? 'DHCP option 224' : ''}` : html`<span class="bad">not advertising</span>`}
+        </td>
+        <td>
+          ${
+            l.others.length === 0 && l.moreHosts === 0
+              ? html`<span class="muted">none</span>`
+              : html`${l.others.map((o) => html`<div class="${o.quiet ? 'muted' : 'bad'}">${o.from}: ${o.advertises} (${o.conflicts} conflicting answers, last ${when(o.lastSeen)}${o.quiet ? ', quiet now' : ''})</div>`)}${l.moreHosts > 0 ? html`<div class="bad">and ${l.moreHosts} more hosts</div>` : ''}`
+          }
+        </td>
+      </tr>`,
   );
   return html`<h2>Discovery</h2>
-<p>${d.advertising ? html`Advertising <code>${d.template ?? ''}</code>` : html`<span class="bad">Not advertising</span>`}</p>
-<table class="links"><thead><tr><th>Link</th><th>provdisc</th><th>Other advertisers (conflicts)</th></tr></thead><tbody>${links}</tbody></table>
-<h2>Clients asking, per minute</h2>
-<table class="rates"><thead><tr><th>Method</th><th>Last minute</th><th>Last 15 minutes</th></tr></thead><tbody>
-<tr><td>mDNS (Bonjour)</td><td class="n-bonjour">${d.perMinute.bonjour}</td><td>${sparkline('mDNS questions per minute', d.history.bonjour)}</td></tr>
-<tr><td>DHCP (option 224)</td><td class="n-dhcp">${d.perMinute.dhcp}</td><td>${sparkline('DHCP INFORMs per minute', d.history.dhcp)}</td></tr>
-</tbody></table>`;
+    <p>${d.advertising ? html`Advertising <code>${d.template ?? ''}</code>` : html`<span class="bad">Not advertising</span>`}</p>
+    <table class="links">
+      <thead>
+        <tr>
+          <th>Link</th>
+          <th>provdisc</th>
+          <th>Other advertisers (conflicts)</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${links}
+      </tbody>
+    </table>
+    <h2>Clients asking, per minute</h2>
+    <table class="rates">
+      <thead>
+        <tr>
+          <th>Method</th>
+          <th>Last minute</th>
+          <th>Last 15 minutes</th>
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          <td>mDNS (Bonjour)</td>
+          <td class="n-bonjour">${d.perMinute.bonjour}</td>
+          <td>${sparkline('mDNS questions per minute', d.history.bonjour)}</td>
+        </tr>
+        <tr>
+          <td>DHCP (option 224)</td>
+          <td class="n-dhcp">${d.perMinute.dhcp}</td>
+          <td>${sparkline('DHCP INFORMs per minute', d.history.dhcp)}</td>
+        </tr>
+      </tbody>
+    </table>`;
 }
 
 export function overviewPage(options: {
@@ -105,36 +142,100 @@ export function overviewPage(options: {
   const failures = s ? s.failures.reduce((n, f) => n + f.count, 0) : 0;
   const body = s
     ? html`<div class="cards">
-<div class="card"><div class="n" id="provisioned-today">${s.provisionedToday}</div><div class="what">provisioned today (UTC)</div></div>
-<div class="card"><div class="n" id="provisioned-week">${s.provisionedWeek}</div><div class="what">provisioned over 7 days</div></div>
-<div class="card"><div class="n" id="devices">${s.devices}</div><div class="what">devices known</div></div>
-<div class="card"><div class="n" id="failures">${failures}</div><div class="what">refused requests, 7 days</div></div>
-</div>
-${health ? inventoryHealth(health) : ''}
-<h2>Failures by kind (7 days)</h2>
-${
-  s.failures.length === 0
-    ? html`<p class="empty">none</p>`
-    : html`<table class="failures"><thead><tr><th>Status</th><th>Why</th><th>Count</th></tr></thead><tbody>${s.failures.map(
-        (f) => html`<tr><td>${f.status}</td><td>${f.reason}</td><td>${f.count}</td></tr>`,
-      )}</tbody></table>`
-}
-${discoverySection(discovery)}
-<h2>Looked, never posted</h2>
-${
-  s.lookedNeverPosted.length === 0
-    ? html`<p class="empty">none: every client that asked also posted</p>`
-    : html`<p class="muted">These found the URL but never came: a firewall, an untrusted certificate, a wrong method?</p><table class="looked"><thead><tr><th>Address</th><th>Asked by</th><th>Last</th></tr></thead><tbody>${s.lookedNeverPosted.map(
-        (l) => html`<tr><td>${l.client}</td><td>${l.method}</td><td>${when(l.lastSeen)}</td></tr>`,
-      )}</tbody></table>`
-}
-<h2>Builds and operating systems</h2>
-<div class="charts">
-<figure>${barChart('Devices by build', s.builds.map((b) => ({ label: b.build, value: b.count })))}<figcaption>Devices by build</figcaption></figure>
-<figure>${barChart('Devices by OS', s.os.map((o) => ({ label: o.os, value: o.count })))}<figcaption>Devices by operating system</figcaption></figure>
-</div>`
+          <div class="card">
+            <div class="n" id="provisioned-today">${s.provisionedToday}</div>
+            <div class="what">provisioned today (UTC)</div>
+          </div>
+          <div class="card">
+            <div class="n" id="provisioned-week">${s.provisionedWeek}</div>
+            <div class="what">provisioned over 7 days</div>
+          </div>
+          <div class="card">
+            <div class="n" id="devices">${s.devices}</div>
+            <div class="what">devices known</div>
+          </div>
+          <div class="card">
+            <div class="n" id="failures">${failures}</div>
+            <div class="what">refused requests, 7 days</div>
+          </div>
+        </div>
+        ${health ? inventoryHealth(health) : ''}
+        <h2>Failures by kind (7 days)</h2>
+        ${
+          s.failures.length === 0
+            ? html`<p class="empty">none</p>`
+            : html`<table class="failures">
+                <thead>
+                  <tr>
+                    <th>Status</th>
+                    <th>Why</th>
+                    <th>Count</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${s.failures.map(
+                    (f) =>
+                      html`<tr>
+                        <td>${f.status}</td>
+                        <td>${f.reason}</td>
+                        <td>${f.count}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+        }
+        ${discoverySection(discovery)}
+        <h2>Looked, never posted</h2>
+        ${
+          s.lookedNeverPosted.length === 0
+            ? html`<p class="empty">none: every client that asked also posted</p>`
+            : html`<p class="muted">These found the URL but never came: a firewall, an untrusted certificate, a wrong method?</p>
+                <table class="looked">
+                  <thead>
+                    <tr>
+                      <th>Address</th>
+                      <th>Asked by</th>
+                      <th>Last</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${s.lookedNeverPosted.map(
+                      (l) =>
+                        html`<tr>
+                          <td>${l.client}</td>
+                          <td>${l.method}</td>
+                          <td>${when(l.lastSeen)}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>`
+        }
+        <h2>Builds and operating systems</h2>
+        <div class="charts">
+          <figure>
+            ${barChart(
+              'Devices by build',
+              s.builds.map((b) => ({ label: b.build, value: b.count })),
+            )}
+            <figcaption>Devices by build</figcaption>
+          </figure>
+          <figure>
+            ${barChart(
+              'Devices by OS',
+              s.os.map((o) => ({ label: o.os, value: o.count })),
+            )}
+            <figcaption>Devices by operating system</figcaption>
+          </figure>
+        </div>`
     : html`${noInventory()}${discoverySection(discovery)}`;
-  return layout({ title: 'Overview', here: '/admin/', user, live: true, body: html`<h1>Overview</h1>${body}` });
+  return layout({
+    title: 'Overview',
+    here: '/admin/',
+    user,
+    live: true,
+    body: html`<h1>Overview</h1>
+      ${body}`,
+  });
 }
 
 /** The devices page's query string, with `change` applied: for sort links and paging. */
@@ -171,15 +272,24 @@ export function deviceHref(id: string): string {
 
 export function devicesPage(options: { user: string; query: DeviceQuery; rows: readonly DeviceRow[] | undefined; total: number }): Html {
   const { user, query: q, rows, total } = options;
-  const filters = html`<section class="filters"><form method="get" action="/admin/devices" role="search">
-<label>Search <input name="q" type="search" value="${q.search ?? ''}" placeholder="id, user, OS, build, address"></label>
-<label>Build <input name="build" value="${q.build ?? ''}" placeholder="<5000, 2.10.*"></label>
-<label>OS <input name="os" value="${q.os ?? ''}" placeholder="Windows*"></label>
-<label>User <input name="user" value="${q.user ?? ''}"></label>
-${q.sort ? html`<input type="hidden" name="sort" value="${q.sort}">` : ''}
-<button type="submit">Filter</button> <a href="/admin/devices">clear</a>
-</form></section>`;
-  if (!rows) return layout({ title: 'Devices', here: '/admin/devices', user, body: html`<h1>Devices</h1>${noInventory()}` });
+  const filters = html`<section class="filters">
+    <form method="get" action="/admin/devices" role="search">
+      <label>Search <input name="q" type="search" value="${q.search ?? ''}" placeholder="id, user, OS, build, address" /></label>
+      <label>Build <input name="build" value="${q.build ?? ''}" placeholder="<5000, 2.10.*" /></label>
+      <label>OS <input name="os" value="${q.os ?? ''}" placeholder="Windows*" /></label>
+      <label>User <input name="user" value="${q.user ?? ''}" /></label>
+      ${q.sort ? html`<input type="hidden" name="sort" value="${q.sort}" />` : ''}
+      <button type="submit">Filter</button> <a href="/admin/devices">clear</a>
+    </form>
+  </section>`;
+  if (!rows)
+    return layout({
+      title: 'Devices',
+      here: '/admin/devices',
+      user,
+      body: html`<h1>Devices</h1>
+        ${noInventory()}`,
+    });
   const offset = q.offset ?? 0;
   const head = COLUMNS.map(([label, sort]) => {
     if (!sort) return html`<th>${label}</th>`;
@@ -188,25 +298,58 @@ ${q.sort ? html`<input type="hidden" name="sort" value="${q.sort}">` : ''}
     return html`<th${current ? html` aria-sort="${(q.descending ?? sort === 'lastSeen') ? 'descending' : 'ascending'}"` : ''}><a href="${devicesHref(q, { sort, descending, offset: 0 })}">${label}</a></th>`;
   });
   const body = rows.map(
-    (d) => html`<tr data-id="${d.id}">
-<td><a href="${deviceHref(d.id)}">${d.hwaddr ?? d.id}</a></td><td>${d.username}</td><td class="os">${d.osname}</td><td class="build">${d.build}</td>
-<td>${d.client}</td><td>${when(d.firstSeen)}</td><td>${when(d.lastSeen)}</td>${statusCell(d.lastStatus, d.lastReason)}<td>${d.profiles.join(', ')}</td><td>${d.requests}</td></tr>`,
+    (d) =>
+      html`<tr data-id="${d.id}">
+        <td><a href="${deviceHref(d.id)}">${d.hwaddr ?? d.id}</a></td>
+        <td>${d.username}</td>
+        <td class="os">${d.osname}</td>
+        <td class="build">${d.build}</td>
+        <td>${d.client}</td>
+        <td>${when(d.firstSeen)}</td>
+        <td>${when(d.lastSeen)}</td>
+        ${statusCell(d.lastStatus, d.lastReason)}
+        <td>${d.profiles.join(', ')}</td>
+        <td>${d.requests}</td>
+      </tr>`,
   );
-  const paging = html`<p class="muted" id="shown">${total === 0 ? 'no device matches' : `devices ${offset + 1}–${offset + rows.length} of ${total}`}
-${offset > 0 ? html` <a href="${devicesHref(q, { offset: Math.max(0, offset - PAGE_SIZE) })}">previous</a>` : ''}
-${offset + rows.length < total ? html` <a href="${devicesHref(q, { offset: offset + PAGE_SIZE })}">next</a>` : ''}</p>`;
+  const paging = html`<p class="muted" id="shown">
+    ${total === 0 ? 'no device matches' : `devices ${offset + 1}–${offset + rows.length} of ${total}`}
+    ${offset > 0 ? html` <a href="${devicesHref(q, { offset: Math.max(0, offset - PAGE_SIZE) })}">previous</a>` : ''}
+    ${offset + rows.length < total ? html` <a href="${devicesHref(q, { offset: offset + PAGE_SIZE })}">next</a>` : ''}
+  </p>`;
   return layout({
     title: 'Devices',
     here: '/admin/devices',
     user,
     live: true,
     before: filters,
-    body: html`<h1>Devices</h1>${paging}<table class="devices"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`,
+    body: html`<h1>Devices</h1>
+      ${paging}
+      <table class="devices">
+        <thead>
+          <tr>
+            ${head}
+          </tr>
+        </thead>
+        <tbody>
+          ${body}
+        </tbody>
+      </table>`,
   });
 }
 
 function historyRow(v: VisitRecord): Html {
-  return html`<tr><td>${when(v.time)}</td><td>${v.client}</td><td>${v.username}</td><td>${v.osname}</td><td>${v.build}</td><td>${v.arch}</td><td>${v.ipaddr}</td>${statusCell(v.status, v.reason)}<td>${v.profiles.join(', ')}</td></tr>`;
+  return html`<tr>
+    <td>${when(v.time)}</td>
+    <td>${v.client}</td>
+    <td>${v.username}</td>
+    <td>${v.osname}</td>
+    <td>${v.build}</td>
+    <td>${v.arch}</td>
+    <td>${v.ipaddr}</td>
+    ${statusCell(v.status, v.reason)}
+    <td>${v.profiles.join(', ')}</td>
+  </tr>`;
 }
 
 export function devicePage(options: { user: string; device: DeviceRow; history: readonly VisitRecord[] }): Html {
@@ -230,12 +373,45 @@ export function devicePage(options: { user: string; device: DeviceRow; history: 
     user,
     live: true,
     body: html`<h1>Device <code>${d.id}</code></h1>
-<table class="facts"><tbody>${facts.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</tbody></table>
-<h2>History (newest first)</h2>
-<table class="history"><thead><tr><th>Time</th><th>Address</th><th>User</th><th>OS</th><th>Build</th><th>Arch</th><th>Posted address</th><th>Status</th><th>Profiles</th></tr></thead><tbody>${history.map(historyRow)}</tbody></table>`,
+      <table class="facts">
+        <tbody>
+          ${facts.map(
+            ([k, v]) =>
+              html`<tr>
+                <th>${k}</th>
+                <td>${v}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      <h2>History (newest first)</h2>
+      <table class="history">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Address</th>
+            <th>User</th>
+            <th>OS</th>
+            <th>Build</th>
+            <th>Arch</th>
+            <th>Posted address</th>
+            <th>Status</th>
+            <th>Profiles</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${history.map(historyRow)}
+        </tbody>
+      </table>`,
   });
 }
 
 export function messagePage(user: string | undefined, title: string, message: string): Html {
-  return layout({ title, here: '', user, body: html`<h1>${title}</h1><p>${message}</p>` });
+  return layout({
+    title,
+    here: '',
+    user,
+    body: html`<h1>${title}</h1>
+      <p>${message}</p>`,
+  });
 }

@@ -199,7 +199,10 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
   const reload = () => {
     try {
       const next = loadSite(file, warn);
-      const notes = [...server.replaceSite(next), ...(status?.replaceSettings(next.admin) ?? (next.admin ? ['[admin] added: restart provdisc serve to start the status page'] : []))];
+      const notes = [
+        ...server.replaceSite(next),
+        ...(status?.replaceSettings(next.admin) ?? (next.admin ? ['[admin] added: restart provdisc serve to start the status page'] : [])),
+      ];
       for (const n of notes) warn(n);
       print({ event: 'reloaded', file, profiles: next.profiles.map((p) => p.name) }, `reloaded ${file}: ${summary(next)}`);
       probeDirectory(next);
@@ -226,7 +229,10 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
         advertised: site.via.length > 0,
         onLogin: (l) => print({ event: 'admin-login', ...l }, describeAdminLogin(l)),
       });
-      print({ event: 'admin-listening', url: status.url }, `status page on ${status.url}; ${site.admin.users.table.size} admin(s) from ${site.admin.users.file}`);
+      print(
+        { event: 'admin-listening', url: status.url },
+        `status page on ${status.url}; ${site.admin.users.table.size} admin(s) from ${site.admin.users.file}`,
+      );
     }
     if (site.via.length > 0) {
       const printEvent = viaEventPrinter(flags.json === true);
