@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CHROMIUM } from './browser.js';
 import { JMDNS_CLASSPATH, SYSTEM_PYTHON } from './peers.js';
 
 /** What a lab test can depend on. */
-export type Peer = 'root' | 'netns' | 'avahi' | 'jmdns' | 'jdk' | 'zeroconf' | 'tshark' | 'dig' | 'dhcpd' | 'kea' | 'dnsmasq' | 'dhcrelay' | 'slapd';
+export type Peer =
+  'root' | 'netns' | 'avahi' | 'jmdns' | 'jdk' | 'zeroconf' | 'tshark' | 'dig' | 'dhcpd' | 'kea' | 'dnsmasq' | 'dhcrelay' | 'slapd' | 'chromium';
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => {
@@ -44,6 +46,7 @@ const CHECKS: Record<Peer, () => string[]> = {
   kea: () => (fs.existsSync('/usr/sbin/kea-dhcp4') ? [] : ['kea-dhcp4 (package kea-dhcp4-server)']),
   dnsmasq: () => (fs.existsSync('/usr/sbin/dnsmasq') ? [] : ['dnsmasq (package dnsmasq-base)']),
   dhcrelay: () => (fs.existsSync('/usr/sbin/dhcrelay') ? [] : ['dhcrelay (package isc-dhcp-relay)']),
+  chromium: () => (fs.existsSync(CHROMIUM) ? [] : [`${CHROMIUM} (package chromium)`]),
   slapd: () => [
     ...['slapd', 'slapadd'].filter((c) => !fs.existsSync(`/usr/sbin/${c}`)).map((c) => `${c} (package slapd)`),
     ...(onPath('ldapsearch') ? [] : ['ldapsearch (package ldap-utils)']),
