@@ -26,9 +26,10 @@ const { loadCli, BUNDLE, CODE_CACHE } = createRequire(import.meta.url)('../bin/l
 /**
  * Packages required from node_modules at run time instead of being bundled (see above). Fastify is
  * only for `serve` but is three times the rest of the CLI: bundled, every command would read and
- * deserialize its code cache at start.
+ * deserialize its code cache at start. better-sqlite3 loads a native addon; pg requires pg-native
+ * only if asked, which a bundler cannot tell: both are only for the inventory (serve, devices).
  */
-const LEFT_IN_NODE_MODULES = ['fastify', '@fastify/formbody'];
+const LEFT_IN_NODE_MODULES = ['fastify', '@fastify/formbody', 'better-sqlite3', 'pg'];
 
 /**
  * src/util/cjs.ts's `requireCjs('pkg')` loads a CommonJS package with a plain require, which

@@ -38,6 +38,8 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'tls.insecure': '--insecure',
   // only provision's request timeout is named in a message; discover's `timeoutMs` never is
   timeoutMs: '--request-timeout',
+  // devices: what the inventory is filtered by
+  build: '--build',
 };
 
 /** A library text with each setting it names said as the command line's flag. */

@@ -19,6 +19,8 @@ import { escapeControls, jsonLine } from '../util/printable.js';
 import { viaEventPrinter } from './advertise-command.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, info, inFlags, reportError, warn } from './common.js';
 import { writeEvent } from './output.js';
+import { inventoryLabel, openInventory, type Inventory } from '../inventory/inventory.js';
+import { lookOf } from '../inventory/looks.js';
 
 interface ServeFlags {
   config?: string;
@@ -32,7 +34,8 @@ function summary(site: Site): string {
   const accounts = site.accounts ? `, ${describeAccounts(site.accounts)}` : '';
   const via = site.via.length > 0 ? `, advertised via ${site.via.join(' and ')}` : '';
   const expires = site.tls ? `, certificate valid until ${site.tls.certificate.notAfter}` : '';
-  return `${site.profiles.length} profile(s) (${site.profiles.map((p) => p.name).join(', ')})${users}${accounts}${via}${expires}`;
+  const inventory = site.inventory ? `, inventory ${inventoryLabel(site.inventory.setting)} (${site.inventory.days} days)` : '';
+  return `${site.profiles.length} profile(s) (${site.profiles.map((p) => p.name).join(', ')})${users}${accounts}${via}${expires}${inventory}`;
 }
 
 function siteJson(site: Site) {
@@ -47,6 +50,7 @@ function siteJson(site: Site) {
     accounts: accountsJson(site),
     certificate: site.tls ? { subject: site.tls.certificate.subject, names: site.tls.certificate.names, notAfter: site.tls.certificate.notAfter } : null,
     via: site.via,
+    inventory: site.inventory ? { setting: inventoryLabel(site.inventory.setting), days: site.inventory.days } : null,
     profiles: site.profiles.map((p) => ({ name: p.name, match: Object.fromEntries(p.match.map((m) => [m.field, m.pattern])), properties: p.file })),
   };
 }
@@ -188,7 +192,10 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     if (flags.json) process.stdout.write(jsonLine(event));
     else writeEvent('stdout', 'info', human);
   };
+  // opened before listening: an inventory that cannot be opened is the site's error, said at start
+  const inventory: Inventory | undefined = site.inventory ? await openInventory(site.inventory.setting, { days: site.inventory.days, warn }) : undefined;
   const server = new ProvisioningServer(site, {
+    inventory,
     onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)),
     onHandshakeFailure: (f) => print({ event: 'tls-failed', ...f }, describeHandshakeFailure(f)),
   });
@@ -225,7 +232,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     probeDirectory(site);
     if (site.admin) {
       status = await startStatusPage(site.admin, {
-        inventory: undefined,
+        inventory,
         advertised: site.via.length > 0,
         onLogin: (l) => print({ event: 'admin-login', ...l }, describeAdminLogin(l)),
       });
@@ -235,10 +242,12 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
       );
     }
     if (site.via.length > 0) {
-      const printEvent = viaEventPrinter(flags.json === true);
+      const printVia = viaEventPrinter(flags.json === true);
       ad = await advertiseVia({ template: site.template, via: site.via, warn }, (e) => {
-        printEvent(e);
+        printVia(e);
         status?.feed(e);
+        const look = inventory && lookOf(e);
+        if (look) inventory.recordLook(look);
       });
       void ad.finished.then((end) => {
         if (end.event === 'conflict') warn('the advertisement stopped (name conflict); still serving');
@@ -249,11 +258,16 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     await status?.close();
     await server.close();
     await ad?.close();
+    await inventory?.flush();
     const counts = Object.fromEntries([...server.counts].sort(([a], [b]) => a - b));
     const tls = site.tls ? `; failed TLS handshakes: ${server.handshakeFailures}` : '';
+    const health = inventory?.health();
+    const recorded = health
+      ? `; inventory: ${health.written} written, ${health.failed} failed write(s), ${health.pending} waiting, ${health.dropped} dropped`
+      : '';
     print(
-      { event: 'stopped', requests: counts, ...(site.tls ? { tlsFailed: server.handshakeFailures } : {}) },
-      `stopped; requests by status: ${JSON.stringify(counts)}${tls}`,
+      { event: 'stopped', requests: counts, ...(site.tls ? { tlsFailed: server.handshakeFailures } : {}), ...(health ? { inventory: health } : {}) },
+      `stopped; requests by status: ${JSON.stringify(counts)}${tls}${recorded}`,
     );
     return EXIT_OK;
   } finally {
@@ -263,6 +277,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     await ad?.close();
     await status?.close();
     await server.close();
+    await inventory?.close();
   }
 }
 

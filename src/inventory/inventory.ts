@@ -3,8 +3,11 @@
  * (shared by several `serve` instances). This module holds what callers see — the records written,
  * the rows read back, and `openInventory`; the writing itself leaves the answer path (write-queue.ts).
  */
-import { UsageError, type WarningSink } from '../util/errors.js';
+import QuickLRU from 'quick-lru';
+import type { WarningSink } from '../util/errors.js';
 import type { LookRecord, VisitRecord } from './records.js';
+import { InventoryStore, type InventoryWrite } from './store.js';
+import { WriteQueue } from './write-queue.js';
 
 /** A device: its uuid, else its MAC address, with what it last posted. */
 export interface DeviceRow {
@@ -101,10 +104,121 @@ export interface InventoryOptions {
 }
 
 export const DEFAULT_INVENTORY_DAYS = 400;
+/** A client is written as a look at most this often per method. */
+const LOOK_EVERY_MS = 60_000;
+/** Clients remembered for that; beyond, the least recent is forgotten (and may be written again). */
+const LOOKS_REMEMBERED = 10_000;
+const PRUNE_EVERY_MS = 6 * 3_600_000;
+const DAY_MS = 86_400_000;
 
-/** The inventory `setting` names: an SQLite file path, or a `postgres://` URL. */
+/** Whether an inventory setting names PostgreSQL (else it is an SQLite file). */
+export function isPostgresUrl(setting: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(setting);
+}
+
+/** The setting as messages show it: a file as it is, a URL without its password. */
+export function inventoryLabel(setting: string): string {
+  if (!isPostgresUrl(setting)) return setting;
+  try {
+    const url = new URL(setting);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+class QueuedInventory implements Inventory {
+  private readonly queue: WriteQueue<InventoryWrite>;
+  private readonly listeners = new Set<(visit: VisitRecord) => void>();
+  private readonly looked = new QuickLRU<string, number>({ maxSize: LOOKS_REMEMBERED });
+  private readonly pruning: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: InventoryStore,
+    private readonly options: InventoryOptions,
+  ) {
+    const backend = store.db.backend;
+    this.queue = new WriteQueue<InventoryWrite>({
+      name: `the inventory (${backend})`,
+      write: (batch) => store.write(batch),
+      written: (batch) => this.tell(batch),
+      warn: options.warn,
+    });
+    if (!options.readOnly) {
+      void this.prune();
+      this.pruning = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+      this.pruning.unref();
+    }
+  }
+
+  record(visit: VisitRecord): void {
+    this.queue.push({ visit });
+  }
+
+  recordLook(look: LookRecord): void {
+    const key = `${look.method} ${look.client}`;
+    const at = Date.parse(look.time);
+    const last = this.looked.get(key);
+    if (last !== undefined && at - last < LOOK_EVERY_MS) return;
+    this.looked.set(key, at);
+    this.queue.push({ look });
+  }
+
+  devices(query?: DeviceQuery): Promise<{ rows: DeviceRow[]; total: number }> {
+    return this.store.devices(query);
+  }
+
+  device(id: string): Promise<{ device: DeviceRow; history: VisitRecord[] } | undefined> {
+    return this.store.device(id);
+  }
+
+  summary(now: Date = new Date()): Promise<InventorySummary> {
+    return this.store.summary(now);
+  }
+
+  onVisit(listener: (visit: VisitRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  health(): InventoryHealth {
+    return { backend: this.store.db.backend, ...this.queue.stats() };
+  }
+
+  flush(): Promise<void> {
+    return this.queue.flush();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.pruning);
+    const lost = await this.queue.close();
+    if (lost > 0) this.options.warn?.(`the inventory (${this.store.db.backend}) closed with ${lost} record(s) it could not write`);
+    await this.store.db.close();
+  }
+
+  private tell(batch: readonly InventoryWrite[]): void {
+    if (this.listeners.size === 0) return;
+    for (const w of batch) if ('visit' in w) for (const listener of this.listeners) listener(w.visit);
+  }
+
+  private async prune(): Promise<void> {
+    const days = this.options.days ?? DEFAULT_INVENTORY_DAYS;
+    try {
+      await this.store.prune(new Date(Date.now() - days * DAY_MS));
+    } catch (err) {
+      this.options.warn?.(`the inventory (${this.store.db.backend}) could not be pruned: ${(err as Error).message}; tried again in 6 hours`);
+    }
+  }
+}
+
+/**
+ * The inventory `setting` names: an SQLite file path, or a `postgres://` URL; its schema is brought
+ * up to date. Throws UsageError when it cannot be opened.
+ */
 export async function openInventory(setting: string, options: InventoryOptions = {}): Promise<Inventory> {
-  void setting;
-  void options;
-  throw new UsageError('the inventory backends are not built yet', 'wait for the inventory branch');
+  const db = isPostgresUrl(setting)
+    ? await (await import('./postgres.js')).openPostgres(setting, { warn: options.warn })
+    : await (await import('./sqlite.js')).openSqlite(setting, { readOnly: options.readOnly });
+  return new QueuedInventory(new InventoryStore(db), options);
 }

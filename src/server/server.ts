@@ -23,6 +23,8 @@ import { DirectoryUnavailableError } from './directory.js';
 import { checkLogin, type LoginResult } from './login.js';
 import { LoginLimiter } from './login-limiter.js';
 import type { Site } from './site.js';
+import type { Inventory } from '../inventory/inventory.js';
+import type { VisitRecord } from '../inventory/records.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 /** Jitsi's own timeouts are 10 s: a client taking longer than this (headers, or the TLS handshake) is not a Jitsi client. */
@@ -58,6 +60,8 @@ export interface HandshakeFailure {
 
 export interface ServerOptions {
   readonly onRequest?: ((record: RequestRecord) => void) | undefined;
+  /** Where every request answered (and every one refused unread) is recorded; `record` never waits. */
+  readonly inventory?: Pick<Inventory, 'record'> | undefined;
   readonly onHandshakeFailure?: ((failure: HandshakeFailure) => void) | undefined;
   readonly limiter?: LoginLimiter | undefined;
   /** Defaults HEADERS_TIMEOUT_MS (headers and TLS handshake) and REQUEST_TIMEOUT_MS; shorter ones for tests. */
@@ -153,20 +157,11 @@ export class ProvisioningServer {
 
   private recordUnread(socket: Socket, status: number, reason: string): void {
     this.counts.set(status, (this.counts.get(status) ?? 0) + 1);
-    this.options.onRequest?.({
-      time: new Date().toISOString(),
-      client: socket.remoteAddress ?? '',
-      method: null,
-      path: null,
-      username: null,
-      osname: null,
-      hwaddr: null,
-      uuid: null,
-      profiles: [],
-      status,
-      ms: 0,
-      reason,
-    });
+    const time = new Date().toISOString();
+    const client = socket.remoteAddress ?? '';
+    const unread = { username: null, osname: null, hwaddr: null, uuid: null, profiles: [] };
+    this.options.onRequest?.({ time, client, method: null, path: null, ...unread, status, ms: 0, reason });
+    this.options.inventory?.record({ time, client, ...unread, build: null, arch: null, ipaddr: null, status, reason });
   }
 
   /** Serves `site` from now on. Listening address and via are fixed at start; TLS files are reloaded. */
@@ -177,6 +172,8 @@ export class ProvisioningServer {
     if (site.path !== this.site.path) notes.push(`the template's path changed: clients are now answered on ${site.path}`);
     if (Boolean(site.tls) !== Boolean(this.site.tls)) notes.push('http/https changed: restart provdisc serve to apply it');
     else if (site.tls) (this.app.server as unknown as import('node:tls').Server).setSecureContext({ cert: site.tls.cert, key: site.tls.key });
+    if (site.inventory?.setting !== this.site.inventory?.setting || site.inventory?.days !== this.site.inventory?.days)
+      notes.push('inventory changed: restart provdisc serve to apply it');
     if (site.via.join() !== this.site.via.join() || site.template !== this.site.template)
       notes.push('template or via changed: restart provdisc serve to advertise the new one');
     this.site = site;
@@ -330,23 +327,41 @@ export class ProvisioningServer {
 
   private record(req: FastifyRequest, reply: FastifyReply): void {
     this.counts.set(reply.statusCode, (this.counts.get(reply.statusCode) ?? 0) + 1);
-    if (!this.options.onRequest) return;
+    const { onRequest, inventory } = this.options;
+    if (!onRequest && !inventory) return;
     const outcome = this.outcomes.get(req);
+    const site = this.site;
     const field = (placeholder: string): string | null => {
-      const name = this.site.fieldOf.get(placeholder);
-      return (name === undefined ? undefined : outcome?.form.get(name)) ?? null;
+      const name = site.fieldOf.get(placeholder);
+      // the password field is never read back, whatever placeholder it also carries
+      return (name === undefined || name === site.passwordField ? undefined : outcome?.form.get(name)) ?? null;
     };
-    this.options.onRequest({
+    const visit: VisitRecord = {
       time: new Date().toISOString(),
       client: this.clientOf(req),
-      method: req.method,
-      path: this.pathOf(req),
       username: field('username'),
       osname: field('osname'),
       hwaddr: field('hwaddr'),
       uuid: field('uuid'),
+      build: field('build'),
+      arch: field('arch'),
+      ipaddr: field('ipaddr'),
       profiles: outcome?.profiles ?? [],
       status: reply.statusCode,
+      reason: outcome?.reason ?? null,
+    };
+    inventory?.record(visit);
+    onRequest?.({
+      time: visit.time,
+      client: visit.client,
+      method: req.method,
+      path: this.pathOf(req),
+      username: visit.username,
+      osname: visit.osname,
+      hwaddr: visit.hwaddr,
+      uuid: visit.uuid,
+      profiles: visit.profiles,
+      status: visit.status,
       ms: Math.round(reply.elapsedTime * 10) / 10,
       ...(outcome?.reason ? { reason: outcome.reason } : {}),
     });

@@ -13,6 +13,7 @@ import { buildRequest } from '../client/placeholders.js';
 import { parseProperties, type PropertyLine } from '../client/properties.js';
 import { defaultPortFor, parseTemplate, type ProvisioningTemplate, type Scheme } from '../template/template.js';
 import { setting, UsageError, type UsageErrorCode, type WarningSink } from '../util/errors.js';
+import { DEFAULT_INVENTORY_DAYS, isPostgresUrl } from '../inventory/inventory.js';
 import { readAccounts, type Accounts, type LoginMethod } from './accounts.js';
 import { ANSWER_LIMIT_BYTES } from './answer.js';
 import { checkCertificate, type CertificateReport } from './certificate.js';
@@ -21,7 +22,7 @@ import { readAdmin, type AdminSettings } from './admin-section.js';
 import { parseListen, type Listen } from './listen.js';
 import { readUsers, type UserTable } from './users.js';
 
-const SERVE_KEYS = ['listen', 'tls-cert', 'tls-key', 'template', 'login', 'users', 'via'] as const;
+const SERVE_KEYS = ['listen', 'tls-cert', 'tls-key', 'template', 'login', 'users', 'via', 'inventory', 'inventory-days'] as const;
 const LOGINS: readonly LoginMethod[] = ['users', 'ldap', 'accounts'];
 const PROFILE_PREFIX = 'profile ';
 const MATCH_PREFIX = 'match.';
@@ -69,9 +70,17 @@ export interface Site {
   readonly accounts: Accounts | undefined;
   /** How the template is also advertised (`advertise --via`); none: not advertised. */
   readonly via: readonly DiscoveryMethod[];
+  /** `inventory` and `inventory-days`: where every request answered is recorded; undefined: nowhere. */
+  readonly inventory: SiteInventory | undefined;
   readonly profiles: readonly Profile[];
   /** `[admin]`: the status page; undefined: none. */
   readonly admin: AdminSettings | undefined;
+}
+
+export interface SiteInventory {
+  /** An absolute SQLite file path, or a `postgres://` URL. */
+  readonly setting: string;
+  readonly days: number;
 }
 
 function siteError(p: Place, message: string, hint: string, code: UsageErrorCode = 'invalid-file'): UsageError {
@@ -241,6 +250,52 @@ function readLogin(
   }
 }
 
+/** `inventory` (a file relative to the site file, or postgres://…) and `inventory-days` of [serve]. */
+function readInventory(serve: Record<string, unknown>, { dir, at }: { dir: string; at: (key: string) => Place }): SiteInventory | undefined {
+  const daysText = serve['inventory-days'] === undefined ? undefined : asString(serve['inventory-days'], at('inventory-days'));
+  if (serve.inventory === undefined) {
+    if (daysText !== undefined) throw siteError(at('inventory-days'), 'is set, but there is no inventory', 'add inventory = inventory.db (or postgres://…)');
+    return undefined;
+  }
+  const value = asString(serve.inventory, at('inventory'));
+  const days = daysText === undefined ? DEFAULT_INVENTORY_DAYS : Number(daysText);
+  if (!Number.isInteger(days) || days < 1)
+    throw siteError(at('inventory-days'), `"${daysText ?? ''}" is not a whole number of days`, 'write inventory-days = 400 (what is older is pruned)');
+  if (isPostgresUrl(value)) {
+    if (!URL.canParse(value))
+      throw siteError(
+        at('inventory'),
+        'is not a PostgreSQL URL',
+        'write inventory = postgres://USER@HOST:5432/DATABASE (the password in ~/.pgpass or PGPASSWORD)',
+      );
+    return { setting: value, days };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value))
+    throw siteError(
+      at('inventory'),
+      `"${value}" is neither a file nor a postgres:// URL`,
+      'write inventory = inventory.db (SQLite, beside the site file) or postgres://…',
+    );
+  return { setting: path.resolve(dir, value), days };
+}
+
+/**
+ * Only the inventory of a site file (what `provdisc devices` needs): the rest — certificates, users,
+ * profiles — is neither read nor checked, so a user who may read the inventory needs no more.
+ */
+export function loadSiteInventory(file: string): SiteInventory {
+  const { parsed, dir } = readIniFile(file, 'site file', `give the site file with ${setting('config')} (see docs/serve.md)`);
+  const serve = isSection(parsed.serve) ? parsed.serve : {};
+  const inventory = readInventory(serve, { dir, at: (key) => ({ file, section: 'serve', key }) });
+  if (!inventory)
+    throw new UsageError(
+      `${file}: [serve] has no inventory`,
+      'add inventory = inventory.db (or postgres://…) to [serve] and restart provdisc serve',
+      'invalid-file',
+    );
+  return inventory;
+}
+
 /** Loads and checks a site file; throws UsageError naming file, section and key. */
 export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   const { parsed, dir } = readIniFile(file, 'site file', `give the site file with ${setting('config')} (see docs/serve.md)`);
@@ -312,6 +367,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   const admin = isSection(parsed.admin) ? readAdmin(parsed.admin, { file, dir, tls, clientUsers: users?.file }) : undefined;
 
   const via = serve.via === undefined ? [] : parseVia(asStrings(serve.via, at('via')), where(at('via')));
+  const inventory = readInventory(serve, { dir, at });
 
   const profiles = Object.entries(parsed)
     .filter(([key]) => key.startsWith(PROFILE_PREFIX))
@@ -348,6 +404,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     users,
     accounts,
     via,
+    inventory,
     profiles,
     admin,
   };
