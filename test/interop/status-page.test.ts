@@ -95,7 +95,7 @@ describe.skipIf(requirements.skip)(`status page in Chromium${requirements.note}`
     await page.fill('input[name=username]', 'root');
     await page.fill('input[name=password]', 'not-the-password');
     await page.click('button[type=submit]');
-    await expect.poll(() => page.textContent('[role=alert]')).toBe('Wrong admin name or password.');
+    expect(await page.locator('[role=alert]').textContent({ timeout: 5_000 })).toBe('Wrong admin name or password.');
     expect(new URL(page.url()).pathname).toBe('/admin/login');
     expect(serve.lines.stdout.join('\n')).not.toContain('not-the-password');
   });
