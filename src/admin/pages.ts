@@ -300,7 +300,7 @@ export function devicesPage(options: { user: string; query: DeviceQuery; rows: r
   const body = rows.map(
     (d) =>
       html`<tr data-id="${d.id}">
-        <td><a href="${deviceHref(d.id)}">${d.hwaddr ?? d.id}</a></td>
+        <td><a href="${deviceHref(d.id)}">${d.id}</a>${d.hwaddr && d.hwaddr !== d.id ? html`<br /><span class="muted">${d.hwaddr}</span>` : ''}</td>
         <td>${d.username}</td>
         <td class="os">${d.osname}</td>
         <td class="build">${d.build}</td>
