@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AdminServer } from '../../../src/admin/admin-server.js';
@@ -11,6 +14,7 @@ import type { AdminSettings } from '../../../src/server/admin-section.js';
 import { LoginLimiter } from '../../../src/server/login-limiter.js';
 import { hashPassword } from '../../../src/server/users.js';
 import { defined } from '../../defined.js';
+import { makeCertificates } from '../certificates.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const ORIGIN = 'http://127.0.0.1:8444';
@@ -91,13 +95,14 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-function start(options: { now?: () => number; limiter?: LoginLimiter } = {}) {
+function start(options: { now?: () => number; limiter?: LoginLimiter; tls?: AdminSettings['tls'] } = {}) {
   const inventory = new ListInventory();
   const discovery = new DiscoveryHealth();
   const logins: AdminLogin[] = [];
-  const server = new AdminServer(settings, { inventory, discovery, onLogin: (l) => logins.push(l), ...options });
+  const { tls, ...rest } = options;
+  const server = new AdminServer({ ...settings, tls }, { inventory, discovery, onLogin: (l) => logins.push(l), ...rest });
   servers.push(server);
-  const login = (username: string, password: string, origin: string | null = ORIGIN) =>
+  const login = (username: string, password: string, origin: string | null = tls ? ORIGIN.replace('http:', 'https:') : ORIGIN) =>
     server.app.inject({
       method: 'POST',
       url: '/admin/login',
@@ -131,6 +136,15 @@ describe('status page: login', () => {
     const cookie = String(res.headers['set-cookie']);
     expect(cookie).toMatch(/^provdisc_admin=[\w-]{43}; Path=\/admin; HttpOnly; SameSite=Strict; Max-Age=28800$/);
     expect(logins.map((l) => [l.user, l.outcome])).toEqual([['root', 'accepted']]);
+  });
+
+  it("over TLS (beyond loopback) the cookie is Secure, and the login's Origin must be https", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-admin-tls-'));
+    const certs = makeCertificates(dir);
+    const { login } = start({ tls: { cert: Buffer.from(certs.cert), key: Buffer.from(certs.key) } });
+    expect(String((await login('root', 'adm1n')).headers['set-cookie'])).toMatch(/; Secure$/);
+    expect((await login('root', 'adm1n', ORIGIN)).statusCode).toBe(403);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a wrong password or an unknown admin is refused, and the page says so; no password in what is reported', async () => {
