@@ -368,6 +368,10 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
 
   const via = serve.via === undefined ? [] : parseVia(asStrings(serve.via, at('via')), where(at('via')));
   const inventory = readInventory(serve, { dir, at });
+  if (admin && !inventory)
+    warn(
+      `${where({ file, section: 'admin', key: 'users' })}: [serve] has no inventory, so the status page can only show discovery; add inventory = inventory.db to [serve]`,
+    );
 
   const profiles = Object.entries(parsed)
     .filter(([key]) => key.startsWith(PROFILE_PREFIX))

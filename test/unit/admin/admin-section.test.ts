@@ -23,6 +23,17 @@ describe('[admin] in the site file', () => {
     expect([...(site.admin?.users.table.keys() ?? [])]).toEqual(['root']);
   });
 
+  it('without an inventory in [serve]: a warning that the page can only show discovery', () => {
+    const { site } = writeSite({ 'site.ini': '[serve]\ntemplate = http://h:8080/p?os=${osname}\n[admin]\nusers = admins\n', admins });
+    const warnings: string[] = [];
+    loadSite(site, (w) => warnings.push(w));
+    expect(warnings.some((w) => w.includes('[serve] has no inventory, so the status page can only show discovery'))).toBe(true);
+    writeFileSync(site, '[serve]\ntemplate = http://h:8080/p?os=${osname}\ninventory = inventory.db\n[admin]\nusers = admins\n');
+    warnings.length = 0;
+    loadSite(site, (w) => warnings.push(w));
+    expect(warnings.filter((w) => w.includes('inventory'))).toEqual([]);
+  });
+
   it('beyond loopback without the site having a certificate pair: refused, saying how to fix it', () => {
     const error = usageError(load('listen = 0.0.0.0:8444\nusers = admins').load);
     expect(error.message).toMatch(/\[admin\] key "listen": 0\.0\.0\.0 is reachable beyond this machine.*needs TLS/);
