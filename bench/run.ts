@@ -21,9 +21,19 @@ import { respondersSection } from './sections/responders.js';
 import { serveSection } from './sections/serve.js';
 import { startupSection } from './sections/startup.js';
 import { dhcpSection } from './sections/dhcp.js';
+import { inventorySection } from './sections/inventory.js';
 
 /** The bench, in running order. A new section goes here (see bench/section.ts). */
-const SECTIONS: BenchSection[] = [respondersSection, jmdnsTimingSection, startupSection, memorySection, serveSection, loginsSection, dhcpSection];
+const SECTIONS: BenchSection[] = [
+  respondersSection,
+  jmdnsTimingSection,
+  startupSection,
+  memorySection,
+  serveSection,
+  loginsSection,
+  dhcpSection,
+  inventorySection,
+];
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');

@@ -69,3 +69,23 @@ export { checkSite } from './server/site-lints.js';
 export type { SiteCheck, ProfileLints } from './server/site-lints.js';
 export { readUsers, setUserPassword } from './server/users.js';
 export type { UserTable } from './server/users.js';
+
+// the inventory: who posted, who only looked
+export { openInventory, DEFAULT_INVENTORY_DAYS } from './inventory/inventory.js';
+export type {
+  Inventory,
+  InventoryOptions,
+  InventoryBackend,
+  InventoryHealth,
+  InventorySummary,
+  DeviceRow,
+  DeviceQuery,
+  DeviceSort,
+} from './inventory/inventory.js';
+export type { VisitRecord, LookRecord } from './inventory/records.js';
+export { compareBuilds } from './inventory/build-filter.js';
+export { lookOf } from './inventory/looks.js';
+export { tallyDevices } from './inventory/tally.js';
+export type { DeviceTally } from './inventory/tally.js';
+export { loadSiteInventory } from './server/site.js';
+export type { SiteInventory } from './server/site.js';

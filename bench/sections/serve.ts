@@ -26,7 +26,7 @@ const LOGINS = 20;
 const PORT = 18080;
 export const SERVE_TARGET_RATIO = 0.7;
 
-interface LoadRun {
+export interface LoadRun {
   requests: number;
   errors: number;
   wallMs: number;
@@ -50,13 +50,13 @@ export interface ServeBenchResult {
 }
 
 const ACC = 'net.java.sip.communicator.impl.protocol.sip.acc1';
-const FORM = { username: 'alice', password: 's3cret', osname: 'Linux', hwaddr: '52:54:00:12:34:56', uuid: '3f1c2a9e-8b7d-4e2f-9a61-0c5d4b3e2f10' };
+export const FORM = { username: 'alice', password: 's3cret', osname: 'Linux', hwaddr: '52:54:00:12:34:56', uuid: '3f1c2a9e-8b7d-4e2f-9a61-0c5d4b3e2f10' };
 
-/** A site like examples/site over http on loopback: three profiles, client fields substituted. */
-function benchSite(): string {
-  const template = `http://127.0.0.1:${PORT}/prov?username=\${username}&password=\${password}&osname=\${osname}&hwaddr=\${hwaddr}&uuid=\${uuid}`;
+/** A site like examples/site over http on loopback: three profiles, client fields substituted; `serve` adds [serve] lines. */
+export function benchSite(port = PORT, serve: readonly string[] = []): string {
+  const template = `http://127.0.0.1:${port}/prov?username=\${username}&password=\${password}&osname=\${osname}&hwaddr=\${hwaddr}&uuid=\${uuid}`;
   return writeSite({
-    'site.ini': `[serve]\nlisten = 127.0.0.1:${PORT}\ntemplate = ${template}\n${OS_PROFILES.join('\n')}\n`,
+    'site.ini': `[serve]\nlisten = 127.0.0.1:${port}\ntemplate = ${template}\n${[...serve, ...OS_PROFILES].join('\n')}\n`,
     'common.properties': [
       'net.java.sip.communicator.impl.gui.main.MainFrame=${null}',
       'provisioning.ALLOW_PREFIX=net.java|org.ice4j|java.net',
@@ -72,7 +72,7 @@ function benchSite(): string {
   }).site;
 }
 
-async function load(host: LabHost, url: string, expected: Buffer, requests: number): Promise<LoadRun> {
+export async function load(host: LabHost, url: string, expected: Buffer, requests: number): Promise<LoadRun> {
   const run = await runInHost(
     host,
     'http-load.ts',
@@ -104,7 +104,7 @@ async function loginCost(): Promise<Summary> {
   return summarize(times);
 }
 
-const median = (values: number[]) => summarize(values).median;
+export const median = (values: number[]) => summarize(values).median;
 
 /** Runs the whole serve benchmark in `host` (its loopback); `log` tells progress. */
 export async function benchServe(host: LabHost, log: (message: string) => void = () => {}): Promise<ServeBenchResult> {

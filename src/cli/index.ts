@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   provision: async () => (await import('./provision-command.js')).registerProvisionCommand,
   serve: async () => (await import('./serve-command.js')).registerServeCommand,
   passwd: async () => (await import('./passwd-command.js')).registerPasswdCommand,
+  devices: async () => (await import('./devices-command.js')).registerDevicesCommand,
 };
 
 /** The program with every subcommand, only `only` when the command line names one, none for --version. */

@@ -146,7 +146,6 @@ class QueuedInventory implements Inventory {
       warn: options.warn,
     });
     if (!options.readOnly) {
-      void this.prune();
       this.pruning = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
       this.pruning.unref();
     }
@@ -202,7 +201,8 @@ class QueuedInventory implements Inventory {
     for (const w of batch) if ('visit' in w) for (const listener of this.listeners) listener(w.visit);
   }
 
-  private async prune(): Promise<void> {
+  /** Forgets what is older than `days`; a failure is told, and the next round tries again. */
+  async prune(): Promise<void> {
     const days = this.options.days ?? DEFAULT_INVENTORY_DAYS;
     try {
       await this.store.prune(new Date(Date.now() - days * DAY_MS));
@@ -220,5 +220,7 @@ export async function openInventory(setting: string, options: InventoryOptions =
   const db = isPostgresUrl(setting)
     ? await (await import('./postgres.js')).openPostgres(setting, { warn: options.warn })
     : await (await import('./sqlite.js')).openSqlite(setting, { readOnly: options.readOnly });
-  return new QueuedInventory(new InventoryStore(db), options);
+  const inventory = new QueuedInventory(new InventoryStore(db), options);
+  if (!options.readOnly) await inventory.prune();
+  return inventory;
 }

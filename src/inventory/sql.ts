@@ -65,8 +65,9 @@ export function schemaMigrations(autoId: string): Migrations {
       `CREATE TABLE devices (id TEXT PRIMARY KEY, uuid TEXT, hwaddr TEXT, username TEXT, osname TEXT, build TEXT, build_key TEXT, arch TEXT,
         client TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, last_status INTEGER NOT NULL, last_reason TEXT,
         profiles TEXT NOT NULL, requests INTEGER NOT NULL)`,
-      'CREATE INDEX devices_last_seen ON devices (last_seen)',
-      'CREATE INDEX devices_first_seen ON devices (first_seen)',
+      // with the id: the default order (newest first, then id) read from the index, no sort
+      'CREATE INDEX devices_last_seen ON devices (last_seen, id)',
+      'CREATE INDEX devices_first_seen ON devices (first_seen, id)',
       'CREATE INDEX devices_build ON devices (build_key)',
       'CREATE INDEX devices_username ON devices (username)',
       'CREATE INDEX devices_osname ON devices (osname)',

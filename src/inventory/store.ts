@@ -42,6 +42,8 @@ const DEVICE_COLUMNS = [
   'profiles',
   'requests',
 ];
+/** What a DeviceRow is made of: not build_key, which is only for filtering and sorting. */
+const DEVICE_ROW = DEVICE_COLUMNS.filter((c) => c !== 'build_key').join(', ');
 /** Given: kept when a visit leaves them out. */
 const KEPT = ['uuid', 'hwaddr', 'username', 'osname', 'build', 'build_key', 'arch'];
 /** Of the newest visit, whichever instance wrote it first. */
@@ -232,14 +234,14 @@ export class InventoryStore {
     const paging = q.limit !== undefined || q.offset !== undefined ? ' LIMIT ? OFFSET ?' : '';
     const pageParams = paging ? [q.limit ?? 2 ** 31 - 1, q.offset ?? 0] : [];
     const [rows, count] = await Promise.all([
-      this.db.query<DeviceTableRow>(`SELECT * FROM devices${where}${orderBy(q)}${paging}`, [...params, ...pageParams]),
+      this.db.query<DeviceTableRow>(`SELECT ${DEVICE_ROW} FROM devices${where}${orderBy(q)}${paging}`, [...params, ...pageParams]),
       this.db.query<{ n: number }>(`SELECT CAST(COUNT(*) AS INTEGER) AS n FROM devices${where}`, params),
     ]);
     return { rows: rows.map(toDevice), total: count[0]?.n ?? 0 };
   }
 
   async device(id: string): Promise<{ device: DeviceRow; history: VisitRecord[] } | undefined> {
-    const [device] = await this.db.query<DeviceTableRow>('SELECT * FROM devices WHERE id = ?', [id]);
+    const [device] = await this.db.query<DeviceTableRow>(`SELECT ${DEVICE_ROW} FROM devices WHERE id = ?`, [id]);
     if (!device) return undefined;
     const history = await this.db.query<VisitTableRow>('SELECT * FROM visits WHERE device = ? ORDER BY time DESC, id DESC LIMIT ?', [id, HISTORY_LIMIT]);
     return { device: toDevice(device), history: history.map(toVisit) };

@@ -30,3 +30,13 @@ export function parsePort(text: string, what: string): number {
   if (n === undefined) throw new UsageError(`${what} is "${text}", not a port number`, 'use a number from 1 to 65535', 'invalid-setting');
   return n;
 }
+
+const AGE_UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** An age such as `7d`, `12h`, `30m` or `2w`, in milliseconds. */
+export function parseAge(text: string, what: string): number {
+  const m = /^(\d+)([mhdw])$/.exec(text.trim());
+  const n = m ? wholeNumber(m[1] ?? '', 100_000) : undefined;
+  if (!m || n === undefined) throw new UsageError(`${what} is "${text}", not an age`, 'write a number and m, h, d or w: 30m, 12h, 7d, 2w', 'invalid-setting');
+  return n * (AGE_UNIT_MS[m[2] ?? 'd'] ?? 0);
+}

@@ -6,7 +6,7 @@ import { JMDNS_CLASSPATH, SYSTEM_PYTHON } from './peers.js';
 
 /** What a lab test can depend on. */
 export type Peer =
-  'root' | 'netns' | 'avahi' | 'jmdns' | 'jdk' | 'zeroconf' | 'tshark' | 'dig' | 'dhcpd' | 'kea' | 'dnsmasq' | 'dhcrelay' | 'slapd' | 'chromium';
+  'root' | 'netns' | 'avahi' | 'jmdns' | 'jdk' | 'zeroconf' | 'tshark' | 'dig' | 'dhcpd' | 'kea' | 'dnsmasq' | 'dhcrelay' | 'slapd' | 'postgres' | 'chromium';
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => {
@@ -46,6 +46,10 @@ const CHECKS: Record<Peer, () => string[]> = {
   kea: () => (fs.existsSync('/usr/sbin/kea-dhcp4') ? [] : ['kea-dhcp4 (package kea-dhcp4-server)']),
   dnsmasq: () => (fs.existsSync('/usr/sbin/dnsmasq') ? [] : ['dnsmasq (package dnsmasq-base)']),
   dhcrelay: () => (fs.existsSync('/usr/sbin/dhcrelay') ? [] : ['dhcrelay (package isc-dhcp-relay)']),
+  postgres: () => [
+    ...(fs.existsSync('/usr/lib/postgresql/15/bin/postgres') ? [] : ['PostgreSQL 15 (package postgresql)']),
+    ...(onPath('setpriv') ? [] : ['setpriv (package util-linux)']),
+  ],
   chromium: () => (fs.existsSync(CHROMIUM) ? [] : [`${CHROMIUM} (package chromium)`]),
   slapd: () => [
     ...['slapd', 'slapadd'].filter((c) => !fs.existsSync(`/usr/sbin/${c}`)).map((c) => `${c} (package slapd)`),
