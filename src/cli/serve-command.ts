@@ -10,6 +10,9 @@ import type { Lint } from '../client/answer-lints.js';
 import { checkSite } from '../server/site-lints.js';
 import { ProvisioningServer, type HandshakeFailure, type RequestRecord } from '../server/server.js';
 import { loadSite, type Site } from '../server/site.js';
+import { explainListenError } from '../server/listen.js';
+import type { AdminLogin } from '../admin/auth-plugin.js';
+import { startStatusPage, type StatusPage } from '../admin/status-page.js';
 import { UsageError } from '../util/errors.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
 import { advertiseViaInWorker, type WorkerAdvertisement } from '../via/worker-advertisement.js';
@@ -86,6 +89,10 @@ function describeRequest(r: RequestRecord): string {
   const what = r.status === 200 && r.profiles.length > 0 ? ` [${r.profiles.join(', ')}]` : r.reason ? ` (${r.reason})` : '';
   const request = r.method === null ? '(unread request)' : `${r.method} ${r.path ?? ''}`;
   return escapeControls(`${r.time} ${r.client} ${request}${who ? ` ${who}` : ''} → ${r.status}${what} ${r.ms} ms`);
+}
+
+function describeAdminLogin(l: AdminLogin): string {
+  return escapeControls(`${l.time} ${l.client} status page login ${JSON.stringify(l.user)} → ${l.outcome}`);
 }
 
 function describeHandshakeFailure(f: HandshakeFailure): string {
@@ -202,7 +209,10 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
   const reload = () => {
     try {
       const next = loadSite(file, warn);
-      const notes = server.replaceSite(next);
+      const notes = [
+        ...server.replaceSite(next),
+        ...(status?.replaceSettings(next.admin) ?? (next.admin ? ['[admin] added: restart provdisc serve to start the status page'] : [])),
+      ];
       for (const n of notes) warn(n);
       print({ event: 'reloaded', file, profiles: next.profiles.map((p) => p.name) }, `reloaded ${file}: ${summary(next)}`);
       probeDirectory(next);
@@ -216,23 +226,30 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
   process.once('SIGTERM', stop);
   process.on('SIGHUP', reload);
   let ad: WorkerAdvertisement | undefined;
+  let status: StatusPage | undefined;
   try {
     const url = await server.listen().catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE')
-        throw new UsageError(`${site.listen.host}:${site.listen.port} is already in use`, 'stop the other server, or change listen in [serve]');
-      if (err.code === 'EADDRNOTAVAIL')
-        throw new UsageError(`${site.listen.host} is not an address of this machine`, 'change listen in [serve] (0.0.0.0 listens on every address)');
-      if (err.code === 'EACCES')
-        throw new UsageError(`not allowed to listen on port ${site.listen.port}`, 'use a port above 1023, or run with the right to bind it');
-      throw err;
+      throw explainListenError(err, site.listen, 'listen in [serve]');
     });
     print({ event: 'listening', url, ...siteJson(site) }, `serving ${url}${site.path} for ${site.template}; ${summary(site)}`);
     probeDirectory(site);
+    if (site.admin) {
+      status = await startStatusPage(site.admin, {
+        inventory,
+        advertised: site.via.length > 0,
+        onLogin: (l) => print({ event: 'admin-login', ...l }, describeAdminLogin(l)),
+      });
+      print(
+        { event: 'admin-listening', url: status.url },
+        `status page on ${status.url}; ${site.admin.users.table.size} admin(s) from ${site.admin.users.file}`,
+      );
+    }
     if (site.via.length > 0) {
       // in a thread of its own: answers never wait behind HTTP work (docs/architecture.md)
       const printVia = viaEventPrinter(flags.json === true);
       ad = await advertiseViaInWorker({ template: site.template, via: site.via, warn }, (e) => {
         printVia(e);
+        status?.feed(e);
         const look = inventory && lookOf(e);
         if (look) inventory.recordLook(look);
       });
@@ -242,6 +259,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     }
     await stopped;
     // stop accepting, let running requests finish, then the goodbyes
+    await status?.close();
     await server.close();
     await ad?.close();
     await inventory?.flush();
@@ -261,6 +279,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     process.off('SIGTERM', stop);
     process.off('SIGHUP', reload);
     await ad?.close();
+    await status?.close();
     await server.close();
     await inventory?.close();
   }

@@ -7,14 +7,9 @@
 import type { Form } from './answer.js';
 import type { LoginResult } from './directory.js';
 import type { Site } from './site.js';
-import { verifyPassword } from './users.js';
+import { checkUserPassword } from './users.js';
 
 export type { LoginResult };
-
-/** A hash of the file, whose cost an unknown name's decoy takes. */
-function first(hashes: IterableIterator<string> | undefined): string | undefined {
-  return hashes?.next().value ?? undefined;
-}
 
 export async function checkLogin(site: Site, form: Form): Promise<LoginResult> {
   const username = form.get(site.usernameField ?? '') ?? '';
@@ -22,10 +17,10 @@ export async function checkLogin(site: Site, form: Form): Promise<LoginResult> {
   const source = site.accounts?.source;
   switch (site.login) {
     case 'users':
-      return { ok: await verifyPassword(password, site.users?.table.get(username), first(site.users?.table.values())) };
+      return { ok: await checkUserPassword(site.users?.table, username, password) };
     case 'accounts': {
       const table = source?.kind === 'csv' ? source.table : undefined;
-      const ok = await verifyPassword(password, table?.hashes.get(username), first(table?.hashes.values()));
+      const ok = await checkUserPassword(table?.hashes, username, password);
       return ok ? { ok, account: table?.rows.get(username) } : { ok };
     }
     case 'ldap':

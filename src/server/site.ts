@@ -5,7 +5,6 @@
  * error names the file, the section and the key. Paths are relative to the site file.
  */
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { createSecureContext } from 'node:tls';
 import path from 'node:path';
 import { asString, asStrings, isSection, readIniFile, where, type Place } from '../config/config-file.js';
@@ -14,12 +13,13 @@ import { buildRequest } from '../client/placeholders.js';
 import { parseProperties, type PropertyLine } from '../client/properties.js';
 import { defaultPortFor, parseTemplate, type ProvisioningTemplate, type Scheme } from '../template/template.js';
 import { setting, UsageError, type UsageErrorCode, type WarningSink } from '../util/errors.js';
-import { parsePort } from '../util/numbers.js';
 import { DEFAULT_INVENTORY_DAYS, isPostgresUrl } from '../inventory/inventory.js';
 import { readAccounts, type Accounts, type LoginMethod } from './accounts.js';
 import { ANSWER_LIMIT_BYTES } from './answer.js';
 import { checkCertificate, type CertificateReport } from './certificate.js';
 import { ACCOUNT_PREFIX, compileLines, FIELD_REFERENCE, staticBytes, type CompiledLine } from './property-lines.js';
+import { readAdmin, type AdminSettings } from './admin-section.js';
+import { parseListen, type Listen } from './listen.js';
 import { readUsers, type UserTable } from './users.js';
 
 const SERVE_KEYS = ['listen', 'tls-cert', 'tls-key', 'template', 'login', 'users', 'via', 'inventory', 'inventory-days'] as const;
@@ -48,11 +48,6 @@ export interface Profile {
   readonly bytes: number;
 }
 
-export interface Listen {
-  readonly host: string;
-  readonly port: number;
-}
-
 export interface Site {
   readonly file: string;
   readonly listen: Listen;
@@ -78,6 +73,8 @@ export interface Site {
   /** `inventory` and `inventory-days`: where every request answered is recorded; undefined: nowhere. */
   readonly inventory: SiteInventory | undefined;
   readonly profiles: readonly Profile[];
+  /** `[admin]`: the status page; undefined: none. */
+  readonly admin: AdminSettings | undefined;
 }
 
 export interface SiteInventory {
@@ -96,16 +93,6 @@ function readBytes(file: string, p: Place, what: string): Buffer {
   } catch (err) {
     throw siteError(p, `cannot read ${what} ${file}: ${(err as Error).message}`, 'check the path (relative to the site file) and its permissions');
   }
-}
-
-/** `address:port`, `[v6]:port` or a port alone (every address); port 0: any free port (tests). */
-function parseListen(text: string, p: Place): Listen {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
-  const host = m?.[1] ?? (m?.[2] || '0.0.0.0');
-  if (!m || net.isIP(host) === 0) {
-    throw siteError(p, `"${text}" is not address:port`, 'write listen = 0.0.0.0:8443 (or [::]:8443, or 192.168.0.254:8443)');
-  }
-  return { host, port: m[3] === '0' ? 0 : parsePort(m[3] ?? '', where(p)) };
 }
 
 /** UTF-8 when the bytes are UTF-8 (what editors write today), else ISO-8859-1 (what Java writes). */
@@ -318,8 +305,8 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   }
   for (const [key, value] of Object.entries(parsed)) {
     if (!isSection(value)) throw new UsageError(`${file}: key "${key}" is outside any section`, 'put it under [serve] or a [profile NAME]', 'invalid-file');
-    if (key !== 'serve' && key !== 'accounts' && !key.startsWith(PROFILE_PREFIX)) {
-      throw new UsageError(`${file}: there is no section [${key}]`, 'use [serve], [accounts] and [profile NAME] sections', 'invalid-file');
+    if (key !== 'serve' && key !== 'accounts' && key !== 'admin' && !key.startsWith(PROFILE_PREFIX)) {
+      throw new UsageError(`${file}: there is no section [${key}]`, 'use [serve], [accounts], [admin] and [profile NAME] sections', 'invalid-file');
     }
   }
   const at = (key: string): Place => ({ file, section: 'serve', key });
@@ -377,8 +364,14 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   }
   const accounts = isSection(parsed.accounts) ? readAccounts(parsed.accounts, { file, dir, fields, usernameField, login, warn }) : undefined;
 
+  const admin = isSection(parsed.admin) ? readAdmin(parsed.admin, { file, dir, tls, clientUsers: users?.file }) : undefined;
+
   const via = serve.via === undefined ? [] : parseVia(asStrings(serve.via, at('via')), where(at('via')));
   const inventory = readInventory(serve, { dir, at });
+  if (admin && !inventory)
+    warn(
+      `${where({ file, section: 'admin', key: 'users' })}: [serve] has no inventory, so the status page can only show discovery; add inventory = inventory.db to [serve]`,
+    );
 
   const profiles = Object.entries(parsed)
     .filter(([key]) => key.startsWith(PROFILE_PREFIX))
@@ -417,5 +410,6 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     via,
     inventory,
     profiles,
+    admin,
   };
 }

@@ -66,6 +66,12 @@ export async function verifyPassword(password: string, hash: string | undefined,
   return hash !== undefined && timingSafeEqual(key, expected);
 }
 
+/** Whether `name` is in `table` with `password`; an unknown name costs the same scrypt run as a known one. */
+export function checkUserPassword(table: UserTable | undefined, name: string, password: string): Promise<boolean> {
+  // the decoy takes the cost of the file's first hash
+  return verifyPassword(password, table?.get(name), table?.values().next().value);
+}
+
 /**
  * What is wrong with a user name, or undefined. Whitespace (a leading space looks like none), `:`
  * (the file's separator) and control characters make names nobody can see or type the same way twice.

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CHROMIUM } from './browser.js';
 import { JMDNS_CLASSPATH, SYSTEM_PYTHON } from './peers.js';
 
 /** What a lab test can depend on. */
 export type Peer =
-  'root' | 'netns' | 'avahi' | 'jmdns' | 'jdk' | 'zeroconf' | 'tshark' | 'dig' | 'dhcpd' | 'kea' | 'dnsmasq' | 'dhcrelay' | 'slapd' | 'postgres';
+  'root' | 'netns' | 'avahi' | 'jmdns' | 'jdk' | 'zeroconf' | 'tshark' | 'dig' | 'dhcpd' | 'kea' | 'dnsmasq' | 'dhcrelay' | 'slapd' | 'postgres' | 'chromium';
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => {
@@ -49,6 +50,7 @@ const CHECKS: Record<Peer, () => string[]> = {
     ...(fs.existsSync('/usr/lib/postgresql/15/bin/postgres') ? [] : ['PostgreSQL 15 (package postgresql)']),
     ...(onPath('setpriv') ? [] : ['setpriv (package util-linux)']),
   ],
+  chromium: () => (fs.existsSync(CHROMIUM) ? [] : [`${CHROMIUM} (package chromium)`]),
   slapd: () => [
     ...['slapd', 'slapadd'].filter((c) => !fs.existsSync(`/usr/sbin/${c}`)).map((c) => `${c} (package slapd)`),
     ...(onPath('ldapsearch') ? [] : ['ldapsearch (package ldap-utils)']),

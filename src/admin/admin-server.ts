@@ -1,0 +1,101 @@
+/**
+ * The status page's server: its own Fastify instance on `[admin] listen` (TLS with the site's pair
+ * beyond loopback), composed of small encapsulated plugins — login, pages, JSON API, event stream —
+ * behind one session check, with the CSP and other security headers on every answer. Read-only: it
+ * reads the inventory and the advertisement's health, and changes nothing.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { AdminSettings } from '../server/admin-section.js';
+import { listenUrl } from '../server/listen.js';
+import { LoginLimiter } from '../server/login-limiter.js';
+import { apiPlugin } from './api-plugin.js';
+import { ASSETS } from './assets.js';
+import { authPlugin, requireAdmin, type AdminLogin } from './auth-plugin.js';
+import { eventsPlugin } from './events-plugin.js';
+import { messagePage } from './pages.js';
+import { pagesPlugin } from './pages-plugin.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+import { Sessions } from './sessions.js';
+import type { AdminSources } from './sources.js';
+
+export interface AdminServerOptions extends AdminSources {
+  readonly onLogin?: ((login: AdminLogin) => void) | undefined;
+  /** Tests: a clock for the sessions, a limiter with small limits. */
+  readonly now?: (() => number) | undefined;
+  readonly limiter?: LoginLimiter | undefined;
+}
+
+export class AdminServer {
+  readonly app: FastifyInstance;
+  private settings: AdminSettings;
+
+  constructor(settings: AdminSettings, options: AdminServerOptions) {
+    this.settings = settings;
+    const secure = settings.tls !== undefined;
+    const sessions = new Sessions(options.now);
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: 16 * 1024,
+      // event streams never end by themselves: close() ends every connection
+      forceCloseConnections: true,
+      ...(settings.tls ? { https: { cert: settings.tls.cert, key: settings.tls.key } } : {}),
+    }) as unknown as FastifyInstance;
+    const app = this.app;
+    app.decorateRequest('adminUser', '');
+    app.addHook('onSend', async (_req, reply) => {
+      void reply.headers(SECURITY_HEADERS);
+    });
+    app.setErrorHandler((err: FastifyError, req, reply) => {
+      // bad query strings are the caller's; anything else here is the inventory failing to answer
+      const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 503;
+      const message = status === 503 ? `the inventory cannot be read now (${err.message}); try again later` : err.message;
+      if (req.url.startsWith('/admin/api/')) return reply.code(status).send({ error: message });
+      return reply
+        .code(status)
+        .type('text/html; charset=utf-8')
+        .send(messagePage(undefined, status === 503 ? 'Unavailable' : 'Bad request', message).text);
+    });
+    app.get('/', async (_req, reply) => reply.redirect('/admin/', 303));
+    app.get('/admin', async (_req, reply) => reply.redirect('/admin/', 303));
+    app.get<{ Params: { name: string } }>('/admin/static/:name', async (req, reply) => {
+      const asset = ASSETS.get(req.params.name);
+      if (!asset) return reply.code(404).type('text/plain').send('not found\n');
+      return reply.type(asset.type).send(asset.body);
+    });
+    void app.register(authPlugin, {
+      users: () => this.settings.users.table,
+      sessions,
+      limiter: options.limiter ?? new LoginLimiter(),
+      secure,
+      onLogin: options.onLogin,
+    });
+    const sources: AdminSources = { inventory: options.inventory, discovery: options.discovery };
+    void app.register(async (guarded) => {
+      guarded.addHook('onRequest', requireAdmin(sessions));
+      await guarded.register(pagesPlugin, sources);
+      await guarded.register(apiPlugin, sources);
+      await guarded.register(eventsPlugin, sources);
+    });
+  }
+
+  /** The admins file after a reload (listen and TLS stay as they were at start). */
+  replaceSettings(settings: AdminSettings): string[] {
+    const notes: string[] = [];
+    const { listen } = this.settings;
+    if (settings.listen.host !== listen.host || settings.listen.port !== listen.port) notes.push('[admin] listen changed: restart provdisc serve to apply it');
+    this.settings = { ...this.settings, users: settings.users };
+    return notes;
+  }
+
+  /** Starts listening; resolves with the status page's URL. */
+  async listen(): Promise<string> {
+    const { host, port } = this.settings.listen;
+    await this.app.listen({ host, port });
+    return `${listenUrl(this.settings.tls ? 'https' : 'http', host, (this.app.server.address() as AddressInfo).port)}/admin/`;
+  }
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
+}

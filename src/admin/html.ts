@@ -1,0 +1,30 @@
+/**
+ * HTML made on the server, escaped by construction: `html` is a tagged template whose every
+ * interpolated value is escaped unless it is itself `Html` (made by `html`), and arrays are
+ * joined. A client's `osname` of `<img src=x onerror=alert(1)>` can only ever become text.
+ */
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export class Html {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+export type HtmlValue = Html | string | number | null | undefined | readonly HtmlValue[];
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
+
+function render(value: HtmlValue): string {
+  if (value instanceof Html) return value.text;
+  if (Array.isArray(value)) return value.map(render).join('');
+  if (value === null || value === undefined) return '';
+  return escapeHtml(String(value as string | number));
+}
+
+export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
+  return new Html(strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i]) : ''), ''));
+}
