@@ -173,7 +173,7 @@ describe('status page: login', () => {
   });
 
   it('failed logins are limited like the clients’: past the limit, 403 with Retry-After, even with the right password', async () => {
-    const { login } = start({ limiter: new LoginLimiter(Date.now, { address: 30, name: 2, perAddress: 8 }) });
+    const { login } = start({ limiter: new LoginLimiter(Date.now, { address: 30, name: 2, perAddress: 8, queue: 1024 }) });
     expect((await login('root', 'x1')).statusCode).toBe(401);
     expect((await login('root', 'x2')).statusCode).toBe(401);
     const throttled = await login('root', 'adm1n');
