@@ -27,7 +27,7 @@ export class Answerer {
 
   /** `timers`: where delayed answers wait; cancelling them is how answering stops. */
   constructor(
-    private readonly channel: Pick<PacketChannel, 'send'>,
+    private readonly channel: Pick<PacketChannel, 'post'>,
     private readonly plan: AnswerPlan,
     private readonly timers: Timers,
     private readonly random: () => number,
@@ -100,7 +100,7 @@ export class Answerer {
   /** False when the asker has spent its unicast budget. */
   private unicastTo(source: PacketSource, answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[]): boolean {
     if (!this.unicastBudget.spend(source.address)) return false;
-    void this.channel.send({ response: true, authoritative: true, answers, additionals }, source.interface, {
+    this.channel.post({ response: true, authoritative: true, answers, additionals }, source.interface, {
       address: source.address,
       port: source.port,
     });
@@ -111,7 +111,7 @@ export class Answerer {
   private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): AnswerKind {
     if (!this.unicastBudget.spend(source.address)) return 'rate-limited';
     const legacy = (r: MdnsRecord): MdnsRecord => ({ ...r, ttl: Math.min(r.ttl, LEGACY_TTL), flush: false });
-    void this.channel.send(
+    this.channel.post(
       {
         id: message.id,
         response: true,

@@ -26,7 +26,7 @@ export class MulticastPacer {
   private readonly deferred = new Map<string, Map<string, Owed>>();
 
   constructor(
-    private readonly channel: Pick<PacketChannel, 'send'>,
+    private readonly channel: Pick<PacketChannel, 'post'>,
     private readonly plan: AnswerPlan,
     private readonly timers: Timers,
   ) {}
@@ -42,7 +42,7 @@ export class MulticastPacer {
     if (due.length > 0) {
       const extra = additionals.filter((r) => !this.within(iface, r, MULTICAST_HOLDOFF_MS));
       this.note(iface, [...due, ...extra]);
-      void this.channel.send({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
+      this.channel.post({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
     }
     if (held.length > 0) this.defer(iface, held);
     return { sent: due.length > 0, held };
