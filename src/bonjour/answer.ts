@@ -71,7 +71,7 @@ export class Answerer {
     this.pacer.note(iface, records);
   }
 
-  private reply(answers: MdnsRecord[], source: PacketSource, wantsUnicast: boolean): AnswerKind[] {
+  private reply(answers: readonly MdnsRecord[], source: PacketSource, wantsUnicast: boolean): AnswerKind[] {
     const iface = source.interface;
     const additionals = this.plan.additionalsFor(answers, iface);
     // §5.4: a QU question gets a unicast answer, unless the record has not been multicast for a
@@ -108,7 +108,7 @@ export class Answerer {
   }
 
   /** §6.7: a legacy resolver gets a plain DNS answer: its ID and question, short TTLs, no flush bit. */
-  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): AnswerKind {
+  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: readonly MdnsRecord[]): AnswerKind {
     if (!this.unicastBudget.spend(source.address)) return 'rate-limited';
     const legacy = (r: MdnsRecord): MdnsRecord => ({ ...r, ttl: Math.min(r.ttl, LEGACY_TTL), flush: false });
     this.channel.post(
