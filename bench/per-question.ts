@@ -109,8 +109,10 @@ async function instructions(id: string, server: LabHost, client: LabHost): Promi
       const before = new Set(dumps());
       const res = await control('-d');
       if (res.code !== 0) throw new Error(`callgrind_control -d: ${res.stdout}${res.stderr}`);
-      const added = dumps().filter((f) => !before.has(f));
-      return callgrindTotal(path.join(server.workDir, defined(added.at(-1), 'a new callgrind dump')));
+      const added = path.join(server.workDir, defined(dumps().filter((f) => !before.has(f)).at(-1), 'a new callgrind dump'));
+      // PER_QUESTION_KEEP=DIR keeps the dumps for callgrind_annotate
+      if (process.env.PER_QUESTION_KEEP) fs.copyFileSync(added, path.join(process.env.PER_QUESTION_KEEP, path.basename(added)));
+      return callgrindTotal(added);
     };
     // warm: the same questions first, as for the wire figures
     await ask(client, server, 100, 100);
