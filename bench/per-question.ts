@@ -50,7 +50,8 @@ async function start(id: string, host: LabHost, wrapper: string[] = []): Promise
     id === 'floor'
       ? ['--import', import.meta.resolve('tsx'), path.join(REPO_ROOT, 'bench/in-host/bare-mdns-responder.ts'), '--address', host.ipv4]
       : [path.join(REPO_ROOT, process.env.PER_QUESTION_ENTRY ?? 'bin/provdisc'), 'advertise', ...(JSON_LINES ? ['--json'] : []), TEMPLATE];
-  const argv = [...wrapper, process.execPath, ...NODE_FLAGS, ...script];
+  // `provdisc:--flag:--flag` runs provdisc with those node options
+  const argv = [...wrapper, process.execPath, ...NODE_FLAGS, ...id.split(':').slice(1), ...script];
   const child = host.spawn(defined(argv[0]), argv.slice(1));
   await child.waitForLine(id === 'floor' ? /"event":"listening"/ : JSON_LINES ? /"event":"announced"/ : /advertising/, 120_000);
   return { pid: child.pid, process: child, stop: async () => void (await child.stop(10_000)) };
@@ -119,11 +120,12 @@ async function instructions(id: string, server: LabHost, client: LabHost): Promi
     await sleep(2000);
     const spanMs = COUNT * 100;
     await control('-z');
-    await sleep(spanMs);
-    const idle = await dump();
-    await control('-z');
     const asked = await ask(client, server, COUNT, 100);
     const answering = await dump();
+    // idle after, not before: start-up work that runs late (compiling, the first full GC) is over
+    await control('-z');
+    await sleep(spanMs);
+    const idle = await dump();
     return { perQuestion: (answering - idle) / asked.sent, idle, answering, sent: asked.sent };
   } finally {
     await r.stop();

@@ -194,6 +194,24 @@ const MAX_NAME_BYTES = 255;
  */
 const questionsByBytes = new Map<string, readonly MdnsQuestion[]>();
 const QUESTION_SHAPES_KEPT = 64;
+/**
+ * Shapes seen once: a shape is kept from its second sighting. A flood of questions for made-up
+ * names would otherwise churn the kept shapes, each living just long enough to be promoted to V8's
+ * old generation as garbage (resident memory that grew through the bench's floods).
+ */
+const shapesSeenOnce = new Set<string>();
+
+function keepShape(shape: string, questions: readonly MdnsQuestion[]): void {
+  if (!shapesSeenOnce.delete(shape)) {
+    if (shapesSeenOnce.size >= QUESTION_SHAPES_KEPT) shapesSeenOnce.clear();
+    shapesSeenOnce.add(shape);
+    return;
+  }
+  // a Map iterates in insertion order: the first key is the oldest shape
+  const oldest = questionsByBytes.size >= QUESTION_SHAPES_KEPT ? questionsByBytes.keys().next().value : undefined;
+  if (oldest !== undefined) questionsByBytes.delete(oldest);
+  questionsByBytes.set(shape, questions);
+}
 const NONE: readonly MdnsRecord[] = Object.freeze([]);
 
 function decodePlainQuery(buf: Buffer): MdnsMessage | undefined {
@@ -208,10 +226,7 @@ function decodePlainQuery(buf: Buffer): MdnsMessage | undefined {
   let questions = questionsByBytes.get(shape);
   if (!questions) {
     questions = Object.freeze(readQuestions(buf, count));
-    // a Map iterates in insertion order: the first key is the oldest shape
-    const oldest = questionsByBytes.size >= QUESTION_SHAPES_KEPT ? questionsByBytes.keys().next().value : undefined;
-    if (oldest !== undefined) questionsByBytes.delete(oldest);
-    questionsByBytes.set(shape, questions);
+    keepShape(shape, questions);
   }
   return {
     id: buf.readUInt16BE(0),
