@@ -2,7 +2,7 @@
  * `npx tsx bench/per-question.ts`: what one answered question costs each responder, beside the bare
  * Node floor (bench/in-host/bare-mdns-responder.ts) and avahi-daemon, in a `pair` lab (host a
  * answers, host b asks). For each responder: the median turnaround on the wire (question in →
- * first answer out, tshark in host a) and the CPU time per question (/proc, over all questions).
+ * first answer out, tshark in host a).
  * PER_QUESTION_CALLGRIND=1 also runs provdisc and the floor under valgrind's callgrind and prints the
  * instructions per question (answering minus idle over the same time): a figure the other
  * processes on a shared machine do not move.
@@ -19,8 +19,7 @@ import type { SpawnedProcess } from '../test/lab/process.js';
 import { REPO_ROOT } from '../test/lab/host.js';
 import { TEMPLATE } from '../test/fixtures/seed.js';
 import { defined } from '../test/defined.js';
-import { jsonLines, runInHost, spawnInHost } from './in-host.js';
-import { cpuMsOf } from './memory.js';
+import { jsonLines, runInHost } from './in-host.js';
 import { ms } from './report.js';
 import { avahiServiceFile, startAvahiResponder } from './responders.js';
 import { sleep } from './stats.js';
@@ -71,9 +70,7 @@ async function wire(r: Running, server: LabHost, client: LabHost) {
   await ask(client, server, 20); // warm-up, left out
   await sleep(1500);
   const capture = await server.capture('eth0');
-  const cpuBefore = cpuMsOf(r.pid);
   const asked = await ask(client, server, COUNT);
-  const cpuMs = cpuMsOf(r.pid) - cpuBefore;
   const packets = await capture.stop();
   const samples: number[] = [];
   let askedAt: number | undefined;
@@ -84,7 +81,7 @@ async function wire(r: Running, server: LabHost, client: LabHost) {
       askedAt = undefined;
     }
   }
-  return { samples, cpuPerQuestion: cpuMs / asked.sent, ...asked };
+  return { samples, ...asked };
 }
 
 function quantile(values: number[], q: number): number {
@@ -110,7 +107,15 @@ async function instructions(id: string, server: LabHost, client: LabHost): Promi
       const before = new Set(dumps());
       const res = await control('-d');
       if (res.code !== 0) throw new Error(`callgrind_control -d: ${res.stdout}${res.stderr}`);
-      const added = path.join(server.workDir, defined(dumps().filter((f) => !before.has(f)).at(-1), 'a new callgrind dump'));
+      const added = path.join(
+        server.workDir,
+        defined(
+          dumps()
+            .filter((f) => !before.has(f))
+            .at(-1),
+          'a new callgrind dump',
+        ),
+      );
       // PER_QUESTION_KEEP=DIR keeps the dumps for callgrind_annotate
       if (process.env.PER_QUESTION_KEEP) fs.copyFileSync(added, path.join(process.env.PER_QUESTION_KEEP, path.basename(added)));
       return callgrindTotal(added);
@@ -151,7 +156,6 @@ try {
         n: w.samples.length,
         sent: w.sent,
         replies: w.replies,
-        cpuMsPerQuestion: w.cpuPerQuestion.toFixed(3),
       }),
     );
     await sleep(500);

@@ -25,10 +25,13 @@ const QU = 0x8000;
 const kind = values.kind;
 if (!['qu', 'qm', 'legacy', 'other'].includes(kind)) throw new Error(`--kind: qu, qm, legacy or other, not ${kind}`);
 
-const names = kind === 'other' ? [{ name: 'nobody-has-this.local', type: 'A' as const }] : [
-  { name: INSTANCE, type: 'SRV' as const },
-  { name: INSTANCE, type: 'TXT' as const },
-];
+const names =
+  kind === 'other'
+    ? [{ name: 'nobody-has-this.local', type: 'A' as const }]
+    : [
+        { name: INSTANCE, type: 'SRV' as const },
+        { name: INSTANCE, type: 'TXT' as const },
+      ];
 const query = dnsPacket.encode({
   type: 'query',
   id: kind === 'legacy' ? 0x1234 : 0,

@@ -36,7 +36,10 @@ export class AnswerPlan {
    * TXT). The answers also depend on the interface (its addresses), and on nothing else when the
    * query lists no known answers.
    */
-  private readonly byQuestions = new WeakMap<readonly MdnsQuestion[], { asked: string[] | undefined; planned: Map<NetInterface, PlannedAnswers | undefined> }>();
+  private readonly byQuestions = new WeakMap<
+    readonly MdnsQuestion[],
+    { asked: string[] | undefined; planned: Map<NetInterface, PlannedAnswers | undefined> }
+  >();
   /** additionalsFor's results, by answer list (the planned lists above) and interface. */
   private readonly additionalsByAnswers = new WeakMap<readonly MdnsRecord[], Map<NetInterface, readonly MdnsRecord[]>>();
 
