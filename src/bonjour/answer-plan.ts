@@ -17,8 +17,8 @@ import { sameRecord, type MdnsMessage, type MdnsQuestion, type MdnsRecord } from
 
 /** The answers to a query, split as they are sent: unique records at once, shared ones delayed. */
 export interface PlannedAnswers {
-  readonly unique: MdnsRecord[];
-  readonly shared: MdnsRecord[];
+  readonly unique: readonly MdnsRecord[];
+  readonly shared: readonly MdnsRecord[];
   /** Every question that matched asked for a unicast reply (QU). */
   readonly wantsUnicast: boolean;
 }
@@ -30,6 +30,18 @@ export class AnswerPlan {
   readonly names: { readonly type: string; readonly instance: string; readonly host: string; readonly enumeration: string };
   /** Every name we answer for, lower-cased: most queries on a LAN are for others and end here. */
   private readonly ownNames: ReadonlySet<string>;
+  /**
+   * What was worked out for a question list, kept by the list: wire.ts hands out one list per
+   * question shape, and the same few shapes come again and again (every JmDNS asks the same SRV and
+   * TXT). The answers also depend on the interface (its addresses), and on nothing else when the
+   * query lists no known answers.
+   */
+  private readonly byQuestions = new WeakMap<
+    readonly MdnsQuestion[],
+    { asked: string[] | undefined; planned: Map<NetInterface, PlannedAnswers | undefined> }
+  >();
+  /** additionalsFor's results, by answer list (the planned lists above) and interface. */
+  private readonly additionalsByAnswers = new WeakMap<readonly MdnsRecord[], Map<NetInterface, readonly MdnsRecord[]>>();
 
   constructor(readonly service: ServiceDefinition) {
     this.records = serviceRecordSet(service);
@@ -45,8 +57,17 @@ export class AnswerPlan {
 
   /** The questions' names as compared here (normalName); undefined when none is one of ours. */
   askedNames(questions: readonly MdnsQuestion[]): string[] | undefined {
-    const asked = questions.map((q) => normalName(q.name));
-    return asked.some((n) => this.ownNames.has(n)) ? asked : undefined;
+    return this.known(questions).asked;
+  }
+
+  private known(questions: readonly MdnsQuestion[]) {
+    let known = this.byQuestions.get(questions);
+    if (!known) {
+      const asked = questions.map((q) => normalName(q.name));
+      known = { asked: asked.some((n) => this.ownNames.has(n)) ? asked : undefined, planned: new Map() };
+      this.byQuestions.set(questions, known);
+    }
+    return known;
   }
 
   /**
@@ -54,6 +75,15 @@ export class AnswerPlan {
    * as known with at least half our TTL; undefined when the questions were about others only.
    */
   answers(message: MdnsMessage, asked: readonly string[], iface: NetInterface): PlannedAnswers | undefined {
+    if (message.answers.length > 0) return this.plan(message, asked, iface);
+    const { planned } = this.known(message.questions);
+    if (planned.has(iface)) return planned.get(iface);
+    const answers = this.plan(message, asked, iface);
+    planned.set(iface, answers);
+    return answers;
+  }
+
+  private plan(message: MdnsMessage, asked: readonly string[], iface: NetInterface): PlannedAnswers | undefined {
     const unique: MdnsRecord[] = [];
     const shared: MdnsRecord[] = [];
     let wantsUnicast = message.questions.length > 0;
@@ -70,7 +100,15 @@ export class AnswerPlan {
   }
 
   /** What a client needs next after `answers`, minus what they already hold. */
-  additionalsFor(answers: readonly MdnsRecord[], iface: NetInterface): MdnsRecord[] {
+  additionalsFor(answers: readonly MdnsRecord[], iface: NetInterface): readonly MdnsRecord[] {
+    let byInterface = this.additionalsByAnswers.get(answers);
+    if (!byInterface) this.additionalsByAnswers.set(answers, (byInterface = new Map()));
+    let additionals = byInterface.get(iface);
+    if (!additionals) byInterface.set(iface, (additionals = this.additionalsOf(answers, iface)));
+    return additionals;
+  }
+
+  private additionalsOf(answers: readonly MdnsRecord[], iface: NetInterface): MdnsRecord[] {
     const extra: MdnsRecord[] = [];
     const types = new Set(answers.map((r) => r.type));
     const hasPtr = answers.some((r) => r.type === 'PTR' && r === this.records.ptr);

@@ -27,7 +27,7 @@ export class Answerer {
 
   /** `timers`: where delayed answers wait; cancelling them is how answering stops. */
   constructor(
-    private readonly channel: Pick<PacketChannel, 'send'>,
+    private readonly channel: Pick<PacketChannel, 'post'>,
     private readonly plan: AnswerPlan,
     private readonly timers: Timers,
     private readonly random: () => number,
@@ -71,7 +71,7 @@ export class Answerer {
     this.pacer.note(iface, records);
   }
 
-  private reply(answers: MdnsRecord[], source: PacketSource, wantsUnicast: boolean): AnswerKind[] {
+  private reply(answers: readonly MdnsRecord[], source: PacketSource, wantsUnicast: boolean): AnswerKind[] {
     const iface = source.interface;
     const additionals = this.plan.additionalsFor(answers, iface);
     // §5.4: a QU question gets a unicast answer, unless the record has not been multicast for a
@@ -100,7 +100,7 @@ export class Answerer {
   /** False when the asker has spent its unicast budget. */
   private unicastTo(source: PacketSource, answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[]): boolean {
     if (!this.unicastBudget.spend(source.address)) return false;
-    void this.channel.send({ response: true, authoritative: true, answers, additionals }, source.interface, {
+    this.channel.post({ response: true, authoritative: true, answers, additionals }, source.interface, {
       address: source.address,
       port: source.port,
     });
@@ -108,10 +108,10 @@ export class Answerer {
   }
 
   /** §6.7: a legacy resolver gets a plain DNS answer: its ID and question, short TTLs, no flush bit. */
-  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: MdnsRecord[]): AnswerKind {
+  private replyLegacy(message: MdnsMessage, source: PacketSource, answers: readonly MdnsRecord[]): AnswerKind {
     if (!this.unicastBudget.spend(source.address)) return 'rate-limited';
     const legacy = (r: MdnsRecord): MdnsRecord => ({ ...r, ttl: Math.min(r.ttl, LEGACY_TTL), flush: false });
-    void this.channel.send(
+    this.channel.post(
       {
         id: message.id,
         response: true,

@@ -26,7 +26,7 @@ export class MulticastPacer {
   private readonly deferred = new Map<string, Map<string, Owed>>();
 
   constructor(
-    private readonly channel: Pick<PacketChannel, 'send'>,
+    private readonly channel: Pick<PacketChannel, 'post'>,
     private readonly plan: AnswerPlan,
     private readonly timers: Timers,
   ) {}
@@ -36,22 +36,25 @@ export class MulticastPacer {
    * second either, and postpones the rest (see defer()). `sent`: something went out now; `held`:
    * the answers postponed.
    */
-  multicast(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[], iface: NetInterface): { sent: boolean; held: MdnsRecord[] } {
-    const held = answers.filter((r) => this.within(iface, r, MULTICAST_HOLDOFF_MS));
-    const due = answers.filter((r) => !held.includes(r));
+  multicast(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[], iface: NetInterface): { sent: boolean; held: readonly MdnsRecord[] } {
+    const now = Date.now();
+    // all held, or none, is the usual case: the caller's list is passed on as it is, so that what was
+    // worked out for it (additionals, encoded answers) is found again
+    const held = only(answers, (r) => this.within(iface, r, MULTICAST_HOLDOFF_MS, now));
+    const due = held.length === 0 ? answers : answers.filter((r) => !held.includes(r));
     if (due.length > 0) {
-      const extra = additionals.filter((r) => !this.within(iface, r, MULTICAST_HOLDOFF_MS));
+      const extra = only(additionals, (r) => !this.within(iface, r, MULTICAST_HOLDOFF_MS, now));
       this.note(iface, [...due, ...extra]);
-      void this.channel.send({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
+      this.channel.post({ response: true, authoritative: true, answers: due, additionals: extra }, iface);
     }
     if (held.length > 0) this.defer(iface, held);
     return { sent: due.length > 0, held };
   }
 
   /** True when `r` was multicast on `iface` less than `ms` ago. */
-  within(iface: NetInterface, r: MdnsRecord, ms: number): boolean {
+  within(iface: NetInterface, r: MdnsRecord, ms: number, now = Date.now()): boolean {
     const at = this.last.get(iface.name)?.get(recordKey(r));
-    return at !== undefined && Date.now() - at < ms;
+    return at !== undefined && now - at < ms;
   }
 
   /** Records multicast now on `iface` by someone else than multicast() (an announcement). */
@@ -93,4 +96,10 @@ export class MulticastPacer {
       if (stillOwed.length > 0) this.multicast(stillOwed, this.plan.additionalsFor(stillOwed, iface), iface);
     });
   }
+}
+
+/** The records that pass `test`: `records` itself when all do, so that its identity is kept. */
+function only(records: readonly MdnsRecord[], test: (r: MdnsRecord) => boolean): readonly MdnsRecord[] {
+  const kept = records.filter(test);
+  return kept.length === records.length ? records : kept;
 }

@@ -19,7 +19,7 @@ const REHEARSALS = 40;
 
 /** Decodes, plans and encodes what Jitsi's JmDNS and python-zeroconf ask, sending nothing. */
 export function rehearse(plan: AnswerPlan, iface: NetInterface, random: () => number): void {
-  const silent = { send: async (message: OutgoingMessage) => void encodeMessage(message) };
+  const silent = { post: (message: OutgoingMessage) => void encodeMessage(message) };
   const timers = new Timers();
   const ask = (types: string[], unicastResponse: boolean) =>
     encodeMessage({

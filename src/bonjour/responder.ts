@@ -207,7 +207,7 @@ export class Responder extends EventEmitter<ResponderEvents> {
       return;
     }
     // §8.1 / §9: defend our name at once, whatever the rate limit says
-    void this.transport.send({ response: true, authoritative: true, answers: this.plan.records.unique }, source.interface);
+    this.transport.post({ response: true, authoritative: true, answers: this.plan.records.unique }, source.interface);
   }
 
   /** §9: a response from elsewhere that gives our instance name other data is a conflict. */

@@ -24,8 +24,12 @@ export interface Sender {
   readonly socket: dgram.Socket;
   /** The socket is the family's shared one: it hears for every interface, not for this one only. */
   readonly shared: boolean;
-  /** Resolves once the kernel has the packet, with the error if it refused it. */
-  send(buf: Buffer, port: number, address: string): Promise<Error | null>;
+  /**
+   * Hands the packet to the kernel; `done` hears once it has it, with the error if it refused it.
+   * A callback, not a promise: an answer is one packet, and a promise per packet was a measurable
+   * share of each answer's CPU (docs/benchmark.md, "CPU per question").
+   */
+  send(buf: Buffer, port: number, address: string, done: (err: Error | null) => void): void;
 }
 
 /**
@@ -47,26 +51,38 @@ export const FORCE_BIND_ERROR_ENV = 'PROVDISC_TEST_BIND_ERROR';
  * sends in a row would otherwise both leave on the interface set last.
  */
 export class SharedSocket {
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Packets waiting for the one being sent: each sets the interface, then sends. */
+  private readonly waiting: (() => void)[] = [];
+  private sending = false;
 
   constructor(readonly socket: dgram.Socket) {}
 
   /** The sender of one interface: `multicastInterface` is its IPv4 address, or `::%NAME` for IPv6. */
   via(multicastInterface: string): Sender {
-    return { socket: this.socket, shared: true, send: (buf, port, address) => this.send(multicastInterface, buf, port, address) };
+    return { socket: this.socket, shared: true, send: (buf, port, address, done) => this.send(multicastInterface, buf, port, address, done) };
   }
 
-  private send(multicastInterface: string, buf: Buffer, port: number, address: string): Promise<Error | null> {
-    const sent = this.queue.then(() => {
+  private send(multicastInterface: string, buf: Buffer, port: number, address: string, done: (err: Error | null) => void): void {
+    this.waiting.push(() => {
       try {
         this.socket.setMulticastInterface(multicastInterface);
       } catch (err) {
-        return err as Error;
+        done(err as Error);
+        this.next();
+        return;
       }
-      return sendPacket(this.socket, buf, port, address);
+      this.socket.send(buf, port, address, (err) => {
+        done(err);
+        this.next();
+      });
     });
-    this.queue = sent;
-    return sent;
+    if (!this.sending) this.next();
+  }
+
+  private next(): void {
+    const job = this.waiting.shift();
+    this.sending = job !== undefined;
+    job?.();
   }
 }
 
@@ -93,7 +109,7 @@ export async function openSender(
     return shared.socket.via(multicastInterface);
   }
   socket.setMulticastInterface(multicastInterface);
-  return { socket, shared: false, send: (buf, port, to) => sendPacket(socket, buf, port, to) };
+  return { socket, shared: false, send: (buf, port, to, done) => socket.send(buf, port, to, done) };
 }
 
 /** One line for a person: which binds were refused, and that mDNS still goes out from port 5353. */
@@ -103,10 +119,6 @@ export function describeSharedSending(fellBack: readonly SharedSending[]): strin
     `cannot bind ${refused}: another mDNS responder on this machine (mDNSResponder, the Windows DNS Client, a browser) may hold the port; ` +
     `sending from the shared port ${MDNS_PORT} socket instead, the interface set per packet`
   );
-}
-
-function sendPacket(socket: dgram.Socket, buf: Buffer, port: number, address: string): Promise<Error | null> {
-  return new Promise((resolve) => socket.send(buf, port, address, (err) => resolve(err)));
 }
 
 export function bindSocket(type: 'udp4' | 'udp6', address: string): Promise<dgram.Socket> {

@@ -58,17 +58,25 @@ interface MdnsTransportEvents extends TransportEvents {
  */
 export interface PacketChannel {
   readonly interfaces: readonly NetInterface[];
+  /** Sends and resolves once the packets are handed to the kernel (announcements, goodbyes: awaited). */
   send(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): Promise<void>;
+  /** Sends without telling when: an answer, on the path whose CPU per question counts. */
+  post(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): void;
   on(event: 'message', listener: (...args: TransportEvents['message']) => void): unknown;
   on(event: 'send-error', listener: (...args: TransportEvents['send-error']) => void): unknown;
   off(event: 'message', listener: (...args: TransportEvents['message']) => void): unknown;
   off(event: 'send-error', listener: (...args: TransportEvents['send-error']) => void): unknown;
 }
 
-interface InterfaceSockets {
+interface OpenedSockets {
   readonly iface: NetInterface;
   readonly v4: Sender | undefined;
   readonly v6: Sender | undefined;
+}
+
+interface InterfaceSockets extends OpenedSockets {
+  /** Told when the kernel took a packet of this interface's, or refused it: made once, not per packet. */
+  readonly onSent: (err: Error | null) => void;
 }
 
 /** A sender with a socket of its own, which the transport listens on and closes (a shared one is a listener's). */
@@ -90,15 +98,17 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
   /** Source address → the interface whose subnet holds it (undefined: off-link), worked out once. */
   private readonly sourceLinks = new Map<string, NetInterface | undefined>();
   private closed = false;
+  private readonly senders: readonly InterfaceSockets[];
 
   private constructor(
     readonly interfaces: readonly NetInterface[],
     private readonly groupSockets: readonly dgram.Socket[],
-    private readonly senders: readonly InterfaceSockets[],
+    senders: readonly OpenedSockets[],
     /** The interfaces whose own bind was refused, sending from the shared socket: told once by whoever opened the transport. */
     readonly sharedSending: readonly SharedSending[],
   ) {
     super();
+    this.senders = senders.map((s) => ({ ...s, onSent: (err) => err && this.emitSendError(s.iface, err) }));
     this.ownAddresses = new Set(interfaces.flatMap((i) => [...i.ipv4, ...i.ipv6].map((a) => withoutZone(a.address))));
   }
 
@@ -130,7 +140,7 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
       const shared4 = listen4 && new SharedSocket(listen4);
       const shared6 = listen6 && new SharedSocket(listen6);
       const fellBack: SharedSending[] = [];
-      const senders: InterfaceSockets[] = [];
+      const senders: OpenedSockets[] = [];
       for (const iface of interfaces) {
         const addr4 = iface.ipv4[0]?.address;
         const addr6 = iface.ipv6.find((a) => isLinkLocalIpv6(a.address))?.address;
@@ -162,21 +172,32 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
    * handed to the kernel; socket errors are reported as 'send-error', never thrown. (Messages are
    * built from our own validated records, so an encoding failure would be a bug and does throw.)
    */
-  async send(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): Promise<void> {
-    if (this.closed) return;
-    const sockets = this.senders.find((s) => s.iface.name === iface.name);
-    if (!sockets) return;
+  send(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): Promise<void> {
+    return new Promise((resolve) => this.post(message, iface, to, resolve));
+  }
+
+  /** send() without a promise: `sent`, if given, is called once every packet is with the kernel. */
+  post(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }, sent?: () => void): void {
+    const sockets = this.closed ? undefined : this.senders.find((s) => s.iface.name === iface.name);
+    if (!sockets) {
+      sent?.();
+      return;
+    }
     const buf = encodeMessage(message);
     if (to) {
-      const socket = to.address.includes(':') ? sockets.v6 : sockets.v4;
-      if (socket) await this.sendOn(socket, buf, to.port, to.address, iface);
+      const sender = to.address.includes(':') ? sockets.v6 : sockets.v4;
+      if (sender) this.sendOn(sockets, sender, buf, to.port, to.address, sent);
+      else sent?.();
       return;
     }
     this.remember(buf);
-    await Promise.all([
-      sockets.v4 && this.sendOn(sockets.v4, buf, MDNS_PORT, MDNS_IPV4_GROUP, iface),
-      sockets.v6 && this.sendOn(sockets.v6, buf, MDNS_PORT, `${MDNS_IPV6_GROUP}%${iface.name}`, iface),
-    ]);
+    const { v4, v6 } = sockets;
+    // `sent` once both families have the packet
+    let pending = (v4 ? 1 : 0) + (v6 ? 1 : 0);
+    const one = sent && (() => --pending === 0 && sent());
+    if (pending === 0) sent?.();
+    if (v4) this.sendOn(sockets, v4, buf, MDNS_PORT, MDNS_IPV4_GROUP, one);
+    if (v6) this.sendOn(sockets, v6, buf, MDNS_PORT, `${MDNS_IPV6_GROUP}%${iface.name}`, one);
   }
 
   async close(): Promise<void> {
@@ -189,10 +210,19 @@ export class MdnsTransport extends EventEmitter<MdnsTransportEvents> implements 
     await Promise.all([...this.groupSockets, ...own].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
-  private async sendOn(sender: Sender, buf: Buffer, port: number, address: string, iface: NetInterface): Promise<void> {
+  private sendOn(sockets: InterfaceSockets, sender: Sender, buf: Buffer, port: number, address: string, sent: (() => void) | undefined): void {
     this.stats.sent++;
-    const err = await sender.send(buf, port, address);
-    if (err) this.emitSendError(iface, err);
+    sender.send(
+      buf,
+      port,
+      address,
+      sent
+        ? (err) => {
+            sockets.onSent(err);
+            sent();
+          }
+        : sockets.onSent,
+    );
   }
 
   private emitSendError(iface: NetInterface, err: Error): void {

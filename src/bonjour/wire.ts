@@ -101,18 +101,29 @@ let nextRecordId = 0;
 const encodedAnswers = new Map<string, Buffer>();
 const ENCODED_ANSWERS_KEPT = 64;
 
-function answerKey(m: OutgoingMessage): string | undefined {
-  // questions and IDs come from the asker (legacy replies, probes): built each time
-  if ((m.questions?.length ?? 0) > 0 || (m.id ?? 0) !== 0) return undefined;
-  const ids = (rs: readonly MdnsRecord[] | undefined) =>
-    (rs ?? [])
+/** The record ids of a list, by list: the responder hands the same answer lists again (answer-plan.ts). */
+const listIds = new WeakMap<readonly MdnsRecord[], string>();
+
+function idsOf(rs: readonly MdnsRecord[] | undefined): string {
+  if (!rs || rs.length === 0) return '';
+  let ids = listIds.get(rs);
+  if (ids === undefined) {
+    ids = rs
       .map((r) => {
         let id = recordIds.get(r);
         if (id === undefined) recordIds.set(r, (id = nextRecordId++));
         return id;
       })
       .join(',');
-  return `${m.response ? 1 : 0}${m.authoritative ? 1 : 0}${m.truncated ? 1 : 0}|${ids(m.answers)}|${ids(m.authorities)}|${ids(m.additionals)}`;
+    listIds.set(rs, ids);
+  }
+  return ids;
+}
+
+function answerKey(m: OutgoingMessage): string | undefined {
+  // questions and IDs come from the asker (legacy replies, probes): built each time
+  if ((m.questions?.length ?? 0) > 0 || (m.id ?? 0) !== 0) return undefined;
+  return `${m.response ? 1 : 0}${m.authoritative ? 1 : 0}${m.truncated ? 1 : 0}|${idsOf(m.answers)}|${idsOf(m.authorities)}|${idsOf(m.additionals)}`;
 }
 
 /**
@@ -175,6 +186,34 @@ export function decodeMessage(buf: Buffer): MdnsMessage {
 const POINTER = 0xc0;
 const MAX_NAME_BYTES = 255;
 
+/**
+ * The questions of plain queries, by their bytes: clients ask the same few questions again and again
+ * (every JmDNS and python-zeroconf asks the same SRV and TXT), so each shape is read once and the
+ * same array handed out again. Identity matters downstream: the responder keeps what it worked out
+ * for a question list (answer-plan.ts) by that array.
+ */
+const questionsByBytes = new Map<string, readonly MdnsQuestion[]>();
+const QUESTION_SHAPES_KEPT = 64;
+/**
+ * Shapes seen once: a shape is kept from its second sighting. A flood of questions for made-up
+ * names would otherwise churn the kept shapes, each living just long enough to be promoted to V8's
+ * old generation as garbage (resident memory that grew through the bench's floods).
+ */
+const shapesSeenOnce = new Set<string>();
+
+function keepShape(shape: string, questions: readonly MdnsQuestion[]): void {
+  if (!shapesSeenOnce.delete(shape)) {
+    if (shapesSeenOnce.size >= QUESTION_SHAPES_KEPT) shapesSeenOnce.clear();
+    shapesSeenOnce.add(shape);
+    return;
+  }
+  // a Map iterates in insertion order: the first key is the oldest shape
+  const oldest = questionsByBytes.size >= QUESTION_SHAPES_KEPT ? questionsByBytes.keys().next().value : undefined;
+  if (oldest !== undefined) questionsByBytes.delete(oldest);
+  questionsByBytes.set(shape, questions);
+}
+const NONE: readonly MdnsRecord[] = Object.freeze([]);
+
 function decodePlainQuery(buf: Buffer): MdnsMessage | undefined {
   if (buf.length < HEADER_BYTES) return undefined;
   const flags = buf.readUInt16BE(2);
@@ -182,17 +221,12 @@ function decodePlainQuery(buf: Buffer): MdnsMessage | undefined {
   if ((flags & 0xf800) !== 0) return undefined;
   const count = buf.readUInt16BE(4);
   if (count === 0 || buf.readUInt16BE(6) !== 0 || buf.readUInt16BE(8) !== 0 || buf.readUInt16BE(10) !== 0) return undefined;
-  const questions: MdnsQuestion[] = [];
-  let offset = HEADER_BYTES;
-  for (let i = 0; i < count; i++) {
-    const [name, next] = readName(buf, offset);
-    if (next + 4 > buf.length) throw new RangeError('question runs past the end of the packet');
-    questions.push({
-      name,
-      type: dnsTypes.toString(buf.readUInt16BE(next)),
-      unicastResponse: (buf.readUInt16BE(next + 2) & QU_BIT) !== 0,
-    });
-    offset = next + 4;
+  // the questions are the rest of the packet (anything after them is ignored, as dns-packet does)
+  const shape = buf.toString('latin1', HEADER_BYTES);
+  let questions = questionsByBytes.get(shape);
+  if (!questions) {
+    questions = Object.freeze(readQuestions(buf, count));
+    keepShape(shape, questions);
   }
   return {
     id: buf.readUInt16BE(0),
@@ -201,10 +235,28 @@ function decodePlainQuery(buf: Buffer): MdnsMessage | undefined {
     truncated: (flags & dnsPacket.TRUNCATED_RESPONSE) !== 0,
     opcode: 'QUERY',
     questions,
-    answers: [],
-    authorities: [],
-    additionals: [],
+    answers: NONE,
+    authorities: NONE,
+    additionals: NONE,
   };
+}
+
+function readQuestions(buf: Buffer, count: number): MdnsQuestion[] {
+  const questions: MdnsQuestion[] = [];
+  let offset = HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    const [name, next] = readName(buf, offset);
+    if (next + 4 > buf.length) throw new RangeError('question runs past the end of the packet');
+    questions.push(
+      Object.freeze({
+        name,
+        type: dnsTypes.toString(buf.readUInt16BE(next)),
+        unicastResponse: (buf.readUInt16BE(next + 2) & QU_BIT) !== 0,
+      }),
+    );
+    offset = next + 4;
+  }
+  return questions;
 }
 
 /** A name at `start` (labels joined by dots, as dns-packet gives them) and the offset after it. */

@@ -4,7 +4,7 @@ import { pick } from '../config/config-file.js';
 import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { newClientLines } from './client-lines.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, templateSetting, viaOption, warn } from './common.js';
-import { keepYoungGenerationSmall } from './long-running.js';
+import { keepYoungGenerationSmall, withoutOptimizingCompiler } from './long-running.js';
 import { writeEvent, type Level } from './output.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
 import { withoutZone } from '../util/network-interfaces.js';
@@ -146,6 +146,7 @@ export function registerAdvertiseCommand(program: Command): void {
         const via = viaOption(flags.via, config);
         const print = viaEventPrinter(flags.json === true);
         keepYoungGenerationSmall();
+        withoutOptimizingCompiler();
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes
         let ad: ViaAdvertisement | undefined;
         let stopRequested = false;

@@ -21,6 +21,9 @@ class FakeTransport extends EventEmitter<{ message: [MdnsMessage, PacketSource];
   async send(message: OutgoingMessage): Promise<void> {
     this.sent.push({ message, at: Date.now() });
   }
+  post(message: OutgoingMessage): void {
+    void this.send(message);
+  }
   answer(records: MdnsRecord[], from = '198.51.100.1'): void {
     this.emit(
       'message',

@@ -33,6 +33,9 @@ class FakeTransport extends EventEmitter<{ message: [MdnsMessage, PacketSource];
   async send(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): Promise<void> {
     this.sent.push({ message, iface: iface.name, to, at: Date.now() });
   }
+  post(message: OutgoingMessage, iface: NetInterface, to?: { address: string; port: number }): void {
+    void this.send(message, iface, to);
+  }
   deliver(m: Partial<MdnsMessage>, from = '198.51.100.2', port = 5353, iface = eth0): void {
     this.emit(
       'message',

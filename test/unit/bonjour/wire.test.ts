@@ -119,6 +119,22 @@ describe('decoding a plain query (questions only) without dns-packet', () => {
     expect(decodeMessage(compressed).questions.map((x) => x.unicastResponse)).toEqual([true, true]);
   });
 
+  it('reads a question shape seen again from what it kept, with each packet its own ID, and a QM twin of a QU shape apart', () => {
+    const jmdns = (id: number, klass: number) =>
+      Buffer.concat([header(id, 0, 2), q('Provisioning URL._https._tcp.local', 33, klass), q('Provisioning URL._https._tcp.local', 16, klass)]);
+    const [first, second, third] = [1, 2, 3].map((id) => decodeMessage(jmdns(id, 1)));
+    // kept from the second sighting: the same list, which the responder keeps its plan by
+    expect(defined(third).questions).toBe(defined(second).questions);
+    expect(defined(first).questions).toEqual(defined(second).questions);
+    expect([first, second, third].map((m) => defined(m).id)).toEqual([1, 2, 3]);
+    const qu = [decodeMessage(jmdns(4, 0x8001)), decodeMessage(jmdns(5, 0x8001))];
+    expect(qu.map((m) => m.questions.map((x) => x.unicastResponse))).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+    expect(defined(third).questions.map((x) => x.unicastResponse)).toEqual([false, false]);
+  });
+
   it('refuses a packet cut short, a pointer that does not point back, and a loop', () => {
     expect(() => decodeMessage(compressed.subarray(0, compressed.length - 3))).toThrow(RangeError);
     expect(() => decodeMessage(Buffer.concat([header(0, 0, 1), Buffer.from([0xc0, 12, 0, 1, 0, 1])]))).toThrow(RangeError);
