@@ -3,6 +3,10 @@
  * installed with `npm install --omit=dev` in an empty folder, and provdisc run from there with no
  * dev dependency present. Packed from a copy of the checkout so that the build it runs does not
  * rewrite the dist/ that other tests run.
+ * The install skips install scripts: better-sqlite3's would compile SQLite from source for minutes
+ * (its prebuilt binary is a download this machine cannot make). The addon the checkout's own
+ * `npm ci` built — the same version, for the same Node — is copied in instead, and a test proves
+ * the installed package opens and lists an inventory with it.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -61,7 +65,11 @@ describe('the packed tarball', () => {
     app = path.join(work, 'app');
     cpSync(path.join(work, defined(packed[0]).filename), path.join(app, 'provdisc.tgz'));
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'pack-check', private: true }));
-    ok(run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', './provdisc.tgz'], app), 'npm install');
+    ok(run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', './provdisc.tgz'], app), 'npm install');
+    const addon = (dir: string) => path.join(dir, 'node_modules/better-sqlite3');
+    const version = (dir: string) => (JSON.parse(readFileSync(path.join(addon(dir), 'package.json'), 'utf8')) as { version: string }).version;
+    expect(version(app)).toBe(version(root));
+    cpSync(path.join(addon(root), 'build'), path.join(addon(app), 'build'), { recursive: true });
   }, 300_000);
 
   afterAll(() => {
@@ -112,6 +120,29 @@ describe('the packed tarball', () => {
     const script = `import { parseTemplate, toTxt } from '${pkg.name}'; console.log(JSON.stringify(toTxt(parseTemplate('https://h.example/p.php?u=\${username}'))));`;
     const out = ok(run(process.execPath, ['--input-type=module', '-e', script], app), 'import');
     expect(JSON.parse(out)).toEqual(['path=https://h.example/p.php', 'u=${username}']);
+  });
+
+  it('records an inventory through the library and lists it with provdisc devices (better-sqlite3 and the bundle found in the installed tree)', () => {
+    const visit = {
+      time: new Date().toISOString(),
+      client: '192.0.2.7',
+      uuid: 'c0ffee00-0000-4000-8000-000000000001',
+      hwaddr: null,
+      osname: 'Linux',
+      build: '2.10.5550',
+      arch: 'x86_64',
+      username: 'alice',
+      ipaddr: '192.0.2.7',
+      profiles: ['base'],
+      status: 200,
+      reason: null,
+    };
+    const script = `import { openInventory } from '${pkg.name}'; const inv = await openInventory('inventory.db'); inv.record(${JSON.stringify(visit)}); await inv.close();`;
+    ok(run(process.execPath, ['--input-type=module', '-e', script], app), 'openInventory');
+    writeFileSync(path.join(app, 'site.ini'), `[serve]\ntemplate = ${TEMPLATE}\ninventory = inventory.db\n`);
+    const out = ok(run(path.join(app, 'node_modules/.bin/provdisc'), ['devices', '--config', 'site.ini', '--json'], app), 'provdisc devices');
+    expect(out).toContain('"alice"');
+    expect(out).toContain(visit.uuid);
   });
 
   it('refuses a deep import: the package exports its entry point only', () => {
