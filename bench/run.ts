@@ -18,6 +18,7 @@ import { jmdnsTimingSection } from './sections/jmdns-timing.js';
 import { loginsSection } from './sections/logins.js';
 import { memorySection } from './sections/memory.js';
 import { respondersSection } from './sections/responders.js';
+import { perQuestionSection } from './sections/per-question.js';
 import { serveSection } from './sections/serve.js';
 import { startupSection } from './sections/startup.js';
 import { dhcpSection } from './sections/dhcp.js';
@@ -27,6 +28,7 @@ import { inventorySection } from './sections/inventory.js';
 /** The bench, in running order. A new section goes here (see bench/section.ts). */
 const SECTIONS: BenchSection[] = [
   respondersSection,
+  perQuestionSection,
   jmdnsTimingSection,
   startupSection,
   memorySection,

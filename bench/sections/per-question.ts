@@ -1,28 +1,27 @@
 /**
- * `npx tsx bench/per-question.ts`: what one answered question costs each responder, beside the bare
- * Node floor (bench/in-host/bare-mdns-responder.ts) and avahi-daemon, in a `pair` lab (host a
- * answers, host b asks). For each responder: the median turnaround on the wire (question in →
- * first answer out, tshark in host a).
- * PER_QUESTION_CALLGRIND=1 also runs provdisc and the floor under valgrind's callgrind and prints the
+ * What one answered question costs each responder, beside the bare Node floor
+ * (bench/in-host/bare-mdns-responder.ts: one socket, one answer encoded at start, sent from the
+ * receive handler) and avahi-daemon: host a answers, host b asks. For each responder: the median
+ * turnaround on the wire (question in → first answer out, tshark in host a).
+ * PER_QUESTION_CALLGRIND=1 also runs provdisc and the floor under valgrind's callgrind and gives the
  * instructions per question (answering minus idle over the same time): a figure the other
- * processes on a shared machine do not move.
+ * processes on a shared machine do not move (~10 min more).
  *
  * Options (environment): PER_QUESTION_KIND (qu, qm, legacy, other; default qu), PER_QUESTION_COUNT
- * (default 400), PER_QUESTION_INTERVAL_MS (default 60), PER_QUESTION_RESPONDERS (floor,provdisc,avahi).
+ * (default 400), PER_QUESTION_INTERVAL_MS (default 60), PER_QUESTION_RESPONDERS (floor,provdisc,avahi),
+ * PER_QUESTION_NODE_FLAGS, PER_QUESTION_KEEP=DIR (keeps the callgrind dumps).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLab } from '../test/lab/lab.js';
-import { requirePeers } from '../test/lab/requirements.js';
-import type { LabHost } from '../test/lab/host.js';
-import type { SpawnedProcess } from '../test/lab/process.js';
-import { REPO_ROOT } from '../test/lab/host.js';
-import { TEMPLATE } from '../test/fixtures/seed.js';
-import { defined } from '../test/defined.js';
-import { jsonLines, runInHost } from './in-host.js';
-import { ms } from './report.js';
-import { avahiServiceFile, startAvahiResponder } from './responders.js';
-import { sleep } from './stats.js';
+import type { LabHost } from '../../test/lab/host.js';
+import type { SpawnedProcess } from '../../test/lab/process.js';
+import { REPO_ROOT } from '../../test/lab/host.js';
+import { TEMPLATE } from '../../test/fixtures/seed.js';
+import { defined } from '../../test/defined.js';
+import { jsonLines, runInHost } from '../in-host.js';
+import type { BenchSection } from '../section.js';
+import { avahiServiceFile, startAvahiResponder } from '../responders.js';
+import { sleep } from '../stats.js';
 
 const KIND = process.env.PER_QUESTION_KIND ?? 'qu';
 const COUNT = Number(process.env.PER_QUESTION_COUNT ?? 400);
@@ -137,35 +136,113 @@ async function instructions(id: string, server: LabHost, client: LabHost): Promi
   }
 }
 
-requirePeers(['root', 'netns', 'tshark', 'avahi']).assert();
-const lab = await createLab({ topology: 'pair' });
-try {
-  const server = lab.host('a');
-  const client = lab.host('b');
-  for (const id of RESPONDERS) {
-    const r = await start(id, server);
-    const w = await wire(r, server, client);
-    await r.stop();
-    console.log(
-      JSON.stringify({
-        responder: id,
-        kind: KIND,
-        median: ms(quantile(w.samples, 0.5)),
-        p25: ms(quantile(w.samples, 0.25)),
-        p75: ms(quantile(w.samples, 0.75)),
-        n: w.samples.length,
-        sent: w.sent,
-        replies: w.replies,
-      }),
-    );
-    await sleep(500);
-  }
-  if (CALLGRIND) {
-    for (const id of RESPONDERS.filter((r) => r !== 'avahi')) {
-      const c = await instructions(id, server, client);
-      console.log(JSON.stringify({ responder: id, kind: KIND, instructionsPerQuestion: Math.round(c.perQuestion), ...c }));
-    }
-  }
-} finally {
-  await lab.close();
+interface WireFigure {
+  responder: string;
+  median: number;
+  p25: number;
+  p75: number;
+  n: number;
+  sent: number;
+  replies: number;
 }
+
+interface InstructionFigure {
+  responder: string;
+  perQuestion: number;
+}
+
+export interface PerQuestionResult {
+  kind: string;
+  wire: WireFigure[];
+  instructions: InstructionFigure[];
+}
+
+const LABEL: Record<string, string> = {
+  floor: 'bare Node floor',
+  provdisc: 'provdisc advertise --json',
+  avahi: 'avahi-daemon',
+};
+const labelOf = (id: string) => LABEL[id] ?? id;
+/** Issue 18: provdisc's own work per question at most ~0.15 ms over the floor. */
+const TARGET_MS = 0.15;
+const fixed = (v: number) => v.toFixed(2);
+
+export const perQuestionSection: BenchSection<PerQuestionResult> = {
+  id: 'perQuestion',
+  title: 'CPU per question beside the bare Node floor',
+  peers: ['avahi', 'tshark'],
+  async run({ server, client, log }) {
+    const result: PerQuestionResult = { kind: KIND, wire: [], instructions: [] };
+    for (const id of RESPONDERS) {
+      log(`per question: ${COUNT} ${KIND} questions to ${labelOf(id)}`);
+      const r = await start(id, server);
+      try {
+        const w = await wire(r, server, client);
+        result.wire.push({
+          responder: id,
+          median: quantile(w.samples, 0.5),
+          p25: quantile(w.samples, 0.25),
+          p75: quantile(w.samples, 0.75),
+          n: w.samples.length,
+          sent: w.sent,
+          replies: w.replies,
+        });
+      } finally {
+        await r.stop();
+      }
+      await sleep(500);
+    }
+    if (CALLGRIND) {
+      for (const id of RESPONDERS.filter((r) => r !== 'avahi')) {
+        log(`per question: callgrind over ${labelOf(id)}`);
+        result.instructions.push({ responder: id, perQuestion: Math.round((await instructions(id, server, client)).perQuestion) });
+      }
+    }
+    return result;
+  },
+  headlines(r) {
+    const of = (id: string) => r.wire.find((w) => w.responder === id);
+    const floor = of('floor');
+    const provdisc = of('provdisc');
+    const avahi = of('avahi');
+    const rows = [];
+    if (floor && provdisc) {
+      const over = provdisc.median - floor.median;
+      rows.push({
+        figure: `provdisc's own work per ${r.kind} question, on the wire (median turnaround over the bare Node floor)`,
+        provdisc: `${fixed(provdisc.median)} ms (+${fixed(over)} over the floor)`,
+        anchor: `floor ${fixed(floor.median)} ms${avahi ? `, avahi-daemon ${fixed(avahi.median)} ms` : ''}`,
+        target: `≤ floor + ${TARGET_MS} ms`,
+        met: over <= TARGET_MS,
+      });
+    }
+    const count = (id: string) => r.instructions.find((i) => i.responder === id)?.perQuestion;
+    const [floorI, provdiscI] = [count('floor'), count('provdisc')];
+    if (floorI !== undefined && provdiscI !== undefined)
+      rows.push({
+        figure: `instructions per ${r.kind} question (callgrind)`,
+        provdisc: `${Math.round(provdiscI / 1000)}k (+${Math.round((provdiscI - floorI) / 1000)}k over the floor)`,
+        anchor: `floor ${Math.round(floorI / 1000)}k`,
+        target: '–',
+        met: undefined,
+      });
+    return rows;
+  },
+  details(r) {
+    const lines = [
+      `${COUNT} ${r.kind.toUpperCase()} questions ${INTERVAL_MS} ms apart from host b, each responder in turn in host a; turnaround = question frame in → first answer frame out, tshark in host a (ms).`,
+      '',
+      '| responder | median | p25 | p75 | answered / asked |',
+      '| --- | --- | --- | --- | --- |',
+      ...r.wire.map((w) => `| ${labelOf(w.responder)} | ${fixed(w.median)} | ${fixed(w.p25)} | ${fixed(w.p75)} | ${w.n} / ${w.sent} |`),
+    ];
+    if (r.instructions.length > 0)
+      lines.push(
+        '',
+        '| responder | instructions per question (callgrind) |',
+        '| --- | --- |',
+        ...r.instructions.map((i) => `| ${labelOf(i.responder)} | ${i.perQuestion} |`),
+      );
+    return lines.join('\n');
+  },
+};
