@@ -41,18 +41,7 @@ export function barChart(title: string, bars: readonly Bar[]): Html {
       ><text x="${LABEL_WIDTH + w + 6}" y="${y + 15}" class="value">${b.value}</text></g
     >`;
   });
-  return html`<svg
-    class="chart"
-    role="img"
-    aria-label="${title}"
-    viewBox="0 0 ${width} ${height}"
-    width="${width}"
-    height="${height}"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    <title>${title}</title>
-    ${rows}
-  </svg>`;
+  return svg('chart', title, width, height, rows);
 }
 
 /** A small line of per-minute counts, oldest first. */
@@ -62,8 +51,13 @@ export function sparkline(title: string, values: readonly number[]): Html {
   const max = Math.max(...values, 1);
   const step = values.length > 1 ? width / (values.length - 1) : width;
   const points = values.map((v, i) => `${Math.round(i * step)},${Math.round(height - 2 - (v / max) * (height - 4))}`).join(' ');
+  return svg('spark', title, width, height, html`<polyline points="${points}" class="line"></polyline>`);
+}
+
+/** The frame every chart shares: its class (for admin.css), accessible name and size. */
+function svg(cls: string, title: string, width: number, height: number, body: Html | Html[]): Html {
   return html`<svg
-    class="spark"
+    class="${cls}"
     role="img"
     aria-label="${title}"
     viewBox="0 0 ${width} ${height}"
@@ -72,6 +66,6 @@ export function sparkline(title: string, values: readonly number[]): Html {
     xmlns="http://www.w3.org/2000/svg"
   >
     <title>${title}</title>
-    <polyline points="${points}" class="line"></polyline>
+    ${body}
   </svg>`;
 }
