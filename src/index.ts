@@ -81,6 +81,9 @@ export type {
   DeviceRow,
   DeviceQuery,
   DeviceSort,
+  DeviceFilter,
+  DeviceCounts,
+  DeviceLengths,
 } from './inventory/inventory.js';
 export type { VisitRecord, LookRecord } from './inventory/records.js';
 export { compareBuilds } from './inventory/build-filter.js';

@@ -5,14 +5,14 @@
 import type { Command } from 'commander';
 import type * as CsvStringify from 'csv-stringify/sync';
 import { loadSiteInventory } from '../server/site.js';
-import { openInventory, type DeviceQuery, type DeviceRow } from '../inventory/inventory.js';
+import { openInventory, type DeviceCounts, type DeviceFilter, type DeviceRow, type Inventory } from '../inventory/inventory.js';
 import { parseBuildFilter } from '../inventory/build-filter.js';
-import { tallyDevices, type DeviceTally } from '../inventory/tally.js';
 import { requireCjs } from '../util/cjs.js';
 import { UsageError } from '../util/errors.js';
 import { parseAge } from '../util/numbers.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
 import { action, EXIT_OK, warn } from './common.js';
+import { chunkedOutput } from './output.js';
 
 interface DevicesFlags {
   config?: string;
@@ -42,7 +42,7 @@ const CSV_COLUMNS = [
   'requests',
 ] as const;
 
-function query(flags: DevicesFlags, now: number): DeviceQuery {
+function filter(flags: DevicesFlags, now: number): DeviceFilter {
   // checked here too, so that a bad --build is told before the database is opened
   if (flags.build !== undefined) parseBuildFilter(flags.build);
   return {
@@ -54,49 +54,87 @@ function query(flags: DevicesFlags, now: number): DeviceQuery {
   };
 }
 
+type Output = ReturnType<typeof chunkedOutput>;
+
 /** Seconds are enough for a person; the JSON and CSV keep the milliseconds. */
 function shortTime(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z');
 }
 
-function table(rows: readonly DeviceRow[]): string[] {
-  const header = ['DEVICE', 'USER', 'OS', 'BUILD', 'LAST SEEN', 'STATUS', 'PROFILES'];
-  const cells = rows.map((r) =>
-    [
-      r.id,
-      r.username ?? '-',
-      r.osname ?? '-',
-      r.build ?? '-',
-      shortTime(r.lastSeen),
-      String(r.lastStatus),
-      r.lastStatus === 200 ? r.profiles.join(',') || '-' : `(${r.lastReason ?? ''})`,
-    ].map(escapeControls),
+const HEADER = ['DEVICE', 'USER', 'OS', 'BUILD', 'LAST SEEN', 'STATUS', 'PROFILES'];
+/** An ISO time to the second, as provdisc writes every time: LAST SEEN's width. */
+const TIME_WIDTH = 20;
+
+function cells(r: Pick<DeviceRow, 'id' | 'lastSeen' | (typeof TABLE_FIELDS)[number]>): string[] {
+  return [
+    r.id,
+    r.username ?? '-',
+    r.osname ?? '-',
+    r.build ?? '-',
+    shortTime(r.lastSeen),
+    String(r.lastStatus),
+    r.lastStatus === 200 ? r.profiles.join(',') || '-' : `(${r.lastReason ?? ''})`,
+  ].map(escapeControls);
+}
+const TABLE_FIELDS = ['username', 'osname', 'build', 'lastStatus', 'lastReason', 'profiles'] as const;
+
+/**
+ * The devices as aligned columns, a page at a time: the widths are the database's longest values
+ * (deviceLengths), so no device is held, nor read twice. Nothing, not even the header, when there is none.
+ */
+async function writeTable(inventory: Inventory, f: DeviceFilter, total: number, out: Output): Promise<void> {
+  if (total === 0) return;
+  const longest = await inventory.deviceLengths(f);
+  // the user, OS and build print as "-" when not given; an HTTP status has three digits
+  const widths = [longest.id, Math.max(longest.username, 1), Math.max(longest.osname, 1), Math.max(longest.build, 1), TIME_WIDTH, 3, 0].map((w, i) =>
+    Math.max(w, HEADER[i]?.length ?? 0),
   );
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: readonly string[]) =>
-    c
+    `${c
       .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0)))
       .join('  ')
-      .trimEnd();
-  return [line(header), ...cells.map(line)];
+      .trimEnd()}\n`;
+  await out.write(line(HEADER));
+  for await (const page of inventory.devicePages(f, TABLE_FIELDS)) await out.write(page.map((r) => line(cells(r))).join(''));
 }
 
-function summaryLines(total: number, tally: DeviceTally): string[] {
+function summaryLines(counts: DeviceCounts): string {
   const list = (items: readonly { name: string; count: number }[]) => items.map((i) => `${escapeControls(i.name || '(none)')} (${i.count})`).join(', ');
   return [
-    `${total} device(s)`,
-    `by build: ${list(tally.builds.map((b) => ({ name: b.build, count: b.count })))}`,
-    `by OS: ${list(tally.os.map((o) => ({ name: o.os, count: o.count })))}`,
-  ];
+    `${counts.total} device(s)`,
+    `by build: ${list(counts.builds.map((b) => ({ name: b.build, count: b.count })))}`,
+    `by OS: ${list(counts.os.map((o) => ({ name: o.os, count: o.count })))}\n`,
+  ].join('\n');
 }
 
-function csv(rows: readonly DeviceRow[]): string {
+/** `{"devices":[…],"total":N,"builds":[…],"os":[…]}` on one line, the devices written a page at a time. */
+async function writeJson(inventory: Inventory, f: DeviceFilter, out: Output): Promise<void> {
+  const { total, builds, os } = await inventory.deviceCounts(f);
+  let first = true;
+  await out.write('{"devices":[');
+  for await (const page of inventory.devicePages(f)) {
+    // jsonLine's escapes, each device on its own (the line ends after the summary)
+    await out.write(`${first ? '' : ','}${page.map((r) => jsonLine(r).slice(0, -1)).join(',')}`);
+    first = false;
+  }
+  await out.write(`],${jsonLine({ total, builds, os }).slice(1)}`);
+}
+
+/** CSV with its header, a page of devices at a time. */
+async function writeCsv(inventory: Inventory, f: DeviceFilter, out: Output): Promise<void> {
   const { stringify } = requireCjs('csv-stringify/sync') as typeof CsvStringify;
-  return stringify(
-    rows.map((r) => ({ ...r, profiles: r.profiles.join(' ') })),
-    // a client chose these values: one starting with = + - @ would run as a formula in a spreadsheet
-    { header: true, columns: [...CSV_COLUMNS], escape_formulas: true },
-  );
+  // a client chose these values: one starting with = + - @ would run as a formula in a spreadsheet
+  const csv = (rows: readonly DeviceRow[], header: boolean) =>
+    stringify(
+      rows.map((r) => ({ ...r, profiles: r.profiles.join(' ') })),
+      { header, columns: [...CSV_COLUMNS], escape_formulas: true },
+    );
+  let header = true;
+  for await (const page of inventory.devicePages(f)) {
+    await out.write(csv(page, header));
+    header = false;
+  }
+  if (header) await out.write(csv([], true));
 }
 
 export function registerDevicesCommand(program: Command): void {
@@ -115,14 +153,19 @@ export function registerDevicesCommand(program: Command): void {
     .action(
       action(async (flags: DevicesFlags) => {
         if (flags.json && flags.csv) throw new UsageError('both --json and --csv given', 'pick one');
-        const q = query(flags, Date.now());
+        const f = filter(flags, Date.now());
         const { setting } = loadSiteInventory(flags.config ?? '');
         const inventory = await openInventory(setting, { readOnly: true, warn });
+        const out = chunkedOutput('stdout');
         try {
-          const { rows, total } = await inventory.devices(q);
-          if (flags.csv) process.stdout.write(csv(rows));
-          else if (flags.json) process.stdout.write(jsonLine({ devices: rows, total, ...tallyDevices(rows) }));
-          else process.stdout.write(`${[...(rows.length > 0 ? table(rows) : []), ...summaryLines(total, tallyDevices(rows))].join('\n')}\n`);
+          if (flags.csv) await writeCsv(inventory, f, out);
+          else if (flags.json) await writeJson(inventory, f, out);
+          else {
+            const counts = await inventory.deviceCounts(f);
+            await writeTable(inventory, f, counts.total, out);
+            await out.write(summaryLines(counts));
+          }
+          await out.end();
         } finally {
           await inventory.close();
         }

@@ -102,3 +102,24 @@ export function batchedLines(stream: Stream): (text: string) => void {
     else if (!scheduled) schedule();
   };
 }
+
+/**
+ * A writer for a long listing (`devices` over 100 000 devices): lines are gathered and written
+ * BATCH_LIMIT characters at a time — one system call per few hundred lines, never the whole listing
+ * held — waiting for the stream to drain when it asks to (a socket; pipes and files are synchronous).
+ */
+export function chunkedOutput(stream: Stream): { write(text: string): Promise<void>; end(): Promise<void> } {
+  let held = '';
+  const flush = async () => {
+    const text = held;
+    held = '';
+    if (text !== '' && !process[stream].write(text)) await new Promise((resolve) => process[stream].once('drain', resolve));
+  };
+  return {
+    write: async (text) => {
+      held += text;
+      if (held.length >= BATCH_LIMIT) await flush();
+    },
+    end: flush,
+  };
+}

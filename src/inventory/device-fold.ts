@@ -22,6 +22,8 @@ export interface DeviceChange {
   /** The profiles of the batch's last 200, as JSON; null keeps the stored ones. */
   profiles: string | null;
   requests: number;
+  /** The time of the batch's last 200; null keeps the stored one. */
+  lastProvisioned: string | null;
 }
 
 /** What each device's visits in this batch change: the latest value of each field a visit gave. */
@@ -49,6 +51,7 @@ export function foldDevices(visits: readonly VisitRecord[]): DeviceChange[] {
         lastReason: v.reason,
         profiles,
         requests: 1,
+        lastProvisioned: v.status === 200 ? v.time : null,
       });
       continue;
     }
@@ -64,6 +67,7 @@ export function foldDevices(visits: readonly VisitRecord[]): DeviceChange[] {
     c.lastReason = v.reason;
     c.profiles = profiles ?? c.profiles;
     c.requests++;
+    if (v.status === 200) c.lastProvisioned = v.time;
   }
   return [...changes.values()];
 }

@@ -7,6 +7,7 @@ import QuickLRU from 'quick-lru';
 import type { WarningSink } from '../util/errors.js';
 import type { LookRecord, VisitRecord } from './records.js';
 import { InventoryStore, type InventoryWrite } from './store.js';
+import type { DeviceTally } from './tally.js';
 import { WriteQueue } from './write-queue.js';
 
 /** A device: its uuid, else its MAC address, with what it last posted. */
@@ -30,6 +31,17 @@ export interface DeviceRow {
 }
 
 export type DeviceSort = 'lastSeen' | 'user' | 'os' | 'build' | 'status' | 'firstSeen';
+
+/** Which devices: what a DeviceQuery filters by, without its order and paging. */
+export type DeviceFilter = Pick<DeviceQuery, 'since' | 'staleBefore' | 'build' | 'user' | 'os' | 'search'>;
+
+/** How many devices a filter keeps, by build (newest first) and by OS (most first). */
+export interface DeviceCounts extends DeviceTally {
+  readonly total: number;
+}
+
+/** The longest of these fields among some devices, in characters as escapeControls prints them (0: none). */
+export type DeviceLengths = Record<'id' | 'username' | 'osname' | 'build', number>;
 
 export interface DeviceQuery {
   /** lastSeen ≥ since. */
@@ -83,6 +95,18 @@ export interface Inventory {
   /** The same, bounded: a client is written at most once a minute per method. */
   recordLook(look: LookRecord): void;
   devices(query?: DeviceQuery): Promise<{ rows: DeviceRow[]; total: number }>;
+  /**
+   * Every device the filter keeps, newest first, a page at a time: all of them without holding all
+   * of them. With `fields`, only those are read (and the id and lastSeen).
+   */
+  devicePages<K extends keyof DeviceRow = keyof DeviceRow>(
+    filter?: DeviceFilter,
+    fields?: readonly K[],
+  ): AsyncIterable<readonly Pick<DeviceRow, K | 'id' | 'lastSeen'>[]>;
+  /** The longest id, user, OS and build among the devices the filter keeps: the widths of aligned columns, before the first line. */
+  deviceLengths(filter?: DeviceFilter): Promise<DeviceLengths>;
+  /** The devices the filter keeps counted by the database: the summary under `provdisc devices`. */
+  deviceCounts(filter?: DeviceFilter): Promise<DeviceCounts>;
   device(id: string): Promise<{ device: DeviceRow; history: VisitRecord[] } | undefined>;
   summary(now?: Date): Promise<InventorySummary>;
   /** Called after each visit is written (for live pages); returns the unsubscribe. */
@@ -166,6 +190,21 @@ class QueuedInventory implements Inventory {
 
   devices(query?: DeviceQuery): Promise<{ rows: DeviceRow[]; total: number }> {
     return this.store.devices(query);
+  }
+
+  devicePages<K extends keyof DeviceRow = keyof DeviceRow>(
+    filter?: DeviceFilter,
+    fields?: readonly K[],
+  ): AsyncIterable<readonly Pick<DeviceRow, K | 'id' | 'lastSeen'>[]> {
+    return this.store.devicePages(filter, fields);
+  }
+
+  deviceLengths(filter?: DeviceFilter): Promise<DeviceLengths> {
+    return this.store.longest(filter);
+  }
+
+  deviceCounts(filter?: DeviceFilter): Promise<DeviceCounts> {
+    return this.store.counts(filter);
   }
 
   device(id: string): Promise<{ device: DeviceRow; history: VisitRecord[] } | undefined> {

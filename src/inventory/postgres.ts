@@ -35,6 +35,11 @@ class PostgresDatabase implements SqlDatabase {
     return run<R>(this.pool, sql, params);
   }
 
+  async arrays(sql: string, params: readonly SqlValue[] = []): Promise<SqlValue[][]> {
+    const result = await this.pool.query({ text: numbered(sql), values: params as SqlValue[], rowMode: 'array' });
+    return result.rows as SqlValue[][];
+  }
+
   async transaction<T>(fn: (tx: SqlConnection) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;

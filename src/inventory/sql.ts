@@ -14,6 +14,8 @@ export interface SqlConnection {
 
 export interface SqlDatabase extends SqlConnection {
   readonly backend: InventoryBackend;
+  /** A read whose rows come as arrays, in the SELECT's order: no object built per row (a listing of 100 000). */
+  arrays(sql: string, params?: readonly SqlValue[]): Promise<SqlValue[][]>;
   /** Runs `fn` in one transaction: all of it is written, or none. */
   transaction<T>(fn: (tx: SqlConnection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -74,6 +76,14 @@ export function schemaMigrations(autoId: string): Migrations {
       `CREATE TABLE looks (client TEXT NOT NULL, method TEXT NOT NULL, interface TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
         count INTEGER NOT NULL, PRIMARY KEY (client, method))`,
       'CREATE INDEX looks_last_seen ON looks (last_seen)',
+    ],
+    // the status page's summary from indexes, not over every visit or device (issue 16: 859 ms at 100 000 devices)
+    [
+      'ALTER TABLE devices ADD COLUMN last_provisioned TEXT',
+      'UPDATE devices SET last_provisioned = (SELECT MAX(time) FROM visits v WHERE v.device = devices.id AND v.status = 200)',
+      'CREATE INDEX devices_last_provisioned ON devices (last_provisioned)',
+      'CREATE INDEX devices_build_text ON devices (build)',
+      'CREATE INDEX visits_refused ON visits (time, status, reason) WHERE status <> 200',
     ],
   ];
 }

@@ -22,15 +22,31 @@ class SqliteDatabase implements SqlDatabase {
 
   query<R>(sql: string, params: readonly SqlValue[] = []): Promise<R[]> {
     try {
-      let statement = this.statements.get(sql);
-      if (!statement) {
-        statement = this.db.prepare(sql);
-        this.statements.set(sql, statement);
-      }
+      const statement = this.prepared(sql, false);
       return Promise.resolve(statement.reader ? (statement.all(...params) as R[]) : (statement.run(...params), []));
     } catch (err) {
       return Promise.reject(err as Error);
     }
+  }
+
+  arrays(sql: string, params: readonly SqlValue[] = []): Promise<SqlValue[][]> {
+    try {
+      return Promise.resolve(this.prepared(sql, true).all(...params) as SqlValue[][]);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /** A statement is in one mode (objects or arrays) for good: each mode has its own. */
+  private prepared(sql: string, raw: boolean): BetterSqlite3.Statement {
+    const key = `${raw ? 'arrays' : 'objects'} ${sql}`;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (raw) statement.raw(true);
+      this.statements.set(key, statement);
+    }
+    return statement;
   }
 
   /** One connection: a transaction waits for the one before (pruning and a batch may overlap). */

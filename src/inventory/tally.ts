@@ -16,7 +16,14 @@ function count(values: Iterable<string>): Map<string, number> {
 }
 
 export function tallyDevices(rows: readonly DeviceRow[]): DeviceTally {
-  const builds = [...count(rows.map((r) => r.build ?? ''))].sort(([a], [b]) => compareBuilds(b, a));
-  const os = [...count(rows.map((r) => r.osname ?? ''))].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
-  return { builds: builds.map(([build, n]) => ({ build, count: n })), os: os.map(([name, n]) => ({ os: name, count: n })) };
+  const counted = (values: Iterable<string>) => [...count(values)].map(([value, n]) => ({ value, count: n }));
+  return sortTally(counted(rows.map((r) => r.build ?? '')), counted(rows.map((r) => r.osname ?? '')));
+}
+
+/** Counts per build and per OS (however counted: over rows, or by the database) in the tally's order. */
+export function sortTally(builds: readonly { value: string; count: number }[], os: readonly { value: string; count: number }[]): DeviceTally {
+  return {
+    builds: [...builds].sort((a, b) => compareBuilds(b.value, a.value)).map((b) => ({ build: b.value, count: b.count })),
+    os: [...os].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)).map((o) => ({ os: o.value, count: o.count })),
+  };
 }

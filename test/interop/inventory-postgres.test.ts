@@ -13,6 +13,7 @@ import { spawnProcess, type SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { runCli } from '../unit/cli/run-cli.js';
 import { writeSite } from '../unit/server/site-fixture.js';
+import { expectListingAsRows } from '../unit/inventory/listing-checks.js';
 import { defined } from '../defined.js';
 
 const requirements = requirePeers(['postgres']);
@@ -93,6 +94,15 @@ describe.skipIf(requirements.skip)(`the inventory on PostgreSQL${requirements.no
     expect(json.devices.map((d) => d.id).sort()).toEqual(['both', 'from-a']);
     const everything = JSON.stringify(await reader.devices()) + JSON.stringify(await reader.device('both'));
     expect(everything).not.toContain('TopSecret!');
+  });
+
+  it('lists, counts and measures devices page by page as its rows say, on PostgreSQL too', async () => {
+    const writer = await openInventory(pg.url);
+    try {
+      await expectListingAsRows(writer);
+    } finally {
+      await writer.close();
+    }
   });
 
   it('PostgreSQL stopped mid-run: every POST is still answered 200, the failures are counted and told, and written once it is back', async () => {

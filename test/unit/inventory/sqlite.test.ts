@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openInventory, type Inventory } from '../../../src/inventory/inventory.js';
+import { expectListingAsRows } from './listing-checks.js';
 import { schemaMigrations } from '../../../src/inventory/sql.js';
 import { UsageError } from '../../../src/util/errors.js';
 import { defined } from '../../defined.js';
@@ -97,6 +98,37 @@ describe('the SQLite inventory', () => {
     expect(s.os[0]).toEqual({ os: 'Linux', count: 2 });
     // 192.0.2.10 posted (the fixture's client); 192.0.2.77 only asked over DHCP
     expect(s.lookedNeverPosted).toEqual([{ client: '192.0.2.77', method: 'dhcp', lastSeen: hoursAgo(1) }]);
+  });
+
+  it('counts a device provisioned today though its last answer was a refusal; a file of schema 1 is brought up with what it held', async () => {
+    const now = new Date(Date.UTC(2026, 5, 15, 12));
+    const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
+    const inv = await inventory();
+    inv.record(visit({ time: hoursAgo(3), uuid: 'a' }));
+    inv.record(visit({ time: hoursAgo(1), uuid: 'a', status: 401, reason: 'wrong user name or password', profiles: [] }));
+    inv.record(visit({ time: hoursAgo(100), uuid: 'b' }));
+    inv.record(visit({ time: hoursAgo(2), uuid: 'b', status: 401, reason: 'wrong user name or password', profiles: [] }));
+    await inv.flush();
+    expect(await inv.summary(now)).toMatchObject({ devices: 2, provisionedToday: 1, provisionedWeek: 2 });
+
+    // an inventory written by a provdisc of schema 1: its visits tell when each device last got a 200
+    const file = tempFile();
+    const raw = new Database(file);
+    for (const statement of defined(schemaMigrations('INTEGER PRIMARY KEY')[0])) raw.exec(statement);
+    raw.exec('CREATE TABLE provdisc_schema (version INTEGER NOT NULL); INSERT INTO provdisc_schema VALUES (1)');
+    const device = raw.prepare(
+      "INSERT INTO devices (id, client, first_seen, last_seen, last_status, profiles, requests) VALUES (?, '192.0.2.10', ?, ?, ?, '[]', 1)",
+    );
+    const visitRow = raw.prepare("INSERT INTO visits (time, device, client, profiles, status) VALUES (?, ?, '192.0.2.10', '[]', ?)");
+    device.run('old', hoursAgo(2), hoursAgo(1), 401);
+    visitRow.run(hoursAgo(2), 'old', 200);
+    visitRow.run(hoursAgo(1), 'old', 401);
+    raw.close();
+    expect(await (await inventory(file)).summary(now)).toMatchObject({ devices: 1, provisionedToday: 1, provisionedWeek: 1 });
+  });
+
+  it('lists every device a page at a time, newest first, and counts and measures them in the database as over the rows', async () => {
+    await expectListingAsRows(await inventory());
   });
 
   it('writes a client that keeps asking as one look a minute', async () => {
