@@ -4,7 +4,8 @@
  * Debian's chromium, driven by playwright-core, opens it as an admin on that machine would; clients
  * post from lab host b with `provdisc provision`. Proven: a wrong admin password is refused; a login
  * works; a client's POST appears on the open devices page without a reload; the build filter; an
- * osname of `<img src=x onerror=alert(1)>` is shown as text and runs nothing.
+ * osname of `<img src=x onerror=alert(1)>` is shown as text and runs nothing; a client on lab host c
+ * that only looks (Jitsi's own JmDNS look-up, no POST) is listed as looked-but-never-posted.
  * With PROVDISC_SCREENSHOTS=DIR the pages are also saved there (docs/status/ was made so).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,17 +13,19 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, reachLoopbackOf, type Browser } from '../lab/browser.js';
+import { jitsiDiscover } from '../lab/peers.js';
 import type { SpawnedProcess } from '../lab/process.js';
 import { requirePeers } from '../lab/requirements.js';
 import { useLab } from '../lab/vitest.js';
 
-const requirements = requirePeers(['chromium']);
+const requirements = requirePeers(['chromium', 'jdk', 'jmdns']);
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const ADMIN_PASSWORD = 'st4tus-page';
 const shots = process.env.PROVDISC_SCREENSHOTS;
 
 describe.skipIf(requirements.skip)(`status page in Chromium${requirements.note}`, () => {
-  const lab = useLab({ topology: 'pair' }, requirements);
+  // a, the server; b, clients that post; c, a client that only looks
+  const lab = useLab({ topology: 'bridge' }, requirements);
   let serve: SpawnedProcess;
   let browser: Browser;
   let page: Page;
@@ -151,5 +154,27 @@ describe.skipIf(requirements.skip)(`status page in Chromium${requirements.note}`
     await page.goto(`${site.url}/admin/`);
     await screenshot('overview');
     expect(dialogs).toEqual([]);
+  });
+
+  it("a client that only looked (Jitsi's JmDNS look-up from host c, no POST) is on the overview as looked, never posted", async () => {
+    const c = lab().host('c');
+    const [found] = await jitsiDiscover(c);
+    expect(found?.url).toContain(`http://${lab().host('a').ipv4}:8080/prov`);
+    // the look is written with the inventory's next batch: the overview shows it once it is
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${site.url}/admin/`);
+          return (
+            (await page
+              .locator('table.looked')
+              .textContent({ timeout: 1_000 })
+              .catch(() => '')) ?? ''
+          );
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toContain(c.ipv4);
+    expect(await page.locator('table.looked').textContent()).not.toContain(lab().host('b').ipv4);
   });
 });
