@@ -29,11 +29,12 @@ export interface AdminServerOptions extends AdminSources {
 export class AdminServer {
   readonly app: FastifyInstance;
   private settings: AdminSettings;
+  private readonly sessions: Sessions;
 
   constructor(settings: AdminSettings, options: AdminServerOptions) {
     this.settings = settings;
     const secure = settings.tls !== undefined;
-    const sessions = new Sessions(options.now);
+    const sessions = (this.sessions = new Sessions(options.now));
     this.app = Fastify({
       logger: false,
       bodyLimit: 16 * 1024,
@@ -84,6 +85,9 @@ export class AdminServer {
     const notes: string[] = [];
     const { listen } = this.settings;
     if (settings.listen.host !== listen.host || settings.listen.port !== listen.port) notes.push('[admin] listen changed: restart provdisc serve to apply it');
+    // a removed admin, or one whose password changed, is logged out at once, not when the session ends
+    const before = this.settings.users.table;
+    this.sessions.endUnless((user) => settings.users.table.get(user) === before.get(user));
     this.settings = { ...this.settings, users: settings.users };
     return notes;
   }

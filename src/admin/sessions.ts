@@ -46,6 +46,11 @@ export class Sessions {
     return s.user;
   }
 
+  /** Ends every session whose user `keep` refuses: an admin removed, or whose password changed. */
+  endUnless(keep: (user: string) => boolean): void {
+    for (const [token, s] of this.map) if (!keep(s.user)) this.map.delete(token);
+  }
+
   close(token: string | undefined): void {
     if (token !== undefined) this.map.delete(token);
   }

@@ -147,6 +147,22 @@ describe('status page: login', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('an admin removed from the admins file, or whose password changed, is logged out at the reload; the others stay', async () => {
+    const { server, session } = start();
+    const root = await session();
+    expect((await root('/admin/api/summary')).statusCode).toBe(200);
+    const rootHash = defined(settings.users.table.get('root'));
+    // the same password for root: its session stays
+    server.replaceSettings({ ...settings, users: { file: 'admins', table: new Map([['root', rootHash]]) } });
+    expect((await root('/admin/api/summary')).statusCode).toBe(200);
+    server.replaceSettings({ ...settings, users: { file: 'admins', table: new Map([['root', await hashPassword('n3w-pw', 1024)]]) } });
+    expect((await root('/admin/api/summary')).statusCode).toBe(401);
+    server.replaceSettings(settings);
+    const again = await session();
+    server.replaceSettings({ ...settings, users: { file: 'admins', table: new Map() } });
+    expect((await again('/admin/api/summary')).statusCode).toBe(401);
+  });
+
   it('a wrong password or an unknown admin is refused, and the page says so; no password in what is reported', async () => {
     const { login, logins } = start();
     for (const [user, password] of [
