@@ -132,7 +132,8 @@ function deviceFilter(q: DeviceFilter): { where: string; params: SqlValue[] } {
   if (q.user !== undefined) add('username = ?', q.user);
   if (q.os !== undefined) add("LOWER(osname) LIKE ? ESCAPE '\\'", likePattern(q.os));
   if (q.search !== undefined && q.search !== '') {
-    const like = `%${likePattern(q.search).replaceAll('%', '\\%')}%`;
+    // a search is a plain substring: `*`, `%` and `_` are themselves
+    const like = `%${q.search.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
     const columns = ['id', 'username', 'osname', 'build', 'client'];
     add(`(${columns.map((c) => `LOWER(COALESCE(${c}, '')) LIKE ? ESCAPE '\\'`).join(' OR ')})`, ...columns.map(() => like));
   }

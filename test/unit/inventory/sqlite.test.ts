@@ -56,6 +56,15 @@ describe('the SQLite inventory', () => {
     expect(inv.health()).toMatchObject({ backend: 'sqlite', written: 4, failed: 0, pending: 0 });
   });
 
+  it('a search is a plain substring: `%`, `_` and `*` match themselves only', async () => {
+    const inv = await inventory();
+    for (const v of fleet(10)) inv.record(v);
+    inv.record(visit({ uuid: 'odd-1', osname: '50% off_*' }));
+    await inv.flush();
+    for (const search of ['50%', '% off_', 'off_*']) expect((await inv.devices({ search })).rows.map((r) => r.id)).toEqual(['odd-1']);
+    for (const search of ['user*', '5_%', 'x%']) expect((await inv.devices({ search })).total).toBe(0);
+  });
+
   it('filters by age, build (number by number), user and OS glob; sorts and pages', async () => {
     const inv = await inventory();
     const now = Date.now();
