@@ -26,7 +26,7 @@ export const DEVICES_QUERY_SCHEMA = {
     user: text,
     sort: { type: 'string', enum: SORTS },
     desc: { type: 'string', enum: ['0', '1'] },
-    offset: { type: 'integer', minimum: 0 },
+    offset: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
     limit: { type: 'integer', minimum: 1, maximum: API_LIMIT },
   },
 } as const;

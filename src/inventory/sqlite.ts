@@ -5,6 +5,7 @@
  * another writer fails the batch, which the write queue retries, rather than stalling every request.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { closeSync, openSync } from 'node:fs';
 import QuickLRU from 'quick-lru';
 import { requireCjs } from '../util/cjs.js';
 import { UsageError } from '../util/errors.js';
@@ -82,6 +83,9 @@ export async function openSqlite(file: string, { readOnly = false }: { readOnly?
   const Database = requireCjs('better-sqlite3') as typeof BetterSqlite3;
   let raw: BetterSqlite3.Database;
   try {
+    // user names, addresses and MACs: readable by the service alone (SQLite gives its -wal and -shm
+    // files the database's own mode)
+    if (!readOnly) closeSync(openSync(file, 'a', 0o600));
     raw = new Database(file, { fileMustExist: readOnly, timeout: BUSY_TIMEOUT_MS });
     raw.pragma('journal_mode = WAL');
     // WAL with NORMAL: a power cut may lose the last batches, never corrupt the file

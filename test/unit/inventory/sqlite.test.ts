@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,6 +54,14 @@ describe('the SQLite inventory', () => {
     expect(one.history.map((v) => v.status)).toEqual([401, 200]);
     expect(await inv.device('nobody')).toBeUndefined();
     expect(inv.health()).toMatchObject({ backend: 'sqlite', written: 4, failed: 0, pending: 0 });
+  });
+
+  it('the file and its WAL are readable by their owner alone (user names, addresses, MACs)', async () => {
+    const file = tempFile();
+    const inv = await inventory(file);
+    inv.record(visit({ uuid: 'u-1' }));
+    await inv.flush();
+    for (const f of [file, `${file}-wal`]) expect(statSync(f).mode & 0o777).toBe(0o600);
   });
 
   it('a search is a plain substring: `%`, `_` and `*` match themselves only', async () => {
