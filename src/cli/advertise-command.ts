@@ -146,7 +146,7 @@ export function registerAdvertiseCommand(program: Command): void {
         const via = viaOption(flags.via, config);
         const print = viaEventPrinter(flags.json === true);
         keepYoungGenerationSmall();
-        withoutOptimizingCompiler();
+        if (!via.includes('dhcp')) withoutOptimizingCompiler();
         // handlers go in before anything is sent: a signal during probing still ends with goodbyes
         let ad: ViaAdvertisement | undefined;
         let stopRequested = false;

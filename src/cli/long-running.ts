@@ -14,14 +14,17 @@ export function keepYoungGenerationSmall(): void {
 }
 
 /**
- * For advertise: no TurboFan, V8's optimising compiler. Its compiled code and the node binary's
+ * For advertise over Bonjour alone: no TurboFan, V8's optimising compiler. Its compiled code and the node binary's
  * compiler pages it brings in were most of what the advertiser's resident memory gained under
  * queries (bench: +15.2 MB over bare node after 10 000 queries with it, +8.8 MB without, flat after);
  * an answer is now a few cached look-ups (bonjour/answer-plan.ts), so baseline code answers it in
  * fewer instructions than TurboFan spends compiling it (callgrind, per question: 154k without, 173k
  * with; the bare Node floor 41k), with no turnaround difference on the wire. V8 reads the flag each
  * time it considers optimising a function, so it takes effect when set at run time (checked with
- * %GetOptimizationStatus). docs/benchmark.md has the figures.
+ * %GetOptimizationStatus). Not with the DHCP method: under an INFORM flood from one host the responder
+ * must read its socket as fast as the flood comes, or the kernel drops other clients' INFORMs with
+ * the flood's; with TurboFan it kept up better (lab: another host's look-up needed a resend in 11 of
+ * 51 tries, none unanswered; without, 10 of 27, one unanswered). docs/benchmark.md has the figures.
  */
 export function withoutOptimizingCompiler(): void {
   setFlagsFromString('--no-opt');
