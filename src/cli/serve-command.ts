@@ -140,7 +140,7 @@ async function check(file: string, flags: ServeFlags): Promise<number> {
   const found = await checkSiteAccounts(site, form);
   const accounts = found ? describeAccountCheck(form, found) : { lines: [], error: undefined };
   const { answer, lints, profiles, failed } = checkSite(site, form, { account: found?.account });
-  const shown = Object.fromEntries([...form].map(([k, v]) => [k, k === site.passwordField && v !== '' ? PASSWORD_MASK : v]));
+  const shown = Object.fromEntries([...form].map(([k, v]) => [k, site.secretFields.has(k) && v !== '' ? PASSWORD_MASK : v]));
   if (flags.json) {
     const account = found
       ? {

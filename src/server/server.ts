@@ -336,8 +336,8 @@ export class ProvisioningServer {
     const site = this.site;
     const field = (placeholder: string): string | null => {
       const name = site.fieldOf.get(placeholder);
-      // the password field is never read back, whatever placeholder it also carries
-      return (name === undefined || name === site.passwordField ? undefined : outcome?.form.get(name)) ?? null;
+      // a field carrying the password is never read back, whatever other placeholder it also carries
+      return (name === undefined || site.secretFields.has(name) ? undefined : outcome?.form.get(name)) ?? null;
     };
     const visit: VisitRecord = {
       time: new Date().toISOString(),

@@ -61,6 +61,8 @@ export interface Site {
   readonly fieldOf: ReadonlyMap<string, string>;
   readonly usernameField: string | undefined;
   readonly passwordField: string | undefined;
+  /** Every field whose value carries `${password}`: none is ever logged or recorded. */
+  readonly secretFields: ReadonlySet<string>;
   readonly tls:
     { readonly cert: Buffer; readonly key: Buffer; readonly certFile: string; readonly keyFile: string; readonly certificate: CertificateReport } | undefined;
   /** How clients log in; undefined: no login. */
@@ -330,8 +332,12 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
   const postPath = new URL(request.postUrl.replace(/\$\{[^}]*\}/g, 'x')).pathname;
   const fields = request.fields.map((f) => f.name);
   const fieldOf = new Map<string, string>();
+  const secretFields = new Set<string>();
   for (const param of params)
-    for (const [, name] of (param.value ?? '').matchAll(FIELD_REFERENCE)) if (!fieldOf.has(name ?? '')) fieldOf.set(name ?? '', param.name);
+    for (const [, name] of (param.value ?? '').matchAll(FIELD_REFERENCE)) {
+      if (!fieldOf.has(name ?? '')) fieldOf.set(name ?? '', param.name);
+      if (name === 'password') secretFields.add(param.name);
+    }
 
   const listen =
     serve.listen === undefined ? { host: '0.0.0.0', port: port ?? defaultPortFor(scheme) } : parseListen(asString(serve.listen, at('listen')), at('listen'));
@@ -403,6 +409,7 @@ export function loadSite(file: string, warn: WarningSink = () => {}): Site {
     fieldOf,
     usernameField,
     passwordField,
+    secretFields,
     tls,
     login,
     users,

@@ -60,6 +60,28 @@ describe('serve records what it answers in the inventory', () => {
     expect(everything).not.toContain('TopSecret!');
   });
 
+  it('never records a field that also carries ${password}, whatever other placeholder it holds', async () => {
+    const twice = 'http://prov.example.org:8080/prov?username=${username}&password=${password}&os=${osname}-${password}&id=${uuid}';
+    const { site: other } = writeSite({
+      'site.ini': `[serve]\ntemplate = ${twice}\ninventory = inventory.db\n\n[profile all]\nproperties = all.properties\n`,
+      'all.properties': 'net.java.sip.communicator.impl.gui.main.MainFrame.height=250\n',
+    });
+    const otherSite = loadSite(other);
+    expect([...otherSite.secretFields].sort()).toEqual(['os', 'password']);
+    const inv = await openInventory(defined(otherSite.inventory).setting);
+    inventories.push(inv);
+    const server = new ProvisioningServer(otherSite, { inventory: inv });
+    const form = new URLSearchParams({ username: 'alice', password: 'TopSecret!', os: 'Linux-TopSecret!', id: 'u-twice' }).toString();
+    expect((await server.app.inject({ method: 'POST', url: '/prov', payload: form, headers: FORM })).statusCode).toBe(200);
+    await server.close();
+    await inv.flush();
+    expect(defined(await inv.device('u-twice')).device).toMatchObject({ username: 'alice', osname: null });
+    const raw = new Database(defined(otherSite.inventory).setting, { readonly: true });
+    const everything = JSON.stringify(raw.prepare('SELECT * FROM visits').all()) + JSON.stringify(raw.prepare('SELECT * FROM devices').all());
+    raw.close();
+    expect(everything).not.toContain('TopSecret!');
+  });
+
   it('answers every POST while the inventory cannot be written (another writer holds the file), and writes them later', async () => {
     const warnings: string[] = [];
     const inv = await openInventory(file, { warn: (m) => warnings.push(m) });
