@@ -1,8 +1,12 @@
 /**
  * HTML made on the server, escaped by construction: `html` is a tagged template whose every
  * interpolated value is escaped unless it is itself `Html` (made by `html`), and arrays are
- * joined. A client's `osname` of `<img src=x onerror=alert(1)>` can only ever become text.
+ * joined. A client's `osname` of `<img src=x onerror=alert(1)>` can only ever become text, and its
+ * control or bidirectional characters are shown as escapes (escapeControls), as on the terminal, so
+ * that a value cannot reorder the words around it.
  */
+import { escapeControls } from '../util/printable.js';
+
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export class Html {
@@ -22,7 +26,7 @@ function render(value: HtmlValue): string {
   if (value instanceof Html) return value.text;
   if (Array.isArray(value)) return value.map(render).join('');
   if (value === null || value === undefined) return '';
-  return escapeHtml(String(value as string | number));
+  return escapeHtml(escapeControls(String(value as string | number)));
 }
 
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {

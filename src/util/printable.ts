@@ -2,13 +2,15 @@
  * Text from the network (a rogue's TXT, a DHCP server's option 224, a client's form field) shown to
  * a person or written to a log. C0 and C1 control characters and DEL would move the cursor, clear
  * the screen or forge lines on a terminal, so they are shown as \xNN; U+2028 and U+2029 end a line
- * for editors, log viewers and JavaScript tooling, so they are shown as \u2028 and \u2029.
+ * for editors, log viewers and JavaScript tooling, and the bidirectional marks, embeddings, overrides
+ * and isolates (U+061C, U+200E–F, U+202A–E, U+2066–9) reorder what follows them on screen, so that a
+ * column or a log line reads other than it is: all these are shown as \uNNNN.
  */
 export function escapeControls(text: string): string {
   // eslint-disable-next-line no-control-regex -- finding the control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => {
     const code = c.charCodeAt(0);
-    return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`;
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
   });
 }
 

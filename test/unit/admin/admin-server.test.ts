@@ -16,7 +16,8 @@ import { hashPassword } from '../../../src/server/users.js';
 import { defined } from '../../defined.js';
 import { makeCertificates } from '../certificates.js';
 
-const HOSTILE = '<img src=x onerror=alert(1)>';
+// markup, and a right-to-left override that would show what follows it reversed
+const HOSTILE = '<img src=x onerror=alert(1)>\u202Eexe.txt';
 const ORIGIN = 'http://127.0.0.1:8444';
 
 const device = (over: Partial<DeviceRow>): DeviceRow => ({
@@ -239,13 +240,14 @@ describe('status page: what it sends', () => {
     expect(answers[1]?.headers['content-type']).toBe('text/javascript; charset=utf-8');
   });
 
-  it('a hostile osname and build are escaped wherever they appear: devices, device, overview charts', async () => {
+  it('a hostile osname and build (markup, a bidi override) are escaped wherever they appear: devices, device, overview charts', async () => {
     const { session } = start();
     const get = await session();
     for (const url of ['/admin/devices', '/admin/devices/u-2', '/admin/']) {
       const body = (await get(url)).body;
-      expect(body, url).toContain('&lt;img src=x onerror=alert(1)&gt;');
+      expect(body, url).toContain('&lt;img src=x onerror=alert(1)&gt;\\u202eexe.txt');
       expect(body, url).not.toContain('<img');
+      expect(body, url).not.toContain('\u202E');
     }
   });
 

@@ -11,6 +11,11 @@ describe('escapeControls', () => {
     expect(escapeControls('a\u2028b\u2029c')).toBe('a\\u2028b\\u2029c');
   });
 
+  it('shows the bidirectional controls as \\uNNNN, so that a value cannot reorder a column or a log line', () => {
+    expect(escapeControls('evil\u202Etxt.exe \u2066x\u2069 \u200F\u061C')).toBe('evil\\u202etxt.exe \\u2066x\\u2069 \\u200f\\u061c');
+    expect(escapeControls('\u2027\u202F\u2065\u206A')).toBe('\u2027\u202F\u2065\u206A');
+  });
+
   it("is applied to a rogue's TXT in the conflict message", () => {
     const service = { instance: 'Provisioning URL', type: '_https._tcp', host: 'me.local', port: 443, txt: ['path=/p'], addresses: 'none' as const };
     const records = [
