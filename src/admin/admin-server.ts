@@ -7,7 +7,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { AdminSettings } from '../server/admin-section.js';
-import { listenUrl } from '../server/listen.js';
+import { isLoopback, listenUrl } from '../server/listen.js';
 import { LoginLimiter } from '../server/login-limiter.js';
 import { apiPlugin } from './api-plugin.js';
 import { ASSETS } from './assets.js';
@@ -24,6 +24,13 @@ export interface AdminServerOptions extends AdminSources {
   /** Tests: a clock for the sessions, a limiter with small limits. */
   readonly now?: (() => number) | undefined;
   readonly limiter?: LoginLimiter | undefined;
+}
+
+/** A Host header naming this machine's loopback (any port: an SSH tunnel may forward another). */
+function loopbackHost(host: string | undefined): boolean {
+  const name = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(host ?? '');
+  const bare = (name?.[1] ?? name?.[2] ?? '').toLowerCase();
+  return bare === 'localhost' || isLoopback(bare);
 }
 
 export class AdminServer {
@@ -44,6 +51,20 @@ export class AdminServer {
     }) as unknown as FastifyInstance;
     const app = this.app;
     app.decorateRequest('adminUser', '');
+    // Plain http is served on loopback only. A page elsewhere can rebind its own name to 127.0.0.1
+    // and so reach this server from the admin's browser as a same-origin page of its own; the Host
+    // it then sends is its name. Over TLS the certificate stops that.
+    if (!secure) {
+      app.addHook('onRequest', async (req, reply) => {
+        if (loopbackHost(req.headers.host)) return;
+        // the port the browser used: through a tunnel it is not ours
+        const port = /:(\d+)$/.exec(req.headers.host ?? '')?.[1] ?? String((app.server.address() as AddressInfo | null)?.port ?? settings.listen.port);
+        await reply
+          .code(421)
+          .type('text/plain; charset=utf-8')
+          .send(`the status page answers to 127.0.0.1, [::1] or localhost only: open ${listenUrl('http', settings.listen.host, Number(port))}/admin/\n`);
+      });
+    }
     app.addHook('onSend', async (_req, reply) => {
       void reply.headers(SECURITY_HEADERS);
     });
@@ -76,7 +97,7 @@ export class AdminServer {
       guarded.addHook('onRequest', requireAdmin(sessions));
       await guarded.register(pagesPlugin, sources);
       await guarded.register(apiPlugin, sources);
-      await guarded.register(eventsPlugin, sources);
+      await guarded.register(eventsPlugin, { ...sources, sessions });
     });
   }
 

@@ -14,7 +14,11 @@ import { sessionCookie, sessionToken, type Sessions } from './sessions.js';
 export interface AdminLogin {
   readonly time: string;
   readonly client: string;
-  readonly user: string;
+  /**
+   * The name typed when it is an admin's; null otherwise, since a name that is no admin's is as
+   * often a password typed in the wrong box as a guess.
+   */
+  readonly user: string | null;
   readonly outcome: 'accepted' | 'refused' | 'throttled' | 'bad-origin';
 }
 
@@ -44,7 +48,7 @@ function sendHtml(reply: FastifyReply, status: number, body: { text: string }): 
 export const authPlugin: FastifyPluginAsync<AuthOptions> = async (app, { users, sessions, limiter, secure, onLogin }) => {
   await app.register(formbody, { bodyLimit: 4096 });
   const report = (req: FastifyRequest, user: string, outcome: AdminLogin['outcome']) =>
-    onLogin?.({ time: new Date().toISOString(), client: req.ip, user, outcome });
+    onLogin?.({ time: new Date().toISOString(), client: req.ip, user: users().has(user) ? user : null, outcome });
 
   app.get('/admin/login', async (req, reply) => {
     if (sessions.user(sessionToken(req.headers.cookie)) !== undefined) return reply.redirect('/admin/', 303);

@@ -46,6 +46,13 @@ export class Sessions {
     return s.user;
   }
 
+  /** Whether the session is live, without counting this as a use (an open event stream is no use). */
+  alive(token: string): boolean {
+    const s = this.map.get(token);
+    const now = this.now();
+    return s !== undefined && now - s.started < SESSION_MS && now - s.used < IDLE_MS;
+  }
+
   /** Ends every session whose user `keep` refuses: an admin removed, or whose password changed. */
   endUnless(keep: (user: string) => boolean): void {
     for (const [token, s] of this.map) if (!keep(s.user)) this.map.delete(token);

@@ -92,7 +92,7 @@ function describeRequest(r: RequestRecord): string {
 }
 
 function describeAdminLogin(l: AdminLogin): string {
-  return escapeControls(`${l.time} ${l.client} status page login ${JSON.stringify(l.user)} → ${l.outcome}`);
+  return escapeControls(`${l.time} ${l.client} status page login ${l.user === null ? 'by a name that is no admin' : JSON.stringify(l.user)} → ${l.outcome}`);
 }
 
 function describeHandshakeFailure(f: HandshakeFailure): string {

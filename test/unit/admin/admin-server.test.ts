@@ -176,8 +176,14 @@ describe('status page: login', () => {
       expect(res.body).toContain('Wrong admin name or password.');
       expect(res.body).not.toContain(password);
     }
-    expect(logins.map((l) => l.outcome)).toEqual(['refused', 'refused']);
+    expect(logins.map((l) => [l.user, l.outcome])).toEqual([
+      ['root', 'refused'],
+      [null, 'refused'],
+    ]);
     expect(JSON.stringify(logins)).not.toMatch(/wrong-pw|adm1n/);
+    // a password typed in the name box is no admin's name: it is not reported
+    await login('S3cret-typed-as-name', 'x');
+    expect(JSON.stringify(logins)).not.toContain('S3cret');
   });
 
   it('a login posted without Origin or from another origin is refused before any check', async () => {
@@ -312,6 +318,82 @@ describe('status page: what it sends', () => {
     });
     expect(received).toContain('event: visit\ndata: {"time":"2026-12-02T10:00:00.000Z","status":401}');
     expect(defined(received).includes(HOSTILE)).toBe(false);
+  });
+
+  /** An event stream of this session on a listening server, its bytes collected as they come. */
+  async function openStream(server: AdminServer, cookie: string) {
+    if (!server.app.server.listening) await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = server.app.server.address() as AddressInfo;
+    return new Promise<{ status: number; text: () => string; closed: Promise<void>; res: http.IncomingMessage; req: http.ClientRequest }>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/admin/events', headers: { cookie } }, (res) => {
+        let text = '';
+        const closed = new Promise<void>((done) => res.once('close', done));
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        resolve({ status: res.statusCode ?? 0, text: () => text, closed, res, req });
+      });
+      req.on('error', reject);
+    });
+  }
+
+  it('a session holds 8 event streams at most; another session still gets its own', async () => {
+    const { server, session } = start();
+    const { cookie } = await session();
+    const streams = await Promise.all(Array.from({ length: 8 }, () => openStream(server, cookie)));
+    expect(streams.map((s) => s.status)).toEqual(Array(8).fill(200));
+    expect((await openStream(server, cookie)).status).toBe(503);
+    const other = await openStream(server, (await session()).cookie);
+    expect(other.status).toBe(200);
+    // a stream closed gives its place back
+    defined(streams[0]).req.destroy();
+    await defined(streams[0]).closed;
+    await expect.poll(async () => (await openStream(server, cookie)).status).toBe(200);
+    for (const s of [...streams, other]) s.req.destroy();
+  });
+
+  it('a stream ends with its session: after a logout, the next event closes it and sends nothing', async () => {
+    const { server, inventory, session } = start();
+    const { cookie } = await session();
+    const stream = await openStream(server, cookie);
+    await expect.poll(() => stream.text()).toContain('retry:');
+    const out = await server.app.inject({ method: 'POST', url: '/admin/logout', headers: { cookie, host: '127.0.0.1:8444', origin: ORIGIN } });
+    expect(out.statusCode).toBe(303);
+    for (const l of inventory.listeners) l(visit);
+    await stream.closed;
+    expect(stream.text()).not.toContain('event: visit');
+  });
+
+  it('a reader that stops reading is cut off once 64 KiB wait for it, instead of being buffered for', async () => {
+    const { server, inventory, session } = start();
+    const { cookie } = await session();
+    const stream = await openStream(server, cookie);
+    stream.res.pause();
+    // far more than the socket buffers of both ends hold
+    for (let i = 0; i < 200_000 && inventory.listeners.size > 0; i++) for (const l of inventory.listeners) l(visit);
+    await stream.closed;
+    expect(inventory.listeners.size).toBe(0);
+  });
+});
+
+describe('status page: the Host it answers to', () => {
+  it('over plain http (loopback), a Host that is no loopback name gets 421, so a rebound DNS name cannot use the page', async () => {
+    const { server, session } = start();
+    const { cookie } = await session();
+    for (const host of ['127.0.0.1:8444', 'localhost:9000', '[::1]:8444', 'LOCALHOST', '127.0.0.2:8444'])
+      expect((await server.app.inject({ url: '/admin/api/summary', headers: { cookie, host } })).statusCode, host).toBe(200);
+    for (const host of ['evil.example:8444', 'evil.example', '127.0.0.1.evil.example:8444']) {
+      const res = await server.app.inject({ url: '/admin/login', headers: { host } });
+      expect(res.statusCode, host).toBe(421);
+      expect(res.body).toContain('answers to 127.0.0.1, [::1] or localhost only');
+    }
+    expect((await server.app.inject({ url: '/admin/', headers: { host: 'evil.example:9000' } })).body).toContain('open http://127.0.0.1:9000/admin/');
+  });
+
+  it('over TLS any Host is served: the certificate is what a rebound name cannot pass', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'provdisc-admin-tls-'));
+    const certs = makeCertificates(dir);
+    const { server } = start({ tls: { cert: Buffer.from(certs.cert), key: Buffer.from(certs.key) } });
+    expect((await server.app.inject({ url: '/admin/login', headers: { host: 'prov.example.org:8444' } })).statusCode).toBe(200);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
