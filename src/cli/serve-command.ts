@@ -8,19 +8,16 @@ import { checkAccounts, describeAccounts, type AccountCheck } from '../server/ac
 import { DirectoryUnavailableError } from '../server/directory.js';
 import type { Lint } from '../client/answer-lints.js';
 import { checkSite } from '../server/site-lints.js';
-import { ProvisioningServer, type HandshakeFailure, type RequestRecord } from '../server/server.js';
+import type { HandshakeFailure, RequestRecord } from '../server/server.js';
 import { loadSite, type Site } from '../server/site.js';
-import { explainListenError } from '../server/listen.js';
 import type { AdminLogin } from '../admin/auth-plugin.js';
-import { startStatusPage, type StatusPage } from '../admin/status-page.js';
+import { startService, type Service } from '../service/service.js';
 import { UsageError } from '../util/errors.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
-import { advertiseViaInWorker, type WorkerAdvertisement } from '../via/worker-advertisement.js';
 import { viaEventPrinter } from './advertise-command.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, info, inFlags, reportError, warn } from './common.js';
 import { batchedLines, formatEvent, isJournalStream } from './output.js';
-import { inventoryLabel, openInventory, type Inventory } from '../inventory/inventory.js';
-import { lookOf } from '../inventory/looks.js';
+import { inventoryLabel } from '../inventory/inventory.js';
 
 interface ServeFlags {
   config?: string;
@@ -174,18 +171,6 @@ async function check(file: string, flags: ServeFlags): Promise<number> {
   return failed || accounts.error ? EXIT_ERROR : EXIT_OK;
 }
 
-/** A directory that cannot be asked is said at start (and reload), not only at the first login. */
-function probeDirectory(site: Site): void {
-  const source = site.accounts?.source;
-  if (source?.kind !== 'directory') return;
-  source.directory.sample().then(
-    ({ entries, missing }) => {
-      if (entries > 0 && missing.length > 0) warn(`no sample entry of the directory has ${missing.join(', ')}: check the map.FIELD lines of [accounts]`);
-    },
-    (err: Error) => warn(`the directory cannot be asked (${err.message}): logins and lookups get 503 until it answers`),
-  );
-}
-
 async function serve(file: string, flags: ServeFlags): Promise<number> {
   const site = loadSite(file, warn);
   // a line per request: batched; and whether stdout is the journal is asked once, not per line
@@ -195,27 +180,17 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     if (flags.json) write(jsonLine(event));
     else write(formatEvent('info', [human], journal));
   };
-  // opened before listening: an inventory that cannot be opened is the site's error, said at start
-  const inventory: Inventory | undefined = site.inventory ? await openInventory(site.inventory.setting, { days: site.inventory.days, warn }) : undefined;
-  const server = new ProvisioningServer(site, {
-    inventory,
-    onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)),
-    onHandshakeFailure: (f) => print({ event: 'tls-failed', ...f }, describeHandshakeFailure(f)),
-  });
   // handlers go in before anything listens: a signal during start-up still closes cleanly
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
   const stop = () => stopping?.();
+  let service: Service | undefined;
   const reload = () => {
+    if (!service) return;
     try {
       const next = loadSite(file, warn);
-      const notes = [
-        ...server.replaceSite(next),
-        ...(status?.replaceSettings(next.admin) ?? (next.admin ? ['[admin] added: restart provdisc serve to start the status page'] : [])),
-      ];
-      for (const n of notes) warn(n);
+      for (const note of service.reload(next)) warn(note);
       print({ event: 'reloaded', file, profiles: next.profiles.map((p) => p.name) }, `reloaded ${file}: ${summary(next)}`);
-      probeDirectory(next);
     } catch (err) {
       reportError(err);
       warn(`reload failed: still serving the previous site from ${file}`);
@@ -225,52 +200,32 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.on('SIGHUP', reload);
-  let ad: WorkerAdvertisement | undefined;
-  let status: StatusPage | undefined;
   try {
-    const url = await server.listen().catch((err: NodeJS.ErrnoException) => {
-      throw explainListenError(err, site.listen, 'listen in [serve]');
+    service = await startService(site, {
+      warn,
+      onListening: (url) => print({ event: 'listening', url, ...siteJson(site) }, `serving ${url}${site.path} for ${site.template}; ${summary(site)}`),
+      onStatusPage: (url) =>
+        print({ event: 'admin-listening', url }, `status page on ${url}; ${site.admin?.users.table.size ?? 0} admin(s) from ${site.admin?.users.file ?? ''}`),
+      onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)),
+      onHandshakeFailure: (f) => print({ event: 'tls-failed', ...f }, describeHandshakeFailure(f)),
+      onAdminLogin: (l) => print({ event: 'admin-login', ...l }, describeAdminLogin(l)),
+      onAdvertisement: viaEventPrinter(flags.json === true),
     });
-    print({ event: 'listening', url, ...siteJson(site) }, `serving ${url}${site.path} for ${site.template}; ${summary(site)}`);
-    probeDirectory(site);
-    if (site.admin) {
-      status = await startStatusPage(site.admin, {
-        inventory,
-        advertised: site.via.length > 0,
-        onLogin: (l) => print({ event: 'admin-login', ...l }, describeAdminLogin(l)),
-      });
-      print(
-        { event: 'admin-listening', url: status.url },
-        `status page on ${status.url}; ${site.admin.users.table.size} admin(s) from ${site.admin.users.file}`,
-      );
-    }
-    if (site.via.length > 0) {
-      // in a thread of its own: answers never wait behind HTTP work (docs/architecture.md)
-      const printVia = viaEventPrinter(flags.json === true);
-      ad = await advertiseViaInWorker({ template: site.template, via: site.via, warn }, (e) => {
-        printVia(e);
-        status?.feed(e);
-        const look = inventory && lookOf(e);
-        if (look) inventory.recordLook(look);
-      });
-      void ad.finished.then((end) => {
-        if (end.event === 'conflict') warn('the advertisement stopped (name conflict); still serving');
-      });
-    }
     await stopped;
-    // stop accepting, let running requests finish, then the goodbyes
-    await status?.close();
-    await server.close();
-    await ad?.close();
-    await inventory?.flush();
-    const counts = Object.fromEntries([...server.counts].sort(([a], [b]) => a - b));
-    const tls = site.tls ? `; failed TLS handshakes: ${server.handshakeFailures}` : '';
-    const health = inventory?.health();
+    const totals = await service.close();
+    const counts = Object.fromEntries([...totals.requests].sort(([a], [b]) => a - b));
+    const tls = totals.tlsFailed !== undefined ? `; failed TLS handshakes: ${totals.tlsFailed}` : '';
+    const health = totals.inventory;
     const recorded = health
       ? `; inventory: ${health.written} written, ${health.failed} failed write(s), ${health.pending} waiting, ${health.dropped} dropped`
       : '';
     print(
-      { event: 'stopped', requests: counts, ...(site.tls ? { tlsFailed: server.handshakeFailures } : {}), ...(health ? { inventory: health } : {}) },
+      {
+        event: 'stopped',
+        requests: counts,
+        ...(totals.tlsFailed !== undefined ? { tlsFailed: totals.tlsFailed } : {}),
+        ...(health ? { inventory: health } : {}),
+      },
       `stopped; requests by status: ${JSON.stringify(counts)}${tls}${recorded}`,
     );
     return EXIT_OK;
@@ -278,10 +233,6 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     process.off('SIGHUP', reload);
-    await ad?.close();
-    await status?.close();
-    await server.close();
-    await inventory?.close();
   }
 }
 
