@@ -19,7 +19,7 @@ export interface TemplateDiscovery {
 
 /** Asks by every method at once and takes the template of the first method listed that answered. */
 export async function discoverTemplate(options: TemplateDiscovery, onWarning?: WarningSink): Promise<FoundTemplate> {
-  const found = await discoverVia({ via: options.via, timeoutMs: options.timeoutMs, interfaces: options.interfaces });
+  const found = await discoverVia({ via: options.via, timeoutMs: options.timeoutMs, interfaces: options.interfaces, warn: onWarning });
   const between = methodDisagreement(found);
   if (between) onWarning?.(between);
   for (const method of options.via) {
