@@ -5,7 +5,8 @@
  * post from lab host b with `provdisc provision`. Proven: a wrong admin password is refused; a login
  * works; a client's POST appears on the open devices page without a reload; the build filter; an
  * osname of `<img src=x onerror=alert(1)>` is shown as text and runs nothing; a client on lab host c
- * that only looks (Jitsi's own JmDNS look-up, no POST) is listed as looked-but-never-posted.
+ * that only looks (Jitsi's own JmDNS look-up, no POST) is listed as looked-but-never-posted; a page
+ * at another name that resolves to 127.0.0.1 (DNS rebinding) gets 421, not the page.
  * With PROVDISC_SCREENSHOTS=DIR the pages are also saved there (docs/status/ was made so).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,8 @@ const requirements = requirePeers(['chromium', 'jdk', 'jmdns']);
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const ADMIN_PASSWORD = 'st4tus-page';
 const shots = process.env.PROVDISC_SCREENSHOTS;
+/** A name outside this lab that an attacker's DNS points at 127.0.0.1 (DNS rebinding). */
+const REBOUND = 'rebound.example';
 
 describe.skipIf(requirements.skip)(`status page in Chromium${requirements.note}`, () => {
   // a, the server; b, clients that post; c, a client that only looks
@@ -76,7 +79,7 @@ describe.skipIf(requirements.skip)(`status page in Chromium${requirements.note}`
     await serve.waitForLine(/"event":"admin-listening"/, 15_000);
     await serve.waitForLine(/"event":"announced"/, 15_000);
     site = await reachLoopbackOf(a, 8444);
-    browser = await launchChromium();
+    browser = await launchChromium({ [REBOUND]: '127.0.0.1' });
     page = await browser.context.newPage();
     page.on('dialog', (d) => {
       dialogs.push(d.message());
@@ -134,6 +137,23 @@ describe.skipIf(requirements.skip)(`status page in Chromium${requirements.note}`
     await page.goto(`${site.url}/admin/devices/hostile-1`);
     expect(await page.textContent('table.facts')).toContain(HOSTILE);
     expect(dialogs).toEqual([]);
+  });
+
+  it('a page at a name rebound to 127.0.0.1 gets 421 and nothing of the status page, though the admin is logged in', async () => {
+    const port = new URL(site.url).port;
+    const rebound = await browser.context.newPage();
+    try {
+      const answer = await rebound.goto(`http://${REBOUND}:${port}/admin/devices`);
+      expect(answer?.status()).toBe(421);
+      const text = await rebound.textContent('body');
+      expect(text).toContain(`answers to 127.0.0.1, [::1] or localhost only: open http://127.0.0.1:${port}/admin/`);
+      expect(text).not.toContain('linux-1');
+      // the script such a page would run: same-origin for the browser, refused by the server
+      const api = await rebound.evaluate(async () => (await fetch('/admin/api/devices')).status);
+      expect(api).toBe(421);
+    } finally {
+      await rebound.close();
+    }
   });
 
   it('filter by build: only the matching devices', async () => {

@@ -27,13 +27,18 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Chromium with a profile of its own, removed at close. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Chromium with a profile of its own, removed at close. `resolve`: names the browser takes for the
+ * given addresses without asking any DNS server (what a rebinding attacker's DNS would answer).
+ */
+export async function launchChromium(resolve: Record<string, string> = {}): Promise<Browser> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'provdisc-chromium-'));
+  const rules = Object.entries(resolve).map(([name, address]) => `MAP ${name} ${address}`);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    // a plain http:// name is not tried over https first
+    args: [...ARGS, ...(rules.length > 0 ? [`--host-resolver-rules=${rules.join(',')}`, '--disable-features=HttpsUpgrades'] : [])],
     viewport: { width: 1280, height: 900 },
   });
   return {
