@@ -13,7 +13,7 @@ import { apiPlugin } from './api-plugin.js';
 import { ASSETS } from './assets.js';
 import { authPlugin, requireAdmin, type AdminLogin } from './auth-plugin.js';
 import { eventsPlugin } from './events-plugin.js';
-import { messagePage } from './pages.js';
+import { messagePage } from './layout.js';
 import { pagesPlugin } from './pages-plugin.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { Sessions } from './sessions.js';

@@ -8,7 +8,8 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginLimiter } from '../server/login-limiter.js';
 import { checkUserPassword, type UserTable } from '../server/users.js';
-import { loginPage, messagePage } from './pages.js';
+import { messagePage } from './layout.js';
+import { loginPage } from './login-page.js';
 import { sessionCookie, sessionToken, type Sessions } from './sessions.js';
 
 export interface AdminLogin {

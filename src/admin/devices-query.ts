@@ -1,6 +1,6 @@
 /** The devices page's and API's query string, checked by Fastify's schema, as the inventory's DeviceQuery. */
 import type { DeviceQuery, DeviceSort } from '../inventory/inventory.js';
-import { PAGE_SIZE } from './pages.js';
+import { PAGE_SIZE } from './devices-page.js';
 
 const SORTS: readonly DeviceSort[] = ['lastSeen', 'user', 'os', 'build', 'status', 'firstSeen'];
 export const API_LIMIT = 1000;

@@ -2,7 +2,10 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Html } from './html.js';
 import { DEVICES_QUERY_SCHEMA, toDeviceQuery, type DevicesQueryString } from './devices-query.js';
-import { devicePage, devicesPage, messagePage, overviewPage } from './pages.js';
+import { devicePage } from './device-page.js';
+import { devicesPage } from './devices-page.js';
+import { messagePage } from './layout.js';
+import { overviewPage } from './overview-page.js';
 import type { AdminSources } from './sources.js';
 
 function send(reply: FastifyReply, page: Html, status = 200): FastifyReply {
