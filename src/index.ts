@@ -60,7 +60,8 @@ export type { ClientOutcome, ClientReactions, ProvisionFailureCode } from './cli
 
 // the provisioning server and its users file
 export { loadSite } from './server/site.js';
-export type { Site, Profile } from './server/site.js';
+export type { Site } from './server/site.js';
+export type { Profile } from './server/profile-section.js';
 export { ProvisioningServer } from './server/server.js';
 export type { ServerOptions, RequestRecord, HandshakeFailure } from './server/server.js';
 export { buildAnswer, HostileFieldError, OversizeRequestError } from './server/answer.js';
@@ -90,5 +91,5 @@ export { compareBuilds } from './inventory/build-filter.js';
 export { lookOf } from './inventory/looks.js';
 export { tallyDevices } from './inventory/tally.js';
 export type { DeviceTally } from './inventory/tally.js';
-export { loadSiteInventory } from './server/site.js';
-export type { SiteInventory } from './server/site.js';
+export { loadSiteInventory } from './server/inventory-section.js';
+export type { SiteInventory } from './server/inventory-section.js';

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type * as CsvStringify from 'csv-stringify/sync';
-import { loadSiteInventory } from '../server/site.js';
+import { loadSiteInventory } from '../server/inventory-section.js';
 import { openInventory, type DeviceCounts, type DeviceFilter, type DeviceRow, type Inventory } from '../inventory/inventory.js';
 import { parseBuildFilter } from '../inventory/build-filter.js';
 import { requireCjs } from '../util/cjs.js';

@@ -5,7 +5,7 @@
  */
 import { setting, UsageError } from '../util/errors.js';
 
-// server/site.ts and `serve` take these from here
+// server/site-template.ts and `serve` take these from here
 export { buildRequest, PASSWORD_MASK } from './post-form.js';
 
 /** Placeholders the client fills from its own state, besides `system.*` and `env.*`. */

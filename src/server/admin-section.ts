@@ -5,9 +5,10 @@
  * TLS with the site's own certificate pair, and refused without one.
  */
 import path from 'node:path';
-import { asString, where, type Place } from '../config/config-file.js';
+import { asString, type Place } from '../config/config-file.js';
 import { UsageError } from '../util/errors.js';
 import { isLoopback, parseListen, type Listen } from './listen.js';
+import { siteError } from './site-values.js';
 import { readUsers, type UserTable } from './users.js';
 
 const ADMIN_KEYS = ['listen', 'users'] as const;
@@ -20,36 +21,32 @@ export interface AdminSettings {
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
 }
 
-function adminError(p: Place, message: string, hint: string): UsageError {
-  return new UsageError(`${where(p)}: ${message}`, hint, 'invalid-file');
-}
-
 export function readAdmin(
   section: Record<string, unknown>,
   { file, dir, tls, clientUsers }: { file: string; dir: string; tls: { cert: Buffer; key: Buffer } | undefined; clientUsers: string | undefined },
 ): AdminSettings {
   const at = (key: string): Place => ({ file, section: 'admin', key });
   for (const key of Object.keys(section)) {
-    if (!(ADMIN_KEYS as readonly string[]).includes(key)) throw adminError(at(key), 'is not an [admin] setting', `use one of: ${ADMIN_KEYS.join(', ')}`);
+    if (!(ADMIN_KEYS as readonly string[]).includes(key)) throw siteError(at(key), 'is not an [admin] setting', `use one of: ${ADMIN_KEYS.join(', ')}`);
   }
   const listen = section.listen === undefined ? ADMIN_DEFAULT_LISTEN : parseListen(asString(section.listen, at('listen')), at('listen'), '127.0.0.1:8444');
   const beyondLoopback = !isLoopback(listen.host);
   if (beyondLoopback && !tls) {
-    throw adminError(
+    throw siteError(
       at('listen'),
       `${listen.host} is reachable beyond this machine, and the status page then needs TLS, but [serve] has no tls-cert and tls-key`,
       'listen on 127.0.0.1:8444 (and reach it with ssh -L 8444:127.0.0.1:8444), or give [serve] tls-cert and tls-key',
     );
   }
   if (section.users === undefined)
-    throw adminError(at('users'), 'is missing', 'give the admins their own file: provdisc passwd NAME --users admins, then users = admins');
+    throw siteError(at('users'), 'is missing', 'give the admins their own file: provdisc passwd NAME --users admins, then users = admins');
   const usersFile = path.resolve(dir, asString(section.users, at('users')));
   if (usersFile === clientUsers)
-    throw adminError(at('users'), `is the clients' users file ${usersFile}`, 'give the admins a file of their own (provdisc passwd NAME --users admins)');
+    throw siteError(at('users'), `is the clients' users file ${usersFile}`, 'give the admins a file of their own (provdisc passwd NAME --users admins)');
   try {
     return { listen, users: { file: usersFile, table: readUsers(usersFile) }, tls: beyondLoopback ? tls : undefined };
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    throw adminError(at('users'), err.message, err.hint ?? 'write it with provdisc passwd NAME --users FILE');
+    throw siteError(at('users'), err.message, err.hint ?? 'write it with provdisc passwd NAME --users FILE');
   }
 }

@@ -14,7 +14,8 @@ import { NULL_VALUE } from '../client/properties.js';
 import { UsageError } from '../util/errors.js';
 import type { Account } from './accounts.js';
 import { globMatches } from './glob.js';
-import type { Profile, Site } from './site.js';
+import type { Profile } from './profile-section.js';
+import type { Site } from './site.js';
 
 import { escapeProperty, type ValuePart } from './property-lines.js';
 
