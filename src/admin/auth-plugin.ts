@@ -1,7 +1,7 @@
 /**
  * The admins' login: a form posting to /admin/login, checked against the admins' users file (scrypt
- * on libuv's pool, at most SCRYPT_AT_ONCE at once, as the clients' logins) through a LoginLimiter of
- * its own, then a session cookie. Posts are refused unless their Origin is this server (a page
+ * on libuv's pool, in the admins' own lane beside the clients', see LoginLane) through a LoginLimiter
+ * of its own, then a session cookie. Posts are refused unless their Origin is this server (a page
  * elsewhere cannot log a browser in or out). `requireAdmin` guards every other route of the room.
  */
 import formbody from '@fastify/formbody';
@@ -74,7 +74,7 @@ export const authPlugin: FastifyPluginAsync<AuthOptions> = async (app, { users, 
     }
     let ok = false;
     try {
-      ok = await checkUserPassword(users(), name, req.body.password ?? '');
+      ok = await checkUserPassword(users(), name, req.body.password ?? '', 'admins');
     } finally {
       admission.end(ok ? 'accepted' : 'refused');
     }

@@ -32,19 +32,28 @@ export type UserTable = ReadonlyMap<string, string>;
  */
 export const SCRYPT_AT_ONCE = 4;
 
-const derive = limitFunction(
-  (password: string, salt: Buffer, options: Required<Pick<ScryptOptions, 'N' | 'r' | 'p'>>, bytes: number) =>
-    // N=16384, r=8 needs 16 MiB; node's default cap is 32 MiB
-    new Promise<Buffer>((resolve, reject) =>
-      scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N * options.r }, (err, key) => (err ? reject(err) : resolve(key))),
-    ),
-  { concurrency: SCRYPT_AT_ONCE },
-);
+/**
+ * Whose logins a check queues with: the clients', or the status page's admins, who have a lane of
+ * their own (one at a time) so that an admin opening the page during a storm of clients' logins waits
+ * for one hash on the pool, not behind the whole storm.
+ */
+export type LoginLane = 'clients' | 'admins';
+
+const lane = (concurrency: number) =>
+  limitFunction(
+    (password: string, salt: Buffer, options: Required<Pick<ScryptOptions, 'N' | 'r' | 'p'>>, bytes: number) =>
+      // N=16384, r=8 needs 16 MiB; node's default cap is 32 MiB
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password, salt, bytes, { ...options, maxmem: 256 * options.N * options.r }, (err, key) => (err ? reject(err) : resolve(key))),
+      ),
+    { concurrency },
+  );
+const lanes = { clients: lane(SCRYPT_AT_ONCE), admins: lane(1) };
 
 /** A salted hash of `password`; `N` (a power of two within SCRYPT_LIMITS) trades login time for brute-force cost. */
 export async function hashPassword(password: string, N: number = SCRYPT.N): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
-  const key = await derive(password, salt, { ...SCRYPT, N }, KEY_BYTES);
+  const key = await lanes.clients(password, salt, { ...SCRYPT, N }, KEY_BYTES);
   return `$scrypt$N=${N},r=${SCRYPT.r},p=${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
@@ -55,21 +64,21 @@ const decoys = new Map<number, Promise<string>>();
  * Whether `password` is the one `hash` was made from; false for a malformed hash. For an unknown
  * name (`hash` undefined) a decoy with the N of `like` (another user's hash) is checked instead.
  */
-export async function verifyPassword(password: string, hash: string | undefined, like?: string): Promise<boolean> {
+export async function verifyPassword(password: string, hash: string | undefined, like?: string, by: LoginLane = 'clients'): Promise<boolean> {
   const decoyN = Number(HASH.exec(like ?? '')?.[1] ?? SCRYPT.N);
   let decoy = decoys.get(decoyN);
   if (!decoy) decoys.set(decoyN, (decoy = hashPassword(randomBytes(16).toString('hex'), decoyN)));
   const m = HASH.exec(hash ?? (await decoy));
   if (!m) return false;
   const expected = Buffer.from(m[5] ?? '', 'base64');
-  const key = await derive(password, Buffer.from(m[4] ?? '', 'base64'), { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) }, expected.length);
+  const key = await lanes[by](password, Buffer.from(m[4] ?? '', 'base64'), { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) }, expected.length);
   return hash !== undefined && timingSafeEqual(key, expected);
 }
 
 /** Whether `name` is in `table` with `password`; an unknown name costs the same scrypt run as a known one. */
-export function checkUserPassword(table: UserTable | undefined, name: string, password: string): Promise<boolean> {
+export function checkUserPassword(table: UserTable | undefined, name: string, password: string, by: LoginLane = 'clients'): Promise<boolean> {
   // the decoy takes the cost of the file's first hash
-  return verifyPassword(password, table?.get(name), table?.values().next().value);
+  return verifyPassword(password, table?.get(name), table?.values().next().value, by);
 }
 
 /**
