@@ -34,12 +34,11 @@ export function readTemplate(serve: Record<string, unknown>, { at, warn }: { at:
   }
   const request = buildRequest(template);
   const fieldOf = new Map<string, string>();
-  const secretFields = new Set<string>();
   for (const param of params)
-    for (const [, name] of (param.value ?? '').matchAll(FIELD_REFERENCE)) {
-      if (!fieldOf.has(name ?? '')) fieldOf.set(name ?? '', param.name);
-      if (name === 'password') secretFields.add(param.name);
-    }
+    for (const [, name] of (param.value ?? '').matchAll(FIELD_REFERENCE)) if (!fieldOf.has(name ?? '')) fieldOf.set(name ?? '', param.name);
+  // every field the client fills with the typed password (buildRequest's rule: `${password}` anywhere
+  // in the piece, its name included), however many there are
+  const secretFields = new Set(request.fields.filter((f) => f.credential === 'password').map((f) => f.name));
   return {
     template,
     scheme,

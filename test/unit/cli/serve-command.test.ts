@@ -66,6 +66,18 @@ describe('provdisc serve --check (the example site)', () => {
     expect(out.site).toMatchObject({ listen: '0.0.0.0:8443', scheme: 'https', path: '/prov', via: ['bonjour', 'dhcp'] });
   });
 
+  it('--check masks every field the client fills with the password, the name holding ${password} included', async () => {
+    const twice = writeSite({
+      'site.ini': '[serve]\ntemplate = http://h:8080/p?u=${username}&pw${password}&os=${osname}-${password}\n[profile x]\nproperties = x.properties\n',
+      'x.properties': 'a=1\n',
+    });
+    const run = await runCli('serve', '--check', twice.site, '--json', '--set', 'u=alice', '--set', 'pw${password}=hunter2', '--set', 'os=hunter2');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).form).toEqual({ u: 'alice', 'pw${password}': '********', os: '********' });
+    const human = await runCli('serve', '--check', twice.site, '--set', 'pw${password}=hunter2', '--set', 'os=hunter2');
+    expect(human.stdout + human.stderr).not.toContain('hunter2');
+  });
+
   it('a broken site: exit 1, file, section and key named, how to fix it, no stack trace', async () => {
     const broken = writeSite({
       'site.ini': '[serve]\ntemplate = http://h/p?os=${osname}\n[profile x]\nmatch.osname = Linux\nproperties = x.properties\n',
