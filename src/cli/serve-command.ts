@@ -185,8 +185,13 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
   const stop = () => stopping?.();
   let service: Service | undefined;
+  let reloadWaiting = false;
   const reload = () => {
-    if (!service) return;
+    // a SIGHUP while starting is acted on once started, not lost
+    if (!service) {
+      reloadWaiting = true;
+      return;
+    }
     try {
       const next = loadSite(file, warn);
       for (const note of service.reload(next)) warn(note);
@@ -211,6 +216,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
       onAdminLogin: (l) => print({ event: 'admin-login', ...l }, describeAdminLogin(l)),
       onAdvertisement: viaEventPrinter(flags.json === true),
     });
+    if (reloadWaiting) reload();
     await stopped;
     const totals = await service.close();
     const counts = Object.fromEntries([...totals.requests].sort(([a], [b]) => a - b));

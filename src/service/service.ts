@@ -57,16 +57,31 @@ export async function startService(site: Site, hooks: ServiceHooks): Promise<Ser
   const inventory: Inventory | undefined = site.inventory
     ? await openInventory(site.inventory.setting, { days: site.inventory.days, warn: hooks.warn })
     : undefined;
-  const server = new ProvisioningServer(site, { inventory, onRequest: hooks.onRequest, onHandshakeFailure: hooks.onHandshakeFailure });
+  let server: ProvisioningServer | undefined;
   let status: StatusPage | undefined;
   let ad: WorkerAdvertisement | undefined;
+  let health: InventoryHealth | undefined;
+  // Stop accepting, let running requests finish, send the goodbyes, write what waits. Each part is
+  // closed even when one before it failed to (a part left running would keep the process alive);
+  // the first failure is thrown once all are done.
   const closeAll = async () => {
-    await status?.close();
-    await server.close();
-    await ad?.close();
+    let failure: unknown;
+    const steps = [
+      () => status?.close(),
+      () => server?.close(),
+      () => ad?.close(),
+      async () => {
+        await inventory?.flush();
+        health = inventory?.health();
+      },
+      () => inventory?.close(),
+    ];
+    for (const step of steps) await Promise.resolve(step()).catch((err: unknown) => (failure ??= err));
+    if (failure !== undefined) throw failure;
   };
   try {
-    const url = await server.listen().catch((err: NodeJS.ErrnoException) => {
+    const running = (server = new ProvisioningServer(site, { inventory, onRequest: hooks.onRequest, onHandshakeFailure: hooks.onHandshakeFailure }));
+    const url = await running.listen().catch((err: NodeJS.ErrnoException) => {
       throw explainListenError(err, site.listen, 'listen in [serve]');
     });
     hooks.onListening?.(url);
@@ -90,24 +105,19 @@ export async function startService(site: Site, hooks: ServiceHooks): Promise<Ser
       url,
       statusUrl: status?.url,
       reload(next) {
-        const notes = server.replaceSite(next);
+        const notes = running.replaceSite(next);
         notes.push(...(status?.replaceSettings(next.admin) ?? (next.admin ? ['[admin] added: restart provdisc serve to start the status page'] : [])));
         probeDirectory(next, hooks.warn);
         return notes;
       },
       async close() {
-        try {
-          await closeAll();
-          await inventory?.flush();
-          return { requests: server.counts, tlsFailed: site.tls ? server.handshakeFailures : undefined, inventory: inventory?.health() };
-        } finally {
-          await inventory?.close();
-        }
+        await closeAll();
+        return { requests: running.counts, tlsFailed: site.tls ? running.handshakeFailures : undefined, inventory: health };
       },
     };
   } catch (err) {
-    await closeAll();
-    await inventory?.close();
+    // the start-up failure is what the caller must hear, not a failure to close what had started
+    await closeAll().catch(() => undefined);
     throw err;
   }
 }

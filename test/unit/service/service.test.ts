@@ -5,6 +5,7 @@ import type { RequestRecord } from '../../../src/server/server.js';
 import { loadSite } from '../../../src/server/site.js';
 import { hashPassword } from '../../../src/server/users.js';
 import { startService } from '../../../src/service/service.js';
+import { UsageError } from '../../../src/util/errors.js';
 import { writeSite } from '../server/site-fixture.js';
 import { defined } from '../../defined.js';
 
@@ -80,9 +81,10 @@ describe('startService: serve as one service', () => {
     const { site: second } = writeSite(siteFiles(`[admin]\nusers = admins\nlisten = 127.0.0.1:${taken}\n`));
     let listened: string | undefined;
     try {
-      await expect(startService(loadSite(second), { warn: () => {}, onListening: (url) => (listened = url) })).rejects.toThrow(
-        /already in use|listen in \[admin\]/,
-      );
+      const failed = await startService(loadSite(second), { warn: () => {}, onListening: (url) => (listened = url) }).catch((err: unknown) => err);
+      expect(failed).toBeInstanceOf(UsageError);
+      expect((failed as UsageError).message).toMatch(/already in use/);
+      expect((failed as UsageError).hint).toContain('listen in [admin]');
       await expect(fetch(`${defined(listened)}/prov`, { method: 'POST' })).rejects.toThrow();
     } finally {
       await first.close();
