@@ -1,7 +1,7 @@
 /** The devices list (`/admin/devices`): filters, sortable columns, paging. */
 import type { DeviceQuery, DeviceRow } from '../inventory/inventory.js';
 import { noInventory, statusCell, when } from './format.js';
-import { html, type Html } from './html.js';
+import { asTyped, html, type Html } from './html.js';
 import { layout } from './layout.js';
 
 export const PAGE_SIZE = 200;
@@ -42,10 +42,10 @@ export function devicesPage(options: { user: string; query: DeviceQuery; rows: r
   const { user, query: q, rows, total } = options;
   const filters = html`<section class="filters">
     <form method="get" action="/admin/devices" role="search">
-      <label>Search <input name="q" type="search" value="${q.search ?? ''}" placeholder="id, user, OS, build, address" /></label>
-      <label>Build <input name="build" value="${q.build ?? ''}" placeholder="<5000, 2.10.*" /></label>
-      <label>OS <input name="os" value="${q.os ?? ''}" placeholder="Windows*" /></label>
-      <label>User <input name="user" value="${q.user ?? ''}" /></label>
+      <label>Search <input name="q" type="search" value="${asTyped(q.search ?? '')}" placeholder="id, user, OS, build, address" /></label>
+      <label>Build <input name="build" value="${asTyped(q.build ?? '')}" placeholder="<5000, 2.10.*" /></label>
+      <label>OS <input name="os" value="${asTyped(q.os ?? '')}" placeholder="Windows*" /></label>
+      <label>User <input name="user" value="${asTyped(q.user ?? '')}" /></label>
       ${q.sort ? html`<input type="hidden" name="sort" value="${q.sort}" />` : ''}
       <button type="submit">Filter</button> <a href="/admin/devices">clear</a>
     </form>
@@ -67,7 +67,7 @@ export function devicesPage(options: { user: string; query: DeviceQuery; rows: r
   });
   const body = rows.map(
     (d) =>
-      html`<tr data-id="${d.id}">
+      html`<tr data-id="${asTyped(d.id)}">
         <td><a href="${deviceHref(d.id)}">${d.id}</a>${d.hwaddr && d.hwaddr !== d.id ? html`<br /><span class="muted">${d.hwaddr}</span>` : ''}</td>
         <td>${d.username}</td>
         <td class="os">${d.osname}</td>

@@ -36,6 +36,8 @@ export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { inv
     const res = reply.raw;
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no' });
     const write = (text: string) => {
+      // ended or cut off: a write now would be an error event no one listens to
+      if (res.writableEnded || res.destroyed) return;
       if (!sessions.alive(token)) res.end();
       else if (res.writableLength > MAX_BUFFERED) res.destroy();
       else res.write(text);

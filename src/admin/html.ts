@@ -29,6 +29,15 @@ function render(value: HtmlValue): string {
   return escapeHtml(escapeControls(String(value as string | number)));
 }
 
+/**
+ * A value the browser sends back as typed (a form field's `value`, an id a script reads): HTML-escaped
+ * only, since an escape shown for a control character would come back as the text of the escape.
+ * An input box holds its own text, so a bidirectional character there reorders nothing around it.
+ */
+export function asTyped(value: string): Html {
+  return new Html(escapeHtml(value));
+}
+
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
   return new Html(strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i]) : ''), ''));
 }

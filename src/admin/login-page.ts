@@ -1,5 +1,5 @@
 /** The login form auth-plugin.ts shows, again with the error and the name typed when a login fails. */
-import { html, type Html } from './html.js';
+import { asTyped, html, type Html } from './html.js';
 import { layout } from './layout.js';
 
 export function loginPage(error: string | undefined, user = ''): Html {
@@ -10,7 +10,7 @@ export function loginPage(error: string | undefined, user = ''): Html {
     body: html`<form class="login" method="post" action="/admin/login">
       <h1>provdisc status</h1>
       ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-      <label>Admin name <input name="username" autocomplete="username" required value="${user}" /></label>
+      <label>Admin name <input name="username" autocomplete="username" required value="${asTyped(user)}" /></label>
       <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
       <button type="submit">Log in</button>
     </form>`,

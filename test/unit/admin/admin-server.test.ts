@@ -265,6 +265,10 @@ describe('status page: what it sends', () => {
     expect(res.body).toContain('name="build" value="2.10.5550"');
     expect(res.body).toContain('devices 1–1 of 1');
     expect((await get('/admin/devices?sort=nonsense')).statusCode).toBe(400);
+    // a value is given back as typed, so that filtering again searches for the same text
+    const typed = await get('/admin/devices?user=a%E2%80%8Fb%3C');
+    expect(inventory.queries.at(-1)).toMatchObject({ user: 'a\u200Fb<' });
+    expect(typed.body).toContain('name="user" value="a\u200Fb&lt;"');
   });
 
   it('the API gives the same data as JSON', async () => {
