@@ -69,10 +69,14 @@ export function startAdvertisementWorker(thread: URL, options: AdvertiseViaOptio
             announced,
             finished,
             close: () => {
-              closing ??= new Promise<void>((done) => {
-                closed = done;
-                worker.postMessage({ kind: 'close' } satisfies MainMessage);
-              }).then(() => exited);
+              // a thread that already ended (a fault after it announced) never answers 'closed'
+              closing ??= Promise.race([
+                new Promise<void>((done) => {
+                  closed = done;
+                  worker.postMessage({ kind: 'close' } satisfies MainMessage);
+                }),
+                exited,
+              ]).then(() => exited);
               return closing;
             },
           });

@@ -41,6 +41,14 @@ describe('advertisement in a worker thread', () => {
     expect(events).toHaveLength(told);
   });
 
+  it('a thread that died after announcing is told as an error event, and close() still returns', async () => {
+    const events: ViaEvent[] = [];
+    const ad = await startAdvertisementWorker(FAKE, { template: 'crash', via: ['dhcp'] }, (e) => events.push(e));
+    await until(() => events.some((e) => e.event === 'error'));
+    expect(events.find((e) => e.event === 'error')).toMatchObject({ from: 'worker', error: 'a fault of the thread' });
+    await ad.close();
+  });
+
   it('a failure to start is thrown on the calling thread as the same typed error', async () => {
     const start = startAdvertisementWorker(FAKE, { template: 'fail', via: ['dhcp'] });
     await expect(start).rejects.toBeInstanceOf(UsageError);
