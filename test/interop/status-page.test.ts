@@ -139,7 +139,7 @@ describe.skipIf(requirements.skip)(`status page in Chromium${requirements.note}`
     expect(dialogs).toEqual([]);
   });
 
-  it('a page at a name rebound to 127.0.0.1 gets 421 and nothing of the status page, though the admin is logged in', async () => {
+  it('a page at a name rebound to 127.0.0.1 gets 421: neither the status page nor its login form to guess at', async () => {
     const port = new URL(site.url).port;
     const rebound = await browser.context.newPage();
     try {
