@@ -35,14 +35,13 @@ export class Sessions {
 
   /** The user of a live session, which is kept alive; undefined for an unknown or ended one. */
   user(token: string | undefined): string | undefined {
-    const s = token === undefined ? undefined : this.map.get(token);
-    if (!s || token === undefined) return undefined;
-    const now = this.now();
-    if (now - s.started >= SESSION_MS || now - s.used >= IDLE_MS) {
+    if (token === undefined) return undefined;
+    const s = this.map.get(token);
+    if (!s || !this.alive(token)) {
       this.map.delete(token);
       return undefined;
     }
-    s.used = now;
+    s.used = this.now();
     return s.user;
   }
 
