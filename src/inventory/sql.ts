@@ -30,19 +30,18 @@ export type Migrations = readonly (readonly string[])[];
  * this provdisc knows is refused: an older provdisc must not write into it.
  */
 export async function migrate(db: SqlDatabase, migrations: Migrations, lock?: string): Promise<number> {
+  // An inventory already at this version is only read: a reader (`provdisc devices`) must neither
+  // need write access nor wait for a write lock a running `serve` holds. A missing table (a new
+  // inventory) fails the read, and the transaction below makes it.
+  const current = await db.query<{ version: number }>('SELECT version FROM provdisc_schema').catch(() => []);
+  const known = current[0]?.version;
+  if (known !== undefined && known >= migrations.length) return checkedVersion(known, migrations);
   return db.transaction(async (tx) => {
     if (lock !== undefined) await tx.query(lock);
     await tx.query('CREATE TABLE IF NOT EXISTS provdisc_schema (version INTEGER NOT NULL)');
     const rows = await tx.query<{ version: number }>('SELECT version FROM provdisc_schema');
-    let version = rows[0]?.version ?? 0;
+    let version = checkedVersion(rows[0]?.version ?? 0, migrations);
     if (rows.length === 0) await tx.query('INSERT INTO provdisc_schema (version) VALUES (0)');
-    if (version > migrations.length) {
-      throw new UsageError(
-        `the inventory's schema is version ${version}, newer than this provdisc knows (${migrations.length})`,
-        'upgrade provdisc on this machine, or give it an inventory of its own',
-        'invalid-setting',
-      );
-    }
     for (const step of migrations.slice(version)) {
       for (const statement of step) await tx.query(statement);
       version++;
@@ -50,6 +49,18 @@ export async function migrate(db: SqlDatabase, migrations: Migrations, lock?: st
     await tx.query('UPDATE provdisc_schema SET version = ?', [version]);
     return version;
   });
+}
+
+/** `version`, unless it is newer than this provdisc knows: an older provdisc must not write into it. */
+function checkedVersion(version: number, migrations: Migrations): number {
+  if (version > migrations.length) {
+    throw new UsageError(
+      `the inventory's schema is version ${version}, newer than this provdisc knows (${migrations.length})`,
+      'upgrade provdisc on this machine, or give it an inventory of its own',
+      'invalid-setting',
+    );
+  }
+  return version;
 }
 
 /**

@@ -64,6 +64,22 @@ describe('the SQLite inventory', () => {
     for (const f of [file, `${file}-wal`]) expect(statSync(f).mode & 0o777).toBe(0o600);
   });
 
+  it('a reader opens it while a writer holds the write lock (provdisc devices beside a busy serve)', async () => {
+    const file = tempFile();
+    const writer = await inventory(file);
+    writer.record(visit({ uuid: 'u-1' }));
+    await writer.flush();
+    const locker = new Database(file);
+    locker.exec('BEGIN IMMEDIATE');
+    try {
+      const reader = await inventory(file, { readOnly: true });
+      expect((await reader.devices()).total).toBe(1);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+  });
+
   it('a search is a plain substring: `%`, `_` and `*` match themselves only', async () => {
     const inv = await inventory();
     for (const v of fleet(10)) inv.record(v);
