@@ -70,11 +70,14 @@ export async function startService(site: Site, hooks: ServiceHooks): Promise<Ser
       () => status?.close(),
       () => server?.close(),
       () => ad?.close(),
+      // close() writes what waits (once: a database that is down costs one attempt, not two)
       async () => {
-        await inventory?.flush();
-        health = inventory?.health();
+        try {
+          await inventory?.close();
+        } finally {
+          health = inventory?.health();
+        }
       },
-      () => inventory?.close(),
     ];
     for (const step of steps) await Promise.resolve(step()).catch((err: unknown) => (failure ??= err));
     if (failure !== undefined) throw failure;
