@@ -5,7 +5,7 @@ import { JITSI_INSTANCE_NAME } from '../template/template.js';
 import { newClientLines } from './client-lines.js';
 import { action, collect, EXIT_ERROR, EXIT_OK, portFlag, readConfig, templateSetting, viaOption, warn } from './common.js';
 import { keepYoungGenerationSmall, withoutOptimizingCompiler } from './long-running.js';
-import { writeEvent, type Level } from './output.js';
+import { formatEvent, isJournalStream, writeEvent, type Level } from './output.js';
 import { escapeControls, jsonLine } from '../util/printable.js';
 import { withoutZone } from '../util/network-interfaces.js';
 
@@ -108,15 +108,19 @@ const TROUBLE: ReadonlyMap<ViaEvent['event'], Level> = new Map<ViaEvent['event']
 /**
  * How advertise and serve (with `via`) print what the advertisement does: JSON lines, or a line per
  * event with clients rate-limited; trouble always on stderr too, since a --json reader may not be a person.
+ * `out` takes the stdout text: serve gives its batched writer, so that a line per answered question
+ * costs no write of its own and keeps its place among the request lines.
  */
-export function viaEventPrinter(json: boolean): (e: ViaEvent) => void {
-  const newClient = clientLines((line) => writeEvent('stdout', 'info', line));
+export function viaEventPrinter(json: boolean, out: (text: string) => void = (text) => process.stdout.write(text)): (e: ViaEvent) => void {
+  const journal = isJournalStream('stdout');
+  const info = (line: string) => out(formatEvent('info', [line], journal));
+  const newClient = clientLines(info);
   return (e) => {
     const trouble = TROUBLE.get(e.event);
     if (trouble) writeEvent('stderr', trouble, `provdisc: ${describe(e)}`);
-    if (json) process.stdout.write(jsonLine(e));
+    if (json) out(jsonLine(e));
     else if (e.event === 'query' || e.event === 'dhcp-inform') newClient(e);
-    else if (!trouble) writeEvent('stdout', 'info', describe(e));
+    else if (!trouble) info(describe(e));
   };
 }
 

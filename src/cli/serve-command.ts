@@ -214,7 +214,7 @@ async function serve(file: string, flags: ServeFlags): Promise<number> {
       onRequest: (r) => print({ event: 'request', ...r }, describeRequest(r)),
       onHandshakeFailure: (f) => print({ event: 'tls-failed', ...f }, describeHandshakeFailure(f)),
       onAdminLogin: (l) => print({ event: 'admin-login', ...l }, describeAdminLogin(l)),
-      onAdvertisement: viaEventPrinter(flags.json === true),
+      onAdvertisement: viaEventPrinter(flags.json === true, write),
     });
     if (reloadWaiting) reload();
     await stopped;
