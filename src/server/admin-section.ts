@@ -6,10 +6,9 @@
  */
 import path from 'node:path';
 import { asString, type Place } from '../config/config-file.js';
-import { UsageError } from '../util/errors.js';
 import { isLoopback, parseListen, type Listen } from './listen.js';
-import { siteError } from './site-values.js';
-import { readUsers, type UserTable } from './users.js';
+import { readUsersAt, siteError } from './site-values.js';
+import type { UserTable } from './users.js';
 
 const ADMIN_KEYS = ['listen', 'users'] as const;
 export const ADMIN_DEFAULT_LISTEN: Listen = { host: '127.0.0.1', port: 8444 };
@@ -43,10 +42,5 @@ export function readAdmin(
   const usersFile = path.resolve(dir, asString(section.users, at('users')));
   if (usersFile === clientUsers)
     throw siteError(at('users'), `is the clients' users file ${usersFile}`, 'give the admins a file of their own (provdisc passwd NAME --users admins)');
-  try {
-    return { listen, users: { file: usersFile, table: readUsers(usersFile) }, tls: beyondLoopback ? tls : undefined };
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    throw siteError(at('users'), err.message, err.hint ?? 'write it with provdisc passwd NAME --users FILE');
-  }
+  return { listen, users: readUsersAt(usersFile, at('users'), 'write it with provdisc passwd NAME --users FILE'), tls: beyondLoopback ? tls : undefined };
 }

@@ -4,11 +4,9 @@
  */
 import path from 'node:path';
 import { asString } from '../config/config-file.js';
-import { UsageError } from '../util/errors.js';
 import type { LoginMethod } from './accounts.js';
 import type { Site } from './site.js';
-import { siteError, type KeyPlace } from './site-values.js';
-import { readUsers } from './users.js';
+import { readUsersAt, siteError, type KeyPlace } from './site-values.js';
 
 const LOGINS: readonly LoginMethod[] = ['users', 'ldap', 'accounts'];
 
@@ -44,10 +42,5 @@ export function readLogin(
   if (serve.users === undefined)
     throw siteError(at('login'), 'is users, but there is no users file', 'add users = users (written by provdisc passwd NAME --users users)');
   const usersFile = path.resolve(dir, asString(serve.users, at('users')));
-  try {
-    return { login, users: { file: usersFile, table: readUsers(usersFile) } };
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    throw siteError(at('users'), err.message, err.hint ?? 'write it with provdisc passwd');
-  }
+  return { login, users: readUsersAt(usersFile, at('users'), 'write it with provdisc passwd') };
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { readIniFile, where, type Place } from '../config/config-file.js';
 import { setting, UsageError, type UsageErrorCode } from '../util/errors.js';
+import { readUsers, type UserTable } from './users.js';
 
 /** Where a key of one section sits: `at('tls-cert')`. */
 export type KeyPlace = (key: string) => Place;
@@ -26,4 +27,14 @@ export function readBytes(file: string, p: Place, what: string): Buffer {
 /** The site file parsed, and the directory its paths are relative to. */
 export function readSiteFile(file: string): { parsed: Record<string, unknown>; dir: string } {
   return readIniFile(file, 'site file', `give the site file with ${setting('config')} (see docs/serve.md)`);
+}
+
+/** A users file a key names, its errors told at that key (`hint` when the error brings none). */
+export function readUsersAt(file: string, p: Place, hint: string): { readonly file: string; readonly table: UserTable } {
+  try {
+    return { file, table: readUsers(file) };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw siteError(p, err.message, err.hint ?? hint);
+  }
 }
