@@ -7,6 +7,7 @@ import type * as CsvStringify from 'csv-stringify/sync';
 import { loadSiteInventory } from '../server/inventory-section.js';
 import { openInventory, type DeviceCounts, type DeviceFilter, type DeviceRow, type Inventory } from '../inventory/inventory.js';
 import { parseBuildFilter } from '../inventory/build-filter.js';
+import { DEVICE_FIELDS } from '../inventory/store.js';
 import { requireCjs } from '../util/cjs.js';
 import { UsageError } from '../util/errors.js';
 import { parseAge } from '../util/numbers.js';
@@ -24,23 +25,6 @@ interface DevicesFlags {
   user?: string;
   os?: string;
 }
-
-const CSV_COLUMNS = [
-  'id',
-  'uuid',
-  'hwaddr',
-  'username',
-  'osname',
-  'build',
-  'arch',
-  'client',
-  'firstSeen',
-  'lastSeen',
-  'lastStatus',
-  'lastReason',
-  'profiles',
-  'requests',
-] as const;
 
 function filter(flags: DevicesFlags, now: number): DeviceFilter {
   // checked here too, so that a bad --build is told before the database is opened
@@ -127,7 +111,7 @@ async function writeCsv(inventory: Inventory, f: DeviceFilter, out: Output): Pro
   const csv = (rows: readonly DeviceRow[], header: boolean) =>
     stringify(
       rows.map((r) => ({ ...r, profiles: r.profiles.join(' ') })),
-      { header, columns: [...CSV_COLUMNS], escape_formulas: true },
+      { header, columns: [...DEVICE_FIELDS], escape_formulas: true },
     );
   let header = true;
   for await (const page of inventory.devicePages(f)) {

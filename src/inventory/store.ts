@@ -64,7 +64,8 @@ const DEVICE_FIELD: Record<keyof DeviceRow, string> = {
   profiles: 'profiles',
   requests: 'requests',
 };
-const DEVICE_FIELDS = Object.keys(DEVICE_FIELD) as (keyof DeviceRow)[];
+/** A DeviceRow's fields in its order: also the columns of `provdisc devices --csv`. */
+export const DEVICE_FIELDS = Object.keys(DEVICE_FIELD) as (keyof DeviceRow)[];
 
 /** The columns as the fields named (quoted: PostgreSQL would fold them to lower case), so that a row read is a DeviceRow but for its profiles. */
 function selectFields(fields: readonly (keyof DeviceRow)[]): string {
