@@ -13,7 +13,7 @@ import { apiPlugin } from './api-plugin.js';
 import { ASSETS } from './assets.js';
 import { authPlugin, requireAdmin, type AdminLogin } from './auth-plugin.js';
 import { eventsPlugin } from './events-plugin.js';
-import { messagePage } from './layout.js';
+import { messagePage, sendPage } from './layout.js';
 import { pagesPlugin } from './pages-plugin.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { Sessions } from './sessions.js';
@@ -73,10 +73,7 @@ export class AdminServer {
       const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 503;
       const message = status === 503 ? `the inventory cannot be read now (${err.message}); try again later` : err.message;
       if (req.url.startsWith('/admin/api/')) return reply.code(status).send({ error: message });
-      return reply
-        .code(status)
-        .type('text/html; charset=utf-8')
-        .send(messagePage(undefined, status === 503 ? 'Unavailable' : 'Bad request', message).text);
+      return sendPage(reply, messagePage(undefined, status === 503 ? 'Unavailable' : 'Bad request', message), status);
     });
     app.get('/', async (_req, reply) => reply.redirect('/admin/', 303));
     app.get('/admin', async (_req, reply) => reply.redirect('/admin/', 303));

@@ -8,7 +8,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginLimiter } from '../server/login-limiter.js';
 import { checkUserPassword, type UserTable } from '../server/users.js';
-import { messagePage } from './layout.js';
+import { messagePage, sendPage } from './layout.js';
 import { loginPage } from './login-page.js';
 import { sessionCookie, sessionToken, type Sessions } from './sessions.js';
 
@@ -42,10 +42,6 @@ function sameOrigin(req: FastifyRequest, secure: boolean): boolean {
   return origin !== undefined && req.headers.host !== undefined && origin === `${secure ? 'https' : 'http'}://${req.headers.host}`;
 }
 
-function sendHtml(reply: FastifyReply, status: number, body: { text: string }): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(body.text);
-}
-
 export const authPlugin: FastifyPluginAsync<AuthOptions> = async (app, { users, sessions, limiter, secure, onLogin }) => {
   await app.register(formbody, { bodyLimit: 4096 });
   const report = (req: FastifyRequest, user: string, outcome: AdminLogin['outcome']) =>
@@ -53,24 +49,24 @@ export const authPlugin: FastifyPluginAsync<AuthOptions> = async (app, { users, 
 
   app.get('/admin/login', async (req, reply) => {
     if (sessions.user(sessionToken(req.headers.cookie)) !== undefined) return reply.redirect('/admin/', 303);
-    return sendHtml(reply, 200, loginPage(undefined));
+    return sendPage(reply, loginPage(undefined));
   });
 
   app.post<{ Body: { username?: string; password?: string } }>('/admin/login', { schema: { body: LOGIN_BODY } }, async (req, reply) => {
     const name = req.body.username ?? '';
     if (!sameOrigin(req, secure)) {
       report(req, name, 'bad-origin');
-      return sendHtml(
+      return sendPage(
         reply,
-        403,
         messagePage(undefined, 'Refused', 'This login did not come from the status page itself (its Origin header is missing or another site).'),
+        403,
       );
     }
     const admission = await limiter.admit(req.ip, name);
     if ('throttledForMs' in admission) {
       const seconds = Math.ceil(admission.throttledForMs / 1000);
       report(req, name, 'throttled');
-      return sendHtml(reply.header('Retry-After', String(seconds)), 403, loginPage(`Too many failed logins; try again in ${seconds} s.`, name));
+      return sendPage(reply.header('Retry-After', String(seconds)), loginPage(`Too many failed logins; try again in ${seconds} s.`, name), 403);
     }
     let ok = false;
     try {
@@ -79,12 +75,12 @@ export const authPlugin: FastifyPluginAsync<AuthOptions> = async (app, { users, 
       admission.end(ok ? 'accepted' : 'refused');
     }
     report(req, name, ok ? 'accepted' : 'refused');
-    if (!ok) return sendHtml(reply, 401, loginPage('Wrong admin name or password.', name));
+    if (!ok) return sendPage(reply, loginPage('Wrong admin name or password.', name), 401);
     return reply.header('Set-Cookie', sessionCookie(sessions.open(name), secure)).redirect('/admin/', 303);
   });
 
   app.post('/admin/logout', async (req, reply) => {
-    if (!sameOrigin(req, secure)) return sendHtml(reply, 403, messagePage(undefined, 'Refused', 'This request did not come from the status page itself.'));
+    if (!sameOrigin(req, secure)) return sendPage(reply, messagePage(undefined, 'Refused', 'This request did not come from the status page itself.'), 403);
     sessions.close(sessionToken(req.headers.cookie));
     return reply.header('Set-Cookie', sessionCookie(undefined, secure)).redirect('/admin/login', 303);
   });

@@ -4,6 +4,7 @@
  * `html`, which escapes it; links carry client values only URI-encoded. No inline script or style:
  * the CSP forbids both, so the frame links the one script and style sheet.
  */
+import type { FastifyReply } from 'fastify';
 import { html, type Html, type HtmlValue } from './html.js';
 
 const NAV = [
@@ -42,4 +43,9 @@ export function messagePage(user: string | undefined, title: string, message: st
     body: html`<h1>${title}</h1>
       <p>${message}</p>`,
   });
+}
+
+/** A page as the answer, with `status`. */
+export function sendPage(reply: FastifyReply, page: Html, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(page.text);
 }

@@ -1,32 +1,27 @@
 /** The status page's HTML routes (behind requireAdmin): overview, devices, one device. */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { Html } from './html.js';
+import type { FastifyPluginAsync } from 'fastify';
 import { DEVICES_QUERY_SCHEMA, toDeviceQuery, type DevicesQueryString } from './devices-query.js';
 import { devicePage } from './device-page.js';
 import { devicesPage } from './devices-page.js';
-import { messagePage } from './layout.js';
+import { messagePage, sendPage } from './layout.js';
 import { overviewPage } from './overview-page.js';
 import type { AdminSources } from './sources.js';
-
-function send(reply: FastifyReply, page: Html, status = 200): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(page.text);
-}
 
 export const pagesPlugin: FastifyPluginAsync<AdminSources> = async (app, { inventory, discovery }) => {
   app.get('/admin/', async (req, reply) => {
     const summary = await inventory?.summary();
-    return send(reply, overviewPage({ user: req.adminUser, summary, health: inventory?.health(), discovery: discovery?.snapshot() }));
+    return sendPage(reply, overviewPage({ user: req.adminUser, summary, health: inventory?.health(), discovery: discovery?.snapshot() }));
   });
 
   app.get<{ Querystring: DevicesQueryString }>('/admin/devices', { schema: { querystring: DEVICES_QUERY_SCHEMA } }, async (req, reply) => {
     const query = toDeviceQuery(req.query);
     const found = await inventory?.devices(query);
-    return send(reply, devicesPage({ user: req.adminUser, query, rows: found?.rows, total: found?.total ?? 0 }));
+    return sendPage(reply, devicesPage({ user: req.adminUser, query, rows: found?.rows, total: found?.total ?? 0 }));
   });
 
   app.get<{ Params: { id: string } }>('/admin/devices/:id', async (req, reply) => {
     const found = await inventory?.device(req.params.id);
-    if (!found) return send(reply, messagePage(req.adminUser, 'No such device', `No device ${req.params.id} in the inventory.`), 404);
-    return send(reply, devicePage({ user: req.adminUser, ...found }));
+    if (!found) return sendPage(reply, messagePage(req.adminUser, 'No such device', `No device ${req.params.id} in the inventory.`), 404);
+    return sendPage(reply, devicePage({ user: req.adminUser, ...found }));
   });
 };
