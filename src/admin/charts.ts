@@ -17,7 +17,7 @@ export interface Bar {
 }
 
 /** Largest first, the tail summed up as "(N others)". */
-export function topBars(bars: readonly Bar[]): Bar[] {
+function topBars(bars: readonly Bar[]): Bar[] {
   const sorted = [...bars].sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
   if (sorted.length <= MAX_BARS) return sorted;
   const rest = sorted.slice(MAX_BARS - 1);

@@ -11,9 +11,9 @@ import { SECURITY_HEADERS } from './security-headers.js';
 import { sessionToken, type Sessions } from './sessions.js';
 
 /** Streams open at once, all admins together: more is a leak or an attack. */
-export const MAX_STREAMS = 64;
+const MAX_STREAMS = 64;
 /** Streams of one session: a few tabs; more would let one session take every stream. */
-export const MAX_STREAMS_PER_SESSION = 8;
+const MAX_STREAMS_PER_SESSION = 8;
 /** Bytes waiting for a slow reader before its stream is ended (an event is some 60 bytes). */
 const MAX_BUFFERED = 64 * 1024;
 const PING_MS = 15_000;

@@ -4,7 +4,7 @@
  * framing, no sniffing, no referrer to other sites (`no-referrer` would make Chromium post the login
  * with `Origin: null`, which the Origin check refuses), nothing cached (the pages hold the inventory).
  */
-export const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export const COOKIE_NAME = 'provdisc_admin';
-export const SESSION_MS = 8 * 3600_000;
+const COOKIE_NAME = 'provdisc_admin';
+const SESSION_MS = 8 * 3600_000;
 export const IDLE_MS = 30 * 60_000;
 const MAX_SESSIONS = 1000;
 

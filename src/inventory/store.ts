@@ -108,7 +108,7 @@ function toVisit(r: VisitTableRow): VisitRecord {
 }
 
 /** A `*` glob as a LIKE pattern (with ESCAPE '\'), lower case: matched case-insensitively. */
-export function likePattern(glob: string): string {
+function likePattern(glob: string): string {
   return glob
     .toLowerCase()
     .replace(/[\\%_]/g, '\\$&')

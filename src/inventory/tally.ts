@@ -1,4 +1,4 @@
-/** The devices listed, counted by build and by OS: the summary under `provdisc devices`. */
+/** Devices counted by build and by OS, in the order of the summary under `provdisc devices`. */
 import { compareBuilds } from './build-filter.js';
 import type { DeviceRow } from './inventory.js';
 

@@ -11,7 +11,7 @@ import { readUsersAt, siteError } from './site-values.js';
 import type { UserTable } from './users.js';
 
 const ADMIN_KEYS = ['listen', 'users'] as const;
-export const ADMIN_DEFAULT_LISTEN: Listen = { host: '127.0.0.1', port: 8444 };
+const ADMIN_DEFAULT_LISTEN: Listen = { host: '127.0.0.1', port: 8444 };
 
 export interface AdminSettings {
   readonly listen: Listen;
